@@ -1,0 +1,76 @@
+# Entryway — every install step lives here, so a fresh checkout needs only
+# Python, make and access to the package registries.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PROJECT_ENVIRONMENT := .venv
+APP_ENV := .venv/.installed
+RASA_ENV := .venv-rasa/.installed
+PY := .venv/bin/python
+RASA := .venv-rasa/bin/rasa
+MODEL := models/entryway.tar.gz
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help install model migrate run test lint validate bench nlu-eval lock browser clean
+
+help:
+	@echo "make run    install what is missing, train if needed, migrate, start everything"
+	@echo "make test   the whole test suite (what CI runs)"
+	@echo "make bench  Entryway against a default 'rasa init' bot, printed as a table"
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(APP_ENV): $(UV) pyproject.toml uv.lock
+	UV=$(UV) $(UV) sync --frozen --python "$$(UV=$(UV) scripts/find-python 3.11)"
+	@touch $@
+
+$(RASA_ENV): $(UV) rasa_env/requirements.lock
+	$(UV) venv --quiet --allow-existing --python "$$(UV=$(UV) scripts/find-python 3.10)" .venv-rasa
+	$(UV) pip sync --quiet --python .venv-rasa/bin/python rasa_env/requirements.lock
+	@touch $@
+
+install: $(APP_ENV) $(RASA_ENV)
+
+# Trains only when the assistant's data, config or pinned Rasa changed.
+model: $(RASA_ENV)
+	@scripts/train-if-changed
+
+migrate: $(APP_ENV)
+	@$(PY) -m storage.migrate
+
+run: install model migrate
+	exec .venv/bin/honcho start -f Procfile
+
+lint: $(APP_ENV)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+validate: $(RASA_ENV)
+	$(RASA) data validate --fail-on-warnings --data nlu --domain domain.yml --config config.yml
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser lint validate model
+	$(PY) -m pytest -p no:cacheprovider
+
+bench: install model
+	$(PY) -m bench
+
+nlu-eval: install
+	$(PY) -m bench.nlu_eval
+
+# Re-resolves both lock files (commit the result).
+lock: $(UV)
+	$(UV) lock
+	$(UV) pip compile --quiet --python "$$(UV=$(UV) scripts/find-python 3.10)" \
+		rasa_env/requirements.in -o rasa_env/requirements.lock
+
+clean:
+	rm -rf .venv .venv-rasa $(TOOLS) models .rasa var tests/artifacts

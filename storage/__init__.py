@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the repository every part goes through, migrations."""

@@ -1,0 +1,34 @@
+"""Applies Alembic migrations up to head (`make migrate`, `make run`, tests)."""
+
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from bot.settings import get_settings
+from storage.db import normalise_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "storage" / "migrations"))
+    # ConfigParser treats % as interpolation; URLs may contain it (encoded passwords).
+    config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str) -> None:
+    command.upgrade(alembic_config(url), "head")
+
+
+def main() -> None:
+    url = sys.argv[1] if len(sys.argv) > 1 else get_settings().database_url
+    upgrade(url)
+    print("database: migrations applied")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""Reference numbers: SC-YYYY-NNNNN, sequential per year, unique under concurrency."""
+
+import re
+
+REFERENCE_PATTERN = re.compile(r"^SC-(\d{4})-(\d{5})$", re.IGNORECASE)
+
+
+def format_reference(year: int, sequence: int) -> str:
+    return f"SC-{year:04d}-{sequence:05d}"
+
+
+def parse_reference(text: str) -> str | None:
+    """The canonical reference for an exact `SC-YYYY-NNNNN` (any case), else None."""
+    match = REFERENCE_PATTERN.match(text.strip())
+    if not match:
+        return None
+    return format_reference(int(match.group(1)), int(match.group(2)))
