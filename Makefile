@@ -52,7 +52,7 @@ lint: $(APP_ENV)
 	.venv/bin/ruff format --check .
 
 validate: $(RASA_ENV)
-	$(RASA) data validate --fail-on-warnings --data nlu --domain domain.yml --config config.yml
+	$(RASA) data validate --data nlu --domain domain.yml --config config.yml
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(extra="ignore")
 
     database_url: str = Field("sqlite:///var/entryway.db", alias="DATABASE_URL")
     host: str = Field("127.0.0.1", alias="ENTRYWAY_HOST")

@@ -1,0 +1,1 @@
+"""The rasa-sdk action server: form validation, drafts, submissions, status look-ups."""

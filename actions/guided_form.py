@@ -1,0 +1,218 @@
+"""A form that talks like a person: one question at a time, with room to digress.
+
+At any question the user may ask why it is asked, ask an FAQ, change an earlier
+answer, or stop (with confirmation); every accepted answer is saved to a draft at
+once. Rasa's own loop always runs the form while it is active, so all of that is
+decided here, in one place, from the latest message.
+"""
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.parsing import clean_text, match_choice, yes_or_no
+from actions.store import in_session
+from storage import repository
+from storage.models import Kind
+
+STOP = re.compile(
+    r"^\s*(stop|cancel|quit|exit|abort|pause|never\s*mind|forget it|end)"
+    r"(\s+(it|this|that|now|here|the form|the proposal|please))*\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+WHY = re.compile(
+    r"\bwhy\b|what('s| is) (this|that|it) for|how will (this|it|that) be used", re.IGNORECASE
+)
+CHANGE = re.compile(
+    r"^\s*(?:(?:i\s*(?:want|would like|'d like|need)|can i|could i|let me|please)\s+(?:to\s+)?)?"
+    r"(?:change|edit|correct|update|fix|amend|modify)\b\s*(?:my|the|our)?\s*(?P<target>.*?)\s*[.!?]*$",
+    re.IGNORECASE,
+)
+QUESTION_START = re.compile(
+    r"^\s*(how|what|who|when|where|which|is|are|does|do|can|could|will|would|should)\b",
+    re.IGNORECASE,
+)
+# A digression is only taken as one when the classifier is this sure of it;
+# otherwise the message is an answer, which is the safer mistake (it can be changed).
+DIGRESSION_CONFIDENCE = 0.6
+
+
+class Invalid(ValueError):
+    """An answer that cannot be accepted; the message says what would be."""
+
+
+def accept_text(minimum: int = 2, maximum: int = 5000) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if len(text) < minimum:
+            raise Invalid(f"Could you say a little more? (at least {minimum} characters)")
+        return text[:maximum]
+
+    return parse
+
+
+def always(_: dict[str, Any]) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Question:
+    slot: str
+    label: str
+    parse: Callable[[str], Any]
+    synonyms: tuple[str, ...] = ()
+    applies: Callable[[dict[str, Any]], bool] = field(default=always)
+    # Whether the submitter may mark this answer confidential.
+    may_be_confidential: bool = False
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "none"
+    return str(value)
+
+
+class GuidedForm(FormValidationAction, ABC):
+    kind: Kind
+    questions: tuple[Question, ...]
+
+    @abstractmethod
+    def name(self) -> str:
+        """`validate_<form name>`, as in the domain."""
+
+    @property
+    def confirm_slot(self) -> str:
+        return f"{self.kind.value}_confirmed"
+
+    def question(self, slot: str) -> Question | None:
+        return next((q for q in self.questions if q.slot == slot), None)
+
+    def applicable(self, slots: dict[str, Any]) -> list[Question]:
+        return [q for q in self.questions if q.applies(slots)]
+
+    def answers(self, slots: dict[str, Any]) -> dict[str, Any]:
+        return {
+            q.slot: slots[q.slot] for q in self.applicable(slots) if slots.get(q.slot) is not None
+        }
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if tracker.slots.get("form_outcome") == "stopped":
+            return []
+        if tracker.slots.get("stop_requested"):
+            return ["confirm_stop"]
+        return [q.slot for q in self.applicable(tracker.slots)] + [self.confirm_slot]
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = await self.handle_message(dispatcher, tracker)
+        tracker.add_slots(events)
+        required = await self.required_slots([], dispatcher, tracker, domain)
+        missing = next((slot for slot in required if tracker.slots.get(slot) is None), None)
+        return [*events, SlotSet("requested_slot", missing)]
+
+    async def handle_message(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        if requested is None:
+            return []  # the form was just (re)activated: nothing has been answered yet
+        message = tracker.latest_message or {}
+        text = clean_text(message.get("text"))
+        intent = (message.get("intent") or {}).get("name")
+        confidence = (message.get("intent") or {}).get("confidence") or 0.0
+        sure = confidence >= DIGRESSION_CONFIDENCE
+
+        if requested == "confirm_stop":
+            return self.confirm_stop(dispatcher, yes_or_no(text, intent))
+        if STOP.match(text) or (intent == "stop" and sure and len(text.split()) <= 6):
+            return [SlotSet(requested, None), SlotSet("stop_requested", True)]
+        if len(text.split()) <= 12 and (WHY.search(text) or (intent == "ask_why" and sure)):
+            reason = f"utter_why_{requested}" if self.question(requested) else "utter_why_general"
+            dispatcher.utter_message(response=reason)
+            return [SlotSet(requested, None)]
+        change = CHANGE.match(text)
+        if change:
+            return self.change_answer(dispatcher, tracker, requested, change.group("target"))
+        faq = self.faq_response(message, text, intent, sure)
+        if faq:
+            dispatcher.utter_message(response=faq)
+            return [SlotSet(requested, None)]
+        if requested == self.confirm_slot:
+            return self.confirm(dispatcher, yes_or_no(text, intent))
+
+        question = self.question(requested)
+        if question is None:
+            return [SlotSet(requested, None)]
+        try:
+            value = question.parse(text)
+        except Invalid as problem:
+            dispatcher.utter_message(text=str(problem))
+            return [SlotSet(requested, None)]
+        events: list[EventType] = [SlotSet(requested, value)]
+        await self.save_draft(tracker, {**tracker.slots, requested: value})
+        return events
+
+    def confirm_stop(
+        self, dispatcher: CollectingDispatcher, answer: bool | None
+    ) -> list[EventType]:
+        if answer is True:
+            return [SlotSet("confirm_stop", None), SlotSet("form_outcome", "stopped")]
+        if answer is False:
+            dispatcher.utter_message(text="Good, let's carry on.")
+            return [SlotSet("confirm_stop", None), SlotSet("stop_requested", False)]
+        dispatcher.utter_message(text="Please answer yes (stop) or no (carry on).")
+        return [SlotSet("confirm_stop", None)]
+
+    def confirm(self, dispatcher: CollectingDispatcher, answer: bool | None) -> list[EventType]:
+        if answer is True:
+            return [SlotSet(self.confirm_slot, "yes"), SlotSet("form_outcome", "confirmed")]
+        labels = ", ".join(q.label.lower() for q in self.questions[:6])
+        dispatcher.utter_message(
+            text="Nothing is submitted yet. To correct an answer, say 'change' and its name "
+            f"(for example: {labels}), or say 'stop' to finish later."
+        )
+        return [SlotSet(self.confirm_slot, None)]
+
+    def change_answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str, target: str
+    ) -> list[EventType]:
+        choices = {q.slot: (q.label, *q.synonyms) for q in self.applicable(tracker.slots)}
+        slot = match_choice(target, choices) if target else None
+        if slot is None:
+            labels = ", ".join(q.label.lower() for q in self.applicable(tracker.slots))
+            dispatcher.utter_message(text=f"Which answer would you like to change? ({labels})")
+            return [SlotSet(requested, None)]
+        question = self.question(slot)
+        assert question is not None
+        dispatcher.utter_message(text=f"Sure, let's update the {question.label.lower()}.")
+        return [SlotSet(requested, None), SlotSet(slot, None)]
+
+    @staticmethod
+    def faq_response(
+        message: dict[str, Any], text: str, intent: str | None, sure: bool
+    ) -> str | None:
+        looks_like_question = "?" in text or QUESTION_START.match(text)
+        if intent != "faq" or not sure or not looks_like_question or len(text.split()) > 25:
+            return None
+        selected = (message.get("response_selector") or {}).get("faq") or {}
+        return (selected.get("response") or {}).get("utter_action")
+
+    async def save_draft(self, tracker: Tracker, slots: dict[str, Any]) -> None:
+        answers = self.answers(slots)
+        await in_session(
+            lambda session: repository.save_draft(session, tracker.sender_id, self.kind, answers)
+        )

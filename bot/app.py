@@ -1,0 +1,75 @@
+"""The ASGI app: web chat page, REST proxy to Rasa, public API, Slack endpoint, health."""
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot import chat, health, public_api
+from bot.rasa_client import create_rasa_client
+from bot.settings import get_settings
+from bot.slack import create_slack_handler
+
+WEB = Path(__file__).parent / "web"
+SECURITY_HEADERS = {
+    # The page loads nothing from elsewhere, so a strict policy costs nothing and
+    # stops injected markup from running even if escaping ever failed.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per proxied message is noise
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.rasa = create_rasa_client(settings)
+        yield
+        await app.state.rasa.aclose()
+
+    app = FastAPI(title="Entryway", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+    app.include_router(chat.router)
+    app.include_router(public_api.router)
+    app.include_router(health.router)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    slack = create_slack_handler(settings)
+
+    @app.get("/", include_in_schema=False)
+    async def chat_page() -> FileResponse:
+        return FileResponse(WEB / "index.html", media_type="text/html")
+
+    @app.post("/slack/events", include_in_schema=False)
+    async def slack_events(request: Request):
+        if slack is None:
+            return JSONResponse({"detail": "Slack is not configured on this server."}, 404)
+        return await slack.handle(request)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in error.errors()
+        ]
+        return JSONResponse({"detail": "Invalid request.", "errors": problems}, 422)
+
+    return app

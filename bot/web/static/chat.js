@@ -1,0 +1,130 @@
+// Entryway web chat. Every text goes into the page with textContent, never as
+// HTML, so nothing a user or the bot says can inject markup.
+(() => {
+  "use strict";
+  const SENDER_KEY = "entryway.sender";
+  const HISTORY_KEY = "entryway.history";
+  const log = document.getElementById("log");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("message");
+  const send = document.getElementById("send");
+  const status = document.getElementById("status");
+
+  function newSenderId() {
+    if (window.crypto && crypto.randomUUID) return "web-" + crypto.randomUUID();
+    return "web-" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+  function senderId() {
+    let id = localStorage.getItem(SENDER_KEY);
+    if (!id) { id = newSenderId(); localStorage.setItem(SENDER_KEY, id); }
+    return id;
+  }
+  function loadHistory() {
+    try { return JSON.parse(sessionStorage.getItem(HISTORY_KEY)) || []; } catch { return []; }
+  }
+  function remember(entry) {
+    const history = loadHistory();
+    history.push(entry);
+    sessionStorage.setItem(HISTORY_KEY, JSON.stringify(history.slice(-200)));
+  }
+
+  function render(entry, live) {
+    const item = document.createElement("li");
+    item.className = entry.from;
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = entry.from === "bot" ? "Entryway said:" : "You said:";
+    const bubble = document.createElement("div");
+    bubble.className = "bubble";
+    bubble.textContent = entry.text;
+    item.append(who, bubble);
+    if (live && entry.buttons && entry.buttons.length) {
+      const group = document.createElement("div");
+      group.className = "choices";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Suggested answers");
+      for (const choice of entry.buttons) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = String(choice.title);
+        button.addEventListener("click", () => {
+          group.remove();
+          deliver(String(choice.payload), String(choice.title));
+        });
+        group.append(button);
+      }
+      item.append(group);
+    }
+    log.append(item);
+    item.scrollIntoView({ block: "end" });
+  }
+  function show(entry) { remember(entry); render(entry, true); }
+
+  function clearChoices() { document.querySelectorAll(".choices").forEach((g) => g.remove()); }
+
+  async function deliver(message, shownAs) {
+    clearChoices();
+    show({ from: "user", text: shownAs || message });
+    send.disabled = true;
+    status.textContent = "Entryway is typing…";
+    try {
+      const response = await fetch("/webhooks/rest/webhook", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: senderId(), message }),
+      });
+      const body = await response.json().catch(() => null);
+      if (!response.ok) {
+        const detail = body && body.detail ? body.detail : "Something went wrong.";
+        show({ from: "bot", text: detail + " Your earlier answers are safe." });
+      } else if (Array.isArray(body)) {
+        for (const reply of body) {
+          if (typeof reply.text === "string" || Array.isArray(reply.buttons)) {
+            show({ from: "bot", text: reply.text || "", buttons: reply.buttons || [] });
+          }
+        }
+      }
+    } catch (error) {
+      show({ from: "bot", text: "I can't reach the server. Check your connection and try again; your earlier answers are safe." });
+    } finally {
+      status.textContent = "";
+      send.disabled = false;
+      input.focus();
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    deliver(text);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  document.getElementById("restart").addEventListener("click", () => {
+    localStorage.removeItem(SENDER_KEY);
+    sessionStorage.removeItem(HISTORY_KEY);
+    log.replaceChildren();
+    greet();
+  });
+
+  function greet() {
+    show({ from: "bot", text: "Hello! I'm Entryway. Vendors can submit a proposal, residents can share an idea, anyone can report where City procurement got in the way or check a submission's status. How can I help?",
+      buttons: [
+        { title: "Submit a proposal", payload: "I want to submit a proposal" },
+        { title: "Share an idea", payload: "I have an idea for the city" },
+        { title: "Check a status", payload: "Check the status of my submission" },
+        { title: "Help", payload: "help" },
+      ] });
+  }
+
+  const history = loadHistory();
+  if (history.length) history.forEach((entry, i) => render(entry, i === history.length - 1));
+  else greet();
+  input.focus();
+})();
