@@ -1,0 +1,93 @@
+"""Starts and stops the real stack exactly as `make run` does (honcho + Procfile)."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_is_open(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Stack:
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.ports = {
+            "ENTRYWAY_PORT": free_port(),
+            "ENTRYWAY_RASA_PORT": free_port(),
+            "ENTRYWAY_ACTIONS_PORT": free_port(),
+        }
+        self.process: subprocess.Popen | None = None
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.log_path = ARTIFACTS / "stack.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['ENTRYWAY_PORT']}"
+
+    def start(self, timeout: float = 180.0) -> None:
+        upgrade(self.database_url)
+        env = {
+            **os.environ,
+            **{name: str(port) for name, port in self.ports.items()},
+            "DATABASE_URL": self.database_url,
+            "PYTHONPATH": str(ROOT),
+        }
+        for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+            env.pop(name, None)
+        log = self.log_path.open("a")
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"stack exited early; see {self.log_path}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        self.stop()
+        raise TimeoutError(f"stack not healthy after {timeout}s; see {self.log_path}")
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM to honcho, as an operator or systemd would send; returns its exit code."""
+        if self.process is None:
+            return None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            code = self.process.wait()
+        self.process = None
+        return code
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()

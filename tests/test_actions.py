@@ -1,0 +1,184 @@
+"""Action-server actions, called with real trackers and a real database; assert events."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.proposal import (
+    QUESTIONS,
+    FinishProposal,
+    StartProposal,
+    ValidateProposalForm,
+)
+from actions.status import CheckStatus
+from storage import repository
+from storage.db import session_scope
+from storage.models import Kind
+from tests.conversation import PROPOSAL_ANSWERS
+
+DOMAIN = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text())
+SENDER = "web-test-sender"
+
+
+def tracker(slots=None, text="", intent="affirm", confidence=0.9, extra=None) -> Tracker:
+    all_slots = {name: None for name in DOMAIN["slots"]}
+    all_slots.update(slots or {})
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": [],
+        **(extra or {}),
+    }
+    return Tracker(
+        SENDER, all_slots, message, [], False, None, {"name": "proposal_form"}, "action_listen"
+    )
+
+
+def run(action, current: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, current, DOMAIN))
+    return events, dispatcher.messages
+
+
+def slot_events(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def answered(until: str) -> dict:
+    slots = {}
+    for slot, value in PROPOSAL_ANSWERS:
+        if slot == until:
+            break
+        slots[slot] = value
+    return slots
+
+
+@pytest.fixture(autouse=True)
+def database(app_settings) -> str:
+    return app_settings
+
+
+def test_a_valid_answer_is_kept_saved_as_draft_and_the_next_question_requested(database):
+    slots = {**answered("email"), "requested_slot": "email", "email": "Ann@Acme.Example "}
+    events, messages = run(ValidateProposalForm(), tracker(slots, "Ann@Acme.Example "))
+    assert slot_events(events) == {"email": "ann@acme.example", "requested_slot": "phone"}
+    assert messages == []
+    with session_scope(database) as session:
+        draft = repository.get_draft(session, SENDER, Kind.proposal)
+        assert draft.answers["email"] == "ann@acme.example"
+        assert draft.answers["organisation"] == "Zephyr Kinetics Holdings"
+
+
+def test_an_invalid_answer_is_explained_and_asked_again():
+    slots = {**answered("email"), "requested_slot": "email", "email": "ann@"}
+    events, messages = run(ValidateProposalForm(), tracker(slots, "ann@"))
+    assert slot_events(events) == {"email": None, "requested_slot": "email"}
+    assert "doesn't look like an email" in messages[0]["text"]
+
+
+def test_why_gives_the_reason_for_the_current_question():
+    slots = {**answered("phone"), "requested_slot": "phone", "phone": "why do you need that?"}
+    events, messages = run(
+        ValidateProposalForm(), tracker(slots, "why do you need that?", "ask_why", 0.95)
+    )
+    assert messages[0]["response"] == "utter_why_phone"
+    assert slot_events(events) == {"phone": None, "requested_slot": "phone"}
+
+
+def test_faq_inside_the_form_answers_and_keeps_the_place():
+    text = "who owns the data from a pilot?"
+    selector = {
+        "response_selector": {"faq": {"response": {"utter_action": "utter_faq/data_ownership"}}}
+    }
+    slots = {**answered("problem"), "requested_slot": "problem", "problem": text}
+    events, messages = run(ValidateProposalForm(), tracker(slots, text, "faq", 0.8, selector))
+    assert messages[0]["response"] == "utter_faq/data_ownership"
+    assert slot_events(events) == {"problem": None, "requested_slot": "problem"}
+
+
+def test_change_clears_that_answer_so_it_is_asked_next():
+    slots = {
+        **answered("confidential_fields"),
+        "confidential_fields": ["solution"],
+        "requested_slot": "proposal_confirmed",
+        "proposal_confirmed": "change my e-mail",
+    }
+    events, messages = run(ValidateProposalForm(), tracker(slots, "change my e-mail"))
+    assert slot_events(events) == {
+        "proposal_confirmed": None,
+        "email": None,
+        "requested_slot": "email",
+    }
+    assert "email" in messages[0]["text"]
+
+
+def test_stop_asks_for_confirmation_then_closes_the_form():
+    slots = {**answered("title"), "requested_slot": "title", "title": "stop"}
+    events, _ = run(ValidateProposalForm(), tracker(slots, "stop", "stop", 0.99))
+    assert slot_events(events) == {
+        "title": None,
+        "stop_requested": True,
+        "requested_slot": "confirm_stop",
+    }
+    slots.update(title=None, stop_requested=True, requested_slot="confirm_stop", confirm_stop="yes")
+    events, _ = run(ValidateProposalForm(), tracker(slots, "yes"))
+    assert slot_events(events) == {
+        "confirm_stop": None,
+        "form_outcome": "stopped",
+        "requested_slot": None,
+    }
+
+
+def test_where_piloted_is_asked_only_for_solutions_used_elsewhere():
+    slots = {**answered("maturity"), "requested_slot": "maturity", "maturity": "just an idea"}
+    events, _ = run(ValidateProposalForm(), tracker(slots, "just an idea"))
+    assert slot_events(events) == {"maturity": "Idea", "requested_slot": "city_ask"}
+
+
+def test_start_offers_to_resume_a_saved_draft(database):
+    events, messages = run(StartProposal(), tracker())
+    assert FollowupAction("proposal_form") in events
+    with session_scope(database) as session:
+        repository.save_draft(session, SENDER, Kind.proposal, {"organisation": "Acme"})
+    events, messages = run(StartProposal(), tracker())
+    assert events == [SlotSet("resume_offered", True)]
+    assert "1 answers saved" in messages[0]["text"]
+
+
+def test_finish_stores_the_proposal_and_gives_reference_and_token(database):
+    slots = {slot: value for slot, value in PROPOSAL_ANSWERS}
+    slots.update(
+        confidential_fields=["solution", "ip_terms"],
+        city_ask=["Pilot site"],
+        proposal_confirmed="yes",
+        form_outcome="confirmed",
+    )
+    with session_scope(database) as session:
+        repository.save_draft(session, SENDER, Kind.proposal, {"organisation": "x"})
+    events, messages = run(FinishProposal(), tracker(slots))
+    reference = slot_events(events)["last_reference"]
+    assert reference in messages[0]["text"]
+    with session_scope(database) as session:
+        stored = repository.get_submission(session, reference)
+        assert stored.title == "Adaptive signal timing pilot on Lamar"
+        answers = {a.field: a for a in repository.get_answers(session, stored.id)}
+        assert answers["solution"].confidential and answers["ip_terms"].confidential
+        assert not answers["timeline"].confidential
+        assert "organisation" not in answers and "email" not in answers
+        assert repository.get_contact(session, stored.contact_id).phone == "+1 512 555 0199"
+        assert repository.get_draft(session, SENDER, Kind.proposal) is None
+    assert all(slot_events(events).get(q.slot) is None for q in QUESTIONS)
+
+
+def test_status_lookup_normalises_spellings_and_handles_unknown_references():
+    events, messages = run(CheckStatus(), tracker(text="status of sc 2026 42"))
+    assert slot_events(events) == {"reference": None}
+    assert "can't find a submission with the reference SC-2026-00042" in messages[0]["text"]
+    events, messages = run(CheckStatus(), tracker(text="what's the status?"))
+    assert events == []
+    assert messages[0]["response"] == "utter_ask_reference"

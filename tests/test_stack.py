@@ -1,0 +1,134 @@
+"""End to end on the real stack: Rasa, the action server, the app and the database."""
+
+import re
+import uuid
+
+import httpx
+import pytest
+
+from tests.conversation import CONFIDENTIAL_VALUES, PROPOSAL_ANSWERS, Conversation
+from tests.stack import port_is_open
+
+pytestmark = pytest.mark.stack
+
+
+def new_conversation(stack) -> Conversation:
+    return Conversation(stack.url, f"test-{uuid.uuid4()}")
+
+
+def test_health_reports_every_component(stack):
+    body = httpx.get(f"{stack.url}/healthz").json()
+    assert body == {
+        "status": "ok",
+        "app": "ok",
+        "rasa": "ok",
+        "actions": "ok",
+        "database": "ok",
+    }
+
+
+def test_rasa_http_api_parses_on_loopback(stack):
+    port = stack.ports["ENTRYWAY_RASA_PORT"]
+    parsed = httpx.post(
+        f"http://127.0.0.1:{port}/model/parse", json={"text": "I want to submit a proposal"}
+    ).json()
+    assert parsed["intent"]["name"] == "submit_proposal"
+
+
+def test_proposal_survives_a_restart_and_is_public_without_private_values(stack):
+    chat = new_conversation(stack)
+    reference = chat.submit_proposal()
+    assert re.fullmatch(r"SC-\d{4}-\d{5}", reference)
+
+    stack.restart()
+
+    status = httpx.get(f"{stack.url}/api/proposals/{reference}")
+    assert status.status_code == 200
+    body = status.json()
+    assert body["status"] == "received"
+    assert body["kind"] == "proposal"
+    assert body["title"] == "Adaptive signal timing pilot on Lamar"
+    assert body["next_step"]
+    lower_case = httpx.get(f"{stack.url}/api/proposals/{reference.lower()}")
+    assert lower_case.json()["reference"] == reference
+
+    public = "\n".join(
+        httpx.get(f"{stack.url}{path}").text
+        for path in (
+            f"/api/proposals/{reference}",
+            "/api/open-data/proposals.json",
+            "/api/open-data/proposals.csv",
+        )
+    )
+    assert reference in public
+    for value in CONFIDENTIAL_VALUES:
+        assert value.lower() not in public.lower(), value
+
+
+def test_status_question_in_chat_finds_the_submission(stack):
+    chat = new_conversation(stack)
+    reference = chat.submit_proposal()
+    reply = chat.text(chat.say(f"what's the status of {reference.lower()}?"))
+    assert reference in reply and "received" in reply
+
+
+def test_why_faq_change_and_stop_inside_the_form(stack):
+    chat = new_conversation(stack)
+    chat.say("I want to submit a proposal")
+    chat.say("Zephyr Kinetics Holdings")
+    why = chat.text(chat.say("why do you ask?"))
+    assert "reach a named person" in why  # the reason for the contact-name question
+    assert "Who should the City contact" in why  # ...and the question again
+    chat.say("Quillon Marbeck")
+    faq = chat.text(chat.say("is my proposal confidential?"))
+    assert "Public Information Act" in faq
+    assert "email address" in faq  # the form resumes at the email question
+    assert "doesn't look like an email" in chat.text(chat.say("not-an-email"))
+    chat.say("quillon@example.org")
+    changed = chat.text(chat.say("change my organisation"))
+    assert "name of your organisation" in changed
+    assert "phone number" in chat.text(chat.say("Zephyr Kinetics LLC"))
+    confirm = chat.text(chat.say("stop"))
+    assert "stop here" in confirm
+    stopped = chat.text(chat.say("yes"))
+    assert "saved as a draft" in stopped
+
+
+def test_a_stopped_draft_is_offered_again_and_resumes(stack):
+    chat = new_conversation(stack)
+    chat.say("I want to submit a proposal")
+    for _, answer in PROPOSAL_ANSWERS[:4]:
+        chat.say(answer)
+    chat.say("stop")
+    chat.say("yes")
+    offer = chat.text(chat.say("I want to submit a proposal"))
+    assert "unfinished proposal with 4 answers" in offer
+    resumed = chat.text(chat.say("yes"))
+    assert "website" in resumed  # the fifth question, not the first
+
+
+def test_hostile_and_odd_messages_get_polite_replies_and_keep_the_draft(stack):
+    chat = new_conversation(stack)
+    chat.say("I want to submit a proposal")
+    chat.say("Zephyr Kinetics Holdings")
+    for message in [
+        "<script>alert('x')</script>",
+        "🚦🚌🚲",
+        "x" * 10_000,
+        "   ",
+        "'; DROP TABLE submission; --",
+    ]:
+        replies = chat.say(message)
+        assert replies and all("recipient_id" in reply for reply in replies)
+    offer = chat.text(new_conversation(stack).say("hello"))
+    assert offer
+    draft_reply = chat.text(chat.say("change my organisation"))
+    assert "organisation" in draft_reply
+
+
+def test_sigterm_stops_every_process(stack):
+    code = stack.stop()
+    assert code is not None
+    for port in stack.ports.values():
+        assert not port_is_open(port)
+    stack.start()
