@@ -123,6 +123,7 @@
       ] });
   }
 
+  senderId();  // created on first visit, so one person keeps one conversation
   const history = loadHistory();
   if (history.length) history.forEach((entry, i) => render(entry, i === history.length - 1));
   else greet();

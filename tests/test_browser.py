@@ -1,0 +1,92 @@
+"""The web chat page in real headless Chromium (Debian's), against the real stack."""
+
+import shutil
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.conversation import PROPOSAL_ANSWERS
+from tests.stack import ARTIFACTS
+
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Questions answered by clicking the offered button, as most people would.
+CLICKED = {"category", "maturity", "cost_model", "personal_data", "data_owner", "open_data"}
+
+
+@pytest.fixture
+def page(stack):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+        page = context.new_page()
+        page.goto(stack.url)
+        yield page
+        context.close()
+        browser.close()
+
+
+def bot_messages(page) -> int:
+    return page.locator("#log li.bot").count()
+
+
+def wait_for_reply(page, before: int) -> str:
+    page.wait_for_function(
+        "n => document.querySelectorAll('#log li.bot').length > n && "
+        "!document.getElementById('send').disabled",
+        arg=before,
+    )
+    return page.locator("#log li.bot").last.inner_text()
+
+
+def type_message(page, text: str) -> str:
+    before = bot_messages(page)
+    page.get_by_label("Your message").fill(text)
+    page.keyboard.press("Enter")
+    return wait_for_reply(page, before)
+
+
+def click_choice(page, title: str) -> str:
+    before = bot_messages(page)
+    page.locator(".choices").last.get_by_role("button", name=title, exact=True).click()
+    return wait_for_reply(page, before)
+
+
+def test_a_whole_proposal_through_the_page(page):
+    assert page.locator("#log").get_attribute("aria-live") == "polite"
+    click_choice(page, "Submit a proposal")
+    for slot, answer in PROPOSAL_ANSWERS:
+        if slot in CLICKED:
+            click_choice(page, answer)
+        else:
+            type_message(page, answer)
+    receipt = click_choice(page, "Submit")
+    assert "Your reference is SC-" in receipt
+    page.screenshot(path=str(ARTIFACTS / "proposal-submitted.png"), full_page=True)
+
+    page.reload()
+    assert "Your reference is SC-" in page.locator("#log").inner_text()  # history survives
+
+
+def test_markup_is_shown_as_text_never_run(page):
+    hostile = '<img src=x onerror="window.pwned=1"><b>bold</b>'
+    type_message(page, hostile)
+    assert page.locator("#log li.user .bubble").last.inner_text() == hostile
+    assert page.locator("#log img, #log b").count() == 0
+    assert page.evaluate("window.pwned") is None
+
+
+def test_sender_id_is_kept_across_reloads(page):
+    first = page.evaluate("localStorage.getItem('entryway.sender')")
+    page.reload()
+    assert first and page.evaluate("localStorage.getItem('entryway.sender')") == first

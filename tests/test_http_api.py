@@ -1,0 +1,187 @@
+"""The app's HTTP surface with a real database: public API, open data, bad input, Slack
+signatures. Rasa is deliberately not running here; the stack tests cover the real one."""
+
+import hashlib
+import hmac
+import json
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.app import create_app
+from bot.settings import get_settings
+from storage import repository
+from storage.db import session_scope
+from storage.models import Kind
+from tests.stack import free_port
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+@pytest.fixture
+def client(app_settings, monkeypatch):
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))  # nothing listens there
+    monkeypatch.setenv("ENTRYWAY_ACTIONS_PORT", str(free_port()))
+    get_settings.cache_clear()
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def submit(url: str, title: str = "Smart benches") -> str:
+    new = repository.NewSubmission(
+        kind=Kind.proposal,
+        title=title,
+        category="Other",
+        answers={"solution": "TOPSECRET-SOLUTION", "timeline": "public timeline"},
+        confidential_fields=frozenset({"solution"}),
+        contact=repository.ContactDetails(
+            sender_id="web-x", email="hidden@vendor.example", name="Hidden Name", phone="5125550100"
+        ),
+    )
+    with session_scope(url) as session:
+        return repository.create_submission(session, new, ZoneInfo("America/Chicago")).reference
+
+
+def test_public_status_has_exactly_the_interface_fields(client, app_settings):
+    reference = submit(app_settings)
+    response = client.get(f"/api/proposals/{reference}")
+    assert response.status_code == 200
+    body = response.json()
+    assert {
+        "reference",
+        "kind",
+        "title",
+        "status",
+        "submitted_at",
+        "updated_at",
+        "next_step",
+        "next_decision_by",
+    } <= set(body)
+    assert body["status"] == "received" and body["next_decision_by"] is None
+    assert client.get(f"/api/proposals/{reference.lower()}").json()["reference"] == reference
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["SC-2026-1", "hello", "SC-26-00001", "SC-2026-000001", "%3Cscript%3E", "SC_2026_00001"],
+)
+def test_malformed_references_are_400(client, reference):
+    response = client.get(f"/api/proposals/{reference}")
+    assert response.status_code == 400
+    assert "SC-YYYY-NNNNN" in response.json()["detail"]
+
+
+def test_unknown_reference_is_404_json(client):
+    response = client.get("/api/proposals/SC-2026-99999")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No submission with reference SC-2026-99999."}
+
+
+def test_open_data_lists_public_fields_only_and_defuses_spreadsheet_formulas(client, app_settings):
+    submit(app_settings)
+    submit(app_settings, title='=HYPERLINK("http://evil.example")')
+    as_json = client.get("/api/open-data/proposals.json")
+    as_csv = client.get("/api/open-data/proposals.csv")
+    assert as_json.status_code == as_csv.status_code == 200
+    assert len(as_json.json()) == 2
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    lines = as_csv.text.splitlines()
+    assert lines[0].startswith("reference,kind,title")
+    assert len(lines) == 3 and "'=HYPERLINK" in lines[2]
+    for leaked in (
+        "TOPSECRET-SOLUTION",
+        "hidden@vendor.example",
+        "Hidden Name",
+        "5125550100",
+        "public timeline",
+    ):
+        assert leaked not in as_json.text and leaked not in as_csv.text
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        ("{not json", "application/json", 400),
+        ("[1, 2]", "application/json", 400),
+        ('{"message": "hi"}', "application/json", 400),
+        ('{"sender": "", "message": "hi"}', "application/json", 400),
+        ('{"sender": "' + "s" * 500 + '", "message": "hi"}', "application/json", 400),
+        ('{"sender": "a", "message": 42}', "application/json", 400),
+        ('{"sender": "a", "message": "hi"}', "text/plain", 415),
+        ("sender=a&message=hi", "application/x-www-form-urlencoded", 415),
+        ('{"sender": "a", "message": "' + "x" * 70_000 + '"}', "application/json", 413),
+        (b"\xff\xfe\x00garbage", "application/json", 400),
+    ],
+)
+def test_bad_webhook_requests_get_a_clear_4xx(client, body, content_type, status):
+    response = client.post(
+        "/webhooks/rest/webhook", content=body, headers={"Content-Type": content_type}
+    )
+    assert response.status_code == status
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("message", ["", "   \n\t ", "x" * 10_000])
+def test_empty_and_huge_messages_get_a_polite_reply_without_reaching_rasa(client, message):
+    response = client.post("/webhooks/rest/webhook", json={"sender": "web-1", "message": message})
+    assert response.status_code == 200
+    [reply] = response.json()
+    assert reply["recipient_id"] == "web-1" and reply["text"]
+
+
+def test_rasa_down_is_503_not_500(client):
+    response = client.post("/webhooks/rest/webhook", json={"sender": "web-1", "message": "hi"})
+    assert response.status_code == 503
+    assert client.get("/healthz").status_code == 503
+    assert client.get("/healthz").json()["rasa"].startswith("error")
+
+
+def test_chat_page_is_self_contained_and_locked_down(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "aria-live" in page.text
+    assert "http://" not in page.text and "https://" not in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    script = client.get("/static/chat.js").text
+    assert "innerHTML" not in script and "textContent" in script
+
+
+def test_slack_endpoint_is_404_when_slack_is_off(client):
+    response = client.post("/slack/events", json={"type": "url_verification"})
+    assert response.status_code == 404
+
+
+def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    base = f"v0:{timestamp}:{body}".encode()
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": str(timestamp),
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/json",
+    }
+
+
+@pytest.fixture
+def slack_client(app_settings, monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{free_port()}/api/")
+    get_settings.cache_clear()
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_slack_requests_are_verified(slack_client):
+    body = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "t"})
+    now = int(time.time())
+    good = slack_client.post("/slack/events", content=body, headers=sign(body, now))
+    assert good.status_code == 200 and good.json() == {"challenge": "abc123"}
+    bad = slack_client.post("/slack/events", content=body, headers=sign(body, now, "wrong"))
+    assert bad.status_code == 401
+    stale = slack_client.post("/slack/events", content=body, headers=sign(body, now - 3600))
+    assert stale.status_code == 401
+    unsigned = slack_client.post(
+        "/slack/events", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert unsigned.status_code == 401

@@ -1,0 +1,82 @@
+"""What people type, turned into clean values."""
+
+import pytest
+
+from actions.parsing import (
+    clean_text,
+    find_reference,
+    match_choice,
+    match_choices,
+    parse_email,
+    parse_phone,
+    parse_website,
+    yes_or_no,
+)
+from actions.proposal import CATEGORIES, CITY_ASKS
+from storage.reference import parse_reference
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SC-2026-00042", "SC-2026-00042"),
+        ("sc-2026-00042", "SC-2026-00042"),
+        ("status of SC 2026 42 please", "SC-2026-00042"),
+        ("2026-00042", "SC-2026-00042"),
+        ("SC2026-7", "SC-2026-00007"),
+        ("my number is 42", None),
+        ("", None),
+    ],
+)
+def test_references_in_any_common_spelling(text, expected):
+    assert find_reference(text) == expected
+
+
+def test_strict_reference_parsing_for_the_api():
+    assert parse_reference("sc-2026-00042") == "SC-2026-00042"
+    assert parse_reference("SC-2026-42") is None
+    assert parse_reference("SC-2026-00042x") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ann@Example.ORG", "ann@example.org"),
+        ("my email is ann.lee+city@example.co.uk.", "ann.lee+city@example.co.uk"),
+        ("ann@", None),
+        ("ann@example", None),
+        ("<script>@x.com", None),
+        ("two@a.com three@b.com", "two@a.com"),
+    ],
+)
+def test_email(text, expected):
+    assert parse_email(text) == expected
+
+
+def test_phone_and_website():
+    assert parse_phone("+1 (512) 555-0199") == "+1 (512) 555-0199"
+    assert parse_phone("call me maybe") is None
+    assert parse_phone("123") is None
+    assert parse_website("Acme.example/about") == "https://acme.example/about"
+    assert parse_website("http://acme.example") == "http://acme.example"
+    assert parse_website("javascript:alert(1)") is None
+    assert parse_website("not a site") is None
+
+
+def test_choices_accept_names_and_synonyms_but_not_ambiguity():
+    assert match_choice("it's about traffic", CATEGORIES) == "Mobility"
+    assert match_choice("digital services & connectivity", CATEGORIES) == (
+        "Digital services & connectivity"
+    )
+    assert match_choice("water and energy", CATEGORIES) is None
+    assert match_choices("a pilot site and some funding", CITY_ASKS) == ["Pilot site", "Funding"]
+
+
+def test_yes_no_and_text_cleaning():
+    assert yes_or_no("Yes, submit") is True
+    assert yes_or_no("nope") is False
+    assert yes_or_no("hmm", "affirm") is True
+    assert yes_or_no("hmm") is None
+    assert clean_text("  a\x00b \t c\n\n\n\nd  ") == "ab c\n\nd"
+    assert clean_text("🚦 café") == "🚦 café"
+    assert len(clean_text("x" * 9000)) == 5000
