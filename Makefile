@@ -70,7 +70,7 @@ nlu-eval: install
 lock: $(UV)
 	$(UV) lock
 	$(UV) pip compile --quiet --python "$$(UV=$(UV) scripts/find-python 3.10)" \
-		rasa_env/requirements.in -o rasa_env/requirements.lock
+		--custom-compile-command "make lock" rasa_env/requirements.in -o rasa_env/requirements.lock
 
 clean:
 	rm -rf .venv .venv-rasa $(TOOLS) models .rasa var tests/artifacts

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import chat, health, public_api
-from bot.rasa_client import create_rasa_client
+from bot.rasa_client import RasaWorkers
 from bot.settings import get_settings
 from bot.slack import create_slack_handler
 
@@ -33,7 +33,7 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.rasa = create_rasa_client(settings)
+        app.state.rasa = RasaWorkers(settings)
         yield
         await app.state.rasa.aclose()
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from bot.settings import get_settings
 
@@ -46,7 +46,7 @@ async def _read_json(request: Request) -> dict[str, Any] | JSONResponse:
 
 
 @router.post("/webhooks/rest/webhook")
-async def rest_webhook(request: Request) -> JSONResponse:
+async def rest_webhook(request: Request) -> Response:
     payload = await _read_json(request)
     if isinstance(payload, JSONResponse):
         return payload
@@ -67,7 +67,7 @@ async def rest_webhook(request: Request) -> JSONResponse:
             f"{settings.max_message_chars:,} at a time. Please shorten it or send it in "
             "parts. Nothing you gave before is lost.",
         )
-    client: httpx.AsyncClient = request.app.state.rasa
+    client = request.app.state.rasa.for_sender(sender)
     try:
         response = await client.post(
             "/webhooks/rest/webhook", json={"sender": sender, "message": message}
@@ -75,9 +75,11 @@ async def rest_webhook(request: Request) -> JSONResponse:
     except httpx.TimeoutException:
         return _error(504, "The assistant took too long to answer. Please try again.")
     except httpx.TransportError:
-        logger.warning("Rasa is not reachable at %s", settings.rasa_url)
+        logger.warning("Rasa is not reachable at %s", client.base_url)
         return _error(503, "The assistant is starting or unavailable. Please try again shortly.")
     if response.status_code != 200:
         logger.error("Rasa answered %s: %s", response.status_code, response.text[:500])
         return _error(502, "The assistant could not answer. Please try again.")
-    return JSONResponse(response.json())
+    # Rasa's JSON is passed through as it came: decoding and re-encoding it would only
+    # cost time on every message.
+    return Response(response.content, media_type="application/json")

@@ -8,17 +8,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from bot.rasa_client import RasaWorkers
 from bot.settings import get_settings
 from storage.db import get_engine
 
 router = APIRouter()
 
 
-async def _rasa(client: httpx.AsyncClient) -> str:
+async def _rasa_worker(client: httpx.AsyncClient) -> str:
     response = await client.get("/status", timeout=3.0)
     if response.status_code != 200:
-        return f"error: HTTP {response.status_code}"
-    return "ok" if response.json().get("model_file") else "error: no model loaded"
+        return f"error: HTTP {response.status_code} from {client.base_url}"
+    if not response.json().get("model_file"):
+        return f"error: no model loaded at {client.base_url}"
+    return "ok"
+
+
+async def _rasa(workers: RasaWorkers) -> str:
+    states = await asyncio.gather(*(_rasa_worker(client) for client in workers.clients))
+    return next((state for state in states if state != "ok"), "ok")
 
 
 async def _actions(client: httpx.AsyncClient) -> str:
@@ -41,9 +49,11 @@ async def _check(probe) -> str:
 
 @router.get("/healthz")
 async def healthz(request: Request) -> JSONResponse:
-    client: httpx.AsyncClient = request.app.state.rasa
+    workers: RasaWorkers = request.app.state.rasa
     rasa, actions, database = await asyncio.gather(
-        _check(_rasa(client)), _check(_actions(client)), _check(asyncio.to_thread(_database))
+        _check(_rasa(workers)),
+        _check(_actions(workers.clients[0])),
+        _check(asyncio.to_thread(_database)),
     )
     components = {"app": "ok", "rasa": rasa, "actions": actions, "database": database}
     healthy = all(value == "ok" for value in components.values())

@@ -1,5 +1,6 @@
 """Every setting in one place, read from the environment (see shared/interface.md)."""
 
+import os
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,13 @@ class Settings(BaseSettings):
     port: int = Field(8000, alias="ENTRYWAY_PORT")
     rasa_port: int = Field(5005, alias="ENTRYWAY_RASA_PORT")
     actions_port: int = Field(5055, alias="ENTRYWAY_ACTIONS_PORT")
+    # Rasa processes on ENTRYWAY_RASA_PORT, +1, ... (see scripts/run-rasa).
+    rasa_workers: int = Field(
+        default_factory=lambda: 2 if (os.cpu_count() or 1) > 1 else 1,
+        alias="ENTRYWAY_RASA_WORKERS",
+        ge=1,
+        le=16,
+    )
     # The City's own clock decides which year a reference number belongs to.
     timezone: str = Field("America/Chicago", alias="ENTRYWAY_TIMEZONE")
     # Longest chat message passed to Rasa; longer ones get a polite reply instead.
@@ -29,8 +37,8 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
 
     @property
-    def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+    def rasa_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_workers)]
 
     @property
     def actions_url(self) -> str:

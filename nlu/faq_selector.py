@@ -124,16 +124,22 @@ class FaqSelector(GraphComponent):
         return cls(config, model_storage, resource, weights)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self._weights is None:
-            return messages
         intent = self.config["retrieval_intent"]
-        scores = self._features(messages) @ self._weights["coef"].T + self._weights["intercept"]
+        # Only messages already classified as the retrieval intent need a key; Rasa
+        # reads the selector for no other intent.
+        messages_to_select = [m for m in messages if (m.get(INTENT) or {}).get("name") == intent]
+        if self._weights is None or not messages_to_select:
+            return messages
+        scores = (
+            self._features(messages_to_select) @ self._weights["coef"].T
+            + self._weights["intercept"]
+        )
         scores = np.asarray(scores)
         scores -= scores.max(axis=1, keepdims=True)
         probabilities = np.exp(scores)
         probabilities /= probabilities.sum(axis=1, keepdims=True)
         labels = self._weights["labels"]
-        for message, row in zip(messages, probabilities, strict=True):
+        for message, row in zip(messages_to_select, probabilities, strict=True):
             order = np.argsort(-row)
             best = str(labels[order[0]])
             ranking = [

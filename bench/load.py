@@ -1,0 +1,82 @@
+"""Simulated chat users on loopback, each running mixed conversations over a REST webhook."""
+
+import asyncio
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+
+# Greeting, an FAQ-like question, a status question, the start of a proposal with
+# several answers, then stop. The same words go to both bots.
+CONVERSATION = [
+    "hello",
+    "how long does the evaluation take?",
+    "what's the status of SC-2026-00001?",
+    "I want to submit a proposal",
+    "Acme Mobility",
+    "Jane Doe",
+    "jane@acme.example",
+    "skip",
+    "acme.example",
+    "Smart parking sensors downtown",
+    "stop",
+    "yes",
+]
+
+
+@dataclass
+class LoadResult:
+    users: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies) * 1000
+
+
+async def _user(client: httpx.AsyncClient, deadline: float, result: LoadResult) -> None:
+    while time.monotonic() < deadline:
+        sender = f"bench-{uuid.uuid4()}"
+        for message in CONVERSATION:
+            if time.monotonic() >= deadline:
+                return
+            started = time.perf_counter()
+            try:
+                response = await client.post(
+                    "/webhooks/rest/webhook", json={"sender": sender, "message": message}
+                )
+                ok = response.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            if ok:
+                result.latencies.append(time.perf_counter() - started)
+            else:
+                result.errors += 1
+
+
+async def _run(base_url: str, users: int, seconds: float) -> LoadResult:
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+        # One warm-up conversation so first-request costs are not measured.
+        await _user(client, time.monotonic() + 2, LoadResult(1, 2))
+        result = LoadResult(users, seconds)
+        started = time.monotonic()
+        await asyncio.gather(*(_user(client, started + seconds, result) for _ in range(users)))
+        result.seconds = time.monotonic() - started
+        return result
+
+
+def drive(base_url: str, users: int, seconds: float) -> LoadResult:
+    return asyncio.run(_run(base_url, users, seconds))

@@ -1,0 +1,123 @@
+"""`python -m rasa_env.launch ...`: the `rasa` command with two measured fixes.
+
+Profiling `make bench` showed the Rasa server, which is single-threaded, spending
+much of its CPU on two things that do not depend on the conversation:
+
+1. Validating each action-server response with `jsonschema.validate`, which
+   re-checks the schema against its meta-schema on every call and tries every
+   event against all 23 event-type branches of a `oneOf` (15-45% of CPU in
+   conversations that run custom actions; every form turn does). Here the same
+   schema is compiled once with fastjsonschema, split per event type, and each
+   event is validated against the branch its `event` name selects, which is what
+   `oneOf` with distinct `const` names accepts. An invalid response still raises
+   jsonschema's ValidationError, which Rasa turns into the same error as before.
+2. Opening a new HTTP session (and TCP connection) to the action server for every
+   custom action call (about 10%). Here each endpoint keeps one aiohttp session
+   with keep-alive connections for the life of the server.
+3. Looking up each stored event's class by walking every Event subclass, for
+   every event of the tracker, on every message (about 8%). The classes are
+   fixed once Rasa is imported, so the lookup is done once per type name.
+
+All three replace functions of the pinned Rasa 3.6.21 (rasa_env/requirements.lock);
+tests/test_stack.py exercises them on every run.
+"""
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import fastjsonschema
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
+
+from rasa.__main__ import main
+
+
+@functools.cache
+def _response_validators() -> tuple[Callable[[Any], Any], dict[str, Callable[[Any], Any]]]:
+    spec = RemoteAction.action_response_format_spec()
+    event_schema = spec["properties"]["events"]["items"]
+    common = {key: value for key, value in event_schema.items() if key != "oneOf"}
+    per_event_type = {
+        branch["properties"]["event"]["const"]: fastjsonschema.compile(
+            {"allOf": [common, branch]}
+        )
+        for branch in event_schema["oneOf"]
+    }
+    envelope = {**spec, "properties": {**spec["properties"], "events": {"type": "array"}}}
+    return fastjsonschema.compile(envelope), per_event_type
+
+
+def _invalid(reason: str) -> ValidationError:
+    return ValidationError(
+        f"{reason}. Failed to validate Action server response from API, make sure your "
+        "response from the Action endpoint is valid."
+    )
+
+
+def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+    validate_envelope, per_event_type = _response_validators()
+    try:
+        validate_envelope(result)
+        for event in result.get("events") or []:
+            name = event.get("event") if isinstance(event, dict) else None
+            if name not in per_event_type:
+                raise _invalid(f"{event!r} is not an event of a known type")
+            per_event_type[name](event)
+    except fastjsonschema.JsonSchemaException as error:
+        raise _invalid(error.message) from error
+    return True
+
+
+@functools.cache
+def _event_classes() -> dict[str, type[Event]]:
+    classes: dict[str, type[Event]] = {}
+    for cls in all_subclasses(Event):
+        classes.setdefault(cls.type_name, cls)  # first match wins, as in Rasa's loop
+    return classes
+
+
+_original_resolve_by_type = Event.resolve_by_type
+
+
+def _resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+    found = _event_classes().get(type_name)
+    return found if found is not None else _original_resolve_by_type(type_name, default)
+
+
+class _KeptSession:
+    """Hands out the endpoint's session to `async with` without closing it afterwards."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self._session
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+_new_session = EndpointConfig.session
+
+
+def _kept_session(self: EndpointConfig) -> _KeptSession:
+    session = self.__dict__.get("_kept_session")
+    if session is None or session.closed:
+        session = _new_session(self)
+        self.__dict__["_kept_session"] = session
+    return _KeptSession(session)
+
+
+RemoteAction._validate_action_result = _validate_action_result
+EndpointConfig.session = _kept_session
+Event.resolve_by_type = staticmethod(_resolve_by_type)
+
+if __name__ == "__main__":
+    sys.argv[0] = "rasa"
+    main()
