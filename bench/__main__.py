@@ -4,7 +4,6 @@ throughput and at most half its p95 latency; at 1 user a p50 no higher than its.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,18 +14,13 @@ from pathlib import Path
 from bench.load import LoadResult, drive
 from bench.processes import RunningStack
 from storage.migrate import upgrade
+from tests.stack import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 LEVELS = (1, 20)
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def rasa_env() -> dict[str, str]:
@@ -87,8 +81,9 @@ def entryway(work: Path) -> dict:
     database = f"sqlite:///{work / 'entryway.db'}"
     upgrade(database)
     ports = {
-        name: str(free_port())
-        for name in ("ENTRYWAY_PORT", "ENTRYWAY_RASA_PORT", "ENTRYWAY_ACTIONS_PORT")
+        "ENTRYWAY_PORT": str(free_port()),
+        "ENTRYWAY_RASA_PORT": str(free_ports(2)),
+        "ENTRYWAY_ACTIONS_PORT": str(free_port()),
     }
     env = {**os.environ, **ports, "DATABASE_URL": database, "PYTHONPATH": str(ROOT)}
     stack = RunningStack(

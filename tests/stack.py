@@ -13,12 +13,21 @@ from storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
+RASA_WORKERS = 2
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_ports(1)
+
+
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free loopback ports (Rasa workers use base, base+1...)."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count <= 65535 and not any(port_is_open(base + i) for i in range(1, count)):
+            return base
 
 
 def port_is_open(port: int) -> bool:
@@ -32,12 +41,18 @@ class Stack:
         self.database_url = database_url
         self.ports = {
             "ENTRYWAY_PORT": free_port(),
-            "ENTRYWAY_RASA_PORT": free_port(),
+            "ENTRYWAY_RASA_PORT": free_ports(RASA_WORKERS),
             "ENTRYWAY_ACTIONS_PORT": free_port(),
+            "ENTRYWAY_RASA_WORKERS": RASA_WORKERS,
         }
         self.process: subprocess.Popen | None = None
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.log_path = ARTIFACTS / "stack.log"
+
+    @property
+    def listening_ports(self) -> list[int]:
+        rasa = [self.ports["ENTRYWAY_RASA_PORT"] + i for i in range(RASA_WORKERS)]
+        return [self.ports["ENTRYWAY_PORT"], self.ports["ENTRYWAY_ACTIONS_PORT"], *rasa]
 
     @property
     def url(self) -> str:

@@ -129,6 +129,6 @@ def test_hostile_and_odd_messages_get_polite_replies_and_keep_the_draft(stack):
 def test_sigterm_stops_every_process(stack):
     code = stack.stop()
     assert code is not None
-    for port in stack.ports.values():
+    for port in stack.listening_ports:
         assert not port_is_open(port)
     stack.start()
