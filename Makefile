@@ -27,7 +27,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(APP_ENV): $(UV) pyproject.toml uv.lock
-	UV=$(UV) $(UV) sync --frozen --python "$$(UV=$(UV) scripts/find-python 3.11)"
+	UV=$(UV) $(UV) sync --quiet --frozen --python "$$(UV=$(UV) scripts/find-python 3.11)"
 	@touch $@
 
 $(RASA_ENV): $(UV) rasa_env/requirements.lock

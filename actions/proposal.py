@@ -20,7 +20,7 @@ from actions.parsing import (
 from actions.store import in_session
 from bot.settings import get_settings
 from storage import repository
-from storage.models import NEXT_STEPS, Kind, Status
+from storage.models import NEXT_STEPS, Draft, Kind, Status
 
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "Mobility": ("transport", "transportation", "traffic", "parking", "transit", "bike", "ev"),
@@ -330,6 +330,42 @@ def _clear_form() -> list[EventType]:
     ]
 
 
+async def saved_draft(tracker: Tracker) -> Draft | None:
+    draft = await in_session(
+        lambda session: repository.get_draft(session, tracker.sender_id, Kind.proposal)
+    )
+    return draft if draft and draft.answers else None
+
+
+def offer_to_resume(dispatcher: CollectingDispatcher, draft: Draft) -> list[EventType]:
+    dispatcher.utter_message(
+        text=f"You have an unfinished proposal with {len(draft.answers)} answers saved "
+        f"(last changed {draft.updated_at:%d %B %Y}). Continue where you left off?",
+        buttons=[
+            {"title": "Continue", "payload": "Yes"},
+            {"title": "Start over", "payload": "No"},
+        ],
+    )
+    return [SlotSet("resume_offered", True)]
+
+
+class Greet(Action):
+    """Greets, and offers a returning user the proposal they left unfinished."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        draft = await saved_draft(tracker)
+        if draft is None:
+            dispatcher.utter_message(response="utter_greet")
+            return []
+        dispatcher.utter_message(text="Welcome back!")
+        return offer_to_resume(dispatcher, draft)
+
+
 class StartProposal(Action):
     """Opens the proposal form, or first offers to resume a saved draft."""
 
@@ -339,19 +375,9 @@ class StartProposal(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        draft = await in_session(
-            lambda session: repository.get_draft(session, tracker.sender_id, Kind.proposal)
-        )
-        if draft and draft.answers:
-            dispatcher.utter_message(
-                text=f"You have an unfinished proposal with {len(draft.answers)} answers saved "
-                f"(last changed {draft.updated_at:%d %B %Y}). Continue where you left off?",
-                buttons=[
-                    {"title": "Continue", "payload": "Yes"},
-                    {"title": "Start over", "payload": "No"},
-                ],
-            )
-            return [SlotSet("resume_offered", True)]
+        draft = await saved_draft(tracker)
+        if draft is not None:
+            return offer_to_resume(dispatcher, draft)
         dispatcher.utter_message(
             text="Thank you for bringing a proposal to the City. I'll ask about 20 short "
             "questions, one at a time. At any question you can ask 'why?', say 'change' and "
@@ -368,9 +394,7 @@ class ResumeProposal(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        draft = await in_session(
-            lambda session: repository.get_draft(session, tracker.sender_id, Kind.proposal)
-        )
+        draft = await saved_draft(tracker)
         answers = draft.answers if draft else {}
         dispatcher.utter_message(text="Welcome back. Let's pick up where you left off.")
         known = {q.slot for q in QUESTIONS}

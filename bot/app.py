@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot import chat, health, public_api
 from bot.rasa_client import RasaWorkers
 from bot.settings import get_settings
-from bot.slack import create_slack_handler
+from bot.slack import create_slack_endpoint
 
 WEB = Path(__file__).parent / "web"
 SECURITY_HEADERS = {
@@ -42,7 +42,7 @@ def create_app() -> FastAPI:
     app.include_router(public_api.router)
     app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    slack = create_slack_handler(settings)
+    slack = create_slack_endpoint(settings)
 
     @app.get("/", include_in_schema=False)
     async def chat_page() -> FileResponse:

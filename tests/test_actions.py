@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.proposal import (
     QUESTIONS,
     FinishProposal,
+    Greet,
     StartProposal,
     ValidateProposalForm,
 )
@@ -148,6 +149,18 @@ def test_start_offers_to_resume_a_saved_draft(database):
     events, messages = run(StartProposal(), tracker())
     assert events == [SlotSet("resume_offered", True)]
     assert "1 answers saved" in messages[0]["text"]
+
+
+def test_greeting_offers_an_unfinished_proposal_back(database):
+    events, messages = run(Greet(), tracker())
+    assert events == [] and messages[0]["response"] == "utter_greet"
+    with session_scope(database) as session:
+        repository.save_draft(
+            session, SENDER, Kind.proposal, {"organisation": "Acme", "title": "x"}
+        )
+    events, messages = run(Greet(), tracker())
+    assert events == [SlotSet("resume_offered", True)]
+    assert "2 answers saved" in messages[1]["text"]
 
 
 def test_finish_stores_the_proposal_and_gives_reference_and_token(database):

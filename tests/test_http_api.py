@@ -15,6 +15,7 @@ from bot.settings import get_settings
 from storage import repository
 from storage.db import session_scope
 from storage.models import Kind
+from tests.fake_slack import FakeSlack
 from tests.stack import free_port
 
 SIGNING_SECRET = "test-signing-secret"
@@ -164,12 +165,13 @@ def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> dict[str, s
 
 @pytest.fixture
 def slack_client(app_settings, monkeypatch):
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{free_port()}/api/")
-    get_settings.cache_clear()
-    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
-        yield test_client
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        monkeypatch.setenv("SLACK_API_URL", slack.url)
+        get_settings.cache_clear()
+        with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+            yield test_client
 
 
 def test_slack_requests_are_verified(slack_client):
@@ -185,3 +187,26 @@ def test_slack_requests_are_verified(slack_client):
         "/slack/events", content=body, headers={"Content-Type": "application/json"}
     )
     assert unsigned.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{not json", "application/json"),
+        ("payload=%7Bbroken", "application/x-www-form-urlencoded"),
+        ("", "application/json"),
+        (
+            '{"type": "event_callback", "event": {"type": "message", "text": "<b>hi</b>"}}',
+            "application/json",
+        ),
+    ],
+)
+def test_signed_but_odd_slack_payloads_are_never_a_500(slack_client, body, content_type):
+    headers = {
+        **sign(body, int(time.time())),
+        "Content-Type": content_type,
+        "X-Slack-Retry-Num": "1",
+        "X-Slack-Retry-Reason": "http_timeout",
+    }
+    response = slack_client.post("/slack/events", content=body, headers=headers)
+    assert 200 <= response.status_code < 500

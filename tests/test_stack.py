@@ -35,12 +35,20 @@ def test_rasa_http_api_parses_on_loopback(stack):
     assert parsed["intent"]["name"] == "submit_proposal"
 
 
-def test_proposal_survives_a_restart_and_is_public_without_private_values(stack):
+def test_a_restart_loses_neither_submissions_nor_unfinished_answers(stack):
     chat = new_conversation(stack)
     reference = chat.submit_proposal()
     assert re.fullmatch(r"SC-\d{4}-\d{5}", reference)
+    unfinished = new_conversation(stack)
+    unfinished.say("I want to submit a proposal")
+    for _, answer in PROPOSAL_ANSWERS[:3]:
+        unfinished.say(answer)
 
     stack.restart()
+
+    offer = unfinished.text(unfinished.say("hello"))
+    assert "Welcome back" in offer and "3 answers saved" in offer
+    assert "phone number" in unfinished.text(unfinished.say("yes"))
 
     status = httpx.get(f"{stack.url}/api/proposals/{reference}")
     assert status.status_code == 200
