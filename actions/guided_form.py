@@ -18,7 +18,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.parsing import clean_text, match_choice, yes_or_no
+from actions.parsing import (
+    clean_text,
+    is_skip,
+    match_choice,
+    parse_email,
+    parse_phone,
+    yes_or_no,
+)
 from actions.store import in_session
 from storage import repository
 from storage.models import Kind
@@ -40,6 +47,7 @@ QUESTION_START = re.compile(
     r"^\s*(how|what|who|when|where|which|is|are|does|do|can|could|will|would|should)\b",
     re.IGNORECASE,
 )
+NOT_GIVEN = "not given"
 # A digression is only taken as one when the classifier is this sure of it;
 # otherwise the message is an answer, which is the safer mistake (it can be changed).
 DIGRESSION_CONFIDENCE = 0.6
@@ -56,6 +64,55 @@ def accept_text(minimum: int = 2, maximum: int = 5000) -> Callable[[str], str]:
         return text[:maximum]
 
     return parse
+
+
+def choice(choices: dict[str, tuple[str, ...]]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        found = match_choice(text, choices)
+        if found is None:
+            raise Invalid(f"Please pick one of: {', '.join(choices)}.")
+        return found
+
+    return parse
+
+
+def optional(parser: Callable[[str], str | None], problem: str) -> Callable[[str], str]:
+    """An answer that may be skipped ('skip', 'none', ...), stored as NOT_GIVEN."""
+
+    def parse(text: str) -> str:
+        if is_skip(text):
+            return NOT_GIVEN
+        value = parser(text)
+        if value is None:
+            raise Invalid(problem)
+        return value
+
+    return parse
+
+
+def email(text: str) -> str:
+    found = parse_email(text)
+    if found is None:
+        raise Invalid(
+            "That doesn't look like an email address. Could you check it? "
+            "(for example: name@example.com)"
+        )
+    return found
+
+
+def email_or_phone(text: str) -> str | None:
+    return parse_email(text) if "@" in text else parse_phone(text)
+
+
+def given(value: Any) -> Any:
+    """None for an answer the user skipped."""
+    return None if value == NOT_GIVEN else value
+
+
+def channel_of(tracker: Tracker) -> str:
+    """The channel a user wrote from, as stored with their contact ("web" for REST)."""
+    channel = tracker.get_latest_input_channel() or "rest"
+    return "web" if channel == "rest" else channel
 
 
 def always(_: dict[str, Any]) -> bool:
@@ -80,8 +137,13 @@ def describe(value: Any) -> str:
 
 
 class GuidedForm(FormValidationAction, ABC):
-    kind: Kind
+    key: str  # names the confirmation slot, `<key>_confirmed`
     questions: tuple[Question, ...]
+    noun: str = "submission"  # what the user is giving, in their words
+    # Answers are saved as a draft of this kind as they arrive (None: not saved).
+    draft_kind: Kind | None = None
+    # Whether the user reviews a summary and confirms before the form completes.
+    has_confirmation: bool = True
 
     @abstractmethod
     def name(self) -> str:
@@ -89,7 +151,7 @@ class GuidedForm(FormValidationAction, ABC):
 
     @property
     def confirm_slot(self) -> str:
-        return f"{self.kind.value}_confirmed"
+        return f"{self.key}_confirmed"
 
     def question(self, slot: str) -> Question | None:
         return next((q for q in self.questions if q.slot == slot), None)
@@ -113,7 +175,8 @@ class GuidedForm(FormValidationAction, ABC):
             return []
         if tracker.slots.get("stop_requested"):
             return ["confirm_stop"]
-        return [q.slot for q in self.applicable(tracker.slots)] + [self.confirm_slot]
+        questions = [q.slot for q in self.applicable(tracker.slots)]
+        return [*questions, self.confirm_slot] if self.has_confirmation else questions
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -212,7 +275,10 @@ class GuidedForm(FormValidationAction, ABC):
         return (selected.get("response") or {}).get("utter_action")
 
     async def save_draft(self, tracker: Tracker, slots: dict[str, Any]) -> None:
+        kind = self.draft_kind
+        if kind is None:
+            return
         answers = self.answers(slots)
         await in_session(
-            lambda session: repository.save_draft(session, tracker.sender_id, self.kind, answers)
+            lambda session: repository.save_draft(session, tracker.sender_id, kind, answers)
         )

@@ -12,6 +12,7 @@ from datetime import timedelta
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.settings import get_settings
+from bot.staff_alerts import notify_pending_handoffs
 from storage import repository
 from storage.db import session_scope
 
@@ -32,6 +33,10 @@ def purge_stale_drafts() -> int:
     return removed
 
 
+def notify_handoffs() -> int:
+    return notify_pending_handoffs(get_settings())
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     scheduler = BlockingScheduler(timezone=get_settings().zone)
@@ -41,6 +46,15 @@ def main() -> None:
         hour=3,
         minute=15,
         id="purge_stale_drafts",
+        coalesce=True,
+        max_instances=1,
+    )
+    # The action server posts handoff requests at once; this catches any it could not.
+    scheduler.add_job(
+        notify_handoffs,
+        "interval",
+        minutes=1,
+        id="notify_handoffs",
         coalesce=True,
         max_instances=1,
     )

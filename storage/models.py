@@ -9,7 +9,7 @@ by forgetting a filter.
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -143,3 +143,29 @@ class ReferenceCounter(SQLModel, table=True):
 
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last_sequence: int = 0
+
+
+class HandoffRequest(SQLModel, table=True):
+    """Someone asked for a person. Visible to staff; posted to Slack when Slack is on."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sender_id: str = Field(max_length=128, index=True)
+    channel: str = Field(default="web", max_length=20)
+    topic: str
+    contact: str | None = Field(default=None, max_length=254)
+    reference: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    # Set when a staff notification was claimed for sending; cleared again if it failed.
+    notified_at: datetime | None = None
+
+
+class StatusLookup(SQLModel, table=True):
+    """Every status look-up in chat: the audit trail and the per-sender rate limit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sender_id: str = Field(max_length=128)
+    reference: str = Field(max_length=16)
+    found: bool
+    at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (Index("ix_statuslookup_sender_at", "sender_id", "at"),)

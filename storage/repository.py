@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -14,10 +14,12 @@ from storage.models import (
     NEXT_STEPS,
     Contact,
     Draft,
+    HandoffRequest,
     Kind,
     ReferenceCounter,
     Status,
     StatusChange,
+    StatusLookup,
     Submission,
     SubmissionAnswer,
     SubmissionPublic,
@@ -228,3 +230,106 @@ def status_history(session: Session, submission_id: int) -> list[StatusChange]:
 
 def count_submissions(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Submission)).one()
+
+
+def submitted_by(session: Session, submission: Submission, sender_id: str) -> bool:
+    """Whether this chat identity is the one that made the submission."""
+    contact = session.get(Contact, submission.contact_id) if submission.contact_id else None
+    return contact is not None and contact.sender_id == sender_id
+
+
+def token_matches(submission: Submission, token: str) -> bool:
+    return secrets.compare_digest(hash_token(token), submission.status_token_hash)
+
+
+def latest_public_reason(session: Session, submission_id: int) -> str | None:
+    """The newest reason staff gave the submitter (e.g. what information they need)."""
+    return session.exec(
+        select(StatusChange.public_reason)
+        .where(StatusChange.submission_id == submission_id)
+        .where(col(StatusChange.public_reason).is_not(None))
+        .order_by(col(StatusChange.id).desc())
+    ).first()
+
+
+# --- status look-ups -----------------------------------------------------------
+
+
+def record_lookup(session: Session, sender_id: str, reference: str, found: bool) -> None:
+    session.add(StatusLookup(sender_id=sender_id, reference=reference, found=found))
+    session.flush()
+
+
+def recent_lookups(session: Session, sender_id: str, window: timedelta) -> tuple[int, int]:
+    """(all, not found) look-ups by this sender within the window."""
+    since = utcnow() - window
+    rows = session.exec(
+        select(StatusLookup.found).where(
+            StatusLookup.sender_id == sender_id, StatusLookup.at >= since
+        )
+    ).all()
+    return len(rows), sum(1 for found in rows if not found)
+
+
+# --- handoff to staff ---------------------------------------------------------------
+
+
+def create_handoff(
+    session: Session,
+    sender_id: str,
+    channel: str,
+    topic: str,
+    contact: str | None,
+    reference: str | None,
+) -> HandoffRequest:
+    request = HandoffRequest(
+        sender_id=sender_id, channel=channel, topic=topic, contact=contact, reference=reference
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def claim_handoffs_to_notify(session: Session, limit: int = 20) -> list[HandoffRequest]:
+    """Marks up to `limit` not-yet-notified requests as claimed and returns them.
+
+    The claim is a conditional UPDATE, so two app instances never notify twice.
+    """
+    claimed = []
+    candidates = session.exec(
+        select(HandoffRequest.id)
+        .where(col(HandoffRequest.notified_at).is_(None))
+        .order_by(col(HandoffRequest.id))
+        .limit(limit)
+    ).all()
+    for request_id in candidates:
+        result = session.execute(
+            update(HandoffRequest)
+            .where(HandoffRequest.id == request_id, col(HandoffRequest.notified_at).is_(None))
+            .values(notified_at=utcnow())
+        )
+        if result.rowcount == 1:
+            claimed.append(session.get(HandoffRequest, request_id))
+    return claimed
+
+
+def release_handoff(session: Session, request_id: int) -> None:
+    """Undoes a claim whose notification failed, so a later run tries again."""
+    session.execute(
+        update(HandoffRequest).where(HandoffRequest.id == request_id).values(notified_at=None)
+    )
+
+
+def list_handoffs(session: Session, limit: int = 100) -> list[HandoffRequest]:
+    return list(
+        session.exec(select(HandoffRequest).order_by(col(HandoffRequest.id).desc()).limit(limit))
+    )
+
+
+def latest_submission_of_sender(session: Session, sender_id: str) -> Submission | None:
+    return session.exec(
+        select(Submission)
+        .join(Contact, col(Contact.id) == col(Submission.contact_id))
+        .where(Contact.sender_id == sender_id)
+        .order_by(col(Submission.id).desc())
+    ).first()

@@ -9,14 +9,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.proposal import (
-    QUESTIONS,
-    FinishProposal,
-    Greet,
-    StartProposal,
-    ValidateProposalForm,
-)
+from actions.proposal import QUESTIONS, ValidateProposalForm
 from actions.status import CheckStatus
+from actions.submission_flow import FinishSubmission, Greet, StartProposal
 from storage import repository
 from storage.db import session_scope
 from storage.models import Kind
@@ -147,8 +142,8 @@ def test_start_offers_to_resume_a_saved_draft(database):
     with session_scope(database) as session:
         repository.save_draft(session, SENDER, Kind.proposal, {"organisation": "Acme"})
     events, messages = run(StartProposal(), tracker())
-    assert events == [SlotSet("resume_offered", True)]
-    assert "1 answers saved" in messages[0]["text"]
+    assert events == [SlotSet("resume_offered", True), SlotSet("active_form", "proposal")]
+    assert "unfinished proposal with 1 answers saved" in messages[0]["text"]
 
 
 def test_greeting_offers_an_unfinished_proposal_back(database):
@@ -159,7 +154,7 @@ def test_greeting_offers_an_unfinished_proposal_back(database):
             session, SENDER, Kind.proposal, {"organisation": "Acme", "title": "x"}
         )
     events, messages = run(Greet(), tracker())
-    assert events == [SlotSet("resume_offered", True)]
+    assert events == [SlotSet("resume_offered", True), SlotSet("active_form", "proposal")]
     assert "2 answers saved" in messages[1]["text"]
 
 
@@ -173,7 +168,7 @@ def test_finish_stores_the_proposal_and_gives_reference_and_token(database):
     )
     with session_scope(database) as session:
         repository.save_draft(session, SENDER, Kind.proposal, {"organisation": "x"})
-    events, messages = run(FinishProposal(), tracker(slots))
+    events, messages = run(FinishSubmission(), tracker(slots))
     reference = slot_events(events)["last_reference"]
     assert reference in messages[0]["text"]
     with session_scope(database) as session:

@@ -1,0 +1,255 @@
+"""Starting, resuming, reviewing and finishing the three submission forms (proposal,
+idea, procurement feedback). Each form's own module says what it asks and how the
+answers become a submission; this module is the same flow around all three."""
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.barrier import ValidateBarrierForm
+from actions.guided_form import GuidedForm, channel_of, describe
+from actions.idea import ValidateIdeaForm
+from actions.proposal import ValidateProposalForm
+from actions.store import in_session
+from bot.settings import get_settings
+from storage import repository
+from storage.models import NEXT_STEPS, Draft, Kind, Status
+
+FORMS: dict[str, GuidedForm] = {
+    form.key: form for form in (ValidateProposalForm(), ValidateIdeaForm(), ValidateBarrierForm())
+}
+INTRODUCTIONS = {
+    "proposal": "Thank you for bringing a proposal to the City. I'll ask about 20 short "
+    "questions, one at a time.",
+    "idea": "Thank you for sharing an idea with the City. Five short questions.",
+    "feedback": "Thank you: the City asked to learn where its procurement gets in the way of "
+    "projects. Six short questions; you can stay anonymous.",
+}
+HOW_IT_WORKS = (
+    " At any question you can ask 'why?', say 'change' and an earlier answer's name to correct "
+    "it, or 'stop' to finish later. Your answers are saved as you go, and nothing is submitted "
+    "until you confirm."
+)
+CONTROL_SLOTS = ("confirm_stop", "stop_requested", "form_outcome", "resume_offered")
+
+
+def form_name(form: GuidedForm) -> str:
+    return form.name().removeprefix("validate_")
+
+
+def clear_form(form: GuidedForm) -> list[EventType]:
+    slots = [q.slot for q in form.questions] + [form.confirm_slot]
+    return [SlotSet(slot, None) for slot in slots] + [
+        SlotSet("confirm_stop", None),
+        SlotSet("stop_requested", False),
+        SlotSet("form_outcome", None),
+        SlotSet("resume_offered", False),
+    ]
+
+
+async def saved_drafts(sender_id: str) -> list[Draft]:
+    def load(session):
+        drafts = (repository.get_draft(session, sender_id, Kind(key)) for key in FORMS)
+        return sorted((d for d in drafts if d and d.answers), key=lambda d: d.updated_at)
+
+    return await in_session(load)
+
+
+def offer_to_resume(dispatcher: CollectingDispatcher, draft: Draft) -> list[EventType]:
+    noun = FORMS[draft.kind.value].noun
+    dispatcher.utter_message(
+        text=f"You have an unfinished {noun} with {len(draft.answers)} answers saved "
+        f"(last changed {draft.updated_at:%d %B %Y}). Continue where you left off?",
+        buttons=[
+            {"title": "Continue", "payload": "Yes"},
+            {"title": "Start over", "payload": "No"},
+        ],
+    )
+    return [SlotSet("resume_offered", True), SlotSet("active_form", draft.kind.value)]
+
+
+class Greet(Action):
+    """Greets, and offers a returning user what they left unfinished."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        drafts = await saved_drafts(tracker.sender_id)
+        if not drafts:
+            dispatcher.utter_message(response="utter_greet")
+            return []
+        dispatcher.utter_message(text="Welcome back!")
+        return offer_to_resume(dispatcher, drafts[-1])
+
+
+class StartForm(Action, ABC):
+    """Opens a submission form, or first offers to resume a saved draft of that kind."""
+
+    @property
+    @abstractmethod
+    def key(self) -> str:
+        """Which form (a key of FORMS)."""
+
+    def name(self) -> str:
+        return f"action_start_{self.key}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        form = FORMS[self.key]
+        drafts = [d for d in await saved_drafts(tracker.sender_id) if d.kind.value == self.key]
+        if drafts:
+            return offer_to_resume(dispatcher, drafts[-1])
+        dispatcher.utter_message(text=INTRODUCTIONS[self.key] + HOW_IT_WORKS)
+        return [
+            *clear_form(form),
+            SlotSet("active_form", self.key),
+            FollowupAction(form_name(form)),
+        ]
+
+
+class StartProposal(StartForm):
+    key = "proposal"
+
+
+class StartIdea(StartForm):
+    key = "idea"
+
+
+class StartFeedback(StartForm):
+    key = "feedback"
+
+
+class ResumeDraft(Action):
+    def name(self) -> str:
+        return "action_resume_draft"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        form = FORMS[tracker.get_slot("active_form") or "proposal"]
+        draft = await in_session(
+            lambda session: repository.get_draft(session, tracker.sender_id, Kind(form.key))
+        )
+        answers = draft.answers if draft else {}
+        known = {q.slot for q in form.questions}
+        dispatcher.utter_message(text="Welcome back. Let's pick up where you left off.")
+        return [
+            *clear_form(form),
+            *(SlotSet(slot, value) for slot, value in answers.items() if slot in known),
+            FollowupAction(form_name(form)),
+        ]
+
+
+class RestartDraft(Action):
+    def name(self) -> str:
+        return "action_restart_draft"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        form = FORMS[tracker.get_slot("active_form") or "proposal"]
+        await in_session(
+            lambda session: repository.discard_draft(session, tracker.sender_id, Kind(form.key))
+        )
+        dispatcher.utter_message(
+            text=f"OK, the old draft is deleted. Let's start a new {form.noun}."
+        )
+        return [*clear_form(form), FollowupAction(form_name(form))]
+
+
+def summary(form: GuidedForm, slots: dict[str, Any]) -> str:
+    confidential = set(slots.get("confidential_fields") or [])
+    lines = [f"Here is your {form.noun}. Please check it before you submit:"]
+    for question in form.applicable(slots):
+        if question.slot == "confidential_fields":
+            continue
+        value = describe(slots.get(question.slot))
+        if len(value) > 160:
+            value = value[:157] + "..."
+        marker = " (confidential)" if question.slot in confidential else ""
+        lines.append(f"• {question.label}{marker}: {value}")
+    lines.append("Contact details are never published. Submit it now?")
+    return "\n".join(lines)
+
+
+class AskConfirmation(Action, ABC):
+    """The summary before submitting, with the ways to go on."""
+
+    @property
+    @abstractmethod
+    def key(self) -> str:
+        """Which form (a key of FORMS)."""
+
+    def name(self) -> str:
+        return f"action_ask_{self.key}_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            text=summary(FORMS[self.key], tracker.slots),
+            buttons=[
+                {"title": "Submit", "payload": "Yes, submit"},
+                {"title": "Change an answer", "payload": "I want to change an answer"},
+                {"title": "Stop for now", "payload": "stop"},
+            ],
+        )
+        return []
+
+
+class AskProposalConfirmed(AskConfirmation):
+    key = "proposal"
+
+
+class AskIdeaConfirmed(AskConfirmation):
+    key = "idea"
+
+
+class AskFeedbackConfirmed(AskConfirmation):
+    key = "feedback"
+
+
+class FinishSubmission(Action):
+    """Runs when a submission form closes: submits what was confirmed, or confirms the pause."""
+
+    def name(self) -> str:
+        return "action_finish_submission"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        form = FORMS[tracker.get_slot("active_form") or "proposal"]
+        done = [*clear_form(form), SlotSet("active_form", None)]
+        if tracker.get_slot("form_outcome") != "confirmed":
+            dispatcher.utter_message(
+                text=f"Stopped. Your answers are saved as a draft for "
+                f"{get_settings().draft_retention_days} days: say 'continue my {form.noun}' "
+                "whenever you are ready."
+            )
+            return done
+        new = form.build_submission(tracker.sender_id, channel_of(tracker), tracker.slots)
+
+        def submit(session):
+            receipt = repository.create_submission(session, new, get_settings().zone)
+            repository.discard_draft(session, tracker.sender_id, new.kind)
+            return receipt
+
+        receipt = await in_session(submit)
+        reach = new.contact.email or new.contact.phone
+        follow_up = f" Staff will use {reach} if they have questions." if reach else ""
+        dispatcher.utter_message(
+            text=f"Thank you, your {form.noun} is submitted. Your reference is "
+            f"{receipt.reference}.\nWhat happens next: {NEXT_STEPS[Status.received]}{follow_up}\n"
+            f"Check its status any time by asking me 'status of {receipt.reference}', or at "
+            f"/api/proposals/{receipt.reference}.\nYour private status code is "
+            f"{receipt.status_token}: keep it, it lets you see details meant only for you."
+        )
+        return [*done, SlotSet("last_reference", receipt.reference)]
