@@ -21,6 +21,7 @@ help:
 	@echo "make run    install what is missing, train if needed, migrate, start everything"
 	@echo "make test   the whole test suite (what CI runs)"
 	@echo "make bench  Entryway against a default 'rasa init' bot, printed as a table"
+	@echo "make nlu-eval  cross-validated intent/FAQ accuracy, against Rasa's default pipeline"
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -63,8 +64,8 @@ test: install browser lint validate model
 bench: install model
 	$(PY) -m bench
 
-nlu-eval: install
-	$(PY) -m bench.nlu_eval
+nlu-eval: $(RASA_ENV)
+	.venv-rasa/bin/python -m rasa_env.nlu_eval
 
 # Re-resolves both lock files (commit the result).
 lock: $(UV)
