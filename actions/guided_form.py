@@ -30,9 +30,15 @@ from actions.store import in_session
 from storage import repository
 from storage.models import Kind
 
+# Stopping is recognised by its words, never by the classifier alone: a short answer
+# such as "Insurance and bonding" must not end a form because a model guessed "stop".
 STOP = re.compile(
-    r"^\s*(stop|cancel|quit|exit|abort|pause|never\s*mind|forget it|end)"
-    r"(\s+(it|this|that|now|here|the form|the proposal|please))*\s*[.!]*\s*$",
+    r"^\s*(?:(?:i\s*(?:want|would like|'d like|need)|let's|let me|please|can i|can we)"
+    r"\s+(?:to\s+)?)?"
+    r"(stop|cancel|quit|exit|abort|pause|halt|never\s*mind|forget (?:it|about it)"
+    r"|(?:i'll )?finish (?:it )?later|end)"
+    r"(\s+(it|this|that|now|here|for now|please|the form|the proposal|the idea|the feedback"
+    r"|this form|my proposal|my idea|everything))*\s*[.!]*\s*$",
     re.IGNORECASE,
 )
 WHY = re.compile(
@@ -50,7 +56,7 @@ QUESTION_START = re.compile(
 NOT_GIVEN = "not given"
 # A digression is only taken as one when the classifier is this sure of it;
 # otherwise the message is an answer, which is the safer mistake (it can be changed).
-DIGRESSION_CONFIDENCE = 0.6
+DIGRESSION_CONFIDENCE = 0.8
 
 
 class Invalid(ValueError):
@@ -200,8 +206,8 @@ class GuidedForm(FormValidationAction, ABC):
         sure = confidence >= DIGRESSION_CONFIDENCE
 
         if requested == "confirm_stop":
-            return self.confirm_stop(dispatcher, yes_or_no(text, intent))
-        if STOP.match(text) or (intent == "stop" and sure and len(text.split()) <= 6):
+            return self.confirm_stop(dispatcher, yes_or_no(text, intent if sure else None))
+        if STOP.match(text):
             return [SlotSet(requested, None), SlotSet("stop_requested", True)]
         if len(text.split()) <= 12 and (WHY.search(text) or (intent == "ask_why" and sure)):
             reason = f"utter_why_{requested}" if self.question(requested) else "utter_why_general"
@@ -215,7 +221,7 @@ class GuidedForm(FormValidationAction, ABC):
             dispatcher.utter_message(response=faq)
             return [SlotSet(requested, None)]
         if requested == self.confirm_slot:
-            return self.confirm(dispatcher, yes_or_no(text, intent))
+            return self.confirm(dispatcher, yes_or_no(text, intent if sure else None))
 
         question = self.question(requested)
         if question is None:

@@ -9,13 +9,18 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clarify import Clarify
+from actions.handoff import FinishHandoff
 from actions.proposal import QUESTIONS, ValidateProposalForm
 from actions.status import CheckStatus
 from actions.submission_flow import FinishSubmission, Greet, StartProposal
+from bot.settings import get_settings
+from bot.staff_alerts import notify_pending_handoffs
 from storage import repository
 from storage.db import session_scope
 from storage.models import Kind
 from tests.conversation import PROPOSAL_ANSWERS
+from tests.fake_slack import FakeSlack
 
 DOMAIN = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text())
 SENDER = "web-test-sender"
@@ -190,3 +195,53 @@ def test_status_lookup_normalises_spellings_and_handles_unknown_references():
     events, messages = run(CheckStatus(), tracker(text="what's the status?"))
     assert events == []
     assert messages[0]["response"] == "utter_ask_reference"
+
+
+def test_unclear_message_gets_the_two_likeliest_meanings_then_a_polite_give_up():
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "faq", "confidence": 0.2},
+        {"name": "suggest_idea", "confidence": 0.19},
+        {"name": "submit_proposal", "confidence": 0.18},
+    ]
+    first = tracker(text="hmm the thing", intent="nlu_fallback", extra={"intent_ranking": ranking})
+    events, messages = run(Clarify(), first)
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        "/suggest_idea",
+        "/submit_proposal",
+        "/help",
+    ]
+    user = {"event": "user", "text": "x"}
+    second = tracker(text="still unclear", intent="nlu_fallback", extra={"intent_ranking": ranking})
+    second.events = [
+        user,
+        {"event": "action", "name": "action_clarify"},
+        {"event": "action", "name": "action_listen"},
+        user,
+    ]
+    events, messages = run(Clarify(), second)
+    assert events == [] and messages[0]["response"] == "utter_default"
+
+
+def test_handoff_is_stored_and_posted_to_the_triage_channel_once(database, monkeypatch):
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+        monkeypatch.setenv("SLACK_TRIAGE_CHANNEL", "C0TRIAGE")
+        monkeypatch.setenv("SLACK_API_URL", slack.url)
+        get_settings.cache_clear()
+        slots = {
+            "handoff_topic": "About <SC-2026-00007> & our pilot",
+            "handoff_contact": "ann@acme.example",
+        }
+        events, messages = run(FinishHandoff(), tracker(slots))
+        assert "within 2 business days" in messages[0]["text"]
+        assert slot_events(events)["handoff_topic"] is None
+        assert notify_pending_handoffs(get_settings()) == 0  # nothing left to post
+    posts = [arguments for method, arguments in slack.calls if method == "chat.postMessage"]
+    assert len(posts) == 1 and posts[0]["channel"] == "C0TRIAGE"
+    assert "&lt;SC-2026-00007&gt; &amp; our pilot" in posts[0]["text"]
+    assert "ann@acme.example" in posts[0]["text"]
+    with session_scope(database) as session:
+        [request] = repository.list_handoffs(session)
+        assert request.reference == "SC-2026-00007" and request.notified_at is not None

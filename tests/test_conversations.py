@@ -1,0 +1,179 @@
+"""Conversation tests on the real stack for every path besides the vendor proposal:
+ideas, procurement feedback, status privacy, handoff, FAQ and small talk."""
+
+import uuid
+
+import httpx
+import pytest
+
+from storage import repository
+from storage.db import session_scope
+from storage.models import Status
+from tests.conversation import Conversation
+
+pytestmark = pytest.mark.stack
+
+
+def chat(stack) -> Conversation:
+    return Conversation(stack.url, f"test-{uuid.uuid4()}")
+
+
+def reference_in(text: str) -> str:
+    return next(word.rstrip(".") for word in text.split() if word.startswith("SC-"))
+
+
+def code_in(text: str) -> str:
+    return text.split("private status code is ")[1].split(":")[0]
+
+
+def test_resident_idea_with_consent_is_public_and_without_consent_is_not(stack):
+    public_idea = chat(stack)
+    assert "What is your idea" in public_idea.text(public_idea.say("I have an idea for the city"))
+    public_idea.say("Put shade trees at every bus stop on Rundberg Lane. Riders wait in the sun.")
+    assert "Who would it help" in public_idea.text(public_idea.say("District 4"))
+    assert "often left out" in public_idea.text(public_idea.say("why do you ask?"))
+    public_idea.say("Older bus riders")
+    public_idea.say("skip")
+    summary = public_idea.text(public_idea.say("Yes"))
+    assert "Here is your idea" in summary and "District 4" in summary
+    receipt = public_idea.text(public_idea.say("Yes, submit"))
+    shown = httpx.get(f"{stack.url}/api/proposals/{reference_in(receipt)}").json()
+    assert shown["kind"] == "idea"
+    assert shown["title"] == "Put shade trees at every bus stop on Rundberg Lane"
+
+    private_idea = chat(stack)
+    private_idea.say("I'd like to share an idea")
+    private_idea.say("Install a talking crosswalk signal near Widén Elementary")
+    private_idea.say("citywide")
+    private_idea.say("Children who are blind")
+    assert "doesn't look like an email" in private_idea.text(private_idea.say("call me"))
+    private_idea.say("parent@example.org")
+    private_idea.say("No")
+    receipt = private_idea.text(private_idea.say("yes"))
+    reference = reference_in(receipt)
+    public = httpx.get(f"{stack.url}/api/open-data/proposals.json").text
+    assert reference in public
+    assert "Widén" not in public and "parent@example.org" not in public
+    assert "Resident idea (not published)" in public
+
+
+def test_procurement_barrier_is_coded_and_can_be_anonymous(stack):
+    person = chat(stack)
+    opening = person.text(person.say("the insurance requirements stopped us from bidding"))
+    assert "What happened" in opening
+    person.say("The RFP for traffic sensors required $10M in insurance from a 5-person company")
+    assert "Please pick one of" in person.text(person.say("the weather"))
+    person.say("Insurance and bonding")
+    person.say("skip")
+    assert "Please pick one or more" in person.text(person.say("it was bad"))
+    person.say("We could not bid, and that meant extra cost for the City")
+    person.say("Scale insurance to the contract value")
+    person.say("anonymous")
+    summary = person.text(person.say("change the step"))
+    assert "Which step" in summary
+    person.say("Solicitation scope or requirements")
+    receipt = person.text(person.say("yes submit"))
+    reference = reference_in(receipt)
+    shown = httpx.get(f"{stack.url}/api/proposals/{reference}").json()
+    assert shown["kind"] == "feedback"
+    assert shown["category"] == "solicitation_requirements"
+    assert shown["title"] == "Procurement barrier: Solicitation scope or requirements"
+    with session_scope(stack.database_url) as session:
+        stored = repository.get_submission(session, reference)
+        answers = {a.field: a for a in repository.get_answers(session, stored.id)}
+        assert answers["barrier_impact"].value == "Extra cost, Could not bid"
+        assert answers["barrier_what"].confidential
+        contact = repository.get_contact(session, stored.contact_id)
+        assert contact.email is None and contact.phone is None
+    assert "$10M" not in httpx.get(f"{stack.url}/api/open-data/proposals.csv").text
+
+
+def test_status_details_only_for_the_submitter_or_the_code(stack):
+    submitter = chat(stack)
+    submitter.say("I have an idea")
+    for answer in [
+        "More benches along the Shoal Creek trail",
+        "Citywide",
+        "Walkers",
+        "skip",
+        "Yes",
+    ]:
+        submitter.say(answer)
+    receipt = submitter.text(submitter.say("yes"))
+    reference, code = reference_in(receipt), code_in(receipt)
+    with session_scope(stack.database_url) as session:
+        repository.change_status(
+            session,
+            reference,
+            Status.needs_info,
+            "staff@austintexas.gov",
+            public_reason="Which trail sections do you mean?",
+            internal_note="check with Parks",
+        )
+
+    own = submitter.text(submitter.say("what's the status?"))
+    assert f"Do you mean {reference}" in own
+    own = submitter.text(submitter.say(f"status of {reference}"))
+    assert "needs info" in own and "Which trail sections do you mean?" in own
+    assert "check with Parks" not in own
+
+    stranger = chat(stack)
+    public = stranger.text(stranger.say(f"status of {reference.lower()}"))
+    assert "needs info" in public and "trail sections" not in public
+    with_code = stranger.text(stranger.say(f"status of {reference} code {code}"))
+    assert "Which trail sections do you mean?" in with_code
+
+
+def test_unknown_malformed_and_enumerated_references(stack):
+    person = chat(stack)
+    assert "can't find" in person.text(person.say("status of SC-2019-00999"))
+    assert "doesn't look like a complete reference" in person.text(
+        person.say("check status of SC-20")
+    )
+    for number in range(1, 6):
+        person.say(f"status of SC-2019-{number:05d}")
+    assert "pause look-ups" in person.text(person.say("status of SC-2019-00042"))
+
+
+def test_handoff_is_recorded_for_staff(stack):
+    person = chat(stack)
+    opening = person.text(person.say("I want to talk to a person"))
+    assert "What would you like to talk to City staff about" in opening
+    person.say("Our pilot agreement for SC-2026-00001")
+    assert "email address or phone" in person.text(person.say("not sure"))
+    done = person.text(person.say("vendor@example.com"))
+    assert "within 2 business days" in done
+    with session_scope(stack.database_url) as session:
+        latest = repository.list_handoffs(session, limit=1)[0]
+        assert latest.sender_id == person.sender
+        assert latest.contact == "vendor@example.com"
+        assert latest.reference == "SC-2026-00001"
+
+
+def test_faq_small_talk_and_out_of_scope(stack):
+    person = chat(stack)
+    assert "Public Information Act" in person.text(person.say("is my proposal confidential?"))
+    assert "vendor-funded" in person.text(person.say("who pays for a pilot?"))
+    assert "3-1-1" in person.text(person.say("there's a pothole on my street"))
+    assert "automated assistant" in person.text(person.say("are you a bot?"))
+    helped = person.say("help")
+    assert {b["title"] for b in helped[0]["buttons"]} >= {
+        "Submit a proposal",
+        "Share an idea",
+        "Report a procurement barrier",
+    }
+    assert "welcome" in person.text(person.say("thanks!"))
+    assert "Goodbye" in person.text(person.say("bye"))
+
+
+def test_faq_and_stop_inside_the_idea_form_then_resume(stack):
+    person = chat(stack)
+    person.say("I have an idea for the city")
+    person.say("Solar benches that charge phones in every park")
+    answered = person.text(person.say("who reviews my submission?"))
+    assert "City staff read every submission" in answered and "Where in Austin" in answered
+    person.say("stop")
+    assert "saved as a draft" in person.text(person.say("yes"))
+    offer = person.text(person.say("I have an idea for the city"))
+    assert "unfinished idea with 1 answers" in offer
+    assert "Where in Austin" in person.text(person.say("yes"))
