@@ -9,6 +9,7 @@ from actions.guided_form import (
     Question,
     accept_text,
     choice,
+    contact_by,
     describe,
     email_or_phone,
     given,
@@ -125,10 +126,5 @@ class ValidateBarrierForm(GuidedForm):
             answers={field: describe(value) for field, value in answers.items()},
             # The account may name people or firms: staff read it, the public sees the step.
             confidential_fields=frozenset(answers) - {"barrier_step", "barrier_impact"},
-            contact=repository.ContactDetails(
-                sender_id=sender_id,
-                channel=channel,
-                email=contact if contact and "@" in contact else None,
-                phone=contact if contact and "@" not in contact else None,
-            ),
+            contact=contact_by(sender_id, channel, contact),
         )

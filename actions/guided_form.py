@@ -110,6 +110,19 @@ def email_or_phone(text: str) -> str | None:
     return parse_email(text) if "@" in text else parse_phone(text)
 
 
+def contact_by(
+    sender_id: str, channel: str, email_or_phone_answer: str | None
+) -> repository.ContactDetails:
+    """A contact from an optional 'email or phone' answer (None: anonymous)."""
+    is_email = bool(email_or_phone_answer and "@" in email_or_phone_answer)
+    return repository.ContactDetails(
+        sender_id=sender_id,
+        channel=channel,
+        email=email_or_phone_answer if is_email else None,
+        phone=email_or_phone_answer if email_or_phone_answer and not is_email else None,
+    )
+
+
 def given(value: Any) -> Any:
     """None for an answer the user skipped."""
     return None if value == NOT_GIVEN else value

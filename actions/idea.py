@@ -8,6 +8,8 @@ from actions.guided_form import (
     Question,
     accept_text,
     choice,
+    contact_by,
+    describe,
     email_or_phone,
     given,
     optional,
@@ -87,12 +89,7 @@ class ValidateIdeaForm(GuidedForm):
             # Without consent nothing the resident wrote becomes public, not even a title.
             title=_title_of(answers["idea_text"]) if publish else "Resident idea (not published)",
             category=None,
-            answers=answers,
+            answers={field: describe(value) for field, value in answers.items()},
             confidential_fields=frozenset() if publish else frozenset(answers),
-            contact=repository.ContactDetails(
-                sender_id=sender_id,
-                channel=channel,
-                email=contact if contact and "@" in contact else None,
-                phone=contact if contact and "@" not in contact else None,
-            ),
+            contact=contact_by(sender_id, channel, contact),
         )
