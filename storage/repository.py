@@ -247,6 +247,7 @@ def latest_public_reason(session: Session, submission_id: int) -> str | None:
     return session.exec(
         select(StatusChange.public_reason)
         .where(StatusChange.submission_id == submission_id)
+        .where(StatusChange.actor != SYSTEM_ACTOR)
         .where(col(StatusChange.public_reason).is_not(None))
         .order_by(col(StatusChange.id).desc())
     ).first()

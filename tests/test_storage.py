@@ -35,6 +35,10 @@ def submit(url: str, n: int = 0) -> repository.Receipt:
 
 def test_submission_gets_reference_history_and_flags(database_url):
     receipt = submit(database_url)
+    with session_scope(database_url) as session:
+        stored = repository.get_submission(session, receipt.reference)
+        # Only what staff wrote is a note for the submitter, not the system's own entry.
+        assert repository.latest_public_reason(session, stored.id) is None
     year = utcnow().astimezone(AUSTIN).year
     assert receipt.reference == f"SC-{year}-00001"
     assert receipt.submission.status is Status.received
@@ -72,6 +76,8 @@ def test_status_history_is_append_only(database_url):
     with session_scope(database_url) as session:
         public = repository.get_public_submission(session, receipt.reference)
         assert public.status is Status.screening
+        stored = repository.get_submission(session, receipt.reference)
+        assert repository.latest_public_reason(session, stored.id) == "Screening started"
         history = repository.status_history(
             session, repository.get_submission(session, receipt.reference).id
         )
