@@ -66,7 +66,7 @@ def offer_to_resume(dispatcher: CollectingDispatcher, draft: Draft) -> list[Even
         f"(last changed {draft.updated_at:%d %B %Y}). Continue where you left off?",
         buttons=[
             {"title": "Continue", "payload": "Yes"},
-            {"title": "Start over", "payload": "No"},
+            {"title": "Not now", "payload": "No"},
         ],
     )
     return [SlotSet("resume_offered", True), SlotSet("active_form", draft.kind.value)]
@@ -148,21 +148,23 @@ class ResumeDraft(Action):
         ]
 
 
-class RestartDraft(Action):
+class KeepDraft(Action):
+    """'No' to resuming keeps the draft: declining must never throw answers away.
+    (Any answer can be corrected after resuming, so starting over needs no deletion.)"""
+
     def name(self) -> str:
-        return "action_restart_draft"
+        return "action_keep_draft"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         form = FORMS[tracker.get_slot("active_form") or "proposal"]
-        await in_session(
-            lambda session: repository.discard_draft(session, tracker.sender_id, Kind(form.key))
-        )
         dispatcher.utter_message(
-            text=f"OK, the old draft is deleted. Let's start a new {form.noun}."
+            text=f"No problem. Your unfinished {form.noun} stays saved for "
+            f"{get_settings().draft_retention_days} days; say 'continue my {form.noun}' when "
+            "you are ready. What would you like to do now?"
         )
-        return [*clear_form(form), FollowupAction(form_name(form))]
+        return [SlotSet("resume_offered", False), SlotSet("active_form", None)]
 
 
 def summary(form: GuidedForm, slots: dict[str, Any]) -> str:

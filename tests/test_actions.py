@@ -13,7 +13,7 @@ from actions.clarify import Clarify
 from actions.handoff import FinishHandoff
 from actions.proposal import QUESTIONS, ValidateProposalForm
 from actions.status import CheckStatus
-from actions.submission_flow import FinishSubmission, Greet, StartProposal
+from actions.submission_flow import FinishSubmission, Greet, KeepDraft, StartProposal
 from bot.settings import get_settings
 from bot.staff_alerts import notify_pending_handoffs
 from storage import repository
@@ -149,6 +149,18 @@ def test_start_offers_to_resume_a_saved_draft(database):
     events, messages = run(StartProposal(), tracker())
     assert events == [SlotSet("resume_offered", True), SlotSet("active_form", "proposal")]
     assert "unfinished proposal with 1 answers saved" in messages[0]["text"]
+
+
+def test_not_now_keeps_the_draft(database):
+    with session_scope(database) as session:
+        repository.save_draft(session, SENDER, Kind.idea, {"idea_text": "Benches on trails"})
+    events, messages = run(KeepDraft(), tracker({"active_form": "idea"}))
+    assert slot_events(events) == {"resume_offered": False, "active_form": None}
+    assert "unfinished idea stays saved" in messages[0]["text"]
+    with session_scope(database) as session:
+        assert repository.get_draft(session, SENDER, Kind.idea).answers == {
+            "idea_text": "Benches on trails"
+        }
 
 
 def test_greeting_offers_an_unfinished_proposal_back(database):
