@@ -16,6 +16,7 @@ from actions.status import CheckStatus
 from actions.submission_flow import FinishSubmission, Greet, KeepDraft, StartProposal
 from bot.settings import get_settings
 from bot.staff_alerts import notify_pending_handoffs
+from bot.staff_cli import main as staff_cli
 from storage import repository
 from storage.db import session_scope
 from storage.models import Kind
@@ -257,3 +258,13 @@ def test_handoff_is_stored_and_posted_to_the_triage_channel_once(database, monke
     with session_scope(database) as session:
         [request] = repository.list_handoffs(session)
         assert request.reference == "SC-2026-00007" and request.notified_at is not None
+
+
+def test_staff_see_handoffs_and_submissions_from_the_cli(database, capsys):
+    assert staff_cli(["handoffs"]) == 0
+    assert "no handoffs yet" in capsys.readouterr().out
+    with session_scope(database) as session:
+        repository.create_handoff(session, SENDER, "web", "Pilot question", "a@b.example", None)
+    staff_cli(["handoffs"])
+    out = capsys.readouterr().out
+    assert "Pilot question" in out and "a@b.example" in out and "not posted" in out
