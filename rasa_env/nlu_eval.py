@@ -60,7 +60,10 @@ async def predict(agent: Agent, texts: list[str]) -> list[str]:
         parsed = await agent.parse_message(text)
         intent = (parsed.get("intent") or {}).get("name") or "none"
         if intent == "faq":
-            selected = (parsed.get("response_selector") or {}).get("faq") or {}
+            selectors = parsed.get("response_selector") or {}
+            # Rasa's own ResponseSelector files its answer under "default" unless it is
+            # configured with a retrieval_intent; Entryway's FaqSelector uses "faq".
+            selected = selectors.get("faq") or selectors.get("default") or {}
             key = (selected.get("response") or {}).get("intent_response_key")
             intent = key or "faq"
         predictions.append(intent)
