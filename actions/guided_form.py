@@ -41,9 +41,14 @@ STOP = re.compile(
     r"|this form|my proposal|my idea|everything))*\s*[.!]*\s*$",
     re.IGNORECASE,
 )
+# Asked as a question of its own, so an answer that merely contains "why" is still an answer.
 WHY = re.compile(
-    r"\bwhy\b|what('s| is) (this|that|it) for|how will (this|it|that) be used", re.IGNORECASE
+    r"^\s*(?:but |and |so )?(?:why\b|what(?:'s| is) (?:this|that|it) for"
+    r"|how will (?:this|it|that|my \w+) be used)",
+    re.IGNORECASE,
 )
+# "change" followed by nothing in particular: the user wants to correct something unnamed.
+UNNAMED_ANSWER = {"", "an answer", "answer", "my answer", "something", "it", "that", "one"}
 CHANGE = re.compile(
     r"^\s*(?:(?:i\s*(?:want|would like|'d like|need)|can i|could i|let me|please)\s+(?:to\s+)?)?"
     r"(?:change|edit|correct|update|fix|amend|modify)\b\s*(?:my|the|our)?\s*(?P<target>.*?)\s*[.!?]*$",
@@ -228,7 +233,9 @@ class GuidedForm(FormValidationAction, ABC):
             return [SlotSet(requested, None)]
         change = CHANGE.match(text)
         if change:
-            return self.change_answer(dispatcher, tracker, requested, change.group("target"))
+            events = self.change_answer(dispatcher, tracker, requested, change.group("target"))
+            if events is not None:
+                return events
         faq = self.faq_response(message, text, intent, sure)
         if faq:
             dispatcher.utter_message(response=faq)
@@ -271,10 +278,14 @@ class GuidedForm(FormValidationAction, ABC):
 
     def change_answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str, target: str
-    ) -> list[EventType]:
+    ) -> list[EventType] | None:
+        """Events that reopen the named answer, or None when the words were an answer
+        ("Change the insurance rules" answering "What would you change?")."""
         choices = {q.slot: (q.label, *q.synonyms) for q in self.applicable(tracker.slots)}
-        slot = match_choice(target, choices) if target else None
+        slot = match_choice(target, choices)
         if slot is None:
+            if target.lower() not in UNNAMED_ANSWER:
+                return None
             labels = ", ".join(q.label.lower() for q in self.applicable(tracker.slots))
             dispatcher.utter_message(text=f"Which answer would you like to change? ({labels})")
             return [SlotSet(requested, None)]

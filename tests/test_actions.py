@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.barrier import ValidateBarrierForm
 from actions.clarify import Clarify
 from actions.handoff import FinishHandoff
 from actions.proposal import QUESTIONS, ValidateProposalForm
@@ -117,6 +118,31 @@ def test_change_clears_that_answer_so_it_is_asked_next():
         "requested_slot": "email",
     }
     assert "email" in messages[0]["text"]
+
+
+def test_an_answer_starting_with_change_is_an_answer_unless_it_names_one():
+    answer = "Change the insurance rules to scale with the contract value"
+    slots = {
+        "barrier_what": "The RFP demanded $10M cover",
+        "barrier_step": "Insurance and bonding",
+        "barrier_where": "not given",
+        "barrier_impact": ["Could not bid"],
+        "requested_slot": "barrier_suggestion",
+        "barrier_suggestion": answer,
+    }
+    events, messages = run(ValidateBarrierForm(), tracker(slots, answer))
+    assert slot_events(events) == {
+        "barrier_suggestion": answer,
+        "requested_slot": "barrier_contact",
+    }
+    slots.update(barrier_suggestion="change the step")
+    events, messages = run(ValidateBarrierForm(), tracker(slots, "change the step"))
+    assert slot_events(events) == {
+        "barrier_suggestion": None,
+        "barrier_step": None,
+        "requested_slot": "barrier_step",
+    }
+    assert "update the step" in messages[0]["text"]
 
 
 def test_stop_asks_for_confirmation_then_closes_the_form():
