@@ -14,15 +14,22 @@ much of its CPU on two things that do not depend on the conversation:
 2. Opening a new HTTP session (and TCP connection) to the action server for every
    custom action call (about 10%). Here each endpoint keeps one aiohttp session
    with keep-alive connections for the life of the server.
-3. Looking up each stored event's class by walking every Event subclass, for
+3. Sending the whole domain (24 KB of JSON) with every custom action call. The
+   action server (rasa-sdk 3.21) caches the domain and accepts its digest instead,
+   answering 449 when it does not know the digest (after a restart, say). Here
+   each call carries the digest, the domain itself only until the action server
+   has it, and a 449 is answered by sending the call again with the domain.
+4. Looking up each stored event's class by walking every Event subclass, for
    every event of the tracker, on every message (about 8%). The classes are
    fixed once Rasa is imported, so the lookup is done once per type name.
 
-All three replace functions of the pinned Rasa 3.6.21 (rasa_env/requirements.lock);
+All four replace functions of the pinned Rasa 3.6.21 (rasa_env/requirements.lock);
 tests/test_stack.py exercises them on every run.
 """
 
 import functools
+import hashlib
+import json
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -30,12 +37,12 @@ from typing import Any
 import aiohttp
 import fastjsonschema
 from jsonschema import ValidationError
+from rasa.__main__ import main
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
-from rasa.utils.endpoints import EndpointConfig
-
-from rasa.__main__ import main
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 
 @functools.cache
@@ -44,9 +51,7 @@ def _response_validators() -> tuple[Callable[[Any], Any], dict[str, Callable[[An
     event_schema = spec["properties"]["events"]["items"]
     common = {key: value for key, value in event_schema.items() if key != "oneOf"}
     per_event_type = {
-        branch["properties"]["event"]["const"]: fastjsonschema.compile(
-            {"allOf": [common, branch]}
-        )
+        branch["properties"]["event"]["const"]: fastjsonschema.compile({"allOf": [common, branch]})
         for branch in event_schema["oneOf"]
     }
     envelope = {**spec, "properties": {**spec["properties"], "events": {"type": "array"}}}
@@ -114,7 +119,53 @@ def _kept_session(self: EndpointConfig) -> _KeptSession:
     return _KeptSession(session)
 
 
+_digests: dict[int, tuple[Domain, str]] = {}
+_domains_by_digest: dict[str, dict[str, Any]] = {}
+_digests_known_by: set[tuple[str, str]] = set()  # (action endpoint URL, digest)
+_original_call_format = RemoteAction._action_call_format
+_original_request = EndpointConfig.request
+
+
+def _digest(domain: Domain) -> str:
+    cached = _digests.get(id(domain))
+    if cached is None or cached[0] is not domain:
+        as_dict = domain.as_dict()
+        digest = hashlib.sha256(json.dumps(as_dict, sort_keys=True, default=str).encode())
+        cached = (domain, digest.hexdigest())
+        _digests[id(domain)] = cached
+        _domains_by_digest[cached[1]] = as_dict
+    return cached[1]
+
+
+def _call_format(self: RemoteAction, tracker: Any, domain: Domain) -> dict[str, Any]:
+    payload = _original_call_format(self, tracker, domain)
+    if "domain" in payload and self.action_endpoint is not None:
+        digest = _digest(domain)
+        payload["domain_digest"] = digest
+        if (self.action_endpoint.url, digest) in _digests_known_by:
+            del payload["domain"]
+    return payload
+
+
+async def _request(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
+    body = kwargs.get("json")
+    digest = body.get("domain_digest") if isinstance(body, dict) else None
+    if digest is None:
+        return await _original_request(self, *args, **kwargs)
+    try:
+        response = await _original_request(self, *args, **kwargs)
+    except ClientResponseError as error:
+        if error.status != 449 or "domain" in body:
+            raise
+        kwargs["json"] = {**body, "domain": _domains_by_digest[digest]}
+        response = await _original_request(self, *args, **kwargs)
+    _digests_known_by.add((self.url, digest))
+    return response
+
+
 RemoteAction._validate_action_result = _validate_action_result
+RemoteAction._action_call_format = _call_format
+EndpointConfig.request = _request
 EndpointConfig.session = _kept_session
 Event.resolve_by_type = staticmethod(_resolve_by_type)
 

@@ -50,8 +50,9 @@ def train(config: Path, data: TrainingData, work: Path) -> tuple[Agent, float]:
     data_file = work / "nlu.yml"
     data_file.write_text(RasaYAMLWriter().dumps(data))
     started = time.monotonic()
-    model = train_nlu(str(config), str(data_file), str(work / "models"),
-                      domain=str(ROOT / "domain.yml"))
+    model = train_nlu(
+        str(config), str(data_file), str(work / "models"), domain=str(ROOT / "domain.yml")
+    )
     return Agent.load(model), time.monotonic() - started
 
 
@@ -72,8 +73,10 @@ async def predict(agent: Agent, texts: list[str]) -> list[str]:
 
 
 def scores(truth: list[str], predicted: list[str]) -> dict[str, float]:
-    intent_hits = sum(base_intent(t) == base_intent(p) for t, p in zip(truth, predicted))
-    faq = [(t, p) for t, p in zip(truth, predicted) if t.startswith("faq/")]
+    intent_hits = sum(
+        base_intent(t) == base_intent(p) for t, p in zip(truth, predicted, strict=True)
+    )
+    faq = [(t, p) for t, p in zip(truth, predicted, strict=True) if t.startswith("faq/")]
     return {
         "intent_accuracy": intent_hits / len(truth),
         "faq_key_accuracy": sum(t == p for t, p in faq) / len(faq) if faq else float("nan"),
@@ -82,22 +85,32 @@ def scores(truth: list[str], predicted: list[str]) -> dict[str, float]:
 
 def report(title: str, truth: list[str], predicted: list[str]) -> None:
     print(f"\n### {title}\n")
-    print(classification_report([base_intent(t) for t in truth],
-                                [base_intent(p) for p in predicted], zero_division=0, digits=3))
+    print(
+        classification_report(
+            [base_intent(t) for t in truth],
+            [base_intent(p) for p in predicted],
+            zero_division=0,
+            digits=3,
+        )
+    )
     confusions = Counter(
-        (base_intent(t), base_intent(p)) for t, p in zip(truth, predicted)
+        (base_intent(t), base_intent(p))
+        for t, p in zip(truth, predicted, strict=True)
         if base_intent(t) != base_intent(p)
     )
     print("most frequent confusions (true -> predicted):")
     for (true, wrong), count in confusions.most_common(8):
         print(f"  {count:3d}  {true} -> {wrong}")
-    faq_errors = Counter((t, p) for t, p in zip(truth, predicted) if t.startswith("faq/") and t != p)
+    faq_errors = Counter(
+        (t, p) for t, p in zip(truth, predicted, strict=True) if t.startswith("faq/") and t != p
+    )
     for (true, wrong), count in faq_errors.most_common(5):
         print(f"  faq key {count:3d}  {true} -> {wrong}")
 
 
-def evaluate(name: str, config: Path, data: TrainingData, unseen: TrainingData,
-             work: Path) -> dict[str, float]:
+def evaluate(
+    name: str, config: Path, data: TrainingData, unseen: TrainingData, work: Path
+) -> dict[str, float]:
     examples = [e for e in data.intent_examples if e.get("text")]
     labels = [label(e) for e in examples]
     truth, predicted, seconds = [], [], []
@@ -151,24 +164,40 @@ def main() -> int:
             "Entryway (config.yml)": evaluate("entryway", ROOT / "config.yml", data, unseen, work),
             "Rasa default pipeline": evaluate("default", default_config, data, unseen, work),
         }
-    print(f"\n## NLU evaluation: {len(data.intent_examples)} training examples, "
-          f"{len(unseen.intent_examples)} unseen phrasings\n")
-    print("| pipeline | CV intent acc | CV FAQ key acc | unseen intent acc | unseen FAQ key acc "
-          "| train s (per fold) |")
+    print(
+        f"\n## NLU evaluation: {len(data.intent_examples)} training examples, "
+        f"{len(unseen.intent_examples)} unseen phrasings\n"
+    )
+    print(
+        "| pipeline | CV intent acc | CV FAQ key acc | unseen intent acc | unseen FAQ key acc "
+        "| train s (per fold) |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for name, r in results.items():
-        print(f"| {name} | {r['cv_intent']:.3f} | {r['cv_faq']:.3f} | {r['unseen_intent']:.3f} "
-              f"| {r['unseen_faq']:.3f} | {r['train_seconds']:.0f} |")
+        print(
+            f"| {name} | {r['cv_intent']:.3f} | {r['cv_faq']:.3f} | {r['unseen_intent']:.3f} "
+            f"| {r['unseen_faq']:.3f} | {r['train_seconds']:.0f} |"
+        )
     ours, default = results["Entryway (config.yml)"], results["Rasa default pipeline"]
     checks = [
-        (f"cross-validated intent accuracy {ours['cv_intent']:.3f} >= {TARGET}",
-         ours["cv_intent"] >= TARGET),
-        (f"unseen intent accuracy {ours['unseen_intent']:.3f} >= {TARGET}",
-         ours["unseen_intent"] >= TARGET),
-        (f"beats the default pipeline on unseen phrasings ({ours['unseen_intent']:.3f} vs "
-         f"{default['unseen_intent']:.3f})", ours["unseen_intent"] > default["unseen_intent"]),
-        (f"beats the default pipeline in cross-validation ({ours['cv_intent']:.3f} vs "
-         f"{default['cv_intent']:.3f})", ours["cv_intent"] > default["cv_intent"]),
+        (
+            f"cross-validated intent accuracy {ours['cv_intent']:.3f} >= {TARGET}",
+            ours["cv_intent"] >= TARGET,
+        ),
+        (
+            f"unseen intent accuracy {ours['unseen_intent']:.3f} >= {TARGET}",
+            ours["unseen_intent"] >= TARGET,
+        ),
+        (
+            f"beats the default pipeline on unseen phrasings ({ours['unseen_intent']:.3f} vs "
+            f"{default['unseen_intent']:.3f})",
+            ours["unseen_intent"] > default["unseen_intent"],
+        ),
+        (
+            f"beats the default pipeline in cross-validation ({ours['cv_intent']:.3f} vs "
+            f"{default['cv_intent']:.3f})",
+            ours["cv_intent"] > default["cv_intent"],
+        ),
     ]
     print()
     for text, passed in checks:

@@ -37,14 +37,70 @@ print("ok")
 """
 
 
-def test_action_responses_are_still_validated_and_events_resolved():
-    result = subprocess.run(
-        [str(ROOT / ".venv-rasa/bin/python"), "-c", CHECK],
+DOMAIN_BY_DIGEST = """
+import asyncio, sys
+sys.argv = ["rasa"]
+from aiohttp import web
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+import rasa_env.launch  # noqa: F401  (applies the fixes)
+
+received = []
+known = set()
+
+async def webhook(request):
+    # What rasa-sdk 3.21 does: cache the domain by digest, 449 for an unknown digest.
+    body = await request.json()
+    received.append("domain" in body)
+    if "domain" in body:
+        known.add(body["domain_digest"])
+    elif body.get("domain_digest") not in known:
+        return web.json_response({"error": "missing domain"}, status=449)
+    return web.json_response({"events": [], "responses": []})
+
+async def main():
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    action = RemoteAction("action_x", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+    domain = Domain.load("domain.yml")
+    tracker = DialogueStateTracker("someone", domain.slots)
+    for _ in range(2):
+        await action.run(None, None, tracker, domain)
+    known.clear()  # the action server restarted and forgot the domain
+    await action.run(None, None, tracker, domain)
+    await runner.cleanup()
+    assert received == [True, False, False, True], received
+    print("ok")
+
+asyncio.run(main())
+"""
+
+
+def run_in_rasa_environment(script: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(ROOT / ".venv-rasa/bin/python"), "-c", script],
         cwd=ROOT,
         env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_action_responses_are_still_validated_and_events_resolved():
+    result = run_in_rasa_environment(CHECK)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("ok")
+
+
+def test_the_domain_is_sent_until_the_action_server_has_it_and_again_after_a_449():
+    result = run_in_rasa_environment(DOMAIN_BY_DIGEST)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok")
