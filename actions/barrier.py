@@ -4,9 +4,9 @@ coded step (the submission's category), so reports can count where problems clus
 from typing import Any
 
 from actions.guided_form import (
-    GuidedForm,
     Invalid,
     Question,
+    SubmissionForm,
     accept_text,
     choice,
     contact_by,
@@ -103,7 +103,7 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 
-class ValidateBarrierForm(GuidedForm):
+class ValidateBarrierForm(SubmissionForm):
     key = "feedback"
     noun = "feedback"
     questions = QUESTIONS

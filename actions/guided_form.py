@@ -312,3 +312,15 @@ class GuidedForm(FormValidationAction, ABC):
         await in_session(
             lambda session: repository.save_draft(session, tracker.sender_id, kind, answers)
         )
+
+
+class SubmissionForm(GuidedForm, ABC):
+    """A guided form whose confirmed answers become a submission (proposal, idea, feedback)."""
+
+    draft_kind: Kind
+
+    @abstractmethod
+    def build_submission(
+        self, sender_id: str, channel: str, slots: dict[str, Any]
+    ) -> repository.NewSubmission:
+        """The submission the confirmed answers describe, with its contact."""

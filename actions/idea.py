@@ -3,9 +3,9 @@
 from typing import Any
 
 from actions.guided_form import (
-    GuidedForm,
     Invalid,
     Question,
+    SubmissionForm,
     accept_text,
     choice,
     contact_by,
@@ -69,7 +69,7 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 
-class ValidateIdeaForm(GuidedForm):
+class ValidateIdeaForm(SubmissionForm):
     key = "idea"
     noun = "idea"
     questions = QUESTIONS

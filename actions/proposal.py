@@ -3,9 +3,9 @@
 from typing import Any
 
 from actions.guided_form import (
-    GuidedForm,
     Invalid,
     Question,
+    SubmissionForm,
     accept_text,
     choice,
     describe,
@@ -240,7 +240,7 @@ QUESTIONS: tuple[Question, ...] = (
 CONTACT_FIELDS = ("organisation", "contact_name", "email", "phone", "website")
 
 
-class ValidateProposalForm(GuidedForm):
+class ValidateProposalForm(SubmissionForm):
     key = "proposal"
     noun = "proposal"
     questions = QUESTIONS

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.barrier import ValidateBarrierForm
-from actions.guided_form import GuidedForm, channel_of, describe
+from actions.guided_form import GuidedForm, SubmissionForm, channel_of, describe
 from actions.idea import ValidateIdeaForm
 from actions.proposal import ValidateProposalForm
 from actions.store import in_session
@@ -19,7 +19,7 @@ from bot.settings import get_settings
 from storage import repository
 from storage.models import NEXT_STEPS, Draft, Kind, Status
 
-FORMS: dict[str, GuidedForm] = {
+FORMS: dict[str, SubmissionForm] = {
     form.key: form for form in (ValidateProposalForm(), ValidateIdeaForm(), ValidateBarrierForm())
 }
 INTRODUCTIONS = {
