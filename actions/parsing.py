@@ -3,6 +3,8 @@
 import re
 import unicodedata
 
+from storage.reference import format_reference
+
 EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 )
@@ -103,4 +105,4 @@ def find_reference(text: str) -> str | None:
     if not match:
         return None
     year, number = (match.group(1), match.group(2)) if match.group(1) else match.groups()[2:]
-    return f"SC-{int(year):04d}-{int(number):05d}"
+    return format_reference(int(year), int(number))

@@ -3,6 +3,7 @@ idea, procurement feedback). Each form's own module says what it asks and how th
 answers become a submission; this module is the same flow around all three."""
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -34,11 +35,11 @@ HOW_IT_WORKS = (
     "it, or 'stop' to finish later. Your answers are saved as you go, and nothing is submitted "
     "until you confirm."
 )
-CONTROL_SLOTS = ("confirm_stop", "stop_requested", "form_outcome", "resume_offered")
 
 
-def form_name(form: GuidedForm) -> str:
-    return form.name().removeprefix("validate_")
+def active_form(tracker: Tracker) -> SubmissionForm:
+    """The form this conversation started or was offered (a proposal if none was)."""
+    return FORMS[tracker.get_slot("active_form") or "proposal"]
 
 
 def clear_form(form: GuidedForm) -> list[EventType]:
@@ -51,9 +52,11 @@ def clear_form(form: GuidedForm) -> list[EventType]:
     ]
 
 
-async def saved_drafts(sender_id: str) -> list[Draft]:
+async def saved_drafts(sender_id: str, keys: Iterable[str] = FORMS) -> list[Draft]:
+    """The sender's non-empty drafts of these forms, oldest first."""
+
     def load(session):
-        drafts = (repository.get_draft(session, sender_id, Kind(key)) for key in FORMS)
+        drafts = (repository.get_draft(session, sender_id, Kind(key)) for key in keys)
         return sorted((d for d in drafts if d and d.answers), key=lambda d: d.updated_at)
 
     return await in_session(load)
@@ -104,14 +107,14 @@ class StartForm(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         form = FORMS[self.key]
-        drafts = [d for d in await saved_drafts(tracker.sender_id) if d.kind.value == self.key]
+        drafts = await saved_drafts(tracker.sender_id, [self.key])
         if drafts:
             return offer_to_resume(dispatcher, drafts[-1])
         dispatcher.utter_message(text=INTRODUCTIONS[self.key] + HOW_IT_WORKS)
         return [
             *clear_form(form),
             SlotSet("active_form", self.key),
-            FollowupAction(form_name(form)),
+            FollowupAction(form.form_name()),
         ]
 
 
@@ -134,7 +137,7 @@ class ResumeDraft(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        form = FORMS[tracker.get_slot("active_form") or "proposal"]
+        form = active_form(tracker)
         draft = await in_session(
             lambda session: repository.get_draft(session, tracker.sender_id, Kind(form.key))
         )
@@ -144,7 +147,7 @@ class ResumeDraft(Action):
         return [
             *clear_form(form),
             *(SlotSet(slot, value) for slot, value in answers.items() if slot in known),
-            FollowupAction(form_name(form)),
+            FollowupAction(form.form_name()),
         ]
 
 
@@ -158,7 +161,7 @@ class KeepDraft(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        form = FORMS[tracker.get_slot("active_form") or "proposal"]
+        form = active_form(tracker)
         dispatcher.utter_message(
             text=f"No problem. Your unfinished {form.noun} stays saved for "
             f"{get_settings().draft_retention_days} days; say 'continue my {form.noun}' when "
@@ -228,7 +231,7 @@ class FinishSubmission(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        form = FORMS[tracker.get_slot("active_form") or "proposal"]
+        form = active_form(tracker)
         done = [*clear_form(form), SlotSet("active_form", None)]
         if tracker.get_slot("form_outcome") != "confirmed":
             dispatcher.utter_message(
