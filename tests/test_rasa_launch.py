@@ -1,9 +1,6 @@
 """The measured fixes in rasa_env/launch.py, run in the Rasa environment itself."""
 
-import subprocess
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.rasa_environment import assert_passes_in_rasa_environment
 
 CHECK = """
 import sys
@@ -83,24 +80,9 @@ asyncio.run(main())
 """
 
 
-def run_in_rasa_environment(script: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(ROOT / ".venv-rasa/bin/python"), "-c", script],
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_action_responses_are_still_validated_and_events_resolved():
-    result = run_in_rasa_environment(CHECK)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip().endswith("ok")
+    assert_passes_in_rasa_environment(CHECK)
 
 
 def test_the_domain_is_sent_until_the_action_server_has_it_and_again_after_a_449():
-    result = run_in_rasa_environment(DOMAIN_BY_DIGEST)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip().endswith("ok")
+    assert_passes_in_rasa_environment(DOMAIN_BY_DIGEST)
