@@ -28,11 +28,11 @@ def show_handoffs(limit: int) -> list[str]:
 
 def show_submissions(limit: int) -> list[str]:
     with session_scope(get_settings().database_url) as session:
-        rows = repository.list_public_submissions(session)[-limit:]
+        rows = repository.latest_public_submissions(session, limit)
         return [
             f"{s.reference}  {s.kind.value:8}  {s.status.value:11}  "
             f"{s.updated_at:%Y-%m-%d}  {s.title}"
-            for s in reversed(rows)
+            for s in rows
         ]
 
 

@@ -175,6 +175,16 @@ def list_public_submissions(session: Session) -> list[SubmissionPublic]:
     return [SubmissionPublic.model_validate(row) for row in rows]
 
 
+def latest_public_submissions(session: Session, limit: int) -> list[SubmissionPublic]:
+    """The newest `limit` submissions, newest first, read with a LIMIT query."""
+    rows = session.exec(
+        select(Submission)
+        .order_by(col(Submission.year).desc(), col(Submission.sequence).desc())
+        .limit(limit)
+    )
+    return [SubmissionPublic.model_validate(row) for row in rows]
+
+
 def get_answers(session: Session, submission_id: int) -> list[SubmissionAnswer]:
     return list(
         session.exec(

@@ -62,6 +62,14 @@ def test_fifty_parallel_submits_get_fifty_distinct_sequential_references(databas
     assert [int(ref[-5:]) for ref in references] == list(range(1, 51))
 
 
+def test_latest_submissions_are_newest_first_and_limited(database_url):
+    # Twelve, so that SC-...-00010 must sort by number after SC-...-00009.
+    receipts = [submit(database_url, n) for n in range(12)]
+    with session_scope(database_url) as session:
+        latest = repository.latest_public_submissions(session, 5)
+    assert [s.reference for s in latest] == [r.reference for r in reversed(receipts)][:5]
+
+
 def test_status_history_is_append_only(database_url):
     receipt = submit(database_url)
     with session_scope(database_url) as session:
