@@ -1,6 +1,7 @@
 """Simulated chat users on loopback, each running mixed conversations over a REST webhook."""
 
 import asyncio
+import itertools
 import statistics
 import time
 import uuid
@@ -9,18 +10,20 @@ from dataclasses import dataclass, field
 import httpx
 
 # Greeting, an FAQ-like question, a status question, the start of a proposal with
-# several answers, then stop. The same words go to both bots.
+# several answers, then stop. The same words go to both bots. The answers only a
+# user would write ({n}: one number per conversation) differ between conversations,
+# as real ones do, so no per-text cache can make them free.
 CONVERSATION = [
     "hello",
     "how long does the evaluation take?",
     "what's the status of SC-2026-00001?",
     "I want to submit a proposal",
-    "Acme Mobility",
-    "Jane Doe",
-    "jane@acme.example",
+    "Acme Mobility {n}",
+    "Jane Doe-{n}",
+    "jane{n}@acme.example",
     "skip",
-    "acme.example",
-    "Smart parking sensors downtown",
+    "acme{n}.example",
+    "Smart parking sensors for {n} downtown blocks",
     "stop",
     "yes",
 ]
@@ -46,10 +49,15 @@ class LoadResult:
         return statistics.median(self.latencies) * 1000
 
 
+_conversation_numbers = itertools.count(1)
+
+
 async def _user(client: httpx.AsyncClient, deadline: float, result: LoadResult) -> None:
     while time.monotonic() < deadline:
         sender = f"bench-{uuid.uuid4()}"
-        for message in CONVERSATION:
+        number = next(_conversation_numbers)
+        for template in CONVERSATION:
+            message = template.format(n=number)
             if time.monotonic() >= deadline:
                 return
             started = time.perf_counter()
