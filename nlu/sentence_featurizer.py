@@ -3,7 +3,7 @@
 The intent classifier and the FAQ selector read it beside the bag-of-words
 counts (both stack sparse and dense sentence features), so the counts keep
 exact wording and the embedding carries meaning for phrasings no example used.
-Measured with `make nlu-eval` (README, "Understanding people").
+Measured with `make nlu-eval` (README, "NLU evaluation").
 """
 
 from __future__ import annotations
