@@ -154,7 +154,11 @@ def test_faq_small_talk_and_out_of_scope(stack):
     person = chat(stack)
     assert "Public Information Act" in person.text(person.say("is my proposal confidential?"))
     assert "vendor-funded" in person.text(person.say("who pays for a pilot?"))
-    assert "3-1-1" in person.text(person.say("there's a pothole on my street"))
+    pothole = person.say("there's a pothole on my street")
+    assert "3-1-1" in person.text(pothole)
+    # Whoever landed here by mistake (or by typing at random) gets the way back in.
+    assert {b["title"] for b in pothole[0]["buttons"]} >= {"Submit a proposal", "Share an idea"}
+    assert "3-1-1" in person.text(person.say("sdfkjh qwpoi"))
     assert "automated assistant" in person.text(person.say("are you a bot?"))
     helped = person.say("help")
     assert {b["title"] for b in helped[0]["buttons"]} >= {
