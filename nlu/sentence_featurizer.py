@@ -57,6 +57,13 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                 "SentenceEmbeddingFeaturizer needs max_tokens >= 2, scale > 0, cache_size >= 0."
             )
 
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        # Rasa caches trained outputs by config and data; the weights are neither,
+        # so a new encoder must change the fingerprint or stale features are reused.
+        model_dir = ROOT / {**cls.get_default_config(), **config}["model_dir"]
+        return weights_digest(model_dir) if (model_dir / "config.json").is_file() else None
+
     def __init__(
         self,
         config: dict[str, Any],

