@@ -19,11 +19,8 @@ from actions.guided_form import (
 from actions.parsing import find_reference
 from actions.store import in_session
 from bot.settings import get_settings
-from bot.staff_alerts import notify_pending_handoffs
+from bot.staff_alerts import HANDOFF_ANSWER_TIME, notify_pending_handoffs
 from storage import repository
-
-ANSWER_TIME = "within 2 business days"
-SLOTS = ("handoff_topic", "handoff_contact")
 
 
 def _contact(text: str) -> str:
@@ -44,6 +41,9 @@ class ValidateHandoffForm(GuidedForm):
 
     def name(self) -> str:
         return "validate_handoff_form"
+
+
+SLOTS = tuple(question.slot for question in ValidateHandoffForm.questions)
 
 
 class StartHandoff(Action):
@@ -101,6 +101,6 @@ class FinishHandoff(Action):
         await asyncio.to_thread(notify_pending_handoffs, get_settings())
         dispatcher.utter_message(
             text=f"Thank you. Your request is with City staff, who will reply to {contact} "
-            f"{ANSWER_TIME}. If it is about a submission, keep its reference at hand."
+            f"{HANDOFF_ANSWER_TIME}. If it is about a submission, keep its reference at hand."
         )
         return clear

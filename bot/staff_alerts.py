@@ -18,6 +18,9 @@ from storage.models import HandoffRequest
 
 logger = logging.getLogger(__name__)
 
+# What the person is promised in chat, and what staff are reminded of.
+HANDOFF_ANSWER_TIME = "within 2 business days"
+
 
 def slack_escape(text: str) -> str:
     """Slack's mrkdwn reads &, < and > as markup; user text must not be."""
@@ -33,7 +36,7 @@ def handoff_message(request: HandoffRequest) -> str:
     ]
     if request.reference:
         lines.append(f"*Submission:* {request.reference}")
-    lines.append("They were told to expect an answer within 2 business days.")
+    lines.append(f"They were told to expect an answer {HANDOFF_ANSWER_TIME}.")
     return "\n".join(lines)
 
 
