@@ -1,4 +1,4 @@
-"""`python -m rasa_env.launch ...`: the `rasa` command with two measured fixes.
+"""`python -m rasa_env.launch ...`: the `rasa` command with four measured fixes.
 
 Profiling `make bench` showed the Rasa server, which is single-threaded, spending
 much of its CPU on two things that do not depend on the conversation:
@@ -24,7 +24,8 @@ much of its CPU on two things that do not depend on the conversation:
    fixed once Rasa is imported, so the lookup is done once per type name.
 
 All four replace functions of the pinned Rasa 3.6.21 (rasa_env/requirements.lock);
-tests/test_stack.py exercises them on every run.
+tests/test_stack.py exercises them on every run; tests/test_rasa_launch.py checks
+that validation still rejects what it did and the 449 retry.
 """
 
 import functools
