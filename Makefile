@@ -58,6 +58,7 @@ run: install model migrate
 lint: $(APP_ENV)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 validate: $(RASA_ENV)
 	$(RASA) data validate --data nlu --domain domain.yml --config config.yml

@@ -6,8 +6,8 @@ from typing import TypeVar
 
 from sqlmodel import Session
 
-from bot.settings import get_settings
 from storage.db import session_scope
+from storage.settings import get_settings
 
 T = TypeVar("T")
 

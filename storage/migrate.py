@@ -6,8 +6,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from bot.settings import get_settings
 from storage.db import normalise_url
+from storage.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -36,26 +36,6 @@ class Status(StrEnum):
     closed = "closed"
 
 
-# What a submitter should expect next, in plain language, for each status.
-NEXT_STEPS: dict[Status, str] = {
-    Status.received: (
-        "The City's innovation office screens new submissions for completeness and fit "
-        "within 10 business days."
-    ),
-    Status.screening: "A City reviewer is checking the submission for completeness and fit.",
-    Status.needs_info: (
-        "The City has asked the submitter for more information; review resumes once it arrives."
-    ),
-    Status.evaluation: "The relevant departments are evaluating the submission against the "
-    "published criteria.",
-    Status.pilot: "The City is planning or running a pilot of this solution.",
-    Status.procurement: "The City is deciding how to buy or partner, following procurement rules.",
-    Status.declined: "The City decided not to pursue this submission. No further steps.",
-    Status.withdrawn: "The submitter withdrew this submission. No further steps.",
-    Status.closed: "This submission is closed. No further steps.",
-}
-
-
 def _enum(enum: type[StrEnum]) -> SAEnum:
     # Stored as checked strings, not database enum types, so adding a value later
     # is a plain migration on both SQLite and PostgreSQL.
@@ -86,6 +66,17 @@ class Submission(SubmissionPublic, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     # sha256 of the private status token handed to the submitter.
     status_token_hash: str = Field(max_length=64)
+    # The staff member who owns the evaluation (a staff identity, see storage.staff).
+    assignee: str | None = Field(default=None, max_length=120)
+    # Where a submission waiting for information returns once it arrives.
+    resume_status: Status | None = Field(default=None, sa_type=_enum(Status))
+    # Triage facts derived from the answers at intake (actions/triage.py).
+    procurement_path: str | None = Field(default=None, max_length=40)
+    procurement_reason: str | None = None
+    flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The triage card in Slack, once posted, so every change can update it.
+    card_channel: str | None = Field(default=None, max_length=40)
+    card_ts: str | None = Field(default=None, max_length=40)
 
 
 class Contact(SQLModel, table=True):
@@ -146,7 +137,7 @@ class ReferenceCounter(SQLModel, table=True):
 
 
 class HandoffRequest(SQLModel, table=True):
-    """Someone asked for a person. Visible to staff; posted to Slack when Slack is on."""
+    """Someone asked for a person. Visible to staff; posted to Slack through the outbox."""
 
     id: int | None = Field(default=None, primary_key=True)
     sender_id: str = Field(max_length=128, index=True)
@@ -154,9 +145,9 @@ class HandoffRequest(SQLModel, table=True):
     topic: str
     contact: str | None = Field(default=None, max_length=254)
     reference: str | None = Field(default=None, max_length=16)
+    # True only when the chat identity that asked is the one that made that submission.
+    reference_verified: bool = False
     created_at: datetime = Field(default_factory=utcnow, index=True)
-    # Set when a staff notification was claimed for sending; cleared again if it failed.
-    notified_at: datetime | None = None
 
 
 class StatusLookup(SQLModel, table=True):
@@ -169,3 +160,101 @@ class StatusLookup(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
     __table_args__ = (Index("ix_statuslookup_sender_at", "sender_id", "at"),)
+
+
+class Activity(SQLModel, table=True):
+    """Append-only log of what staff and submitters did besides status changes
+    (assignments, conflict declarations, scores, information requests and answers,
+    who opened confidential answers). Internal: never shown to the public."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=120)
+    kind: str = Field(max_length=40)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ConflictDeclaration(SQLModel, table=True):
+    """An evaluator's conflict-of-interest declaration; required before scoring."""
+
+    submission_id: int = Field(foreign_key="submission.id", primary_key=True)
+    evaluator: str = Field(max_length=120, primary_key=True)
+    has_conflict: bool
+    statement: str | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Score(SQLModel, table=True):
+    """One evaluator's rubric scores (1-5 per criterion) with a comment each."""
+
+    submission_id: int = Field(foreign_key="submission.id", primary_key=True)
+    evaluator: str = Field(max_length=120, primary_key=True)
+    scores: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    comments: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(default_factory=utcnow)
+
+
+class InfoRequest(SQLModel, table=True):
+    """A question staff asked the submitter, and the answer they gave in chat."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    question: str
+    asked_by: str = Field(max_length=120)
+    asked_at: datetime = Field(default_factory=utcnow)
+    answer: str | None = None
+    answered_at: datetime | None = None
+
+
+class SubmitterMessage(SQLModel, table=True):
+    """What the submitter was told about a public status change: their inbox. The web
+    chat shows unseen ones on the next visit; Slack and e-mail copies go through the
+    outbox. One per status change, so nobody is told twice."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    status_change_id: int = Field(foreign_key="statuschange.id", unique=True)
+    sender_id: str = Field(max_length=128, index=True)
+    text: str
+    buttons: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    shown_at: datetime | None = None
+
+
+class OutboxState(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    # Failed outbox_max_attempts times: waits for staff (`staff_cli outbox retry`).
+    dead = "dead"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Something to send to someone, written in the same transaction as the change that
+    causes it and sent by the notifier (bot/notifier). Claimed with a lease: a sender
+    that dies mid-send leaves the message to be sent again once the lease expires."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    # Messages that must exist at most once carry a key (unique); others carry None.
+    dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
+    submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: OutboxState = Field(default=OutboxState.pending, sa_type=_enum(OutboxState))
+    created_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+    __table_args__ = (Index("ix_outboxmessage_state_next", "state", "next_attempt_at"),)
+
+
+class SlackDelivery(SQLModel, table=True):
+    """Slack requests and events already seen: Slack's retries of an event and replayed
+    requests are recognised by this key, also across restarts and app instances."""
+
+    key: str = Field(max_length=100, primary_key=True)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)

@@ -3,26 +3,29 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage import outbox
+from storage.catalogue import text
 from storage.models import (
-    NEXT_STEPS,
     Contact,
     Draft,
     HandoffRequest,
     Kind,
     ReferenceCounter,
+    SlackDelivery,
     Status,
     StatusChange,
     StatusLookup,
     Submission,
     SubmissionAnswer,
     SubmissionPublic,
+    SubmitterMessage,
     utcnow,
 )
 from storage.reference import format_reference
@@ -48,7 +51,13 @@ class NewSubmission:
     category: str | None
     answers: dict[str, str]
     confidential_fields: frozenset[str]
-    contact: ContactDetails
+    # None for anonymous feedback: not even the chat identity is kept, so nothing links
+    # it to anything else the same person submitted.
+    contact: ContactDetails | None
+    # Triage facts derived from the answers (actions/triage.py), shown to staff.
+    procurement_path: str | None = None
+    procurement_reason: str | None = None
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,11 @@ class Receipt:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def next_step_for(status: Status) -> str:
+    """What a submitter should expect next, in plain language."""
+    return text(f"status.next_step.{status.value}")
 
 
 # --- drafts -----------------------------------------------------------------
@@ -119,9 +133,10 @@ def create_submission(session: Session, new: NewSubmission, zone: ZoneInfo) -> R
     year = now.astimezone(zone).year
     sequence = _next_sequence(session, year)
     token = secrets.token_urlsafe(12)
-    contact = Contact(**vars(new.contact))
-    session.add(contact)
-    session.flush()
+    contact = Contact(**vars(new.contact)) if new.contact else None
+    if contact is not None:
+        session.add(contact)
+        session.flush()
     submission = Submission(
         reference=format_reference(year, sequence),
         year=year,
@@ -132,9 +147,12 @@ def create_submission(session: Session, new: NewSubmission, zone: ZoneInfo) -> R
         status=Status.received,
         submitted_at=now,
         updated_at=now,
-        next_step=NEXT_STEPS[Status.received],
-        contact_id=contact.id,
+        next_step=next_step_for(Status.received),
+        contact_id=contact.id if contact else None,
         status_token_hash=hash_token(token),
+        procurement_path=new.procurement_path,
+        procurement_reason=new.procurement_reason,
+        flags=list(new.flags),
     )
     session.add(submission)
     session.flush()
@@ -154,8 +172,16 @@ def create_submission(session: Session, new: NewSubmission, zone: ZoneInfo) -> R
             actor=SYSTEM_ACTOR,
             from_status=None,
             to_status=Status.received,
-            public_reason="Submitted through Entryway chat.",
+            public_reason=text("status.submitted_reason"),
         )
+    )
+    # Staff hear of every new submission: the triage card is sent with this commit or not at all.
+    outbox.enqueue(
+        session,
+        "triage_card",
+        {},
+        submission_id=submission.id,
+        dedupe_key=f"triage_card:{submission.id}",
     )
     session.flush()
     return Receipt(submission.reference, token, SubmissionPublic.model_validate(submission))
@@ -197,37 +223,6 @@ def get_contact(session: Session, contact_id: int) -> Contact | None:
     return session.get(Contact, contact_id)
 
 
-def change_status(
-    session: Session,
-    reference: str,
-    to_status: Status,
-    actor: str,
-    public_reason: str | None = None,
-    internal_note: str | None = None,
-    next_step: str | None = None,
-    next_decision_by: datetime | None = None,
-) -> StatusChange:
-    """Moves a submission to a new status and appends the change to its history."""
-    submission = get_submission(session, reference)
-    if submission is None:
-        raise LookupError(reference)
-    change = StatusChange(
-        submission_id=submission.id,
-        actor=actor,
-        from_status=submission.status,
-        to_status=to_status,
-        public_reason=public_reason,
-        internal_note=internal_note,
-    )
-    submission.status = to_status
-    submission.updated_at = change.at
-    submission.next_step = next_step or NEXT_STEPS[to_status]
-    submission.next_decision_by = next_decision_by.date() if next_decision_by else None
-    session.add_all([submission, change])
-    session.flush()
-    return change
-
-
 def status_history(session: Session, submission_id: int) -> list[StatusChange]:
     return list(
         session.exec(
@@ -252,15 +247,34 @@ def token_matches(submission: Submission, token: str) -> bool:
     return secrets.compare_digest(hash_token(token), submission.status_token_hash)
 
 
-def latest_public_reason(session: Session, submission_id: int) -> str | None:
-    """The newest reason staff gave the submitter (e.g. what information they need)."""
+def latest_message(session: Session, submission_id: int) -> SubmitterMessage | None:
+    """The newest thing the submitter was told about a status change."""
     return session.exec(
-        select(StatusChange.public_reason)
-        .where(StatusChange.submission_id == submission_id)
-        .where(StatusChange.actor != SYSTEM_ACTOR)
-        .where(col(StatusChange.public_reason).is_not(None))
-        .order_by(col(StatusChange.id).desc())
+        select(SubmitterMessage)
+        .where(SubmitterMessage.submission_id == submission_id)
+        .order_by(col(SubmitterMessage.id).desc())
     ).first()
+
+
+def unseen_messages(session: Session, sender_id: str) -> list[SubmitterMessage]:
+    """The sender's messages not shown yet, oldest first, now marked shown."""
+    messages = list(
+        session.exec(
+            select(SubmitterMessage)
+            .where(
+                SubmitterMessage.sender_id == sender_id,
+                col(SubmitterMessage.shown_at).is_(None),
+            )
+            .order_by(col(SubmitterMessage.id))
+        )
+    )
+    if messages:
+        session.execute(
+            update(SubmitterMessage)
+            .where(col(SubmitterMessage.id).in_([m.id for m in messages]))
+            .values(shown_at=utcnow())
+        )
+    return messages
 
 
 # --- status look-ups -----------------------------------------------------------
@@ -293,42 +307,35 @@ def create_handoff(
     contact: str | None,
     reference: str | None,
 ) -> HandoffRequest:
+    """Stores the request and, in the same transaction, its post to the triage channel."""
+    submission = get_submission(session, reference) if reference else None
     request = HandoffRequest(
-        sender_id=sender_id, channel=channel, topic=topic, contact=contact, reference=reference
+        sender_id=sender_id,
+        channel=channel,
+        topic=topic,
+        contact=contact,
+        reference=reference,
+        reference_verified=submission is not None and submitted_by(session, submission, sender_id),
     )
     session.add(request)
     session.flush()
+    outbox.enqueue(
+        session,
+        "handoff",
+        {"handoff_id": request.id},
+        submission_id=submission.id if submission else None,
+        dedupe_key=f"handoff:{request.id}",
+    )
     return request
 
 
-def claim_handoffs_to_notify(session: Session, limit: int = 20) -> list[HandoffRequest]:
-    """Marks up to `limit` not-yet-notified requests as claimed and returns them.
-
-    The claim is a conditional UPDATE, so two app instances never notify twice.
-    """
-    claimed = []
-    candidates = session.exec(
-        select(HandoffRequest.id)
-        .where(col(HandoffRequest.notified_at).is_(None))
-        .order_by(col(HandoffRequest.id))
-        .limit(limit)
-    ).all()
-    for request_id in candidates:
-        result = session.execute(
-            update(HandoffRequest)
-            .where(HandoffRequest.id == request_id, col(HandoffRequest.notified_at).is_(None))
-            .values(notified_at=utcnow())
-        )
-        if result.rowcount == 1:
-            claimed.append(session.get(HandoffRequest, request_id))
-    return claimed
-
-
-def release_handoff(session: Session, request_id: int) -> None:
-    """Undoes a claim whose notification failed, so a later run tries again."""
-    session.execute(
-        update(HandoffRequest).where(HandoffRequest.id == request_id).values(notified_at=None)
-    )
+def recent_handoffs(session: Session, sender_id: str, window: timedelta) -> int:
+    since = utcnow() - window
+    return session.exec(
+        select(func.count())
+        .select_from(HandoffRequest)
+        .where(HandoffRequest.sender_id == sender_id, HandoffRequest.created_at >= since)
+    ).one()
 
 
 def list_handoffs(session: Session, limit: int = 100) -> list[HandoffRequest]:
@@ -344,3 +351,28 @@ def latest_submission_of_sender(session: Session, sender_id: str) -> Submission 
         .where(Contact.sender_id == sender_id)
         .order_by(col(Submission.id).desc())
     ).first()
+
+
+# --- Slack deliveries ----------------------------------------------------------------
+
+
+def first_sight(session: Session, key: str) -> bool:
+    """Records a Slack event or request key; False when it was seen before (a retry or a
+    replay), on this instance or any other, before a restart or after."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(SlackDelivery)
+        .values(key=key, seen_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[SlackDelivery.key])
+        .returning(SlackDelivery.key)
+    )
+    return session.execute(statement).first() is not None
+
+
+def forget_slack_deliveries(session: Session, older_than: timedelta) -> int:
+    """Slack retries an event for minutes, not days: older keys are not needed."""
+    result = session.exec(
+        delete(SlackDelivery).where(SlackDelivery.seen_at < utcnow() - older_than)
+    )
+    return result.rowcount or 0

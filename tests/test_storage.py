@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from storage import repository
+from storage import repository, workflow
 from storage.db import session_scope
 from storage.models import Contact, Kind, Status, SubmissionAnswer, SubmissionPublic, utcnow
 
@@ -37,8 +37,8 @@ def test_submission_gets_reference_history_and_flags(database_url):
     receipt = submit(database_url)
     with session_scope(database_url) as session:
         stored = repository.get_submission(session, receipt.reference)
-        # Only what staff wrote is a note for the submitter, not the system's own entry.
-        assert repository.latest_public_reason(session, stored.id) is None
+        # Submitting is not news for the submitter's inbox: they were told in the chat.
+        assert repository.latest_message(session, stored.id) is None
     year = utcnow().astimezone(AUSTIN).year
     assert receipt.reference == f"SC-{year}-00001"
     assert receipt.submission.status is Status.received
@@ -73,11 +73,11 @@ def test_latest_submissions_are_newest_first_and_limited(database_url):
 def test_status_history_is_append_only(database_url):
     receipt = submit(database_url)
     with session_scope(database_url) as session:
-        repository.change_status(
+        workflow.assign(session, receipt.reference, workflow.Staff("cli:reviewer"))
+        workflow.advance(
             session,
             receipt.reference,
-            Status.screening,
-            "reviewer@austintexas.gov",
+            workflow.Staff("cli:reviewer"),
             public_reason="Screening started",
             internal_note="looks promising",
         )
@@ -85,12 +85,17 @@ def test_status_history_is_append_only(database_url):
         public = repository.get_public_submission(session, receipt.reference)
         assert public.status is Status.screening
         stored = repository.get_submission(session, receipt.reference)
-        assert repository.latest_public_reason(session, stored.id) == "Screening started"
+        assert "Screening started" in repository.latest_message(session, stored.id).text
         history = repository.status_history(
             session, repository.get_submission(session, receipt.reference).id
         )
         assert [h.to_status for h in history] == [Status.received, Status.screening]
-    for statement in ("UPDATE statuschange SET actor = 'someone else'", "DELETE FROM statuschange"):
+    for statement in (
+        "UPDATE statuschange SET actor = 'someone else'",
+        "DELETE FROM statuschange",
+        "UPDATE activity SET actor = 'someone else'",
+        "DELETE FROM activity",
+    ):
         with pytest.raises(DBAPIError), session_scope(database_url) as session:
             session.execute(text(statement))
 

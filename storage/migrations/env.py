@@ -4,8 +4,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from bot.settings import get_settings
 from storage.db import get_engine
+from storage.settings import get_settings
 
 config = context.config
 

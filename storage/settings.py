@@ -1,10 +1,12 @@
-"""Every setting in one place, read from the environment (see shared/interface.md)."""
+"""Every setting of every process in one place, read from the environment (see
+shared/interface.md). It lives in storage because storage is the one package both
+processes share: the app (bot/) and the action server (actions/) never import each other."""
 
 import os
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,12 +31,38 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(5000, alias="ENTRYWAY_MAX_MESSAGE_CHARS")
     # Drafts nobody touched for this long are deleted (they hold contact details).
     draft_retention_days: int = Field(30, alias="ENTRYWAY_DRAFT_RETENTION_DAYS")
+    # Where people can reach the app, for links in e-mails to submitters.
+    public_url: str | None = Field(None, alias="ENTRYWAY_PUBLIC_URL")
+    # Purchases the City may make without a competitive solicitation (Texas Local
+    # Government Code 252.021: $50,000); the triage card suggests a path from it.
+    small_purchase_limit: int = Field(50_000, alias="ENTRYWAY_SMALL_PURCHASE_LIMIT", ge=0)
 
     slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_triage_channel: str | None = Field(None, alias="SLACK_TRIAGE_CHANNEL")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+
+    smtp_url: str | None = Field(None, alias="SMTP_URL")
+    mail_from: str = Field("Entryway <entryway@localhost>", alias="ENTRYWAY_MAIL_FROM")
+
+    # A claimed outbox message is sent again by anyone once its lease has expired (the
+    # sender died mid-send). The lease must outlast the slowest send, or a slow but
+    # living sender would see its message sent a second time by another.
+    outbox_lease_seconds: float = Field(60.0, alias="ENTRYWAY_OUTBOX_LEASE_SECONDS", gt=0)
+    send_timeout_seconds: float = Field(10.0, alias="ENTRYWAY_SEND_TIMEOUT_SECONDS", gt=0)
+    # After this many failed attempts a message stops being retried and waits for staff
+    # (`python -m bot.staff_cli outbox`).
+    outbox_max_attempts: int = Field(12, alias="ENTRYWAY_OUTBOX_MAX_ATTEMPTS", ge=1)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_send(self) -> "Settings":
+        if self.outbox_lease_seconds < 2 * self.send_timeout_seconds:
+            raise ValueError(
+                "ENTRYWAY_OUTBOX_LEASE_SECONDS must be at least twice "
+                "ENTRYWAY_SEND_TIMEOUT_SECONDS, or a slow send could be repeated"
+            )
+        return self
 
     @property
     def rasa_urls(self) -> list[str]:
@@ -51,6 +79,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 @lru_cache

@@ -1,0 +1,220 @@
+"""The outbox: everything that must be sent to someone (triage cards and their updates,
+handoff posts, messages to submitters, reminders) is a row written in the same
+transaction as the change that causes it. The notifier (bot/notifier) claims rows with
+an atomic conditional UPDATE and a lease, sends them, and marks them sent; a failed send
+is retried with backoff, and a row whose sender died mid-send is claimed again once its
+lease has expired, so nothing is lost and, in normal operation, nothing is sent twice."""
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import OutboxMessage, OutboxState, utcnow
+
+# Backoff after the n-th failure: 10 s, 20 s, 40 s ... capped at one hour, with jitter
+# so that many messages failing together (Slack down) do not retry in lockstep.
+FIRST_RETRY = timedelta(seconds=10)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: dict,
+    *,
+    submission_id: int | None = None,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Adds a message to send; False when one with the same dedupe key already exists
+    (so a job that runs twice, or on two hosts, still sends it once)."""
+    values = {
+        "kind": kind,
+        "payload": payload,
+        "submission_id": submission_id,
+        "dedupe_key": dedupe_key,
+        "state": OutboxState.pending,
+        "created_at": utcnow(),
+        "next_attempt_at": not_before or utcnow(),
+        "attempts": 0,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(OutboxMessage).values(**values)
+    if dedupe_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+    # RETURNING says whether a row went in (rowcount is not reliable with it on PostgreSQL).
+    return session.execute(statement.returning(OutboxMessage.id)).first() is not None
+
+
+def pending_for(session: Session, kind: str, submission_id: int) -> list[OutboxMessage]:
+    """Unsent messages of one kind about one submission."""
+    return list(
+        session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == kind,
+                OutboxMessage.submission_id == submission_id,
+                OutboxMessage.state == OutboxState.pending,
+            )
+        )
+    )
+
+
+def _claimable(now: datetime):
+    return (
+        OutboxMessage.state == OutboxState.pending,
+        col(OutboxMessage.next_attempt_at) <= now,
+        or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+    )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A message this sender may send until `until`; `attempt` counts from 1."""
+
+    id: int
+    kind: str
+    payload: dict
+    submission_id: int | None
+    attempt: int
+    until: datetime
+
+
+def claim(
+    session: Session, owner: str, lease: timedelta, kinds: Sequence[str], limit: int = 20
+) -> list[Claim]:
+    """Claims up to `limit` due messages of these kinds for `owner`, oldest first.
+
+    Each claim is a conditional UPDATE of one row that only succeeds while the row is
+    still claimable, so two senders (threads, processes, hosts) never hold the same
+    message; a row whose lease expired is claimable again."""
+    now = utcnow()
+    candidates = session.exec(
+        select(OutboxMessage.id)
+        .where(*_claimable(now), col(OutboxMessage.kind).in_(kinds))
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    ).all()
+    claimed = []
+    until = now + lease
+    for message_id in candidates:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, *_claimable(now))
+            .values(
+                claimed_by=owner,
+                claimed_until=until,
+                attempts=OutboxMessage.attempts + 1,
+            )
+        )
+        if result.rowcount == 1:
+            row = session.get(OutboxMessage, message_id)
+            session.refresh(row)
+            claimed.append(
+                Claim(row.id, row.kind, dict(row.payload), row.submission_id, row.attempts, until)
+            )
+    return claimed
+
+
+def _owned(message_id: int, owner: str):
+    return (
+        OutboxMessage.id == message_id,
+        OutboxMessage.claimed_by == owner,
+        OutboxMessage.state == OutboxState.pending,
+    )
+
+
+def mark_sent(session: Session, message_id: int, owner: str) -> bool:
+    """Records a successful send; False if the claim was lost meanwhile."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(*_owned(message_id, owner))
+        .values(state=OutboxState.sent, sent_at=utcnow(), claimed_until=None, last_error=None)
+    )
+    return result.rowcount == 1
+
+
+def retry_delay(attempt: int) -> timedelta:
+    delay = min(FIRST_RETRY * 2 ** max(attempt - 1, 0), LONGEST_RETRY)
+    return delay * random.uniform(0.8, 1.2)
+
+
+def mark_failed(
+    session: Session,
+    message_id: int,
+    owner: str,
+    error: str,
+    attempt: int,
+    max_attempts: int,
+    retry_after: timedelta | None = None,
+) -> None:
+    """Releases a failed claim: retried after a backoff, or given up after max_attempts."""
+    give_up = attempt >= max_attempts
+    session.execute(
+        update(OutboxMessage)
+        .where(*_owned(message_id, owner))
+        .values(
+            state=OutboxState.dead if give_up else OutboxState.pending,
+            claimed_by=None,
+            claimed_until=None,
+            last_error=error[:1000],
+            next_attempt_at=utcnow() + (retry_after or retry_delay(attempt)),
+        )
+    )
+
+
+def postpone(session: Session, message_id: int, owner: str, delay: timedelta) -> None:
+    """Releases a claim without counting an attempt: the message is not ready yet."""
+    session.execute(
+        update(OutboxMessage)
+        .where(*_owned(message_id, owner))
+        .values(
+            claimed_by=None,
+            claimed_until=None,
+            attempts=OutboxMessage.attempts - 1,
+            next_attempt_at=utcnow() + delay,
+        )
+    )
+
+
+def troubled(session: Session, limit: int = 100) -> list[OutboxMessage]:
+    """Messages that failed at least once and are not sent yet, most attempts first."""
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.state != OutboxState.sent, col(OutboxMessage.last_error).is_not(None)
+            )
+            .order_by(col(OutboxMessage.attempts).desc(), col(OutboxMessage.id))
+            .limit(limit)
+        )
+    )
+
+
+def counts(session: Session) -> dict[str, int]:
+    """How many messages are pending, sent and dead."""
+    found = dict(
+        session.exec(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all()
+    )
+    return {state.value: found.get(state, 0) for state in OutboxState}
+
+
+def requeue(session: Session, message_id: int) -> bool:
+    """Gives a dead (or failing) message a fresh set of attempts, at once."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.state != OutboxState.sent)
+        .values(
+            state=OutboxState.pending,
+            attempts=0,
+            next_attempt_at=utcnow(),
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+    return result.rowcount == 1

@@ -1,0 +1,599 @@
+"""The evaluation workflow: who may move a submission where, and what every change
+records and sends. Slack (bot/slack), the staff CLI (bot/staff_cli) and the submitter's
+own answers in chat (actions/info_request.py) all go through these functions, so each
+change writes the same history, updates the triage card and tells the submitter once.
+
+Each function works inside the caller's session (one transaction): the change, its
+history, and the outbox rows that announce it commit together or not at all. Changes
+that a stale button could repeat are compare-and-set updates on the row, so a double
+click or two people at once change it once, and the second is told what happened."""
+
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from storage import outbox, repository
+from storage.catalogue import text
+from storage.models import (
+    Activity,
+    ConflictDeclaration,
+    Contact,
+    InfoRequest,
+    Score,
+    Status,
+    StatusChange,
+    Submission,
+    SubmitterMessage,
+    utcnow,
+)
+from storage.settings import get_settings
+
+# Statuses a submission leaves only by a decision, never by a button.
+CLOSED: Final = frozenset({Status.declined, Status.withdrawn, Status.closed})
+# Where "Advance" may take a submission from each status (in the order offered).
+FORWARD: Final[dict[Status, tuple[Status, ...]]] = {
+    Status.received: (Status.screening,),
+    Status.screening: (Status.evaluation,),
+    Status.evaluation: (Status.pilot, Status.procurement),
+    Status.pilot: (Status.procurement, Status.closed),
+    Status.procurement: (Status.pilot, Status.closed),
+}
+# Statuses in which staff may ask the submitter for information.
+MAY_ASK: Final = frozenset(FORWARD)
+# Statuses in which evaluators may score.
+SCORABLE: Final = frozenset(
+    {Status.received, Status.screening, Status.needs_info, Status.evaluation}
+)
+RUBRIC: Final = ("alignment", "feasibility", "value", "equity", "risk", "procurement")
+SCORE_RANGE: Final = range(1, 6)
+MAX_REASON_CHARS: Final = 2000
+SUBMITTER: Final = "submitter"
+
+
+def allowed_transitions(submission: Submission) -> tuple[Status, ...]:
+    """Every status a submission may move to from where it is."""
+    if submission.status in CLOSED:
+        return ()
+    if submission.status is Status.needs_info:
+        back = (submission.resume_status or Status.screening,)
+        return (*back, Status.declined, Status.withdrawn)
+    return (*FORWARD[submission.status], Status.needs_info, Status.declined, Status.withdrawn)
+
+
+def advance_targets(submission: Submission) -> tuple[Status, ...]:
+    """Where 'Advance' may take it: forward, or back from waiting for information."""
+    if submission.status is Status.needs_info:
+        return (submission.resume_status or Status.screening,)
+    return FORWARD.get(submission.status, ())
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A member of City staff: `slack:U0123` for someone acting in Slack, `cli:<name>`
+    for someone using the staff CLI."""
+
+    identity: str
+
+    @property
+    def slack_user(self) -> str | None:
+        return self.identity.removeprefix("slack:") if self.identity.startswith("slack:") else None
+
+    @classmethod
+    def parse(cls, name: str) -> "Staff":
+        """A staff identity from what someone typed: `slack:U0123`, `U0123`, or a name."""
+        name = name.strip()
+        if name.startswith(("slack:", "cli:")):
+            return cls(name)
+        if name[:1] in ("U", "W") and name.isalnum() and name.isupper():
+            return cls(f"slack:{name}")
+        return cls(f"cli:{name}")
+
+
+class Refused(Exception):
+    """The request cannot be done as asked; the message says why, for the person asking."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened: `changed` is False when the thing was already done (a double
+    click, or someone else was faster), and `message` says so."""
+
+    reference: str
+    changed: bool
+    message: str
+
+
+# Passed as `expected_*` by callers that know nothing about the state they act on
+# (the CLI); buttons pass the state their card showed.
+ANY: Final = object()
+
+
+def _submission(session: Session, reference: str) -> Submission:
+    submission = repository.get_submission(session, reference)
+    if submission is None:
+        raise Refused(text("workflow.unknown_submission", reference=reference))
+    return submission
+
+
+def _clean(value: str | None, limit: int = MAX_REASON_CHARS) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise Refused(text("workflow.too_long", limit=limit))
+    return value or None
+
+
+def _log(session: Session, submission: Submission, actor: str, kind: str, **detail) -> None:
+    session.add(Activity(submission_id=submission.id, actor=actor, kind=kind, detail=detail))
+
+
+def card_changed(session: Session, submission_id: int) -> None:
+    """Asks for the triage card to be redrawn. The notifier draws it from the database
+    when it sends, so one pending redraw covers any number of changes."""
+    if not any(
+        m.claimed_by is None for m in outbox.pending_for(session, "card_update", submission_id)
+    ):
+        outbox.enqueue(session, "card_update", {}, submission_id=submission_id)
+
+
+def status_label(status: Status) -> str:
+    return text(f"status.label.{status.value}")
+
+
+def _tell_submitter(
+    session: Session,
+    submission: Submission,
+    change: StatusChange,
+    buttons: list[dict] | None = None,
+    shown: bool = False,
+) -> None:
+    """Tells the submitter of a public status change, once: their inbox (shown by the web
+    chat), a Slack DM, and an e-mail, the last two through the outbox. `shown`: the
+    person is being told right now in the chat they are using, so no DM repeats it."""
+    contact = (
+        repository.get_contact(session, submission.contact_id) if submission.contact_id else None
+    )
+    if contact is None:
+        return
+    decided_by = (
+        text("notify.next_decision", date=f"{submission.next_decision_by:%d %B %Y}")
+        if submission.next_decision_by
+        else ""
+    )
+    message = SubmitterMessage(
+        submission_id=submission.id,
+        status_change_id=change.id,
+        sender_id=contact.sender_id,
+        text=text(
+            "notify.status_changed",
+            reference=submission.reference,
+            title=submission.title,
+            status=status_label(change.to_status),
+            reason=change.public_reason or "",
+            next_step=submission.next_step,
+            next_decision=decided_by,
+        ).strip(),
+        buttons=buttons or [],
+        shown_at=utcnow() if shown else None,
+    )
+    session.add(message)
+    session.flush()
+    payload = {"message_id": message.id}
+    if contact.channel == "slack" and not shown:
+        outbox.enqueue(
+            session,
+            "submitter_slack",
+            payload,
+            submission_id=submission.id,
+            dedupe_key=f"submitter_slack:{message.id}",
+        )
+    if contact.email and get_settings().smtp_url:
+        outbox.enqueue(
+            session,
+            "submitter_email",
+            payload,
+            submission_id=submission.id,
+            dedupe_key=f"submitter_email:{message.id}",
+        )
+
+
+def _move(
+    session: Session,
+    submission: Submission,
+    to_status: Status,
+    actor: str,
+    public_reason: str | None,
+    internal_note: str | None,
+    expected_status: object,
+    resume_status: Status | None = None,
+    buttons: list[dict] | None = None,
+    shown: bool = False,
+) -> Outcome | StatusChange:
+    """The one place a status changes: checked, compare-and-set, recorded, announced.
+    Returns an Outcome instead of a change when the submission had already moved."""
+    current = submission.status
+    if expected_status is not ANY and current is not expected_status:
+        return Outcome(
+            submission.reference,
+            False,
+            text("workflow.already_moved", reference=submission.reference, status=current.value),
+        )
+    if to_status not in allowed_transitions(submission):
+        allowed = ", ".join(s.value for s in allowed_transitions(submission)) or text(
+            "workflow.none"
+        )
+        raise Refused(
+            text(
+                "workflow.illegal_transition",
+                reference=submission.reference,
+                current=current.value,
+                target=to_status.value,
+                allowed=allowed,
+            )
+        )
+    now = utcnow()
+    next_step = repository.next_step_for(to_status)
+    result = session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.status == current)
+        .values(
+            status=to_status,
+            updated_at=now,
+            next_step=next_step,
+            resume_status=resume_status,
+        )
+    )
+    if result.rowcount != 1:  # someone else moved it between our read and this write
+        session.refresh(submission)
+        return Outcome(
+            submission.reference,
+            False,
+            text(
+                "workflow.already_moved",
+                reference=submission.reference,
+                status=submission.status.value,
+            ),
+        )
+    session.refresh(submission)
+    change = StatusChange(
+        submission_id=submission.id,
+        at=now,
+        actor=actor,
+        from_status=current,
+        to_status=to_status,
+        public_reason=public_reason,
+        internal_note=internal_note,
+    )
+    session.add(change)
+    session.flush()
+    _tell_submitter(session, submission, change, buttons, shown)
+    card_changed(session, submission.id)
+    return change
+
+
+def _moved(submission: Submission, change: Outcome | StatusChange, key: str) -> Outcome:
+    if isinstance(change, Outcome):
+        return change
+    return Outcome(
+        submission.reference,
+        True,
+        text(key, reference=submission.reference, status=change.to_status.value),
+    )
+
+
+# --- staff actions ---------------------------------------------------------------------
+
+
+def assign(
+    session: Session,
+    reference: str,
+    staff: Staff,
+    to: Staff | None = None,
+    expected_assignee: object = ANY,
+) -> Outcome:
+    """Makes `to` (default: the one asking) own the evaluation."""
+    submission = _submission(session, reference)
+    owner = to or staff
+    if submission.status in CLOSED:
+        raise Refused(text("workflow.closed", reference=reference, status=submission.status.value))
+    if submission.assignee == owner.identity:
+        return Outcome(reference, False, text("workflow.already_assigned", reference=reference))
+    previous = submission.assignee
+    if expected_assignee is not ANY and previous != expected_assignee:
+        return Outcome(reference, False, text("workflow.assigned_meanwhile", reference=reference))
+    condition = (
+        col(Submission.assignee).is_(None) if previous is None else Submission.assignee == previous
+    )
+    result = session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, condition)
+        .values(assignee=owner.identity)
+    )
+    if result.rowcount != 1:
+        return Outcome(reference, False, text("workflow.assigned_meanwhile", reference=reference))
+    _log(session, submission, staff.identity, "assigned", to=owner.identity, previous=previous)
+    card_changed(session, submission.id)
+    return Outcome(reference, True, text("workflow.assigned", reference=reference))
+
+
+def request_info(
+    session: Session,
+    reference: str,
+    staff: Staff,
+    question: str,
+    internal_note: str | None = None,
+    expected_status: object = ANY,
+) -> Outcome:
+    """Asks the submitter a question; the submission waits in needs_info for the answer."""
+    submission = _submission(session, reference)
+    question = _clean(question, 1000) or ""
+    if len(question) < 5:
+        raise Refused(text("workflow.question_needed"))
+    if submission.status is Status.needs_info and expected_status in (ANY, Status.needs_info):
+        raise Refused(text("workflow.already_waiting", reference=reference))
+    if (
+        submission.contact_id is None
+        or repository.get_contact(session, submission.contact_id) is None
+    ):
+        raise Refused(text("workflow.no_way_to_ask", reference=reference))
+    change = _move(
+        session,
+        submission,
+        Status.needs_info,
+        staff.identity,
+        question,
+        _clean(internal_note),
+        expected_status,
+        resume_status=submission.status,
+        buttons=[
+            {
+                "title": text("notify.answer_button"),
+                "payload": f'/provide_info{{"reference":"{reference}"}}',
+            }
+        ],
+    )
+    if isinstance(change, Outcome):
+        return change
+    session.add(
+        InfoRequest(submission_id=submission.id, question=question, asked_by=staff.identity)
+    )
+    _log(session, submission, staff.identity, "info_requested", question=question)
+    return _moved(submission, change, "workflow.info_requested")
+
+
+def open_info_request(session: Session, submission_id: int) -> InfoRequest | None:
+    return session.exec(
+        select(InfoRequest)
+        .where(InfoRequest.submission_id == submission_id, col(InfoRequest.answered_at).is_(None))
+        .order_by(col(InfoRequest.id).desc())
+    ).first()
+
+
+def answer_info(session: Session, reference: str, sender_id: str, answer: str) -> Outcome:
+    """The submitter's answer, given in chat: attached to the submission, which returns
+    to where it was before the question."""
+    submission = _submission(session, reference)
+    if not repository.submitted_by(session, submission, sender_id):
+        raise Refused(text("workflow.not_yours", reference=reference))
+    request = open_info_request(session, submission.id)
+    if submission.status is not Status.needs_info or request is None:
+        return Outcome(reference, False, text("workflow.nothing_asked", reference=reference))
+    answer = _clean(answer, 5000) or ""
+    back = submission.resume_status or Status.screening
+    change = _move(
+        session,
+        submission,
+        back,
+        SUBMITTER,
+        text("workflow.info_received_reason"),
+        None,
+        Status.needs_info,
+        shown=True,  # they are told in the chat they are answering in
+    )
+    if isinstance(change, Outcome):
+        return change
+    request.answer, request.answered_at = answer, utcnow()
+    session.add(request)
+    _log(session, submission, SUBMITTER, "info_answered", request_id=request.id)
+    return _moved(submission, change, "workflow.info_answered")
+
+
+def declaration(session: Session, submission_id: int, evaluator: str) -> ConflictDeclaration | None:
+    return session.get(ConflictDeclaration, (submission_id, evaluator))
+
+
+def declare_conflict(
+    session: Session, reference: str, staff: Staff, has_conflict: bool, statement: str | None = None
+) -> Outcome:
+    """Records an evaluator's conflict-of-interest declaration. A declared conflict is
+    final: that person's scores no longer count, and they cannot score again."""
+    submission = _submission(session, reference)
+    existing = declaration(session, submission.id, staff.identity)
+    statement = _clean(statement, 1000)
+    if existing is not None and existing.has_conflict:
+        return Outcome(reference, False, text("workflow.conflict_final", reference=reference))
+    if existing is not None and not has_conflict:
+        return Outcome(reference, False, text("workflow.already_declared", reference=reference))
+    if existing is None:
+        session.add(
+            ConflictDeclaration(
+                submission_id=submission.id,
+                evaluator=staff.identity,
+                has_conflict=has_conflict,
+                statement=statement,
+            )
+        )
+    else:
+        existing.has_conflict, existing.statement, existing.at = True, statement, utcnow()
+        session.add(existing)
+    _log(
+        session,
+        submission,
+        staff.identity,
+        "conflict_declared",
+        conflict=has_conflict,
+        statement=statement,
+    )
+    if has_conflict:
+        card_changed(session, submission.id)
+    key = "workflow.conflict_recorded" if has_conflict else "workflow.no_conflict_recorded"
+    return Outcome(reference, True, text(key, reference=reference))
+
+
+def check_may_score(session: Session, submission: Submission, staff: Staff) -> None:
+    """Raises Refused unless this person may score this submission now."""
+    if submission.status not in SCORABLE:
+        raise Refused(
+            text(
+                "workflow.not_scorable",
+                reference=submission.reference,
+                status=submission.status.value,
+            )
+        )
+    declared = declaration(session, submission.id, staff.identity)
+    if declared is None:
+        raise Refused(text("workflow.declare_first", reference=submission.reference))
+    if declared.has_conflict:
+        raise Refused(text("workflow.conflict_final", reference=submission.reference))
+
+
+def score(
+    session: Session,
+    reference: str,
+    staff: Staff,
+    scores: dict[str, int],
+    comments: dict[str, str] | None = None,
+) -> Outcome:
+    """Records (or revises) one evaluator's rubric scores, 1-5 per criterion."""
+    submission = _submission(session, reference)
+    check_may_score(session, submission, staff)
+    if set(scores) != set(RUBRIC) or any(
+        not isinstance(value, int) or isinstance(value, bool) or value not in SCORE_RANGE
+        for value in scores.values()
+    ):
+        raise Refused(text("workflow.score_invalid", criteria=", ".join(RUBRIC)))
+    comments = {
+        key: _clean(value, 1000) or "" for key, value in (comments or {}).items() if key in RUBRIC
+    }
+    existing = session.get(Score, (submission.id, staff.identity))
+    if existing is not None and existing.scores == scores and existing.comments == comments:
+        return Outcome(reference, False, text("workflow.score_unchanged", reference=reference))
+    previous = dict(existing.scores) if existing else None
+    if existing is None:
+        existing = Score(submission_id=submission.id, evaluator=staff.identity)
+    existing.scores, existing.comments, existing.at = dict(scores), comments, utcnow()
+    session.add(existing)
+    _log(session, submission, staff.identity, "scored", scores=scores, previous=previous)
+    card_changed(session, submission.id)
+    key = "workflow.score_revised" if previous else "workflow.scored"
+    return Outcome(reference, True, text(key, reference=reference))
+
+
+def advance(
+    session: Session,
+    reference: str,
+    staff: Staff,
+    to_status: Status | None = None,
+    public_reason: str | None = None,
+    internal_note: str | None = None,
+    expected_status: object = ANY,
+) -> Outcome:
+    """Moves a submission forward (to the only next status, or the one chosen)."""
+    submission = _submission(session, reference)
+    targets = advance_targets(submission)
+    if to_status is None:
+        if expected_status is not ANY and submission.status is not expected_status:
+            return Outcome(
+                reference,
+                False,
+                text("workflow.already_moved", reference=reference, status=submission.status.value),
+            )
+        if len(targets) != 1:
+            raise Refused(
+                text(
+                    "workflow.choose_target",
+                    reference=reference,
+                    allowed=", ".join(s.value for s in targets) or text("workflow.none"),
+                )
+            )
+        to_status = targets[0]
+    if to_status in CLOSED - {Status.closed} or to_status is Status.needs_info:
+        raise Refused(text("workflow.use_other_action", target=to_status.value))
+    if submission.status is Status.needs_info and to_status not in targets:
+        raise Refused(text("workflow.waiting_for_answer", reference=reference))
+    reason = _clean(public_reason) or text(f"status.advance_reason.{to_status.value}")
+    unanswered = (
+        open_info_request(session, submission.id)
+        if submission.status is Status.needs_info
+        else None
+    )
+    change = _move(
+        session,
+        submission,
+        to_status,
+        staff.identity,
+        reason,
+        _clean(internal_note),
+        expected_status,
+    )
+    if unanswered is not None and not isinstance(change, Outcome):
+        # Staff went on without the answer; the record says so.
+        _log(session, submission, staff.identity, "info_request_dropped", request_id=unanswered.id)
+    return _moved(submission, change, "workflow.moved")
+
+
+def decline(
+    session: Session,
+    reference: str,
+    staff: Staff,
+    public_reason: str,
+    internal_note: str | None = None,
+    expected_status: object = ANY,
+) -> Outcome:
+    """Declines a submission, with the reason the submitter will read."""
+    submission = _submission(session, reference)
+    reason = _clean(public_reason)
+    if not reason or len(reason) < 10:
+        raise Refused(text("workflow.reason_needed"))
+    change = _move(
+        session,
+        submission,
+        Status.declined,
+        staff.identity,
+        reason,
+        _clean(internal_note),
+        expected_status,
+    )
+    return _moved(submission, change, "workflow.moved")
+
+
+def may_see_confidential(submission: Submission, staff: Staff) -> bool:
+    return submission.assignee is not None and submission.assignee == staff.identity
+
+
+def record_confidential_view(session: Session, submission: Submission, staff: Staff) -> None:
+    """Who opened confidential answers, and when, is part of the record."""
+    _log(session, submission, staff.identity, "confidential_viewed")
+
+
+def open_questions_for(session: Session, sender_id: str) -> list[tuple[str, str]]:
+    """(reference, question) of every question staff are waiting for this chat identity
+    to answer, newest first."""
+    rows = session.exec(
+        select(Submission.reference, InfoRequest.question)
+        .join(InfoRequest, col(InfoRequest.submission_id) == col(Submission.id))
+        .join(Contact, col(Contact.id) == col(Submission.contact_id))
+        .where(
+            Contact.sender_id == sender_id,
+            Submission.status == Status.needs_info,
+            col(InfoRequest.answered_at).is_(None),
+        )
+        .order_by(col(InfoRequest.id).desc())
+    ).all()
+    seen: dict[str, str] = {}
+    for reference, question in rows:
+        seen.setdefault(reference, question)
+    return list(seen.items())

@@ -1,0 +1,293 @@
+"""The evaluation workflow on real SQLite and PostgreSQL: allowed and refused moves,
+history, double clicks and two people at once, information requests and answers,
+conflicts of interest and scores, and what the submitter and the card are sent."""
+
+import threading
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from storage import repository, triage, workflow
+from storage.db import session_scope
+from storage.models import (
+    Activity,
+    InfoRequest,
+    Kind,
+    OutboxMessage,
+    Status,
+    SubmitterMessage,
+)
+from storage.settings import get_settings
+
+AUSTIN = ZoneInfo("America/Chicago")
+ANN = workflow.Staff("slack:UANN")
+BOB = workflow.Staff("slack:UBOB")
+CLI = workflow.Staff("cli:carol")
+SCORES = {c: 4 for c in workflow.RUBRIC}
+
+
+@pytest.fixture(autouse=True)
+def email_on(monkeypatch):
+    monkeypatch.setenv("SMTP_URL", "smtp://127.0.0.1:1")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def submit(
+    url: str, sender: str = "web-vendor", channel: str = "web", email: str | None = "v@x.example"
+) -> str:
+    new = repository.NewSubmission(
+        kind=Kind.proposal,
+        title="Smart benches",
+        category="Other",
+        answers={"solution": "secret", "departments": "Parks", "city_ask": "Pilot site"},
+        confidential_fields=frozenset({"solution"}),
+        contact=repository.ContactDetails(sender_id=sender, channel=channel, email=email),
+        procurement_path="no_cost_pilot",
+        procurement_reason="vendor pays",
+        flags=("confidential_answers",),
+    )
+    with session_scope(url) as session:
+        return repository.create_submission(session, new, AUSTIN).reference
+
+
+def act(url: str, work):
+    with session_scope(url) as session:
+        return work(session)
+
+
+def outbox_kinds(url: str) -> list[str]:
+    with session_scope(url) as session:
+        return [m.kind for m in session.exec(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+def history(url: str, reference: str) -> list[tuple]:
+    with session_scope(url) as session:
+        submission = repository.get_submission(session, reference)
+        return [
+            (c.actor, c.from_status, c.to_status, c.public_reason, c.internal_note)
+            for c in repository.status_history(session, submission.id)
+        ]
+
+
+def test_a_new_submission_sends_one_triage_card(database_url):
+    submit(database_url)
+    assert outbox_kinds(database_url) == ["triage_card"]
+
+
+def test_advance_moves_forward_records_and_tells_the_submitter_once(database_url):
+    reference = submit(database_url)
+    outcome = act(
+        database_url,
+        lambda s: workflow.advance(s, reference, ANN, internal_note="looks promising"),
+    )
+    assert outcome.changed and "screening" in outcome.message
+    assert history(database_url, reference)[-1] == (
+        "slack:UANN",
+        Status.received,
+        Status.screening,
+        "A City reviewer has started screening your submission.",
+        "looks promising",
+    )
+    with session_scope(database_url) as session:
+        [message] = session.exec(select(SubmitterMessage)).all()
+        assert "in screening" in message.text and "looks promising" not in message.text
+        assert message.sender_id == "web-vendor" and message.shown_at is None
+    # web submitter: inbox plus e-mail; the card is redrawn
+    assert outbox_kinds(database_url) == ["triage_card", "submitter_email", "card_update"]
+
+
+def test_illegal_moves_are_refused_and_change_nothing(database_url):
+    reference = submit(database_url)
+    with pytest.raises(workflow.Refused, match="cannot go from received to pilot"):
+        act(database_url, lambda s: workflow.advance(s, reference, ANN, Status.pilot))
+    act(database_url, lambda s: workflow.decline(s, reference, ANN, "Not a fit for the City now."))
+    for attempt in (
+        lambda s: workflow.advance(s, reference, ANN),
+        lambda s: workflow.request_info(s, reference, ANN, "What does it cost?"),
+        lambda s: workflow.assign(s, reference, ANN),
+    ):
+        with pytest.raises(workflow.Refused):
+            act(database_url, attempt)
+    assert [h[2] for h in history(database_url, reference)] == [Status.received, Status.declined]
+    with pytest.raises(workflow.Refused, match="reason"):
+        act(database_url, lambda s: workflow.decline(s, submit(database_url), ANN, "no"))
+    with pytest.raises(workflow.Refused, match="no submission SC-2026-99999"):
+        act(database_url, lambda s: workflow.advance(s, "SC-2026-99999", ANN))
+
+
+def test_a_double_click_acts_once_and_says_so(database_url):
+    reference = submit(database_url)
+    first = act(
+        database_url,
+        lambda s: workflow.advance(s, reference, ANN, expected_status=Status.received),
+    )
+    second = act(
+        database_url,
+        lambda s: workflow.advance(s, reference, ANN, expected_status=Status.received),
+    )
+    assert first.changed and not second.changed
+    assert "already screening" in second.message
+    assert len(history(database_url, reference)) == 2
+    with session_scope(database_url) as session:
+        assert len(session.exec(select(SubmitterMessage)).all()) == 1
+
+
+def test_two_people_pressing_at_once_change_it_once(database_url):
+    reference = submit(database_url)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def press(staff):
+        start.wait()
+        outcomes.append(
+            act(
+                database_url, lambda s: workflow.assign(s, reference, staff, expected_assignee=None)
+            )
+        )
+
+    threads = [threading.Thread(target=press, args=(who,)) for who in (ANN, BOB)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(o.changed for o in outcomes) == [False, True]
+    loser = next(o for o in outcomes if not o.changed)
+    assert "assigned to someone else" in loser.message
+    with session_scope(database_url) as session:
+        kinds = [a.kind for a in session.exec(select(Activity))]
+        assert kinds == ["assigned"]
+
+
+def test_information_request_waits_for_the_answer_and_returns(database_url):
+    reference = submit(database_url, sender="slack-T0001-UVENDOR", channel="slack")
+    act(database_url, lambda s: workflow.advance(s, reference, ANN))
+    outcome = act(
+        database_url,
+        lambda s: workflow.request_info(
+            s, reference, ANN, "What would a pilot cost?", "ask about price"
+        ),
+    )
+    assert outcome.changed
+    with pytest.raises(workflow.Refused, match="already waiting"):
+        act(database_url, lambda s: workflow.request_info(s, reference, ANN, "And the timeline?"))
+    with session_scope(database_url) as session:
+        assert workflow.open_questions_for(session, "slack-T0001-UVENDOR") == [
+            (reference, "What would a pilot cost?")
+        ]
+        message = session.exec(
+            select(SubmitterMessage).order_by(SubmitterMessage.id.desc())
+        ).first()
+        assert "What would a pilot cost?" in message.text
+        assert message.buttons[0]["payload"] == f'/provide_info{{"reference":"{reference}"}}'
+    with pytest.raises(workflow.Refused, match="not submitted from this conversation"):
+        act(database_url, lambda s: workflow.answer_info(s, reference, "web-stranger", "free!"))
+    answered = act(
+        database_url,
+        lambda s: workflow.answer_info(s, reference, "slack-T0001-UVENDOR", "About $12,000."),
+    )
+    assert answered.changed and "back in screening" in answered.message
+    again = act(
+        database_url, lambda s: workflow.answer_info(s, reference, "slack-T0001-UVENDOR", "more")
+    )
+    assert not again.changed
+    assert [h[2] for h in history(database_url, reference)] == [
+        Status.received,
+        Status.screening,
+        Status.needs_info,
+        Status.screening,
+    ]
+    assert history(database_url, reference)[-1][0] == workflow.SUBMITTER
+    with session_scope(database_url) as session:
+        [request] = session.exec(select(InfoRequest)).all()
+        assert request.answer == "About $12,000." and request.answered_at
+        # the answer given in chat is marked shown: the chat itself told them
+        last = session.exec(select(SubmitterMessage).order_by(SubmitterMessage.id.desc())).first()
+        assert last.shown_at is not None
+    kinds = outbox_kinds(database_url)
+    # by DM for staff's changes; the return to screening was told in the chat itself
+    assert kinds.count("submitter_slack") == 2 and kinds.count("submitter_email") == 3
+
+
+def test_anonymous_submissions_cannot_be_asked_and_tell_nobody(database_url):
+    new = repository.NewSubmission(
+        kind=Kind.feedback,
+        title="Procurement barrier: Timeline",
+        category="timeline",
+        answers={"barrier_what": "slow"},
+        confidential_fields=frozenset({"barrier_what"}),
+        contact=None,
+    )
+    with session_scope(database_url) as session:
+        reference = repository.create_submission(session, new, AUSTIN).reference
+    with pytest.raises(workflow.Refused, match="anonymously"):
+        act(database_url, lambda s: workflow.request_info(s, reference, CLI, "Which RFP?"))
+    act(database_url, lambda s: workflow.advance(s, reference, CLI))
+    assert "submitter_email" not in outbox_kinds(database_url)
+    with session_scope(database_url) as session:
+        assert session.exec(select(SubmitterMessage)).all() == []
+
+
+def test_conflict_of_interest_comes_before_scores_and_is_final(database_url):
+    reference = submit(database_url)
+    with pytest.raises(workflow.Refused, match="declare any conflict"):
+        act(database_url, lambda s: workflow.score(s, reference, ANN, SCORES))
+    act(database_url, lambda s: workflow.declare_conflict(s, reference, ANN, False))
+    act(database_url, lambda s: workflow.declare_conflict(s, reference, BOB, False))
+    act(database_url, lambda s: workflow.score(s, reference, ANN, SCORES, {"value": "cheap"}))
+    act(
+        database_url,
+        lambda s: workflow.score(s, reference, BOB, {**SCORES, "risk": 1, "equity": 1}),
+    )
+    with session_scope(database_url) as session:
+        summary = triage.score_summary(session, repository.get_submission(session, reference).id)
+    assert summary.evaluators == 2
+    assert summary.mean == pytest.approx((4 + 3) / 2)
+    assert summary.spread == pytest.approx(1.0)
+    # Bob discloses a conflict: his score stops counting, and he cannot score again.
+    act(
+        database_url,
+        lambda s: workflow.declare_conflict(s, reference, BOB, True, "my brother's firm"),
+    )
+    with session_scope(database_url) as session:
+        summary = triage.score_summary(session, repository.get_submission(session, reference).id)
+    assert (summary.evaluators, summary.conflicts, summary.mean) == (1, 1, 4.0)
+    with pytest.raises(workflow.Refused, match="conflict of interest is recorded"):
+        act(database_url, lambda s: workflow.score(s, reference, BOB, SCORES))
+    undo = act(database_url, lambda s: workflow.declare_conflict(s, reference, BOB, False))
+    assert not undo.changed
+
+
+@pytest.mark.parametrize(
+    "scores",
+    [
+        {},
+        {**SCORES, "alignment": 0},
+        {**SCORES, "alignment": 6},
+        {**SCORES, "alignment": "4"},
+        {**SCORES, "alignment": True},
+        {**SCORES, "extra": 3},
+    ],
+)
+def test_scores_out_of_range_or_incomplete_are_refused(database_url, scores):
+    reference = submit(database_url)
+    act(database_url, lambda s: workflow.declare_conflict(s, reference, ANN, False))
+    with pytest.raises(workflow.Refused, match="from 1 to 5"):
+        act(database_url, lambda s: workflow.score(s, reference, ANN, scores))
+
+
+def test_only_the_assignee_may_see_confidential_answers(database_url):
+    reference = submit(database_url)
+    act(database_url, lambda s: workflow.assign(s, reference, CLI, to=ANN))
+    with session_scope(database_url) as session:
+        submission = repository.get_submission(session, reference)
+        assert workflow.may_see_confidential(submission, ANN)
+        assert not workflow.may_see_confidential(submission, BOB)
+        hidden = triage.details(session, submission, with_confidential=False)
+        assert hidden.hidden_confidential == 1
+        assert "secret" not in [a.value for a in hidden.answers]
+        facts = triage.card_facts(session, submission)
+        assert facts.fields == {"departments": "Parks", "city_ask": "Pilot site"}
+        assert facts.assignee == "slack:UANN" and facts.confidential_count == 1
