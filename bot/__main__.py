@@ -2,7 +2,7 @@
 
 import uvicorn
 
-from bot.settings import get_settings
+from storage.settings import get_settings
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import chat, health, public_api
 from bot.rasa_client import RasaWorkers
-from bot.settings import get_settings
-from bot.slack import create_slack_endpoint
+from bot.slack import create_slack
+from storage.settings import get_settings
 
 WEB = Path(__file__).parent / "web"
 SECURITY_HEADERS = {
@@ -31,18 +31,24 @@ def create_app() -> FastAPI:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per proxied message is noise
 
+    rasa = RasaWorkers(settings)
+    slack = create_slack(settings, rasa)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.rasa = RasaWorkers(settings)
+        app.state.rasa = rasa
+        if slack is not None:
+            await slack.start()
         yield
-        await app.state.rasa.aclose()
+        if slack is not None:
+            await slack.stop()
+        await rasa.aclose()
 
     app = FastAPI(title="Entryway", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.include_router(chat.router)
     app.include_router(public_api.router)
     app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    slack = create_slack_endpoint(settings)
 
     @app.get("/", include_in_schema=False)
     async def chat_page() -> FileResponse:
@@ -52,7 +58,7 @@ def create_app() -> FastAPI:
     async def slack_events(request: Request):
         if slack is None:
             return JSONResponse({"detail": "Slack is not configured on this server."}, 404)
-        return await slack.handle(request)
+        return await slack.endpoint.handle(request)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

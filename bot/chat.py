@@ -4,6 +4,7 @@ Bad requests are answered here, before Rasa sees them, so a malformed or huge
 message can never disturb a conversation (or the draft) in progress.
 """
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -12,7 +13,11 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from bot.settings import get_settings
+from bot.conversation import refusal
+from storage import repository
+from storage.db import session_scope
+from storage.identity import SLACK_PREFIX
+from storage.settings import get_settings
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -55,18 +60,13 @@ async def rest_webhook(request: Request) -> Response:
         return _error(
             400, f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters."
         )
+    if sender.startswith(SLACK_PREFIX):
+        return _error(400, f"Sender ids starting with '{SLACK_PREFIX}' are reserved for Slack.")
     if message is None or not isinstance(message, str):
         return _error(400, "'message' must be a string.")
-    settings = get_settings()
-    if not message.strip():
-        return _bot_reply(sender, "I didn't receive any text. What would you like to do?")
-    if len(message) > settings.max_message_chars:
-        return _bot_reply(
-            sender,
-            f"That message is {len(message):,} characters long; I can take up to "
-            f"{settings.max_message_chars:,} at a time. Please shorten it or send it in "
-            "parts. Nothing you gave before is lost.",
-        )
+    polite = refusal(message)
+    if polite:
+        return _bot_reply(sender, polite)
     client = request.app.state.rasa.for_sender(sender)
     try:
         response = await client.post(
@@ -83,3 +83,31 @@ async def rest_webhook(request: Request) -> Response:
     # Rasa's JSON is passed through as it came: decoding and re-encoding it would only
     # cost time on every message.
     return Response(response.content, media_type="application/json")
+
+
+def _unseen(sender: str) -> list[dict]:
+    with session_scope(get_settings().database_url) as session:
+        messages = repository.unseen_messages(session, sender)
+        return [
+            {
+                "recipient_id": sender,
+                "text": m.text,
+                **({"buttons": m.buttons} if m.buttons else {}),
+            }
+            for m in messages
+        ]
+
+
+@router.post("/chat/inbox")
+async def inbox(request: Request) -> Response:
+    """What staff decided since the person's last visit (their submissions' status
+    changes), in the webhook's reply format; each message is handed out once."""
+    payload = await _read_json(request)
+    if isinstance(payload, JSONResponse):
+        return payload
+    sender = payload.get("sender")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        return _error(
+            400, f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters."
+        )
+    return JSONResponse(await asyncio.to_thread(_unseen, sender))

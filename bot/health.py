@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from bot.rasa_client import RasaWorkers
-from bot.settings import get_settings
 from storage.db import get_engine
+from storage.settings import get_settings
 
 router = APIRouter()
 

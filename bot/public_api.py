@@ -8,11 +8,11 @@ import io
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
-from bot.settings import get_settings
 from storage import repository
 from storage.db import session_scope
 from storage.models import SubmissionPublic
 from storage.reference import parse_reference
+from storage.settings import get_settings
 
 router = APIRouter(prefix="/api")
 OPEN_DATA_FIELDS = list(SubmissionPublic.model_fields)

@@ -6,7 +6,7 @@ import zlib
 
 import httpx
 
-from bot.settings import Settings
+from storage.settings import Settings
 
 
 class RasaWorkers:

@@ -1,8 +1,9 @@
-"""`python -m bot.scheduler`: periodic jobs (APScheduler).
+"""`python -m bot.scheduler`: the background process. It sends the outbox (the
+notifier, every second) and runs the periodic jobs (APScheduler).
 
-Jobs are idempotent and keep their state in the database, so a restart or a
-second instance never does harm: deleting already-deleted drafts deletes nothing.
-"""
+Jobs keep their state in the database and are idempotent, so a restart or a second
+instance never does harm: deleting already-deleted drafts deletes nothing, and an
+outbox message is only ever held by one sender."""
 
 import contextlib
 import logging
@@ -11,12 +12,14 @@ from datetime import timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from bot.settings import get_settings
-from bot.staff_alerts import notify_pending_handoffs
+from bot.notifier import Notifier
 from storage import repository
 from storage.db import session_scope
+from storage.settings import get_settings
 
 logger = logging.getLogger("entryway.scheduler")
+# Slack retries an event for about an hour at most; keys older than this are not needed.
+SLACK_DELIVERY_MEMORY = timedelta(days=1)
 
 
 def purge_stale_drafts() -> int:
@@ -26,6 +29,7 @@ def purge_stale_drafts() -> int:
         removed = repository.purge_stale_drafts(
             session, timedelta(days=settings.draft_retention_days)
         )
+        repository.forget_slack_deliveries(session, SLACK_DELIVERY_MEMORY)
     if removed:
         logger.info(
             "purged %d drafts untouched for %d days", removed, settings.draft_retention_days
@@ -33,13 +37,11 @@ def purge_stale_drafts() -> int:
     return removed
 
 
-def notify_handoffs() -> int:
-    return notify_pending_handoffs(get_settings())
-
-
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    scheduler = BlockingScheduler(timezone=get_settings().zone)
+    settings = get_settings()
+    notifier = Notifier(settings)
+    scheduler = BlockingScheduler(timezone=settings.zone)
     scheduler.add_job(
         purge_stale_drafts,
         "cron",
@@ -49,12 +51,11 @@ def main() -> None:
         coalesce=True,
         max_instances=1,
     )
-    # The action server posts handoff requests at once; this catches any it could not.
     scheduler.add_job(
-        notify_handoffs,
+        notifier.run_once,
         "interval",
-        minutes=1,
-        id="notify_handoffs",
+        seconds=1,
+        id="notifier",
         coalesce=True,
         max_instances=1,
     )

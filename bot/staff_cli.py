@@ -1,52 +1,263 @@
-"""`python -m bot.staff_cli`: what City staff can see from a terminal today.
+"""`python -m bot.staff_cli`: everything staff do in Slack, from a terminal, writing the
+same history and sending the same notifications (storage.workflow).
 
-    python -m bot.staff_cli handoffs      # who asked for a person, newest first
-    python -m bot.staff_cli submissions   # every submission with its status
+    python -m bot.staff_cli list [--status needs_info]
+    python -m bot.staff_cli show SC-2026-00001 [--confidential]
+    python -m bot.staff_cli assign SC-2026-00001 [--to U0123ABCD | --to "Ann Lee"]
+    python -m bot.staff_cli request-info SC-2026-00001 --question "What would a pilot cost?"
+    python -m bot.staff_cli declare SC-2026-00001 --no-conflict
+    python -m bot.staff_cli score SC-2026-00001 --alignment 4 --feasibility 3 --value 4 \\
+        --equity 5 --risk 3 --procurement 4 [--comment value="cheap to pilot"]
+    python -m bot.staff_cli advance SC-2026-00001 [--to evaluation] [--reason "..."]
+    python -m bot.staff_cli decline SC-2026-00001 --reason "..." [--note "..."]
+    python -m bot.staff_cli handoffs
+    python -m bot.staff_cli outbox [--retry 42]
 
-It reads DATABASE_URL like the app. Contact details are shown: this is for staff.
+Who acts is `--as NAME` (a Slack user id such as U0123ABCD, or a name), by default the
+login name. It reads DATABASE_URL like the app. Exit status: 0 done (or nothing to do),
+1 refused (the reason is printed), 2 bad usage.
 """
 
 import argparse
+import getpass
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from bot.settings import get_settings
-from storage import repository
+from sqlmodel import Session
+
+from storage import outbox, repository, triage, workflow
 from storage.db import session_scope
+from storage.models import Status
+from storage.reference import parse_reference
+from storage.settings import get_settings
 
 
-def show_handoffs(limit: int) -> list[str]:
+def _reference(text: str) -> str:
+    reference = parse_reference(text)
+    if reference is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a reference like SC-2026-00042")
+    return reference
+
+
+def list_submissions(status: Status | None, limit: int) -> list[str]:
     with session_scope(get_settings().database_url) as session:
-        requests = repository.list_handoffs(session, limit)
-        return [
-            f"#{r.id}  {r.created_at:%Y-%m-%d %H:%M}  {r.channel}  "
-            f"{'posted' if r.notified_at else 'not posted'}  {r.contact or '-'}  "
-            f"{r.reference or ''}  {r.topic}"
-            for r in requests
-        ]
-
-
-def show_submissions(limit: int) -> list[str]:
-    with session_scope(get_settings().database_url) as session:
-        rows = repository.latest_public_submissions(session, limit)
+        rows = triage.list_for_staff(session, status, limit)
         return [
             f"{s.reference}  {s.kind.value:8}  {s.status.value:11}  "
-            f"{s.updated_at:%Y-%m-%d}  {s.title}"
+            f"{(s.assignee or '-'):22}  {s.updated_at:%Y-%m-%d}  {s.title}"
             for s in rows
         ]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def show(reference: str, with_confidential: bool, staff: workflow.Staff) -> list[str]:
+    with session_scope(get_settings().database_url) as session:
+        submission = repository.get_submission(session, reference)
+        if submission is None:
+            raise workflow.Refused(f"There is no submission {reference}.")
+        found = triage.details(session, submission, with_confidential)
+        if with_confidential:
+            workflow.record_confidential_view(session, submission, staff)
+        facts = found.facts
+        summary = facts.scores
+        lines = [
+            f"{facts.reference}  {facts.kind}  {facts.status.value}  "
+            f"assigned to {facts.assignee or 'nobody'}",
+            f"title: {facts.title}",
+            f"category: {facts.category or '-'}",
+            f"procurement path: {facts.procurement_path or '-'} ({facts.procurement_reason or ''})",
+            f"flags: {', '.join(facts.flags) or 'none'}",
+            f"scores: {summary.evaluators} evaluators"
+            + (f", mean {summary.mean:.2f}, spread {summary.spread:.2f}" if summary.mean else "")
+            + (f", {summary.conflicts} declared a conflict" if summary.conflicts else ""),
+            "",
+            "answers:",
+        ]
+        for answer in found.answers:
+            marker = " [confidential]" if answer.confidential else ""
+            lines.append(f"  {answer.field}{marker}: {answer.value}")
+        if found.hidden_confidential:
+            lines.append(
+                f"  ({found.hidden_confidential} confidential answers hidden; "
+                "add --confidential to see them)"
+            )
+        if found.info_requests:
+            lines.append("information requests:")
+            for request in found.info_requests:
+                lines.append(
+                    f"  {request.asked_at:%Y-%m-%d} {request.asked_by}: {request.question}"
+                )
+                if request.answered_at:
+                    lines.append(f"    answered {request.answered_at:%Y-%m-%d}: {request.answer}")
+        lines.append("history:")
+        for change in found.history:
+            lines.append(
+                f"  {change.at:%Y-%m-%d %H:%M} {change.actor}: "
+                f"{change.from_status.value if change.from_status else '-'} -> "
+                f"{change.to_status.value}"
+                + (f" | public: {change.public_reason}" if change.public_reason else "")
+                + (f" | internal: {change.internal_note}" if change.internal_note else "")
+            )
+        lines.append("activity:")
+        for entry in found.activity:
+            lines.append(f"  {entry.at:%Y-%m-%d %H:%M} {entry.actor}: {entry.kind} {entry.detail}")
+        for score in found.scores:
+            lines.append(f"score by {score.evaluator}: {score.scores} {score.comments or ''}")
+        return lines
+
+
+def show_handoffs(limit: int) -> list[str]:
+    with session_scope(get_settings().database_url) as session:
+        return [
+            f"#{r.id}  {r.created_at:%Y-%m-%d %H:%M}  {r.channel}  {r.contact or '-'}  "
+            f"{r.reference or ''}{' (verified)' if r.reference_verified else ''}  {r.topic}"
+            for r in repository.list_handoffs(session, limit)
+        ]
+
+
+def show_outbox(retry: int | None) -> list[str]:
+    with session_scope(get_settings().database_url) as session:
+        if retry is not None:
+            if not outbox.requeue(session, retry):
+                raise workflow.Refused(f"Outbox message #{retry} does not exist or was sent.")
+            return [f"outbox #{retry}: queued again"]
+        counts = outbox.counts(session)
+        lines = [", ".join(f"{state}: {count}" for state, count in counts.items())]
+        for message in outbox.troubled(session):
+            lines.append(
+                f"#{message.id}  {message.kind}  {message.state.value}  "
+                f"{message.attempts} attempts  next {message.next_attempt_at:%Y-%m-%d %H:%M}  "
+                f"{message.last_error}"
+            )
+        return lines
+
+
+def _act(work: Callable[[Session], workflow.Outcome]) -> list[str]:
+    with session_scope(get_settings().database_url) as session:
+        return [work(session).message]
+
+
+def _comments(pairs: list[str]) -> dict[str, str]:
+    comments = {}
+    for pair in pairs:
+        criterion, _, comment = pair.partition("=")
+        if criterion not in workflow.RUBRIC or not comment:
+            raise workflow.Refused(
+                f"--comment takes CRITERION=TEXT, CRITERION one of {', '.join(workflow.RUBRIC)}"
+            )
+        comments[criterion] = comment
+    return comments
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot.staff_cli",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("what", choices=["handoffs", "submissions"])
-    parser.add_argument("--limit", type=int, default=50)
-    args = parser.parse_args(argv)
-    lines = (show_handoffs if args.what == "handoffs" else show_submissions)(args.limit)
-    print("\n".join(lines) if lines else f"no {args.what} yet")
+    parser.add_argument(
+        "--as", dest="actor", default=getpass.getuser(), help="who acts (default: login name)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="submissions, newest first")
+    listing.add_argument("--status", type=Status, choices=list(Status))
+    listing.add_argument("--limit", type=int, default=50)
+    showing = commands.add_parser("show", help="one submission with its whole record")
+    showing.add_argument("reference", type=_reference)
+    showing.add_argument(
+        "--confidential", action="store_true", help="include confidential answers (recorded)"
+    )
+    assigning = commands.add_parser("assign", help="make someone the evaluator")
+    assigning.add_argument("reference", type=_reference)
+    assigning.add_argument("--to", help="Slack user id or name (default: yourself)")
+    asking = commands.add_parser("request-info", help="ask the submitter a question")
+    asking.add_argument("reference", type=_reference)
+    asking.add_argument("--question", required=True)
+    asking.add_argument("--note", help="internal note, never shown to the submitter")
+    declaring = commands.add_parser("declare", help="declare a conflict of interest, or none")
+    declaring.add_argument("reference", type=_reference)
+    choice = declaring.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--conflict", action="store_true")
+    choice.add_argument("--no-conflict", action="store_true")
+    declaring.add_argument("--statement")
+    scoring = commands.add_parser("score", help="score against the rubric (1-5 each)")
+    scoring.add_argument("reference", type=_reference)
+    for criterion in workflow.RUBRIC:
+        scoring.add_argument(f"--{criterion}", type=int, required=True, choices=range(1, 6))
+    scoring.add_argument("--comment", action="append", default=[], metavar="CRITERION=TEXT")
+    scoring.add_argument(
+        "--no-conflict", action="store_true", help="declare no conflict of interest first"
+    )
+    advancing = commands.add_parser("advance", help="move forward (or back from needs_info)")
+    advancing.add_argument("reference", type=_reference)
+    advancing.add_argument("--to", type=Status, choices=list(Status))
+    advancing.add_argument("--reason", help="public reason, shown to the submitter")
+    advancing.add_argument("--note", help="internal note")
+    declining = commands.add_parser("decline", help="decline, with a public reason")
+    declining.add_argument("reference", type=_reference)
+    declining.add_argument("--reason", required=True, help="shown to the submitter")
+    declining.add_argument("--note", help="internal note")
+    handoffs = commands.add_parser("handoffs", help="who asked for a person, newest first")
+    handoffs.add_argument("--limit", type=int, default=50)
+    box = commands.add_parser("outbox", help="messages that failed to send, and retrying them")
+    box.add_argument("--retry", type=int, metavar="ID")
+    return parser
+
+
+def run(args: argparse.Namespace) -> list[str]:
+    staff = workflow.Staff.parse(args.actor)
+    match args.command:
+        case "list":
+            return list_submissions(args.status, args.limit) or ["no submissions"]
+        case "show":
+            return show(args.reference, args.confidential, staff)
+        case "assign":
+            to = workflow.Staff.parse(args.to) if args.to else None
+            return _act(lambda s: workflow.assign(s, args.reference, staff, to))
+        case "request-info":
+            return _act(
+                lambda s: workflow.request_info(s, args.reference, staff, args.question, args.note)
+            )
+        case "declare":
+            return _act(
+                lambda s: workflow.declare_conflict(
+                    s, args.reference, staff, args.conflict, args.statement
+                )
+            )
+        case "score":
+            scores = {criterion: getattr(args, criterion) for criterion in workflow.RUBRIC}
+            comments = _comments(args.comment)
+
+            def score(session: Session) -> workflow.Outcome:
+                if args.no_conflict:
+                    workflow.declare_conflict(session, args.reference, staff, False)
+                return workflow.score(session, args.reference, staff, scores, comments)
+
+            return _act(score)
+        case "advance":
+            return _act(
+                lambda s: workflow.advance(
+                    s, args.reference, staff, args.to, args.reason, args.note
+                )
+            )
+        case "decline":
+            return _act(
+                lambda s: workflow.decline(s, args.reference, staff, args.reason, args.note)
+            )
+        case "handoffs":
+            return show_handoffs(args.limit) or ["no handoffs yet"]
+        case "outbox":
+            return show_outbox(args.retry)
+    raise AssertionError(args.command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        lines = run(args)
+    except workflow.Refused as refused:
+        print(refused, file=sys.stderr)
+        return 1
+    print("\n".join(lines))
     return 0
 
 

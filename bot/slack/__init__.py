@@ -1,63 +1,82 @@
-"""The Slack front end (slack-bolt). On only when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
-are set. Every request's signature and timestamp are checked (401 otherwise), and
-a signed but unreadable payload gets a 400 here instead of an error inside bolt."""
+"""The Slack front end (slack-bolt), on only when SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
+are set. Events and interactions arrive over HTTP at /slack/events (bot/slack/endpoint.py)
+or, when SLACK_APP_TOKEN is set, over Socket Mode; both reach the same listeners
+(bot/slack/listeners), grouped by payload type as in Slack's bolt starter template."""
 
-import json
+import asyncio
+import contextlib
 import logging
-from urllib.parse import parse_qs
 
-from fastapi import Request
-from fastapi.responses import JSONResponse, Response
-from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.settings import Settings
+from bot.rasa_client import RasaWorkers
+from bot.slack import listeners
+from bot.slack.endpoint import SlackEndpoint
+from storage.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-def _payload_problem(body: bytes, content_type: str) -> str | None:
-    """Why Slack could not have sent this body, or None when it could have."""
-    try:
-        text = body.decode()
-        if content_type == "application/json":
-            parsed = json.loads(text)
-            return None if isinstance(parsed, dict) else "expected a JSON object"
-        if content_type == "application/x-www-form-urlencoded":
-            form = parse_qs(text)
-            if "payload" in form:
-                parsed = json.loads(form["payload"][0])
-                return None if isinstance(parsed, dict) else "payload is not a JSON object"
-            return None if "command" in form else "expected a payload or a command"
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return "the body is not valid JSON"
-    return f"unsupported content type {content_type or 'none'}"
-
-
-class SlackEndpoint:
-    def __init__(self, settings: Settings) -> None:
-        client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-        self.verifier = SignatureVerifier(settings.slack_signing_secret or "")
-        self.handler = AsyncSlackRequestHandler(
-            AsyncApp(client=client, signing_secret=settings.slack_signing_secret)
+class SlackFrontEnd:
+    def __init__(self, settings: Settings, rasa: RasaWorkers) -> None:
+        client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            timeout=int(settings.send_timeout_seconds),
         )
+        self.app = AsyncApp(
+            client=client,
+            signing_secret=settings.slack_signing_secret,
+            # Signatures are checked by SlackEndpoint (HTTP); Socket Mode is not signed.
+            request_verification_enabled=False,
+        )
+        listeners.register(self.app, settings, rasa)
+        self.endpoint = SlackEndpoint(settings, self.app)
+        self.socket_mode = (
+            AsyncSocketModeHandler(self.app, settings.slack_app_token)
+            if settings.slack_app_token
+            else None
+        )
+        self._connecting: asyncio.Task | None = None
 
-    async def handle(self, request: Request) -> Response:
-        body = await request.body()
-        if not self.verifier.is_valid_request(body, dict(request.headers)):
-            return JSONResponse({"detail": "Invalid or stale Slack signature."}, 401)
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        problem = _payload_problem(body, content_type)
-        if problem:
-            return JSONResponse({"detail": f"Unreadable Slack payload: {problem}."}, 400)
-        return await self.handler.handle(request)
+    async def _connect(self) -> None:
+        """Connects Socket Mode, retrying while Slack cannot be reached, so the app starts
+        (and serves the web chat) whatever Slack's state; the client reconnects by itself
+        once connected."""
+        assert self.socket_mode is not None
+        delay = 1.0
+        while True:
+            try:
+                await self.socket_mode.connect_async()
+                logger.info("Slack: Socket Mode connected")
+                return
+            except Exception as problem:  # any failure to connect is retried, whatever it is
+                logger.warning("Slack: Socket Mode not connected (%s); retrying", problem)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+
+    async def start(self) -> None:
+        if self.socket_mode is not None:
+            self._connecting = asyncio.create_task(self._connect())
+
+    async def stop(self) -> None:
+        if self._connecting is not None:
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
+        if self.socket_mode is not None:
+            await self.socket_mode.close_async()
 
 
-def create_slack_endpoint(settings: Settings) -> SlackEndpoint | None:
+def create_slack(settings: Settings, rasa: RasaWorkers) -> SlackFrontEnd | None:
     if not settings.slack_enabled:
         logger.info("Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on)")
         return None
-    logger.info("Slack: on (triage channel %s)", settings.slack_triage_channel or "not set")
-    return SlackEndpoint(settings)
+    logger.info(
+        "Slack: on (%s; triage channel %s)",
+        "Socket Mode and HTTP" if settings.slack_app_token else "HTTP events at /slack/events",
+        settings.slack_triage_channel or "not set",
+    )
+    return SlackFrontEnd(settings, rasa)

@@ -123,9 +123,29 @@
       ] });
   }
 
+  // What City staff decided about this person's submissions since their last visit.
+  async function showInbox() {
+    try {
+      const response = await fetch("/chat/inbox", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: senderId() }),
+      });
+      const messages = response.ok ? await response.json() : [];
+      for (const message of Array.isArray(messages) ? messages : []) {
+        if (typeof message.text === "string") {
+          show({ from: "bot", text: message.text, buttons: message.buttons || [] });
+        }
+      }
+    } catch (error) {
+      // Offline: the messages stay unseen and are shown on the next visit.
+    }
+  }
+
   senderId();  // created on first visit, so one person keeps one conversation
   const history = loadHistory();
   if (history.length) history.forEach((entry, i) => render(entry, i === history.length - 1));
   else greet();
+  showInbox();
   input.focus();
 })();

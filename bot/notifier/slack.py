@@ -1,0 +1,90 @@
+"""Sending outbox messages to Slack: triage cards (posted, then updated in place),
+handoff posts, and messages to submitters who came through Slack."""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from slack_sdk import WebClient
+
+from bot.notifier.results import Postpone, Sent
+from bot.slack.blocks import chat, handoff, triage_card
+from storage import outbox
+from storage.db import session_scope
+from storage.identity import slack_user_of
+from storage.models import HandoffRequest, Submission, SubmitterMessage
+from storage.settings import Settings
+from storage.triage import card_facts, record_card
+
+# A card update waits this long for its card when the card is still being posted.
+CARD_NOT_POSTED_YET = timedelta(seconds=3)
+
+
+class SlackSender:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.channel = settings.slack_triage_channel
+        self.client = WebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            timeout=int(settings.send_timeout_seconds),
+        )
+
+    def senders(self) -> dict[str, Callable]:
+        kinds: dict[str, Callable] = {"submitter_slack": self.submitter_message}
+        if self.channel:
+            kinds.update(
+                triage_card=self.triage_card, card_update=self.card_update, handoff=self.handoff
+            )
+        return kinds
+
+    def _post(self, channel: str, **message) -> dict:
+        return self.client.chat_postMessage(
+            channel=channel, unfurl_links=False, unfurl_media=False, **message
+        ).data  # type: ignore[return-value]
+
+    def triage_card(self, claim: outbox.Claim) -> Sent:
+        with session_scope(self.settings.database_url) as session:
+            submission = session.get(Submission, claim.submission_id)
+            if submission is None or submission.card_ts:
+                return Sent()  # deleted since, or already posted by an earlier attempt
+            facts = card_facts(session, submission)
+        posted = self._post(
+            self.channel, text=triage_card.fallback(facts), blocks=triage_card.blocks(facts)
+        )
+        submission_id, channel, ts = submission.id, posted["channel"], posted["ts"]
+        return Sent(lambda session: record_card(session, submission_id, channel, ts))
+
+    def card_update(self, claim: outbox.Claim) -> Sent:
+        with session_scope(self.settings.database_url) as session:
+            submission = session.get(Submission, claim.submission_id)
+            if submission is None:
+                return Sent()
+            if not submission.card_ts:
+                if outbox.pending_for(session, "triage_card", submission.id):
+                    raise Postpone(CARD_NOT_POSTED_YET)
+                return Sent()  # no card to update: it will be drawn as it is when posted
+            facts = card_facts(session, submission)
+        self.client.chat_update(
+            channel=facts.card_channel,
+            ts=facts.card_ts,
+            text=triage_card.fallback(facts),
+            blocks=triage_card.blocks(facts),
+        )
+        return Sent()
+
+    def handoff(self, claim: outbox.Claim) -> Sent:
+        with session_scope(self.settings.database_url) as session:
+            request = session.get(HandoffRequest, claim.payload.get("handoff_id"))
+        if request is None:
+            return Sent()
+        self._post(self.channel, text=handoff.fallback(request), blocks=handoff.blocks(request))
+        return Sent()
+
+    def submitter_message(self, claim: outbox.Claim) -> Sent:
+        with session_scope(self.settings.database_url) as session:
+            message = session.get(SubmitterMessage, claim.payload.get("message_id"))
+        user = slack_user_of(message.sender_id) if message else None
+        if message is None or user is None:
+            return Sent()
+        self._post(user, **chat.message({"text": message.text, "buttons": message.buttons}))
+        return Sent()

@@ -1,0 +1,1 @@
+"""Block Kit for everything Entryway posts or opens in Slack."""

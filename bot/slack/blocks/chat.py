@@ -1,0 +1,66 @@
+"""The assistant's replies (Rasa's REST format) as Slack messages: the text as plain
+text, up to five choices as buttons, more as one menu. A choice's action carries the
+payload the web chat would send, so both channels share every conversation."""
+
+from bot.slack.text import escape, plain
+from storage.catalogue import text
+
+CHOICE = "chat_choice"  # action_id prefix of a button; the menu is CHOICE + "_menu"
+MENU = f"{CHOICE}_menu"
+MAX_BUTTONS = 5
+SECTION_CHARS = 2900
+OPTION_VALUE_CHARS = 150
+
+
+def _sections(body: str) -> list[dict]:
+    chunks = [body[i : i + SECTION_CHARS] for i in range(0, len(body), SECTION_CHARS)] or [" "]
+    return [{"type": "section", "text": plain(chunk)} for chunk in chunks]
+
+
+def _choices(buttons: list[dict]) -> dict | None:
+    usable = [
+        b for b in buttons if isinstance(b.get("title"), str) and isinstance(b.get("payload"), str)
+    ]
+    if not usable:
+        return None
+    if len(usable) <= MAX_BUTTONS:
+        elements = [
+            {
+                "type": "button",
+                "text": plain(b["title"], 75),
+                "action_id": f"{CHOICE}_{i}",
+                "value": b["payload"][:2000],
+            }
+            for i, b in enumerate(usable)
+        ]
+    else:
+        elements = [
+            {
+                "type": "static_select",
+                "action_id": MENU,
+                "placeholder": plain(text("chat.choose"), 150),
+                "options": [
+                    {"text": plain(b["title"], 75), "value": b["payload"][:OPTION_VALUE_CHARS]}
+                    for b in usable[:100]
+                ],
+            }
+        ]
+    return {"type": "actions", "block_id": "choices", "elements": elements}
+
+
+def message(reply: dict) -> dict:
+    """chat.postMessage arguments (text and blocks) for one reply."""
+    body = reply.get("text") if isinstance(reply.get("text"), str) else ""
+    blocks = _sections(body) if body else []
+    choices = _choices(reply.get("buttons") or [])
+    if choices:
+        blocks.append(choices)
+    return {"text": escape(body[:3000]) or text("chat.choose"), "blocks": blocks}
+
+
+def answered(blocks: list[dict], chosen: str) -> list[dict]:
+    """The message's blocks with its choices replaced by what was chosen, so the same
+    choice cannot be sent twice."""
+    kept = [b for b in blocks if b.get("block_id") != "choices"]
+    note = {"type": "context", "elements": [plain(text("chat.you_chose", choice=chosen))]}
+    return [*kept, note]

@@ -1,0 +1,298 @@
+"""The modals staff fill in from a triage card. Each carries the submission and the
+status its card showed in private_metadata, so a modal opened on a card that changed
+since does nothing twice (storage.workflow compares that status when it acts)."""
+
+import json
+
+from bot.slack.text import escape, labelled, mrkdwn, plain
+from storage.catalogue import text
+from storage.models import Status
+from storage.triage import Details
+from storage.workflow import RUBRIC, SCORE_RANGE
+
+REQUEST_INFO = "request_info"
+ADVANCE = "advance"
+DECLINE = "decline"
+CONFLICT = "conflict"
+SCORE = "score"
+MAX_BLOCKS = 100
+
+
+def metadata(reference: str, status: str) -> str:
+    return json.dumps({"r": reference, "s": status})
+
+
+def _modal(
+    title_key: str, blocks: list[dict], callback_id: str | None = None, meta: str = ""
+) -> dict:
+    view = {
+        "type": "modal",
+        "title": plain(text(title_key), 24),
+        "close": plain(text("modal.close"), 24),
+        "blocks": blocks[:MAX_BLOCKS],
+        "private_metadata": meta,
+    }
+    if callback_id:
+        view["callback_id"] = callback_id
+        view["submit"] = plain(text("modal.submit"), 24)
+    return view
+
+
+def _input(
+    block_id: str,
+    label_key: str,
+    *,
+    multiline: bool,
+    optional: bool,
+    max_length: int,
+    min_length: int = 0,
+    hint_key: str | None = None,
+    initial: str | None = None,
+) -> dict:
+    element = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if min_length:
+        element["min_length"] = min_length
+    if initial:
+        element["initial_value"] = initial
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": plain(text(label_key), 2000),
+        "element": element,
+    }
+    if hint_key:
+        block["hint"] = plain(text(hint_key), 2000)
+    return block
+
+
+def _intro(reference: str, key: str) -> dict:
+    return {"type": "section", "text": mrkdwn(text(key, reference=reference))}
+
+
+def request_info(reference: str, status: str) -> dict:
+    return _modal(
+        "modal.request_info.title",
+        [
+            _intro(reference, "modal.request_info.intro"),
+            _input(
+                "question",
+                "modal.request_info.question",
+                multiline=True,
+                optional=False,
+                max_length=1000,
+                min_length=5,
+                hint_key="modal.public_hint",
+            ),
+            _input(
+                "note",
+                "modal.internal_note",
+                multiline=True,
+                optional=True,
+                max_length=2000,
+                hint_key="modal.internal_hint",
+            ),
+        ],
+        REQUEST_INFO,
+        metadata(reference, status),
+    )
+
+
+def _option(value: str, label: str) -> dict:
+    return {"text": plain(label, 75), "value": value}
+
+
+def advance(reference: str, status: str, targets: tuple[Status, ...]) -> dict:
+    options = [_option(t.value, text(f"status.label.{t.value}")) for t in targets]
+    select = {"type": "static_select", "action_id": "value", "options": options}
+    select["initial_option"] = options[0]
+    return _modal(
+        "modal.advance.title",
+        [
+            _intro(reference, "modal.advance.intro"),
+            {
+                "type": "input",
+                "block_id": "target",
+                "label": plain(text("modal.advance.target")),
+                "element": select,
+            },
+            _input(
+                "reason",
+                "modal.advance.reason",
+                multiline=True,
+                optional=True,
+                max_length=2000,
+                hint_key="modal.advance.reason_hint",
+            ),
+            _input(
+                "note",
+                "modal.internal_note",
+                multiline=True,
+                optional=True,
+                max_length=2000,
+                hint_key="modal.internal_hint",
+            ),
+        ],
+        ADVANCE,
+        metadata(reference, status),
+    )
+
+
+def decline(reference: str, status: str) -> dict:
+    return _modal(
+        "modal.decline.title",
+        [
+            _intro(reference, "modal.decline.intro"),
+            _input(
+                "reason",
+                "modal.decline.reason",
+                multiline=True,
+                optional=False,
+                max_length=2000,
+                min_length=10,
+                hint_key="modal.public_hint",
+            ),
+            _input(
+                "note",
+                "modal.internal_note",
+                multiline=True,
+                optional=True,
+                max_length=2000,
+                hint_key="modal.internal_hint",
+            ),
+        ],
+        DECLINE,
+        metadata(reference, status),
+    )
+
+
+def conflict(reference: str, status: str) -> dict:
+    options = [
+        {"text": plain(text("modal.conflict.none")), "value": "none"},
+        {"text": plain(text("modal.conflict.conflict")), "value": "conflict"},
+    ]
+    return _modal(
+        "modal.conflict.title",
+        [
+            _intro(reference, "modal.conflict.intro"),
+            {
+                "type": "input",
+                "block_id": "declaration",
+                "label": plain(text("modal.conflict.label")),
+                "element": {"type": "radio_buttons", "action_id": "value", "options": options},
+            },
+            _input(
+                "statement",
+                "modal.conflict.statement",
+                multiline=True,
+                optional=True,
+                max_length=1000,
+            ),
+        ],
+        CONFLICT,
+        metadata(reference, status),
+    )
+
+
+def score(
+    reference: str,
+    status: str,
+    current: dict[str, int] | None = None,
+    comments: dict[str, str] | None = None,
+) -> dict:
+    options = [_option(str(n), text(f"modal.score.level.{n}")) for n in SCORE_RANGE]
+    blocks = [_intro(reference, "modal.score.intro")]
+    for criterion in RUBRIC:
+        select = {
+            "type": "static_select",
+            "action_id": "value",
+            "options": options,
+            "placeholder": plain(text("modal.score.pick")),
+        }
+        if current and criterion in current:
+            select["initial_option"] = options[current[criterion] - 1]
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"score_{criterion}",
+                "label": plain(text(f"rubric.{criterion}.label")),
+                "hint": plain(text(f"rubric.{criterion}.hint"), 2000),
+                "element": select,
+            }
+        )
+        blocks.append(
+            _input(
+                f"comment_{criterion}",
+                "modal.score.comment",
+                multiline=True,
+                optional=True,
+                max_length=1000,
+                initial=(comments or {}).get(criterion),
+            )
+        )
+    return _modal("modal.score.title", blocks, SCORE, metadata(reference, status))
+
+
+def message(title_key: str, body: str) -> dict:
+    """A modal that only says something (after a modal's work is done)."""
+    return _modal(title_key, [{"type": "section", "text": mrkdwn(escape(body))}])
+
+
+def details(found: Details) -> dict:
+    facts = found.facts
+    blocks: list[dict] = [
+        {
+            "type": "section",
+            "text": mrkdwn(
+                text("modal.details.heading", reference=facts.reference, status=facts.status.value)
+            ),
+        },
+        {"type": "section", "text": labelled(text("card.title"), facts.title)},
+    ]
+    for answer in found.answers:
+        label = text("modal.details.answer_label", field=answer.field.replace("_", " "))
+        if answer.confidential:
+            label = text("modal.details.confidential_label", field=answer.field.replace("_", " "))
+        blocks.append({"type": "section", "text": labelled(label, answer.value)})
+    if found.hidden_confidential:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [mrkdwn(text("modal.details.hidden", count=found.hidden_confidential))],
+            }
+        )
+    for request in found.info_requests:
+        blocks.append(
+            {
+                "type": "section",
+                "text": labelled(
+                    text("modal.details.asked", date=f"{request.asked_at:%d %b %Y}"),
+                    request.question,
+                ),
+            }
+        )
+        if request.answer is not None:
+            blocks.append(
+                {
+                    "type": "section",
+                    "text": labelled(
+                        text("modal.details.answered", date=f"{request.answered_at:%d %b %Y}"),
+                        request.answer,
+                    ),
+                }
+            )
+    history = "\n".join(
+        text(
+            "modal.details.history_line",
+            date=f"{change.at:%d %b %Y}",
+            status=change.to_status.value,
+        )
+        for change in found.history
+    )
+    blocks.append({"type": "section", "text": labelled(text("modal.details.history"), history)})
+    return _modal("modal.details.title", blocks)

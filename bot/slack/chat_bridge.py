@@ -1,0 +1,48 @@
+"""A person talking to the assistant in Slack: their message goes to Rasa under their
+Slack chat identity, and each reply comes back as a Block Kit message in their DM.
+
+One person's messages are handled one at a time, in order, replies included, so two
+events Slack delivers together cannot interleave their answers."""
+
+import asyncio
+import logging
+import weakref
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.conversation import AssistantUnavailable, converse, refusal
+from bot.rasa_client import RasaWorkers
+from bot.slack.blocks import chat
+from storage.catalogue import text
+from storage.identity import slack_sender
+
+logger = logging.getLogger(__name__)
+_turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def _turn_of(sender: str) -> asyncio.Lock:
+    lock = _turns.get(sender)
+    if lock is None:
+        lock = asyncio.Lock()
+        _turns[sender] = lock
+    return lock
+
+
+async def talk(
+    rasa: RasaWorkers, client: AsyncWebClient, team: str, user: str, channel: str, message: str
+) -> None:
+    """Sends what `user` said to the assistant and posts its replies to `channel`."""
+    sender = slack_sender(team, user)
+    async with _turn_of(sender):
+        polite = refusal(message)
+        if polite:
+            replies = [{"text": polite}]
+        else:
+            try:
+                replies = await converse(rasa, sender, message)
+            except AssistantUnavailable:
+                replies = [{"text": text("chat.restarting")}]
+        for reply in replies or [{"text": text("chat.restarting")}]:
+            await client.chat_postMessage(
+                channel=channel, unfurl_links=False, unfurl_media=False, **chat.message(reply)
+            )

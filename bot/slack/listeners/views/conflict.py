@@ -1,0 +1,46 @@
+"""A conflict-of-interest declaration is submitted. With no conflict, the modal turns
+into the scoring rubric; with one, it says it is recorded and that person cannot score."""
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
+
+from bot.slack.blocks import modals
+from bot.slack.staff import field, in_transaction, staff_of, submitted
+from storage import repository, workflow
+from storage.catalogue import text
+
+TITLE = "modal.conflict.title"
+
+
+async def conflict(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
+    view = body.get("view") or {}
+    card = submitted(body)
+    choice = field(view, "declaration")
+    if card is None:
+        await ack(
+            response_action="update", view=modals.message(TITLE, text("slack.unreadable_modal"))
+        )
+        return
+    if choice not in ("none", "conflict"):
+        await ack(
+            response_action="errors", errors={"declaration": text("slack.choose_declaration")}
+        )
+        return
+    staff = staff_of(body)
+
+    def declare(session):
+        outcome = workflow.declare_conflict(
+            session, card.reference, staff, choice == "conflict", field(view, "statement")
+        )
+        submission = repository.get_submission(session, card.reference)
+        declared = workflow.declaration(session, submission.id, staff.identity)
+        return outcome, not declared.has_conflict
+
+    try:
+        outcome, may_score = await in_transaction(context["settings"], declare)
+    except workflow.Refused as refused:
+        await ack(response_action="update", view=modals.message(TITLE, str(refused)))
+        return
+    if not may_score:
+        await ack(response_action="update", view=modals.message(TITLE, outcome.message))
+        return
+    await ack(response_action="update", view=modals.score(card.reference, card.status.value))
