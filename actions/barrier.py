@@ -116,8 +116,7 @@ class ValidateBarrierForm(SubmissionForm):
         self, sender_id: str, channel: str, slots: dict[str, Any]
     ) -> repository.NewSubmission:
         answers = self.answers(slots)
-        contact = answers.pop("barrier_contact", "anonymous")
-        contact = None if contact == "anonymous" else given(contact)
+        contact = given(answers.pop("barrier_contact", "anonymous"))
         step = answers["barrier_step"]
         return repository.NewSubmission(
             kind=Kind.feedback,
@@ -126,5 +125,6 @@ class ValidateBarrierForm(SubmissionForm):
             answers={field: describe(value) for field, value in answers.items()},
             # The account may name people or firms: staff read it, the public sees the step.
             confidential_fields=frozenset(answers) - {"barrier_step", "barrier_impact"},
-            contact=contact_by(sender_id, channel, contact),
+            flags=("confidential_answers",),
+            contact=None if contact == "anonymous" else contact_by(sender_id, channel, contact),
         )

@@ -20,12 +20,14 @@ from rasa_sdk.types import DomainDict
 
 from actions.parsing import (
     clean_text,
+    find_reference,
     is_skip,
     match_choice,
     parse_email,
     parse_phone,
     yes_or_no,
 )
+from actions.status import answer_status
 from actions.store import in_session
 from storage import repository
 from storage.models import Kind
@@ -59,6 +61,9 @@ QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 NOT_GIVEN = "not given"
+# Ways a form closes before its end: stopped (the draft is kept), or left for a handoff
+# to staff at its summary, after which it comes back (actions/handoff.py).
+INTERRUPTIONS = ("stopped", "handoff")
 # A digression is only taken as one when the classifier is this sure of it;
 # otherwise the message is an answer, which is the safer mistake (it can be changed).
 DIGRESSION_CONFIDENCE = 0.8
@@ -133,12 +138,6 @@ def given(value: Any) -> Any:
     return None if value == NOT_GIVEN else value
 
 
-def channel_of(tracker: Tracker) -> str:
-    """The channel a user wrote from, as stored with their contact ("web" for REST)."""
-    channel = tracker.get_latest_input_channel() or "rest"
-    return "web" if channel == "rest" else channel
-
-
 def always(_: dict[str, Any]) -> bool:
     return True
 
@@ -195,7 +194,7 @@ class GuidedForm(FormValidationAction, ABC):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        if tracker.slots.get("form_outcome") == "stopped":
+        if tracker.slots.get("form_outcome") in INTERRUPTIONS:
             return []
         if tracker.slots.get("stop_requested"):
             return ["confirm_stop"]
@@ -236,6 +235,13 @@ class GuidedForm(FormValidationAction, ABC):
             events = self.change_answer(dispatcher, tracker, requested, change.group("target"))
             if events is not None:
                 return events
+        if requested == self.confirm_slot:
+            # At the summary, a person may ask for staff or for a status like anywhere
+            # else; the summary is shown again afterwards.
+            if intent == "human_handoff" and sure:
+                return [SlotSet(requested, None), SlotSet("form_outcome", "handoff")]
+            if (intent == "check_status" and sure) or find_reference(text):
+                return [*await answer_status(dispatcher, tracker), SlotSet(requested, None)]
         faq = self.faq_response(message, text, intent, sure)
         if faq:
             dispatcher.utter_message(response=faq)

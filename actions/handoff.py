@@ -1,26 +1,28 @@
-"""Passing a person to City staff: two questions, then the request is stored (staff see
-it) and posted to the Slack triage channel when Slack is on."""
+"""Passing a person to City staff: two questions, then the request is stored with its
+post to the triage channel (the app's notifier sends it through the outbox). A
+reference the person names is marked verified only if this chat identity submitted it,
+and requests per chat identity are limited, so nobody can flood the staff channel.
 
-import asyncio
+Asked for at a form's summary, the handoff interrupts the form, which comes back at
+its summary once the request is sent."""
+
+from datetime import timedelta
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.guided_form import (
-    GuidedForm,
-    Invalid,
-    Question,
-    accept_text,
-    channel_of,
-    email_or_phone,
-)
+from actions.guided_form import GuidedForm, Invalid, Question, accept_text, email_or_phone
 from actions.parsing import find_reference
 from actions.store import in_session
-from bot.settings import get_settings
-from bot.staff_alerts import HANDOFF_ANSWER_TIME, notify_pending_handoffs
 from storage import repository
+from storage.catalogue import text
+from storage.identity import channel_of
+
+# At most this many requests per chat identity in the window: staff answer each one.
+HANDOFF_WINDOW = timedelta(hours=24)
+MAX_HANDOFFS = 3
 
 
 def _contact(text: str) -> str:
@@ -46,6 +48,18 @@ class ValidateHandoffForm(GuidedForm):
 SLOTS = tuple(question.slot for question in ValidateHandoffForm.questions)
 
 
+def back_to_interrupted_form(tracker: Tracker) -> list[EventType]:
+    """Returns to the form the handoff interrupted (at its summary), if there was one."""
+    interrupted = tracker.get_slot("interrupted_form")
+    if not interrupted:
+        return [SlotSet("active_form", None)]
+    return [
+        SlotSet("interrupted_form", None),
+        SlotSet("active_form", interrupted),
+        FollowupAction("action_resume_draft"),
+    ]
+
+
 class StartHandoff(Action):
     def name(self) -> str:
         return "action_start_handoff"
@@ -53,10 +67,17 @@ class StartHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(
-            text="I'll pass you to the City's innovation office. Two quick questions so the "
-            "right person can answer."
+        recent = await in_session(
+            lambda session: repository.recent_handoffs(session, tracker.sender_id, HANDOFF_WINDOW)
         )
+        if recent >= MAX_HANDOFFS:
+            dispatcher.utter_message(
+                response="utter_handoff_limited",
+                count=recent,
+                answer_time=text("handoff.answer_time"),
+            )
+            return back_to_interrupted_form(tracker)
+        dispatcher.utter_message(response="utter_handoff_start")
         return [
             *(SlotSet(slot, None) for slot in SLOTS),
             SlotSet("form_outcome", None),
@@ -80,27 +101,23 @@ class FinishHandoff(Action):
             *(SlotSet(slot, None) for slot in SLOTS),
             SlotSet("form_outcome", None),
             SlotSet("stop_requested", False),
-            SlotSet("active_form", None),
         ]
         if tracker.get_slot("form_outcome") == "stopped":
-            dispatcher.utter_message(text="OK, no request was sent.")
-            return clear
+            dispatcher.utter_message(response="utter_handoff_cancelled")
+            return [*clear, *back_to_interrupted_form(tracker)]
         topic = tracker.get_slot("handoff_topic")
         contact = tracker.get_slot("handoff_contact")
         await in_session(
             lambda session: repository.create_handoff(
                 session,
                 tracker.sender_id,
-                channel_of(tracker),
+                channel_of(tracker.sender_id),
                 topic,
                 contact,
                 _reference_in(topic, tracker),
             )
         )
-        # Best effort now; the scheduler posts anything this misses.
-        await asyncio.to_thread(notify_pending_handoffs, get_settings())
         dispatcher.utter_message(
-            text=f"Thank you. Your request is with City staff, who will reply to {contact} "
-            f"{HANDOFF_ANSWER_TIME}. If it is about a submission, keep its reference at hand."
+            response="utter_handoff_sent", contact=contact, answer_time=text("handoff.answer_time")
         )
-        return clear
+        return [*clear, *back_to_interrupted_form(tracker)]

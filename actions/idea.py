@@ -91,5 +91,6 @@ class ValidateIdeaForm(SubmissionForm):
             category=None,
             answers={field: describe(value) for field, value in answers.items()},
             confidential_fields=frozenset() if publish else frozenset(answers),
+            flags=() if publish else ("not_published",),
             contact=contact_by(sender_id, channel, contact),
         )

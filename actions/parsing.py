@@ -74,6 +74,28 @@ def parse_website(text: str) -> str | None:
     return f"{(match.group(1) or 'https').lower()}://{match.group(2).lower()}{match.group(3)}"
 
 
+AMOUNT = re.compile(
+    r"^\s*(?:about|around|approx(?:imately)?\.?|roughly|up to|under|~)?\s*(?:us)?\$?\s*"
+    r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*"
+    r"(k|thousand|m|mm|million|b|bn|billion)?\s*(?:dollars|usd|\$)?\s*(?:a year|per year|/year)?"
+    r"\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+MULTIPLIERS = {"k": 10**3, "thousand": 10**3, "m": 10**6, "mm": 10**6, "million": 10**6}
+MULTIPLIERS |= {"b": 10**9, "bn": 10**9, "billion": 10**9}
+
+
+def parse_amount(text: str) -> int | None:
+    """Whole dollars from '$40,000', '40k', 'about 1.2 million dollars', else None."""
+    match = AMOUNT.match(clean_text(text, 100))
+    if not match:
+        return None
+    whole, fraction, unit = match.groups()
+    value = float(f"{whole.replace(',', '')}.{fraction or 0}")
+    value *= MULTIPLIERS.get((unit or "").lower(), 1)
+    return round(value) if 0 <= value < 10**13 else None
+
+
 def _fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 

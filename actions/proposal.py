@@ -3,6 +3,7 @@
 from typing import Any
 
 from actions.guided_form import (
+    NOT_GIVEN,
     Invalid,
     Question,
     SubmissionForm,
@@ -13,9 +14,18 @@ from actions.guided_form import (
     given,
     optional,
 )
-from actions.parsing import clean_text, is_skip, match_choices, parse_phone, parse_website
+from actions.parsing import (
+    clean_text,
+    is_skip,
+    match_choices,
+    parse_amount,
+    parse_phone,
+    parse_website,
+)
+from actions.triage import city_pays, procurement_path, proposal_flags
 from storage import repository
 from storage.models import Kind
+from storage.settings import get_settings
 
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "Mobility": ("transport", "transportation", "traffic", "parking", "transit", "bike", "ev"),
@@ -111,6 +121,26 @@ def _confidential(text: str) -> list[str]:
     return found
 
 
+UNSURE = {"not sure", "unsure", "don't know", "dont know", "no idea", "unknown", "tbd", "?"}
+
+
+def _estimated_cost(text: str) -> int | str:
+    if text.lower().strip(" .!") in UNSURE:
+        return NOT_GIVEN
+    amount = parse_amount(text)
+    if amount is None:
+        raise Invalid(
+            "Please give an amount in dollars, e.g. '$40,000' or '1.2 million', or say 'not sure'."
+        )
+    return amount
+
+
+def _cooperative_contract(text: str) -> str:
+    if is_skip(text) or text.lower().strip(" .!") in UNSURE:
+        return NOT_GIVEN
+    return text[:200]
+
+
 def _piloted_or_deployed(slots: dict[str, Any]) -> bool:
     return slots.get("maturity") in {"Piloted elsewhere", "Deployed elsewhere"}
 
@@ -185,6 +215,22 @@ QUESTIONS: tuple[Question, ...] = (
         may_be_confidential=True,
     ),
     Question(
+        "estimated_cost",
+        "Estimated cost to the City",
+        _estimated_cost,
+        ("estimate", "amount", "budget", "cost to the city"),
+        applies=city_pays,
+        may_be_confidential=True,
+    ),
+    Question(
+        "cooperative_contract",
+        "Cooperative contract",
+        _cooperative_contract,
+        ("cooperative", "co-op contract", "buyboard", "sourcewell", "gsa"),
+        applies=city_pays,
+        may_be_confidential=True,
+    ),
+    Question(
         "data_collected",
         "Data collected",
         accept_text(2),
@@ -255,12 +301,17 @@ class ValidateProposalForm(SubmissionForm):
         answers = self.answers(slots)
         confidential = frozenset(answers.pop("confidential_fields", None) or [])
         contact = {field: given(answers.pop(field, None)) for field in CONTACT_FIELDS}
+        facts = {field: given(value) for field, value in answers.items()}
+        path, reason = procurement_path(facts, get_settings().small_purchase_limit)
         return repository.NewSubmission(
             kind=Kind.proposal,
             title=clean_text(answers.pop("title"), 120),
             category=answers.pop("category", None),
             answers={field: describe(value) for field, value in answers.items()},
             confidential_fields=confidential,
+            procurement_path=path,
+            procurement_reason=reason,
+            flags=tuple(proposal_flags(facts, confidential)),
             contact=repository.ContactDetails(
                 sender_id=sender_id,
                 channel=channel,

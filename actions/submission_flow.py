@@ -12,13 +12,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.barrier import ValidateBarrierForm
-from actions.guided_form import GuidedForm, SubmissionForm, channel_of, describe
+from actions.guided_form import GuidedForm, SubmissionForm, describe
 from actions.idea import ValidateIdeaForm
 from actions.proposal import ValidateProposalForm
 from actions.store import in_session
-from bot.settings import get_settings
 from storage import repository
-from storage.models import NEXT_STEPS, Draft, Kind, Status
+from storage.identity import channel_of
+from storage.models import Draft, Kind, Status
+from storage.settings import get_settings
 
 FORMS: dict[str, SubmissionForm] = {
     form.key: form for form in (ValidateProposalForm(), ValidateIdeaForm(), ValidateBarrierForm())
@@ -107,6 +108,8 @@ class StartForm(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         form = FORMS[self.key]
+        if tracker.get_slot("resume_offered") and tracker.get_slot("active_form") == self.key:
+            return await resume(dispatcher, tracker, form)  # "continue my proposal"
         drafts = await saved_drafts(tracker.sender_id, [self.key])
         if drafts:
             return offer_to_resume(dispatcher, drafts[-1])
@@ -130,6 +133,24 @@ class StartFeedback(StartForm):
     key = "feedback"
 
 
+async def resume(
+    dispatcher: CollectingDispatcher, tracker: Tracker, form: SubmissionForm
+) -> list[EventType]:
+    """Reopens the form with the draft's answers: it asks the first one still missing."""
+    draft = await in_session(
+        lambda session: repository.get_draft(session, tracker.sender_id, Kind(form.key))
+    )
+    answers = draft.answers if draft else {}
+    known = {q.slot for q in form.questions}
+    dispatcher.utter_message(text="Welcome back. Let's pick up where you left off.")
+    return [
+        *clear_form(form),
+        SlotSet("active_form", form.key),
+        *(SlotSet(slot, value) for slot, value in answers.items() if slot in known),
+        FollowupAction(form.form_name()),
+    ]
+
+
 class ResumeDraft(Action):
     def name(self) -> str:
         return "action_resume_draft"
@@ -137,18 +158,7 @@ class ResumeDraft(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        form = active_form(tracker)
-        draft = await in_session(
-            lambda session: repository.get_draft(session, tracker.sender_id, Kind(form.key))
-        )
-        answers = draft.answers if draft else {}
-        known = {q.slot for q in form.questions}
-        dispatcher.utter_message(text="Welcome back. Let's pick up where you left off.")
-        return [
-            *clear_form(form),
-            *(SlotSet(slot, value) for slot, value in answers.items() if slot in known),
-            FollowupAction(form.form_name()),
-        ]
+        return await resume(dispatcher, tracker, active_form(tracker))
 
 
 class KeepDraft(Action):
@@ -232,6 +242,15 @@ class FinishSubmission(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         form = active_form(tracker)
+        if tracker.get_slot("form_outcome") == "handoff":
+            # The answers stay (they are in the draft too); the form returns at its
+            # summary once the handoff is done.
+            return [
+                SlotSet("form_outcome", None),
+                SlotSet(form.confirm_slot, None),
+                SlotSet("interrupted_form", form.key),
+                FollowupAction("action_start_handoff"),
+            ]
         done = [*clear_form(form), SlotSet("active_form", None)]
         if tracker.get_slot("form_outcome") != "confirmed":
             dispatcher.utter_message(
@@ -240,7 +259,7 @@ class FinishSubmission(Action):
                 "whenever you are ready."
             )
             return done
-        new = form.build_submission(tracker.sender_id, channel_of(tracker), tracker.slots)
+        new = form.build_submission(tracker.sender_id, channel_of(tracker.sender_id), tracker.slots)
 
         def submit(session):
             receipt = repository.create_submission(session, new, get_settings().zone)
@@ -248,11 +267,12 @@ class FinishSubmission(Action):
             return receipt
 
         receipt = await in_session(submit)
-        reach = new.contact.email or new.contact.phone
+        reach = new.contact and (new.contact.email or new.contact.phone)
         follow_up = f" Staff will use {reach} if they have questions." if reach else ""
+        next_step = repository.next_step_for(Status.received)
         dispatcher.utter_message(
             text=f"Thank you, your {form.noun} is submitted. Your reference is "
-            f"{receipt.reference}.\nWhat happens next: {NEXT_STEPS[Status.received]}{follow_up}\n"
+            f"{receipt.reference}.\nWhat happens next: {next_step}{follow_up}\n"
             f"Check its status any time by asking me 'status of {receipt.reference}', or at "
             f"/api/proposals/{receipt.reference}.\nYour private status code is "
             f"{receipt.status_token}: keep it, it lets you see details meant only for you."

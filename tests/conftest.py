@@ -9,10 +9,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.settings import get_settings
 from storage.db import get_engine
 from storage.migrate import upgrade
+from storage.settings import get_settings
+from tests.fake_slack import FakeSlack
+from tests.mailbox import Mailbox
+from tests.slack_requests import SIGNING_SECRET
 from tests.stack import Stack
+
+TRIAGE_CHANNEL = "C0TRIAGE"
 
 POSTGRES_URL = os.environ.get(
     "ENTRYWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -59,10 +64,40 @@ def app_settings(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Iterator[s
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The real Rasa server, action server, app and scheduler, on free loopback ports."""
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as slack:
+        yield slack
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[Mailbox]:
+    with Mailbox() as box:
+        yield box
+
+
+def slack_env(slack: FakeSlack, mailbox: Mailbox) -> dict[str, str]:
+    """Slack (pointed at the fake, over HTTP and Socket Mode) and e-mail (to the mailbox) on."""
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": "xapp-test",
+        "SLACK_API_URL": slack.url,
+        "SLACK_TRIAGE_CHANNEL": TRIAGE_CHANNEL,
+        "SMTP_URL": mailbox.url,
+        # Short, so the tests that kill a sender see its message re-sent soon.
+        "ENTRYWAY_OUTBOX_LEASE_SECONDS": "6",
+        "ENTRYWAY_SEND_TIMEOUT_SECONDS": "3",
+    }
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, fake_slack: FakeSlack, mailbox: Mailbox
+) -> Iterator[Stack]:
+    """The real Rasa server, action server, app and scheduler, on free loopback ports,
+    with Slack pointed at the fake Slack and e-mail at the local mailbox."""
     database = tmp_path_factory.mktemp("stack") / "entryway.db"
-    running = Stack(database_url=f"sqlite:///{database}")
+    running = Stack(database_url=f"sqlite:///{database}", env=slack_env(fake_slack, mailbox))
     running.start()
     try:
         yield running

@@ -19,6 +19,8 @@ PROPOSAL_ANSWERS = [
     ("maturity_where", "Deployed in Tulsa since 2023 at 40 intersections"),
     ("city_ask", "Pilot site"),
     ("cost_model", "Cost share"),
+    ("estimated_cost", "$12,000"),
+    ("cooperative_contract", "No"),
     ("data_collected", "Anonymous vehicle counts per lane"),
     ("personal_data", "No"),
     ("data_owner", "The City"),

@@ -37,8 +37,9 @@ def port_is_open(port: int) -> bool:
 
 
 class Stack:
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, env: dict[str, str] | None = None) -> None:
         self.database_url = database_url
+        self.env = env or {}
         self.ports = {
             "ENTRYWAY_PORT": free_port(),
             "ENTRYWAY_RASA_PORT": free_ports(RASA_WORKERS),
@@ -66,8 +67,9 @@ class Stack:
             "DATABASE_URL": self.database_url,
             "PYTHONPATH": str(ROOT),
         }
-        for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SMTP_URL"):
             env.pop(name, None)
+        env.update(self.env)
         log = self.log_path.open("a")
         self.process = subprocess.Popen(
             [str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile"],

@@ -1,11 +1,14 @@
 """The web chat page in real headless Chromium (Debian's), against the real stack."""
 
 import shutil
+import uuid
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.conversation import PROPOSAL_ANSWERS
+from storage import workflow
+from storage.db import session_scope
+from tests.conversation import PROPOSAL_ANSWERS, Conversation
 from tests.stack import ARTIFACTS
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -90,3 +93,35 @@ def test_sender_id_is_kept_across_reloads(page):
     first = page.evaluate("localStorage.getItem('entryway.sender')")
     page.reload()
     assert first and page.evaluate("localStorage.getItem('entryway.sender')") == first
+
+
+def test_what_staff_decided_is_shown_on_the_next_visit(stack):
+    sender = f"web-{uuid.uuid4()}"
+    reference = Conversation(stack.url, sender).submit_proposal()
+    with session_scope(stack.database_url) as session:
+        workflow.request_info(
+            session, reference, workflow.Staff("cli:ann"), "Which intersections first?"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        context.add_init_script(f"localStorage.setItem('entryway.sender', '{sender}')")
+        page = context.new_page()
+        page.goto(stack.url)
+        news = page.locator("#log li.bot", has_text="Which intersections first?")
+        news.wait_for()
+        assert reference in news.inner_text()
+        answer = page.get_by_role("button", name="Answer the City's question")
+        assert "Please write your answer" in click_and_wait(page, answer)
+        page.screenshot(path=str(ARTIFACTS / "inbox-next-visit.png"), full_page=True)
+        page.reload()  # shown once: a reload does not repeat it as news
+        page.locator("#log li.bot", has_text="Please write your answer").wait_for()
+        assert page.locator("#log li.bot", has_text=f"Update on {reference}").count() == 1
+        context.close()
+        browser.close()
+
+
+def click_and_wait(page, button) -> str:
+    before = bot_messages(page)
+    button.click()
+    return wait_for_reply(page, before)

@@ -6,9 +6,8 @@ import uuid
 import httpx
 import pytest
 
-from storage import repository
+from storage import repository, workflow
 from storage.db import session_scope
-from storage.models import Status
 from tests.conversation import Conversation
 
 pytestmark = pytest.mark.stack
@@ -83,8 +82,9 @@ def test_procurement_barrier_is_coded_and_can_be_anonymous(stack):
         answers = {a.field: a for a in repository.get_answers(session, stored.id)}
         assert answers["barrier_impact"].value == "Extra cost, Could not bid"
         assert answers["barrier_what"].confidential
-        contact = repository.get_contact(session, stored.contact_id)
-        assert contact.email is None and contact.phone is None
+        # Anonymous means no contact at all, not even the chat identity.
+        assert stored.contact_id is None
+        assert repository.latest_submission_of_sender(session, person.sender) is None
     assert "$10M" not in httpx.get(f"{stack.url}/api/open-data/proposals.csv").text
 
 
@@ -102,24 +102,24 @@ def test_status_details_only_for_the_submitter_or_the_code(stack):
     receipt = submitter.text(submitter.say("yes"))
     reference, code = reference_in(receipt), code_in(receipt)
     with session_scope(stack.database_url) as session:
-        repository.change_status(
+        workflow.request_info(
             session,
             reference,
-            Status.needs_info,
-            "staff@austintexas.gov",
-            public_reason="Which trail sections do you mean?",
+            workflow.Staff("cli:staff"),
+            "Which trail sections do you mean?",
             internal_note="check with Parks",
         )
 
     own = submitter.text(submitter.say("what's the status?"))
     assert f"Do you mean {reference}" in own
     own = submitter.text(submitter.say(f"status of {reference}"))
-    assert "needs info" in own and "Which trail sections do you mean?" in own
+    assert "waiting for information from you" in own
+    assert "Which trail sections do you mean?" in own
     assert "check with Parks" not in own
 
     stranger = chat(stack)
     public = stranger.text(stranger.say(f"status of {reference.lower()}"))
-    assert "needs info" in public and "trail sections" not in public
+    assert "waiting for information" in public and "trail sections" not in public
     with_code = stranger.text(stranger.say(f"status of {reference} code {code}"))
     assert "Which trail sections do you mean?" in with_code
 
@@ -181,3 +181,44 @@ def test_faq_and_stop_inside_the_idea_form_then_resume(stack):
     offer = person.text(person.say("I have an idea for the city"))
     assert "unfinished idea with 1 answers" in offer
     assert "Where in Austin" in person.text(person.say("yes"))
+
+
+def idea_at_its_summary(stack) -> Conversation:
+    person = chat(stack)
+    person.say("I have an idea for the city")
+    for answer in ("Water fountains along the Butler Trail", "Citywide", "Runners", "skip"):
+        person.say(answer)
+    assert "Here is your idea" in person.text(person.say("Yes"))
+    return person
+
+
+def test_at_the_summary_a_person_can_ask_for_staff_and_come_back_to_it(stack):
+    person = idea_at_its_summary(stack)
+    opening = person.text(person.say("I want to talk to a person"))
+    assert "What would you like to talk to City staff about" in opening
+    person.say("Whether the fountains could be bottle fillers")
+    back = person.text(person.say("runner@example.org"))
+    assert "Your request is with City staff" in back
+    assert "Here is your idea" in back and "Butler Trail" in back  # the summary again
+    receipt = person.text(person.say("yes"))
+    assert "your idea is submitted" in receipt
+
+
+def test_at_the_summary_a_status_question_is_answered_and_the_summary_shown_again(stack):
+    earlier = chat(stack)
+    reference = earlier.submit_proposal()
+    person = idea_at_its_summary(stack)
+    answer = person.text(person.say(f"what's the status of {reference}?"))
+    assert f"{reference} (proposal" in answer and "received" in answer
+    assert "Here is your idea" in answer
+
+
+def test_continue_my_proposal_at_the_offer_to_resume_continues(stack):
+    person = chat(stack)
+    person.say("I want to submit a proposal")
+    person.say("Zephyr Kinetics Holdings")
+    person.say("stop")
+    person.say("yes")
+    assert "unfinished proposal" in person.text(person.say("hello"))
+    resumed = person.text(person.say("continue my proposal"))
+    assert "pick up where you left off" in resumed and "Who should the City contact" in resumed

@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.settings import get_settings
 from storage import repository
 from storage.db import session_scope
 from storage.models import Kind
+from storage.settings import get_settings
 from tests.fake_slack import FakeSlack
 from tests.stack import free_port
 

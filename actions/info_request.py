@@ -1,0 +1,100 @@
+"""Answering a question City staff asked about one's submission. The question reaches
+the submitter with an "Answer" button (or they ask for it); their answer is attached to
+the submission, which goes back to where it was (storage.workflow.answer_info)."""
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.guided_form import GuidedForm, Question, accept_text
+from actions.parsing import find_reference
+from actions.store import in_session
+from storage import workflow
+
+
+class ValidateInfoForm(GuidedForm):
+    key = "info"
+    noun = "answer"
+    has_confirmation = False
+    questions = (Question("info_answer", "Answer", accept_text(2, 5000), ("answer", "reply")),)
+
+    def name(self) -> str:
+        return "validate_info_form"
+
+
+def _named_reference(tracker: Tracker) -> str | None:
+    message = tracker.latest_message or {}
+    for entity in message.get("entities") or []:
+        if entity.get("entity") == "reference" and find_reference(str(entity.get("value"))):
+            return find_reference(str(entity.get("value")))
+    return find_reference(message.get("text") or "") or tracker.get_slot("reference")
+
+
+class StartInfoAnswer(Action):
+    def name(self) -> str:
+        return "action_start_info_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        open_questions = dict(
+            await in_session(lambda s: workflow.open_questions_for(s, tracker.sender_id))
+        )
+        named = _named_reference(tracker)
+        if named in open_questions:
+            reference = named
+        elif len(open_questions) == 1:
+            reference = next(iter(open_questions))
+        elif not open_questions:
+            dispatcher.utter_message(response="utter_info_nothing_asked")
+            return []
+        else:
+            dispatcher.utter_message(
+                response="utter_info_which",
+                buttons=[
+                    {"title": ref, "payload": f'/provide_info{{"reference":"{ref}"}}'}
+                    for ref in open_questions
+                ],
+            )
+            return []
+        dispatcher.utter_message(
+            response="utter_info_question", reference=reference, question=open_questions[reference]
+        )
+        return [
+            SlotSet("info_reference", reference),
+            SlotSet("info_answer", None),
+            SlotSet("form_outcome", None),
+            SlotSet("active_form", "info"),
+            FollowupAction("info_form"),
+        ]
+
+
+class FinishInfoAnswer(Action):
+    def name(self) -> str:
+        return "action_finish_info_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        reference = tracker.get_slot("info_reference")
+        clear = [
+            SlotSet("info_answer", None),
+            SlotSet("info_reference", None),
+            SlotSet("form_outcome", None),
+            SlotSet("stop_requested", False),
+            SlotSet("active_form", None),
+        ]
+        if tracker.get_slot("form_outcome") == "stopped" or not reference:
+            dispatcher.utter_message(response="utter_info_not_sent")
+            return clear
+        answer = tracker.get_slot("info_answer") or ""
+        try:
+            outcome = await in_session(
+                lambda s: workflow.answer_info(s, reference, tracker.sender_id, answer)
+            )
+        except workflow.Refused as refused:
+            dispatcher.utter_message(text=str(refused))
+            return clear
+        dispatcher.utter_message(text=outcome.message)
+        return clear
