@@ -39,6 +39,8 @@ def purge_stale_drafts() -> int:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Two lines a second ("Running job", "executed successfully") for the notifier alone.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     settings = get_settings()
     notifier = Notifier(settings)
     scheduler = BlockingScheduler(timezone=settings.zone)

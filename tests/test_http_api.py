@@ -210,3 +210,33 @@ def test_signed_but_odd_slack_payloads_are_never_a_500(slack_client, body, conte
     }
     response = slack_client.post("/slack/events", content=body, headers=headers)
     assert 200 <= response.status_code < 500
+
+
+def test_a_retry_reaching_a_restarted_app_is_not_answered_again(app_settings, monkeypatch):
+    """The event ids Slack retries with are kept in the database, so a retry is
+    recognised by an app that was not running when the event first came (a restart,
+    or another instance behind the load balancer)."""
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        monkeypatch.setenv("SLACK_API_URL", slack.url)
+        monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))  # Rasa is down
+        get_settings.cache_clear()
+        event = {
+            "type": "event_callback",
+            "team_id": "T0001",
+            "event_id": "Ev0RESTART",
+            "event": {"type": "message", "channel_type": "im", "channel": "DU1", "user": "U1",
+                      "text": "hello"},
+        }  # fmt: skip
+        started = int(time.time())
+        for attempt in range(2):  # the first delivery, then the retry (re-signed) to a new app
+            body = json.dumps(event)
+            headers = {**sign(body, started + 5 * attempt), "X-Slack-Retry-Num": str(attempt)}
+            with TestClient(create_app(), raise_server_exceptions=False) as app:
+                assert app.post("/slack/events", content=body, headers=headers).status_code == 200
+                if attempt == 0:
+                    slack.wait_for(lambda: slack.called("chat.postMessage"), what="first reply")
+            time.sleep(1)
+    [reply] = slack.called("chat.postMessage")
+    assert "restarting" in reply["text"]  # Rasa was down: a polite answer, once
