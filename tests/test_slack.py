@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from storage import repository
+from storage import repository, triage
 from storage.db import session_scope
 from storage.models import Status
 from tests.conftest import TRIAGE_CHANNEL
@@ -198,6 +198,17 @@ def test_a_proposal_by_dm_is_triaged_evaluated_and_its_vendor_told_each_change_o
     card_shows(ann, reference, "<@UANN>")
     ann.press(reference, "Assign to me")  # a double click
     assert "already assigned to you" in ann.wait_told(2)
+
+    # Confidential answers: in the assigned evaluator's Details only, and the viewing recorded.
+    assert "Zephyr-Flux" in json.dumps(ann.modal(reference, "Details"))
+    others = json.dumps(bob.modal(reference, "Details"))
+    assert "Zephyr-Flux" not in others and "confidential answer(s) hidden" in others
+    with session_scope(stack.database_url) as session:
+        found = triage.details(session, repository.get_submission(session, reference), False)
+        assert [(a.actor, a.kind) for a in found.activity][-1] == (
+            "slack:UANN",
+            "confidential_viewed",
+        )
 
     view = ann.modal(reference, "Advance")
     done = ann.client.submit(ann.user, view, {"target": chosen("screening")})
