@@ -52,10 +52,7 @@ class StartInfoAnswer(Action):
         else:
             dispatcher.utter_message(
                 response="utter_info_which",
-                buttons=[
-                    {"title": ref, "payload": f'/provide_info{{"reference":"{ref}"}}'}
-                    for ref in open_questions
-                ],
+                buttons=[workflow.answer_button(ref, title=ref) for ref in open_questions],
             )
             return []
         dispatcher.utter_message(

@@ -302,7 +302,7 @@ class ValidateProposalForm(SubmissionForm):
         confidential = frozenset(answers.pop("confidential_fields", None) or [])
         contact = {field: given(answers.pop(field, None)) for field in CONTACT_FIELDS}
         facts = {field: given(value) for field, value in answers.items()}
-        path, reason = procurement_path(facts, get_settings().small_purchase_limit)
+        path, reason = procurement_path(facts, get_settings().small_purchase_limit, confidential)
         return repository.NewSubmission(
             kind=Kind.proposal,
             title=clean_text(answers.pop("title"), 120),

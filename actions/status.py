@@ -17,6 +17,7 @@ from actions.store import in_session
 from storage import repository
 from storage.catalogue import text
 from storage.models import Status, SubmissionPublic
+from storage.workflow import status_label
 
 LOOKUP_WINDOW = timedelta(minutes=10)
 MAX_LOOKUPS = 20
@@ -32,7 +33,7 @@ def status_values(submission: SubmissionPublic) -> dict[str, str]:
         "reference": submission.reference,
         "kind": submission.kind.value,
         "title": submission.title,
-        "status": text(f"status.label.{submission.status.value}"),
+        "status": status_label(submission.status),
         "updated": f"{submission.updated_at:%d %B %Y}",
         "next_step": submission.next_step,
         "next_decision": text("notify.next_decision", date=f"{decided_by:%d %B %Y}")

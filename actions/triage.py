@@ -37,30 +37,39 @@ def _money(amount: int) -> str:
     return f"${amount:,}"
 
 
-def procurement_path(answers: dict[str, Any], small_purchase_limit: int) -> tuple[str, str]:
-    """The suggested path and its reason, from the proposal's answers."""
+def procurement_path(
+    answers: dict[str, Any], small_purchase_limit: int, confidential: frozenset[str]
+) -> tuple[str, str]:
+    """The suggested path and its reason, from the proposal's answers. The reason, shown
+    in the staff channel, never repeats an answer the vendor marked confidential."""
     asks = [ask for ask in answers.get("city_ask") or [] if not ask.startswith("Other")]
     cost_model = answers.get("cost_model") or ""
+    limit = _money(small_purchase_limit)
+
+    def reason(key: str, uses: set[str], **values: str) -> str:
+        if uses & confidential:
+            return text("procurement.reason.confidential")
+        return text(f"procurement.reason.{key}", **values)
+
     if cost_model in PARTNERSHIP_COST_MODELS or PARTNERSHIP_ASKS & set(asks):
         model = cost_model.lower() if cost_model in PARTNERSHIP_COST_MODELS else "a partnership"
-        return "partnership", text("procurement.reason.partnership", model=model)
+        return "partnership", reason("partnership", {"cost_model", "city_ask"}, model=model)
     if not city_pays(answers):
         named = ", ".join(ask.lower() for ask in asks) or "a pilot site"
-        return "no_cost_pilot", text("procurement.reason.no_cost_pilot", asks=named)
+        return "no_cost_pilot", reason("no_cost_pilot", {"city_ask"}, asks=named)
     contract = answers.get("cooperative_contract")
     if isinstance(contract, str):
-        return "cooperative_contract", text(
-            "procurement.reason.cooperative_contract", contract=contract
+        return "cooperative_contract", reason(
+            "cooperative_contract", {"cooperative_contract"}, contract=contract
         )
     amount = answers.get("estimated_cost")
-    limit = _money(small_purchase_limit)
     if isinstance(amount, int) and amount < small_purchase_limit:
-        return "small_purchase", text(
-            "procurement.reason.small_purchase", amount=_money(amount), limit=limit
+        return "small_purchase", reason(
+            "small_purchase", {"estimated_cost"}, amount=_money(amount), limit=limit
         )
     shown = _money(amount) if isinstance(amount, int) else text("procurement.reason.unknown_amount")
-    return "competitive_solicitation", text(
-        "procurement.reason.competitive_solicitation", amount=shown, limit=limit
+    return "competitive_solicitation", reason(
+        "competitive_solicitation", {"estimated_cost"}, amount=shown, limit=limit
     )
 
 

@@ -35,6 +35,7 @@ def _bot_reply(sender: str, text: str) -> JSONResponse:
 
 
 async def _read_json(request: Request) -> dict[str, Any] | JSONResponse:
+    """The request's JSON object with a valid web `sender`, or the 4xx that says why not."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         return _error(415, "Send the message as JSON (Content-Type: application/json).")
@@ -47,6 +48,14 @@ async def _read_json(request: Request) -> dict[str, Any] | JSONResponse:
         return _error(400, 'Malformed JSON. Expected {"sender": "...", "message": "..."}.')
     if not isinstance(payload, dict):
         return _error(400, 'Expected a JSON object {"sender": "...", "message": "..."}.')
+    sender = payload.get("sender")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        return _error(
+            400, f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters."
+        )
+    if sender.startswith(SLACK_PREFIX):
+        # Nobody speaks as (or reads the inbox of) a Slack user from the web.
+        return _error(400, f"Sender ids starting with '{SLACK_PREFIX}' are reserved for Slack.")
     return payload
 
 
@@ -55,13 +64,7 @@ async def rest_webhook(request: Request) -> Response:
     payload = await _read_json(request)
     if isinstance(payload, JSONResponse):
         return payload
-    sender, message = payload.get("sender"), payload.get("message")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-        return _error(
-            400, f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters."
-        )
-    if sender.startswith(SLACK_PREFIX):
-        return _error(400, f"Sender ids starting with '{SLACK_PREFIX}' are reserved for Slack.")
+    sender, message = payload["sender"], payload.get("message")
     if message is None or not isinstance(message, str):
         return _error(400, "'message' must be a string.")
     polite = refusal(message)
@@ -105,9 +108,4 @@ async def inbox(request: Request) -> Response:
     payload = await _read_json(request)
     if isinstance(payload, JSONResponse):
         return payload
-    sender = payload.get("sender")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-        return _error(
-            400, f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters."
-        )
-    return JSONResponse(await asyncio.to_thread(_unseen, sender))
+    return JSONResponse(await asyncio.to_thread(_unseen, payload["sender"]))

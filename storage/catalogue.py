@@ -40,7 +40,3 @@ def text(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
     that lacks the key falls back to the default one; a key missing there is a bug."""
     template = texts(language).get(key) or texts(DEFAULT_LANGUAGE)[key]
     return template.format(**values) if values else template
-
-
-def has_text(key: str) -> bool:
-    return key in texts(DEFAULT_LANGUAGE)

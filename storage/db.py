@@ -6,8 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.sql.schema import Column
+from sqlmodel import Session, SQLModel, create_engine
 
 
 def normalise_url(url: str) -> str:
@@ -57,3 +59,29 @@ def session_scope(url: str) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_for(session: Session, model: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT with ON CONFLICT clauses, for whichever of the two databases is in use."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def insert_once(
+    session: Session,
+    model: type[SQLModel],
+    values: dict,
+    unique: Column | list[Column],
+    returned: Column,
+) -> object | None:
+    """Inserts the row unless one with the same `unique` value(s) exists, atomically (two
+    processes racing insert it once); returns its `returned` column, or None if it was
+    there already. RETURNING says whether a row went in: rowcount does not, with it, on
+    PostgreSQL."""
+    statement = (
+        insert_for(session, model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique if isinstance(unique, list) else [unique])
+        .returning(returned)
+    )
+    return session.execute(statement).scalar_one_or_none()

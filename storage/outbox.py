@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import insert_once
 from storage.models import OutboxMessage, OutboxState, utcnow
 
 # Backoff after the n-th failure: 10 s, 20 s, 40 s ... capped at one hour, with jitter
@@ -43,13 +43,30 @@ def enqueue(
         "next_attempt_at": not_before or utcnow(),
         "attempts": 0,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OutboxMessage).values(**values)
-    if dedupe_key is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
-    # RETURNING says whether a row went in (rowcount is not reliable with it on PostgreSQL).
-    return session.execute(statement.returning(OutboxMessage.id)).first() is not None
+    if dedupe_key is None:
+        session.add(OutboxMessage(**values))
+        return True
+    return (
+        insert_once(session, OutboxMessage, values, OutboxMessage.dedupe_key, OutboxMessage.id)
+        is not None
+    )
+
+
+def touch_unclaimed(session: Session, kind: str, submission_id: int) -> bool:
+    """Whether an unsent, unclaimed message of this kind about this submission exists, found
+    by an UPDATE that locks it until this transaction ends: a sender cannot claim it (and
+    send what it says of the submission now) before the caller's change is committed."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == kind,
+            OutboxMessage.submission_id == submission_id,
+            OutboxMessage.state == OutboxState.pending,
+            col(OutboxMessage.claimed_by).is_(None),
+        )
+        .values(next_attempt_at=utcnow())
+    )
+    return result.rowcount > 0
 
 
 def pending_for(session: Session, kind: str, submission_id: int) -> list[OutboxMessage]:

@@ -14,8 +14,9 @@ from typing import Final
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage import outbox, repository
+from storage import outbox, repository, service_levels
 from storage.catalogue import text
+from storage.db import insert_for, insert_once
 from storage.models import (
     Activity,
     ConflictDeclaration,
@@ -40,12 +41,21 @@ FORWARD: Final[dict[Status, tuple[Status, ...]]] = {
     Status.pilot: (Status.procurement, Status.closed),
     Status.procurement: (Status.pilot, Status.closed),
 }
-# Statuses in which staff may ask the submitter for information.
-MAY_ASK: Final = frozenset(FORWARD)
 # Statuses in which evaluators may score.
 SCORABLE: Final = frozenset(
     {Status.received, Status.screening, Status.needs_info, Status.evaluation}
 )
+# What a submission can be waiting on, as staff record it (for reports on where
+# submissions get stuck).
+BLOCKERS: Final = (
+    "procurement_path",
+    "legal_review",
+    "funding",
+    "data_sharing_agreement",
+    "vendor_response",
+    "department_capacity",
+)
+SNOOZE_BUSINESS_DAYS: Final = 3
 RUBRIC: Final = ("alignment", "feasibility", "value", "equity", "risk", "procurement")
 SCORE_RANGE: Final = range(1, 6)
 MAX_REASON_CHARS: Final = 2000
@@ -110,7 +120,8 @@ class Outcome:
 ANY: Final = object()
 
 
-def _submission(session: Session, reference: str) -> Submission:
+def find(session: Session, reference: str) -> Submission:
+    """The submission, or Refused saying there is none (deleted, or a stale button)."""
     submission = repository.get_submission(session, reference)
     if submission is None:
         raise Refused(text("workflow.unknown_submission", reference=reference))
@@ -132,72 +143,96 @@ def _log(session: Session, submission: Submission, actor: str, kind: str, **deta
 
 def card_changed(session: Session, submission_id: int) -> None:
     """Asks for the triage card to be redrawn. The notifier draws it from the database
-    when it sends, so one pending redraw covers any number of changes."""
-    if not any(
-        m.claimed_by is None for m in outbox.pending_for(session, "card_update", submission_id)
-    ):
+    when it sends, so one redraw not yet claimed covers any number of changes."""
+    if not outbox.touch_unclaimed(session, "card_update", submission_id):
         outbox.enqueue(session, "card_update", {}, submission_id=submission_id)
+
+
+def _already_moved(submission: Submission) -> Outcome:
+    return Outcome(
+        submission.reference,
+        False,
+        text(
+            "workflow.already_moved", reference=submission.reference, status=submission.status.value
+        ),
+    )
 
 
 def status_label(status: Status) -> str:
     return text(f"status.label.{status.value}")
 
 
-def _tell_submitter(
+def tell_submitter(
     session: Session,
     submission: Submission,
-    change: StatusChange,
+    key: str,
+    message: str,
     buttons: list[dict] | None = None,
+    status_change_id: int | None = None,
     shown: bool = False,
-) -> None:
-    """Tells the submitter of a public status change, once: their inbox (shown by the web
-    chat), a Slack DM, and an e-mail, the last two through the outbox. `shown`: the
-    person is being told right now in the chat they are using, so no DM repeats it."""
+) -> bool:
+    """Tells the submitter something about their submission, once per `key`: in their
+    inbox (shown by the web chat and the status answer), by Slack DM if they came through
+    Slack and by e-mail if they gave an address, the last two through the outbox. `shown`:
+    they are being told right now in the chat they are using, so no DM repeats it.
+    Returns False when there is nobody to tell, or they were already told."""
     contact = (
         repository.get_contact(session, submission.contact_id) if submission.contact_id else None
     )
     if contact is None:
-        return
-    decided_by = (
-        text("notify.next_decision", date=f"{submission.next_decision_by:%d %B %Y}")
-        if submission.next_decision_by
-        else ""
+        return False
+    values = {
+        "submission_id": submission.id,
+        "key": key,
+        "status_change_id": status_change_id,
+        "sender_id": contact.sender_id,
+        "text": message,
+        "buttons": buttons or [],
+        "created_at": utcnow(),
+        "shown_at": utcnow() if shown else None,
+    }
+    message_id = insert_once(
+        session, SubmitterMessage, values, SubmitterMessage.key, SubmitterMessage.id
     )
-    message = SubmitterMessage(
-        submission_id=submission.id,
-        status_change_id=change.id,
-        sender_id=contact.sender_id,
-        text=text(
-            "notify.status_changed",
-            reference=submission.reference,
-            title=submission.title,
-            status=status_label(change.to_status),
-            reason=change.public_reason or "",
-            next_step=submission.next_step,
-            next_decision=decided_by,
-        ).strip(),
-        buttons=buttons or [],
-        shown_at=utcnow() if shown else None,
-    )
-    session.add(message)
-    session.flush()
-    payload = {"message_id": message.id}
+    if message_id is None:
+        return False
+    payload = {"message_id": message_id}
     if contact.channel == "slack" and not shown:
         outbox.enqueue(
             session,
             "submitter_slack",
             payload,
             submission_id=submission.id,
-            dedupe_key=f"submitter_slack:{message.id}",
+            dedupe_key=f"submitter_slack:{message_id}",
         )
+    # E-mail is part of the deployment's configuration (SMTP_URL), which every process
+    # of it shares, the staff CLI included.
     if contact.email and get_settings().smtp_url:
         outbox.enqueue(
             session,
             "submitter_email",
             payload,
             submission_id=submission.id,
-            dedupe_key=f"submitter_email:{message.id}",
+            dedupe_key=f"submitter_email:{message_id}",
         )
+    return True
+
+
+def _news_of(submission: Submission, change: StatusChange) -> str:
+    decided_by = (
+        text("notify.next_decision", date=f"{submission.next_decision_by:%d %B %Y}")
+        if submission.next_decision_by
+        else ""
+    )
+    return text(
+        "notify.status_changed",
+        reference=submission.reference,
+        title=submission.title,
+        status=status_label(change.to_status),
+        reason=change.public_reason or "",
+        next_step=submission.next_step,
+        next_decision=decided_by,
+    ).strip()
 
 
 def _move(
@@ -216,11 +251,7 @@ def _move(
     Returns an Outcome instead of a change when the submission had already moved."""
     current = submission.status
     if expected_status is not ANY and current is not expected_status:
-        return Outcome(
-            submission.reference,
-            False,
-            text("workflow.already_moved", reference=submission.reference, status=current.value),
-        )
+        return _already_moved(submission)
     if to_status not in allowed_transitions(submission):
         allowed = ", ".join(s.value for s in allowed_transitions(submission)) or text(
             "workflow.none"
@@ -235,28 +266,25 @@ def _move(
             )
         )
     now = utcnow()
-    next_step = repository.next_step_for(to_status)
     result = session.execute(
         update(Submission)
         .where(Submission.id == submission.id, Submission.status == current)
         .values(
             status=to_status,
             updated_at=now,
-            next_step=next_step,
+            status_since=now,
+            next_step=repository.next_step_for(to_status),
+            next_decision_by=service_levels.due(to_status, now),
             resume_status=resume_status,
+            # A new stay: what it waited on, and snoozed reminders, belong to the old one.
+            blocked_by=None,
+            snoozed_until=None,
+            snoozes=0,
         )
     )
     if result.rowcount != 1:  # someone else moved it between our read and this write
         session.refresh(submission)
-        return Outcome(
-            submission.reference,
-            False,
-            text(
-                "workflow.already_moved",
-                reference=submission.reference,
-                status=submission.status.value,
-            ),
-        )
+        return _already_moved(submission)
     session.refresh(submission)
     change = StatusChange(
         submission_id=submission.id,
@@ -269,7 +297,19 @@ def _move(
     )
     session.add(change)
     session.flush()
-    _tell_submitter(session, submission, change, buttons, shown)
+    unanswered = open_info_request(session, submission.id) if current is Status.needs_info else None
+    if unanswered is not None and actor != SUBMITTER:
+        # Staff went on (or declined) without the answer; the record says so.
+        _log(session, submission, actor, "info_request_dropped", request_id=unanswered.id)
+    tell_submitter(
+        session,
+        submission,
+        f"status:{change.id}",
+        _news_of(submission, change),
+        buttons,
+        change.id,
+        shown,
+    )
     card_changed(session, submission.id)
     return change
 
@@ -295,10 +335,12 @@ def assign(
     expected_assignee: object = ANY,
 ) -> Outcome:
     """Makes `to` (default: the one asking) own the evaluation."""
-    submission = _submission(session, reference)
+    submission = find(session, reference)
     owner = to or staff
     if submission.status in CLOSED:
         raise Refused(text("workflow.closed", reference=reference, status=submission.status.value))
+    if conflicted(session, submission, owner):
+        raise Refused(text("workflow.conflict_no_owner", reference=reference))
     if submission.assignee == owner.identity:
         return Outcome(reference, False, text("workflow.already_assigned", reference=reference))
     previous = submission.assignee
@@ -328,7 +370,8 @@ def request_info(
     expected_status: object = ANY,
 ) -> Outcome:
     """Asks the submitter a question; the submission waits in needs_info for the answer."""
-    submission = _submission(session, reference)
+    submission = find(session, reference)
+    _check_not_conflicted(session, submission, staff)
     question = _clean(question, 1000) or ""
     if len(question) < 5:
         raise Refused(text("workflow.question_needed"))
@@ -348,12 +391,7 @@ def request_info(
         _clean(internal_note),
         expected_status,
         resume_status=submission.status,
-        buttons=[
-            {
-                "title": text("notify.answer_button"),
-                "payload": f'/provide_info{{"reference":"{reference}"}}',
-            }
-        ],
+        buttons=[answer_button(reference)],
     )
     if isinstance(change, Outcome):
         return change
@@ -362,6 +400,15 @@ def request_info(
     )
     _log(session, submission, staff.identity, "info_requested", question=question)
     return _moved(submission, change, "workflow.info_requested")
+
+
+def answer_button(reference: str, title: str | None = None) -> dict:
+    """The button that starts the submitter's answer to staff's question, in any chat
+    (the payload is the chat's own: the intent, with the reference as its entity)."""
+    return {
+        "title": title or text("notify.answer_button"),
+        "payload": f'/provide_info{{"reference":"{reference}"}}',
+    }
 
 
 def open_info_request(session: Session, submission_id: int) -> InfoRequest | None:
@@ -374,35 +421,56 @@ def open_info_request(session: Session, submission_id: int) -> InfoRequest | Non
 
 def answer_info(session: Session, reference: str, sender_id: str, answer: str) -> Outcome:
     """The submitter's answer, given in chat: attached to the submission, which returns
-    to where it was before the question."""
-    submission = _submission(session, reference)
+    to where it was before the question. An answer that comes after staff went on is
+    still attached (and the card says so): nothing the submitter gives is lost."""
+    submission = find(session, reference)
     if not repository.submitted_by(session, submission, sender_id):
         raise Refused(text("workflow.not_yours", reference=reference))
     request = open_info_request(session, submission.id)
-    if submission.status is not Status.needs_info or request is None:
+    if request is None:
         return Outcome(reference, False, text("workflow.nothing_asked", reference=reference))
-    answer = _clean(answer, 5000) or ""
-    back = submission.resume_status or Status.screening
-    change = _move(
-        session,
-        submission,
-        back,
-        SUBMITTER,
-        text("workflow.info_received_reason"),
-        None,
-        Status.needs_info,
-        shown=True,  # they are told in the chat they are answering in
-    )
-    if isinstance(change, Outcome):
-        return change
-    request.answer, request.answered_at = answer, utcnow()
+    request.answer, request.answered_at = _clean(answer, 5000) or "", utcnow()
     session.add(request)
     _log(session, submission, SUBMITTER, "info_answered", request_id=request.id)
+    change = (
+        _move(
+            session,
+            submission,
+            submission.resume_status or Status.screening,
+            SUBMITTER,
+            text("workflow.info_received_reason"),
+            None,
+            Status.needs_info,
+            shown=True,  # they are told in the chat they are answering in
+        )
+        if submission.status is Status.needs_info
+        else None
+    )
+    if change is None or isinstance(change, Outcome):  # staff had gone on without it
+        card_changed(session, submission.id)
+        return Outcome(reference, True, text("workflow.info_answered_late", reference=reference))
     return _moved(submission, change, "workflow.info_answered")
 
 
 def declaration(session: Session, submission_id: int, evaluator: str) -> ConflictDeclaration | None:
-    return session.get(ConflictDeclaration, (submission_id, evaluator))
+    return session.exec(
+        select(ConflictDeclaration).where(
+            ConflictDeclaration.submission_id == submission_id,
+            ConflictDeclaration.evaluator == evaluator,
+        )
+    ).first()
+
+
+def conflicted(session: Session, submission: Submission, staff: Staff) -> bool:
+    """Whether this person declared a conflict of interest on this submission."""
+    declared = declaration(session, submission.id, staff.identity)
+    return declared is not None and declared.has_conflict
+
+
+def _check_not_conflicted(session: Session, submission: Submission, staff: Staff) -> None:
+    """Someone with a declared conflict decides nothing about the submission."""
+    if conflicted(session, submission, staff):
+        raise Refused(text("workflow.conflict_no_decisions", reference=submission.reference))
 
 
 def declare_conflict(
@@ -410,25 +478,29 @@ def declare_conflict(
 ) -> Outcome:
     """Records an evaluator's conflict-of-interest declaration. A declared conflict is
     final: that person's scores no longer count, and they cannot score again."""
-    submission = _submission(session, reference)
-    existing = declaration(session, submission.id, staff.identity)
+    submission = find(session, reference)
     statement = _clean(statement, 1000)
-    if existing is not None and existing.has_conflict:
-        return Outcome(reference, False, text("workflow.conflict_final", reference=reference))
-    if existing is not None and not has_conflict:
-        return Outcome(reference, False, text("workflow.already_declared", reference=reference))
-    if existing is None:
-        session.add(
-            ConflictDeclaration(
-                submission_id=submission.id,
-                evaluator=staff.identity,
-                has_conflict=has_conflict,
-                statement=statement,
-            )
-        )
-    else:
+    values = {
+        "submission_id": submission.id,
+        "evaluator": staff.identity,
+        "has_conflict": has_conflict,
+        "statement": statement,
+        "at": utcnow(),
+    }
+    unique = [ConflictDeclaration.submission_id, ConflictDeclaration.evaluator]
+    new = insert_once(session, ConflictDeclaration, values, unique, ConflictDeclaration.evaluator)
+    if new is None:  # declared before, or a moment ago in another request
+        existing = declaration(session, submission.id, staff.identity)
+        if existing.has_conflict:
+            return Outcome(reference, False, text("workflow.conflict_final", reference=reference))
+        if not has_conflict:
+            return Outcome(reference, False, text("workflow.already_declared", reference=reference))
         existing.has_conflict, existing.statement, existing.at = True, statement, utcnow()
         session.add(existing)
+    if has_conflict and submission.assignee == staff.identity:
+        submission.assignee = None  # someone with a conflict cannot own the evaluation
+        session.add(submission)
+        _log(session, submission, staff.identity, "unassigned", reason="conflict of interest")
     _log(
         session,
         submission,
@@ -468,7 +540,7 @@ def score(
     comments: dict[str, str] | None = None,
 ) -> Outcome:
     """Records (or revises) one evaluator's rubric scores, 1-5 per criterion."""
-    submission = _submission(session, reference)
+    submission = find(session, reference)
     check_may_score(session, submission, staff)
     if set(scores) != set(RUBRIC) or any(
         not isinstance(value, int) or isinstance(value, bool) or value not in SCORE_RANGE
@@ -478,15 +550,27 @@ def score(
     comments = {
         key: _clean(value, 1000) or "" for key, value in (comments or {}).items() if key in RUBRIC
     }
-    existing = session.get(Score, (submission.id, staff.identity))
+    existing = session.exec(
+        select(Score).where(Score.submission_id == submission.id, Score.evaluator == staff.identity)
+    ).first()
     if existing is not None and existing.scores == scores and existing.comments == comments:
         return Outcome(reference, False, text("workflow.score_unchanged", reference=reference))
-    previous = dict(existing.scores) if existing else None
-    if existing is None:
-        existing = Score(submission_id=submission.id, evaluator=staff.identity)
-    existing.scores, existing.comments, existing.at = dict(scores), comments, utcnow()
-    session.add(existing)
-    _log(session, submission, staff.identity, "scored", scores=scores, previous=previous)
+    values = {"scores": dict(scores), "comments": comments, "at": utcnow()}
+    session.execute(
+        insert_for(session, Score)
+        .values(submission_id=submission.id, evaluator=staff.identity, **values)
+        .on_conflict_do_update(index_elements=[Score.submission_id, Score.evaluator], set_=values)
+    )
+    previous = {"scores": existing.scores, "comments": existing.comments} if existing else None
+    _log(
+        session,
+        submission,
+        staff.identity,
+        "scored",
+        scores=scores,
+        comments=comments,
+        previous=previous,
+    )
     card_changed(session, submission.id)
     key = "workflow.score_revised" if previous else "workflow.scored"
     return Outcome(reference, True, text(key, reference=reference))
@@ -502,15 +586,12 @@ def advance(
     expected_status: object = ANY,
 ) -> Outcome:
     """Moves a submission forward (to the only next status, or the one chosen)."""
-    submission = _submission(session, reference)
+    submission = find(session, reference)
+    _check_not_conflicted(session, submission, staff)
     targets = advance_targets(submission)
     if to_status is None:
         if expected_status is not ANY and submission.status is not expected_status:
-            return Outcome(
-                reference,
-                False,
-                text("workflow.already_moved", reference=reference, status=submission.status.value),
-            )
+            return _already_moved(submission)
         if len(targets) != 1:
             raise Refused(
                 text(
@@ -524,12 +605,12 @@ def advance(
         raise Refused(text("workflow.use_other_action", target=to_status.value))
     if submission.status is Status.needs_info and to_status not in targets:
         raise Refused(text("workflow.waiting_for_answer", reference=reference))
-    reason = _clean(public_reason) or text(f"status.advance_reason.{to_status.value}")
-    unanswered = (
-        open_info_request(session, submission.id)
+    standard = (
+        "status.resume_reason"
         if submission.status is Status.needs_info
-        else None
+        else f"status.advance_reason.{to_status.value}"
     )
+    reason = _clean(public_reason) or text(standard)
     change = _move(
         session,
         submission,
@@ -539,9 +620,6 @@ def advance(
         _clean(internal_note),
         expected_status,
     )
-    if unanswered is not None and not isinstance(change, Outcome):
-        # Staff went on without the answer; the record says so.
-        _log(session, submission, staff.identity, "info_request_dropped", request_id=unanswered.id)
     return _moved(submission, change, "workflow.moved")
 
 
@@ -554,7 +632,8 @@ def decline(
     expected_status: object = ANY,
 ) -> Outcome:
     """Declines a submission, with the reason the submitter will read."""
-    submission = _submission(session, reference)
+    submission = find(session, reference)
+    _check_not_conflicted(session, submission, staff)
     reason = _clean(public_reason)
     if not reason or len(reason) < 10:
         raise Refused(text("workflow.reason_needed"))
@@ -570,8 +649,62 @@ def decline(
     return _moved(submission, change, "workflow.moved")
 
 
-def may_see_confidential(submission: Submission, staff: Staff) -> bool:
-    return submission.assignee is not None and submission.assignee == staff.identity
+def set_blocked(session: Session, reference: str, staff: Staff, blocker: str | None) -> Outcome:
+    """Records what the submission waits on (one of BLOCKERS), or that it waits on nothing."""
+    submission = find(session, reference)
+    if blocker is not None and blocker not in BLOCKERS:
+        raise Refused(text("workflow.unknown_blocker", known=", ".join(BLOCKERS)))
+    if submission.status in CLOSED:
+        raise Refused(text("workflow.closed", reference=reference, status=submission.status.value))
+    if submission.blocked_by == blocker:
+        return Outcome(reference, False, text("workflow.blocker_unchanged", reference=reference))
+    previous = submission.blocked_by
+    submission.blocked_by = blocker
+    session.add(submission)
+    _log(session, submission, staff.identity, "blocked", blocker=blocker, previous=previous)
+    card_changed(session, submission.id)
+    if blocker is None:
+        return Outcome(reference, True, text("workflow.unblocked", reference=reference))
+    label = text(f"blocker.{blocker}")
+    return Outcome(reference, True, text("workflow.blocked", reference=reference, blocker=label))
+
+
+def snooze(
+    session: Session, reference: str, staff: Staff, expected_snoozes: object = ANY
+) -> Outcome:
+    """Holds the reminders about a submission for SNOOZE_BUSINESS_DAYS business days; then
+    they come again, once. A second press of the same reminder's button snoozes once."""
+    submission = find(session, reference)
+    if submission.status in CLOSED:
+        raise Refused(text("workflow.closed", reference=reference, status=submission.status.value))
+    calendar = service_levels.calendar(get_settings().timezone)
+    until = calendar.add(calendar.local_date(utcnow()), SNOOZE_BUSINESS_DAYS)
+    snoozed = (
+        expected_snoozes is ANY or submission.snoozes == expected_snoozes
+    ) and session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.snoozes == submission.snoozes)
+        .values(snoozed_until=until, snoozes=Submission.snoozes + 1)
+    ).rowcount == 1
+    if not snoozed:
+        session.refresh(submission)
+        held = f"{submission.snoozed_until:%d %B}" if submission.snoozed_until else "-"
+        return Outcome(
+            reference, False, text("workflow.already_snoozed", reference=reference, date=held)
+        )
+    _log(session, submission, staff.identity, "snoozed", until=until.isoformat())
+    return Outcome(
+        reference, True, text("workflow.snoozed", reference=reference, date=f"{until:%d %B}")
+    )
+
+
+def may_see_confidential(session: Session, submission: Submission, staff: Staff) -> bool:
+    """Only the assigned evaluator, and never someone with a declared conflict."""
+    return (
+        submission.assignee is not None
+        and submission.assignee == staff.identity
+        and not conflicted(session, submission, staff)
+    )
 
 
 def record_confidential_view(session: Session, submission: Submission, staff: Staff) -> None:

@@ -285,3 +285,47 @@ def test_handoffs_per_chat_identity_are_limited(database):
     events, messages = run(StartHandoff(), tracker())
     assert messages[0]["response"] == "utter_handoff_limited"
     assert FollowupAction("handoff_form") not in events
+
+
+def _proposal_slots(**changes) -> dict:
+    """The proposal's slots as the form leaves them (parsed, not as typed)."""
+    slots = {slot: value for slot, value in PROPOSAL_ANSWERS}
+    parsed = {
+        "city_ask": ["Pilot site"],
+        "estimated_cost": 12_000,
+        "cooperative_contract": "not given",
+        "confidential_fields": [],
+    }
+    return {**slots, **parsed, **changes}
+
+
+@pytest.mark.parametrize(
+    ("answers", "path", "reason"),
+    [
+        (
+            {"cost_model": "Vendor-funded pilot"},
+            "no_cost_pilot",
+            "asks the City only for pilot site",
+        ),
+        ({"city_ask": ["A partnership"]}, "partnership", "a partnership"),
+        ({"estimated_cost": 12_000}, "small_purchase", "about $12,000, under the $50,000 limit"),
+        ({"estimated_cost": 80_000}, "competitive_solicitation", "$80,000, at or above"),
+        ({"estimated_cost": "not given"}, "competitive_solicitation", "an amount not yet known"),
+        ({"cooperative_contract": "Sourcewell #123"}, "cooperative_contract", "(Sourcewell #123)"),
+    ],
+)
+def test_the_procurement_path_follows_the_answers(answers, path, reason):
+    new = ValidateProposalForm().build_submission(SENDER, "web", _proposal_slots(**answers))
+    assert new.procurement_path == path and reason in new.procurement_reason
+
+
+def test_the_procurement_reason_never_repeats_a_confidential_answer():
+    slots = _proposal_slots(
+        estimated_cost=42_000,
+        cooperative_contract="not given",
+        confidential_fields=["estimated_cost"],
+    )
+    new = ValidateProposalForm().build_submission(SENDER, "web", slots)
+    assert new.procurement_path == "small_purchase"
+    assert "42,000" not in new.procurement_reason and "confidential" in new.procurement_reason
+    assert "confidential_answers" in new.flags

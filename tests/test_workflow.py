@@ -3,12 +3,13 @@ history, double clicks and two people at once, information requests and answers,
 conflicts of interest and scores, and what the submitter and the card are sent."""
 
 import threading
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
-from storage import repository, triage, workflow
+from storage import outbox, repository, triage, workflow
 from storage.db import session_scope
 from storage.models import (
     Activity,
@@ -283,11 +284,85 @@ def test_only_the_assignee_may_see_confidential_answers(database_url):
     act(database_url, lambda s: workflow.assign(s, reference, CLI, to=ANN))
     with session_scope(database_url) as session:
         submission = repository.get_submission(session, reference)
-        assert workflow.may_see_confidential(submission, ANN)
-        assert not workflow.may_see_confidential(submission, BOB)
+        assert workflow.may_see_confidential(session, submission, ANN)
+        assert not workflow.may_see_confidential(session, submission, BOB)
         hidden = triage.details(session, submission, with_confidential=False)
         assert hidden.hidden_confidential == 1
         assert "secret" not in [a.value for a in hidden.answers]
         facts = triage.card_facts(session, submission)
         assert facts.fields == {"departments": "Parks", "city_ask": "Pilot site"}
         assert facts.assignee == "slack:UANN" and facts.confidential_count == 1
+
+
+def test_someone_with_a_conflict_neither_owns_nor_decides_nor_reads_confidential(database_url):
+    reference = submit(database_url)
+    act(database_url, lambda s: workflow.assign(s, reference, ANN))
+    act(database_url, lambda s: workflow.declare_conflict(s, reference, ANN, True, "ex-client"))
+    with session_scope(database_url) as session:
+        submission = repository.get_submission(session, reference)
+        assert submission.assignee is None  # declaring a conflict gives the evaluation up
+        assert not workflow.may_see_confidential(session, submission, ANN)
+    for attempt in (
+        lambda s: workflow.assign(s, reference, ANN),
+        lambda s: workflow.assign(s, reference, BOB, to=ANN),
+        lambda s: workflow.advance(s, reference, ANN),
+        lambda s: workflow.decline(s, reference, ANN, "Not for the City, sorry."),
+        lambda s: workflow.request_info(s, reference, ANN, "What does it cost?"),
+    ):
+        with pytest.raises(workflow.Refused, match="conflict of interest"):
+            act(database_url, attempt)
+    assert [h[2] for h in history(database_url, reference)] == [Status.received]
+
+
+def test_two_declarations_or_scores_at_once_are_recorded_once(database_url):
+    reference = submit(database_url)
+    start = threading.Barrier(2)
+    problems = []
+
+    def twice(work):
+        start.wait()
+        try:
+            act(database_url, work)
+        except Exception as problem:  # the test is that there is none
+            problems.append(problem)
+
+    for work in (
+        lambda s: workflow.declare_conflict(s, reference, ANN, False),
+        lambda s: workflow.score(s, reference, ANN, SCORES),
+    ):
+        threads = [threading.Thread(target=twice, args=(work,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert problems == []
+    with session_scope(database_url) as session:
+        summary = triage.score_summary(session, repository.get_submission(session, reference).id)
+        assert summary.evaluators == 1
+
+
+def test_going_back_from_a_question_asked_on_arrival_and_a_late_answer(database_url):
+    reference = submit(database_url, sender="web-late")
+    act(database_url, lambda s: workflow.request_info(s, reference, ANN, "Which parks?"))
+    moved = act(database_url, lambda s: workflow.advance(s, reference, ANN))
+    assert moved.changed and "now received" in moved.message
+    late = act(database_url, lambda s: workflow.answer_info(s, reference, "web-late", "Zilker."))
+    assert late.changed and "City staff will see it" in late.message
+    with session_scope(database_url) as session:
+        [request] = session.exec(select(InfoRequest)).all()
+        assert request.answer == "Zilker."
+        kinds = [a.kind for a in session.exec(select(Activity).order_by(Activity.id))]
+        assert kinds == ["info_requested", "info_request_dropped", "info_answered"]
+        messages = session.exec(select(SubmitterMessage).order_by(SubmitterMessage.id)).all()
+        assert "continuing the review with the information they have" in messages[-1].text
+
+
+def test_a_redraw_not_yet_claimed_covers_later_changes_but_a_claimed_one_does_not(database_url):
+    reference = submit(database_url)
+    act(database_url, lambda s: workflow.assign(s, reference, ANN))
+    act(database_url, lambda s: workflow.declare_conflict(s, reference, BOB, True))
+    assert outbox_kinds(database_url).count("card_update") == 1
+    with session_scope(database_url) as session:
+        outbox.claim(session, "notifier", timedelta(minutes=1), ["card_update"])
+    act(database_url, lambda s: workflow.advance(s, reference, ANN))
+    assert outbox_kinds(database_url).count("card_update") == 2

@@ -40,13 +40,17 @@ class Notifier:
             "notifier %s: sends %s", self.owner, ", ".join(sorted(self.senders)) or "nothing"
         )
 
-    def run_once(self, limit: int = 20) -> int:
-        """Sends what is due; returns how many messages were sent."""
-        if not self.senders:
-            return 0
-        with session_scope(self.settings.database_url) as session:
-            claims = outbox.claim(session, self.owner, self.lease, list(self.senders), limit)
-        return sum(self._send(claim) for claim in claims)
+    def run_once(self, limit: int = 50) -> int:
+        """Sends what is due, one claim at a time (a claim's lease covers one send, never a
+        queue of them); returns how many messages were sent."""
+        sent = 0
+        for _ in range(limit if self.senders else 0):
+            with session_scope(self.settings.database_url) as session:
+                claims = outbox.claim(session, self.owner, self.lease, list(self.senders), 1)
+            if not claims:
+                break
+            sent += self._send(claims[0])
+        return sent
 
     def _send(self, claim: outbox.Claim) -> bool:
         try:
@@ -55,9 +59,10 @@ class Notifier:
             with session_scope(self.settings.database_url) as session:
                 outbox.postpone(session, claim.id, self.owner, wait.delay)
             return False
-        except (SlackApiError, OSError, smtplib.SMTPException) as problem:
+        except Exception as problem:  # whatever failed, the message is retried, and shown
             retry_after = _retry_after(problem)
-            logger.warning(
+            expected = isinstance(problem, (SlackApiError, OSError, smtplib.SMTPException))
+            (logger.warning if expected else logger.exception)(
                 "outbox #%s (%s) attempt %s failed: %s",
                 claim.id,
                 claim.kind,

@@ -1,5 +1,5 @@
-"""Sending outbox messages by e-mail (SMTP_URL): each public status change, to
-submitters who gave an address.
+"""Sending outbox messages by e-mail (SMTP_URL): what submitters who gave an address are
+told (status changes, reminders to answer a question).
 
 SMTP_URL forms: smtp://host:port (plain, for a relay on the same network),
 smtp+starttls://user:password@host:587, smtps://user:password@host:465."""
@@ -16,6 +16,7 @@ from storage.catalogue import text
 from storage.db import session_scope
 from storage.models import Contact, StatusChange, Submission, SubmitterMessage
 from storage.settings import Settings
+from storage.workflow import status_label
 
 PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
@@ -54,18 +55,17 @@ class EmailSender:
         with session_scope(self.settings.database_url) as session:
             message = session.get(SubmitterMessage, claim.payload.get("message_id"))
             submission = session.get(Submission, message.submission_id) if message else None
-            change = session.get(StatusChange, message.status_change_id) if message else None
+            change = (
+                session.get(StatusChange, message.status_change_id)
+                if message and message.status_change_id
+                else None
+            )
             contact = (
                 session.get(Contact, submission.contact_id)
                 if submission and submission.contact_id
                 else None
             )
-        if (
-            message is None
-            or change is None
-            or submission is None
-            or not (contact and contact.email)
-        ):
+        if message is None or submission is None or not (contact and contact.email):
             return Sent()
         mail = EmailMessage()
         mail["From"] = self.settings.mail_from
@@ -73,7 +73,7 @@ class EmailSender:
         mail["Subject"] = text(
             "notify.email_subject",
             reference=submission.reference,
-            status=text(f"status.label.{change.to_status.value}"),
+            status=status_label(change.to_status if change else submission.status),
         )
         # The same id on every attempt: a mail re-sent after a crash is the same mail.
         domain = parseaddr(self.settings.mail_from)[1].rpartition("@")[2] or "localhost"

@@ -1,6 +1,7 @@
 """Answering a submitted modal: the outcome replaces the modal, or the field that needs
 fixing is marked, and a modal that is not one of ours changes nothing."""
 
+import logging
 from collections.abc import Callable
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
@@ -9,6 +10,8 @@ from bot.slack.blocks import modals
 from bot.slack.staff import CardState, in_transaction, submitted
 from storage import workflow
 from storage.catalogue import text
+
+logger = logging.getLogger(__name__)
 
 
 async def answer(
@@ -36,5 +39,9 @@ async def answer(
             await ack(response_action="errors", errors={problem_block: str(refused)})
         else:
             await ack(response_action="update", view=modals.message(title_key, str(refused)))
+        return
+    except Exception:  # the transaction rolled back: say so in the modal, never a 500
+        logger.exception("modal %s failed", title_key)
+        await ack(response_action="update", view=modals.message(title_key, text("slack.failed")))
         return
     await ack(response_action="update", view=modals.message(title_key, outcome.message))

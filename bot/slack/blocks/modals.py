@@ -8,7 +8,7 @@ from bot.slack.text import escape, labelled, mrkdwn, plain
 from storage.catalogue import text
 from storage.models import Status
 from storage.triage import Details
-from storage.workflow import RUBRIC, SCORE_RANGE
+from storage.workflow import RUBRIC, SCORE_RANGE, status_label
 
 REQUEST_INFO = "request_info"
 ADVANCE = "advance"
@@ -108,7 +108,7 @@ def _option(value: str, label: str) -> dict:
 
 
 def advance(reference: str, status: str, targets: tuple[Status, ...]) -> dict:
-    options = [_option(t.value, text(f"status.label.{t.value}")) for t in targets]
+    options = [_option(t.value, status_label(t)) for t in targets]
     select = {"type": "static_select", "action_id": "value", "options": options}
     select["initial_option"] = options[0]
     return _modal(

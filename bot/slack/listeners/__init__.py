@@ -8,7 +8,9 @@ from slack_bolt.response import BoltResponse
 
 from bot.rasa_client import RasaWorkers
 from bot.slack.listeners import actions, events, views
+from bot.slack.staff import tell
 from storage import repository
+from storage.catalogue import text
 from storage.db import session_scope
 from storage.settings import Settings
 
@@ -40,5 +42,9 @@ def register(app: AsyncApp, settings: Settings, rasa: RasaWorkers) -> None:
     views.register(app)
 
     @app.error
-    async def report(error: Exception, logger) -> None:
+    async def report(error: Exception, body: dict, client, logger) -> None:
+        """A listener failed after Slack was answered: the person who pressed is told
+        (their change rolled back with its transaction), and the error is logged."""
         logger.exception("Slack listener failed: %s", error)
+        if body.get("type") == "block_actions" and body.get("user"):
+            await tell(client, body, text("slack.failed"))

@@ -6,7 +6,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
 from bot.slack.staff import in_transaction, pressed, tell
-from storage import repository, workflow
+from storage import workflow
 from storage.catalogue import text
 
 
@@ -20,9 +20,7 @@ async def advance(
         return
 
     def targets(session):
-        submission = repository.get_submission(session, card.reference)
-        if submission is None:
-            raise workflow.Refused(text("workflow.unknown_submission", reference=card.reference))
+        submission = workflow.find(session, card.reference)
         return submission.status, workflow.advance_targets(submission)
 
     try:

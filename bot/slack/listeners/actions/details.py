@@ -6,7 +6,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
 from bot.slack.staff import in_transaction, pressed, staff_of, tell
-from storage import repository, triage, workflow
+from storage import triage, workflow
 from storage.catalogue import text
 
 
@@ -21,10 +21,8 @@ async def details(
     staff = staff_of(body)
 
     def read(session):
-        submission = repository.get_submission(session, card.reference)
-        if submission is None:
-            raise workflow.Refused(text("workflow.unknown_submission", reference=card.reference))
-        allowed = workflow.may_see_confidential(submission, staff)
+        submission = workflow.find(session, card.reference)
+        allowed = workflow.may_see_confidential(session, submission, staff)
         found = triage.details(session, submission, with_confidential=allowed)
         if allowed and any(answer.confidential for answer in found.answers):
             workflow.record_confidential_view(session, submission, staff)

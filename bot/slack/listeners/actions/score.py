@@ -6,7 +6,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
 from bot.slack.staff import in_transaction, pressed, staff_of, tell
-from storage import repository, workflow
+from storage import workflow
 from storage.catalogue import text
 from storage.models import Score
 
@@ -22,9 +22,7 @@ async def score(
     staff = staff_of(body)
 
     def prepare(session):
-        submission = repository.get_submission(session, card.reference)
-        if submission is None:
-            raise workflow.Refused(text("workflow.unknown_submission", reference=card.reference))
+        submission = workflow.find(session, card.reference)
         if workflow.declaration(session, submission.id, staff.identity) is None:
             return modals.conflict(card.reference, submission.status.value)
         workflow.check_may_score(session, submission, staff)

@@ -1,6 +1,8 @@
 """A conflict-of-interest declaration is submitted. With no conflict, the modal turns
 into the scoring rubric; with one, it says it is recorded and that person cannot score."""
 
+import logging
+
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.slack.blocks import modals
@@ -9,6 +11,7 @@ from storage import repository, workflow
 from storage.catalogue import text
 
 TITLE = "modal.conflict.title"
+logger = logging.getLogger(__name__)
 
 
 async def conflict(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
@@ -39,6 +42,10 @@ async def conflict(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None
         outcome, may_score = await in_transaction(context["settings"], declare)
     except workflow.Refused as refused:
         await ack(response_action="update", view=modals.message(TITLE, str(refused)))
+        return
+    except Exception:  # the transaction rolled back: say so in the modal, never a 500
+        logger.exception("conflict declaration failed")
+        await ack(response_action="update", view=modals.message(TITLE, text("slack.failed")))
         return
     if not may_score:
         await ack(response_action="update", view=modals.message(TITLE, outcome.message))
