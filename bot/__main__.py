@@ -1,12 +1,19 @@
 """`python -m bot`: serves the app with uvicorn on ENTRYWAY_HOST:ENTRYWAY_PORT."""
 
+import sys
+
 import uvicorn
 
+from storage import service_levels
 from storage.settings import get_settings
 
 
 def main() -> None:
     settings = get_settings()
+    try:
+        service_levels.in_force()
+    except service_levels.ServiceLevelError as problem:
+        sys.exit(f"app: {problem}")
     uvicorn.run(
         "bot.app:create_app",
         factory=True,

@@ -10,9 +10,10 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot import chat, health, public_api
+from bot import chat, health, pipeline, public_api
 from bot.rasa_client import RasaWorkers
 from bot.slack import create_slack
+from storage import service_levels
 from storage.settings import get_settings
 
 WEB = Path(__file__).parent / "web"
@@ -28,6 +29,7 @@ SECURITY_HEADERS = {
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    service_levels.in_force()  # a malformed service-level file stops the start, naming the line
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per proxied message is noise
 
@@ -47,6 +49,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Entryway", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.include_router(chat.router)
     app.include_router(public_api.router)
+    app.include_router(pipeline.router)
     app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 

@@ -49,7 +49,7 @@ async def open_data_json():
     return await asyncio.to_thread(_all_public)
 
 
-def _csv_cell(value: object) -> str:
+def csv_cell(value: object) -> str:
     text = "" if value is None else str(value)
     # Spreadsheet programs execute cells starting with these; submitters write titles.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -63,7 +63,7 @@ async def open_data_csv() -> Response:
     writer.writerow(OPEN_DATA_FIELDS)
     for row in rows:
         data = row.model_dump(mode="json")
-        writer.writerow([_csv_cell(data[field]) for field in OPEN_DATA_FIELDS])
+        writer.writerow([csv_cell(data[field]) for field in OPEN_DATA_FIELDS])
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -1,5 +1,7 @@
 """`python -m bot.scheduler`: the background process. It sends the outbox (the
-notifier, every second) and runs the periodic jobs (APScheduler).
+notifier, every second), plans reminders, escalations and the weekly digest (every
+minute) and runs the periodic clean-ups (APScheduler). APScheduler only keeps time:
+what is due lives in the database.
 
 Jobs keep their state in the database and are idempotent, so a restart or a second
 instance never does harm: deleting already-deleted drafts deletes nothing, and an
@@ -8,13 +10,15 @@ outbox message is only ever held by one sender."""
 import contextlib
 import logging
 import signal
+import sys
 from datetime import timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.notifier import Notifier
-from storage import repository
+from storage import reminders, repository, service_levels
 from storage.db import session_scope
+from storage.models import utcnow
 from storage.settings import get_settings
 
 logger = logging.getLogger("entryway.scheduler")
@@ -37,11 +41,26 @@ def purge_stale_drafts() -> int:
     return removed
 
 
+def plan_reminders() -> int:
+    """Writes the reminders, escalations and digest that have fallen due (the notifier
+    sends them). What is due is worked out from the database each time, so a reminder
+    missed while everything was down is written at the first run after the start."""
+    with session_scope(get_settings().database_url) as session:
+        written = reminders.plan(session, utcnow())
+    if written:
+        logger.info("planned %d reminders", written)
+    return written
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # Two lines a second ("Running job", "executed successfully") for the notifier alone.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     settings = get_settings()
+    try:
+        service_levels.in_force()
+    except service_levels.ServiceLevelError as problem:
+        sys.exit(f"scheduler: {problem}")
     notifier = Notifier(settings)
     scheduler = BlockingScheduler(timezone=settings.zone)
     scheduler.add_job(
@@ -61,9 +80,18 @@ def main() -> None:
         coalesce=True,
         max_instances=1,
     )
+    scheduler.add_job(
+        plan_reminders,
+        "interval",
+        minutes=1,
+        id="plan_reminders",
+        coalesce=True,
+        max_instances=1,
+    )
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     logger.info("scheduler: started (%d jobs)", len(scheduler.get_jobs()))
     purge_stale_drafts()
+    plan_reminders()
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
 

@@ -10,6 +10,9 @@ same history and sending the same notifications (storage.workflow).
         --equity 5 --risk 3 --procurement 4 [--comment value="cheap to pilot"]
     python -m bot.staff_cli advance SC-2026-00001 [--to evaluation] [--reason "..."]
     python -m bot.staff_cli decline SC-2026-00001 --reason "..." [--note "..."]
+    python -m bot.staff_cli block SC-2026-00001 --on legal_review   (or --on none)
+    python -m bot.staff_cli snooze SC-2026-00001
+    python -m bot.staff_cli report
     python -m bot.staff_cli handoffs
     python -m bot.staff_cli outbox [--retry 42]
 
@@ -25,9 +28,10 @@ from collections.abc import Callable, Sequence
 
 from sqlmodel import Session
 
-from storage import outbox, repository, triage, workflow
+from storage import outbox, reports, repository, service_levels, triage, workflow
+from storage.catalogue import text
 from storage.db import session_scope
-from storage.models import Status
+from storage.models import Kind, Status, utcnow
 from storage.reference import parse_reference
 from storage.settings import get_settings
 
@@ -51,9 +55,9 @@ def list_submissions(status: Status | None, limit: int) -> list[str]:
 
 def show(reference: str, with_confidential: bool, staff: workflow.Staff) -> list[str]:
     with session_scope(get_settings().database_url) as session:
-        submission = repository.get_submission(session, reference)
-        if submission is None:
-            raise workflow.Refused(f"There is no submission {reference}.")
+        submission = workflow.find(session, reference)
+        if with_confidential and workflow.conflicted(session, submission, staff):
+            raise workflow.Refused(text("workflow.conflict_no_decisions", reference=reference))
         found = triage.details(session, submission, with_confidential)
         if with_confidential:
             workflow.record_confidential_view(session, submission, staff)
@@ -118,7 +122,7 @@ def show_outbox(retry: int | None) -> list[str]:
     with session_scope(get_settings().database_url) as session:
         if retry is not None:
             if not outbox.requeue(session, retry):
-                raise workflow.Refused(f"Outbox message #{retry} does not exist or was sent.")
+                raise workflow.Refused(text("cli.retry_unknown", id=retry))
             return [f"outbox #{retry}: queued again"]
         counts = outbox.counts(session)
         lines = [", ".join(f"{state}: {count}" for state, count in counts.items())]
@@ -131,6 +135,32 @@ def show_outbox(retry: int | None) -> list[str]:
         return lines
 
 
+def report() -> list[str]:
+    """Where submissions get stuck: time per status, what they wait on, barriers by step."""
+    calendar = service_levels.calendar(get_settings().timezone)
+    with session_scope(get_settings().database_url) as session:
+        times = reports.time_in_status(session, calendar, utcnow())
+        blocked = reports.blocked_now(session)
+        barriers = reports.by_month(session, calendar, Kind.feedback)
+
+    def days(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
+    lines = [
+        "Time in each status (business days; completed stays)",
+        f"{'status':13} {'stays':>6} {'median':>7} {'p90':>6} {'now':>5} {'overdue':>8}",
+    ]
+    lines += [
+        f"{t.status.value:13} {t.stays:>6} {days(t.median):>7} {days(t.p90):>6} {t.now:>5} "
+        f"{t.overdue:>8}"
+        for t in times
+    ]
+    lines += ["", "Open submissions waiting on", *(f"{b:24} {n:>4}" for b, n in blocked.items())]
+    lines += ["", "Procurement-barrier feedback by month and step"]
+    lines += [f"{month}  {step:26} {n:>4}" for (month, step), n in barriers.items()] or ["none"]
+    return lines
+
+
 def _act(work: Callable[[Session], workflow.Outcome]) -> list[str]:
     with session_scope(get_settings().database_url) as session:
         return [work(session).message]
@@ -141,9 +171,7 @@ def _comments(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         criterion, _, comment = pair.partition("=")
         if criterion not in workflow.RUBRIC or not comment:
-            raise workflow.Refused(
-                f"--comment takes CRITERION=TEXT, CRITERION one of {', '.join(workflow.RUBRIC)}"
-            )
+            raise workflow.Refused(text("cli.comment_format", criteria=", ".join(workflow.RUBRIC)))
         comments[criterion] = comment
     return comments
 
@@ -196,6 +224,12 @@ def _parser() -> argparse.ArgumentParser:
     declining.add_argument("reference", type=_reference)
     declining.add_argument("--reason", required=True, help="shown to the submitter")
     declining.add_argument("--note", help="internal note")
+    blocking = commands.add_parser("block", help="record what a submission waits on")
+    blocking.add_argument("reference", type=_reference)
+    blocking.add_argument("--on", required=True, choices=[*workflow.BLOCKERS, "none"])
+    snoozing = commands.add_parser("snooze", help="hold its reminders for 3 business days")
+    snoozing.add_argument("reference", type=_reference)
+    commands.add_parser("report", help="where submissions get stuck")
     handoffs = commands.add_parser("handoffs", help="who asked for a person, newest first")
     handoffs.add_argument("--limit", type=int, default=50)
     box = commands.add_parser("outbox", help="messages that failed to send, and retrying them")
@@ -243,6 +277,13 @@ def run(args: argparse.Namespace) -> list[str]:
             return _act(
                 lambda s: workflow.decline(s, args.reference, staff, args.reason, args.note)
             )
+        case "block":
+            blocker = None if args.on == "none" else args.on
+            return _act(lambda s: workflow.set_blocked(s, args.reference, staff, blocker))
+        case "snooze":
+            return _act(lambda s: workflow.snooze(s, args.reference, staff))
+        case "report":
+            return report()
         case "handoffs":
             return show_handoffs(args.limit) or ["no handoffs yet"]
         case "outbox":

@@ -6,6 +6,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from storage import service_levels
 from storage.db import normalise_url
 from storage.settings import get_settings
 
@@ -25,6 +26,12 @@ def upgrade(url: str) -> None:
 
 
 def main() -> None:
+    # `make run` migrates before it starts anything: a malformed service-level file is
+    # reported here, naming its line, before any process starts.
+    try:
+        service_levels.in_force()
+    except service_levels.ServiceLevelError as problem:
+        sys.exit(f"service levels: {problem}")
     url = sys.argv[1] if len(sys.argv) > 1 else get_settings().database_url
     upgrade(url)
     print("database: migrations applied")

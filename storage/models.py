@@ -77,6 +77,13 @@ class Submission(SubmissionPublic, table=True):
     # The triage card in Slack, once posted, so every change can update it.
     card_channel: str | None = Field(default=None, max_length=40)
     card_ts: str | None = Field(default=None, max_length=40)
+    # When it entered its current status: the start of its service level.
+    status_since: datetime = Field(default_factory=utcnow)
+    # What it waits on, as staff set it (storage.workflow.BLOCKERS), or None.
+    blocked_by: str | None = Field(default=None, max_length=40)
+    # Reminders about it wait until this date; each snooze starts a new round of them.
+    snoozed_until: date | None = None
+    snoozes: int = 0
 
 
 class Contact(SQLModel, table=True):
@@ -208,13 +215,15 @@ class InfoRequest(SQLModel, table=True):
 
 
 class SubmitterMessage(SQLModel, table=True):
-    """What the submitter was told about a public status change: their inbox. The web
-    chat shows unseen ones on the next visit; Slack and e-mail copies go through the
-    outbox. One per status change, so nobody is told twice."""
+    """What the submitter was told about their submission (a public status change, or a
+    reminder to answer a question): their inbox. The web chat shows unseen ones on the
+    next visit; Slack and e-mail copies go through the outbox. Each has a unique key, so
+    nobody is told the same thing twice."""
 
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int = Field(foreign_key="submission.id", index=True)
-    status_change_id: int = Field(foreign_key="statuschange.id", unique=True)
+    key: str = Field(max_length=200, unique=True)
+    status_change_id: int | None = Field(default=None, foreign_key="statuschange.id", unique=True)
     sender_id: str = Field(max_length=128, index=True)
     text: str
     buttons: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -7,11 +7,11 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage import outbox
+from storage import outbox, service_levels
 from storage.catalogue import text
+from storage.db import insert_for, insert_once
 from storage.models import (
     Contact,
     Draft,
@@ -114,10 +114,8 @@ def purge_stale_drafts(session: Session, older_than: timedelta) -> int:
 
 def _next_sequence(session: Session, year: int) -> int:
     """Atomically bumps the year's counter: one upsert, so parallel submits never collide."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(ReferenceCounter)
+        insert_for(session, ReferenceCounter)
         .values(year=year, last_sequence=1)
         .on_conflict_do_update(
             index_elements=[ReferenceCounter.year],
@@ -148,6 +146,8 @@ def create_submission(session: Session, new: NewSubmission, zone: ZoneInfo) -> R
         submitted_at=now,
         updated_at=now,
         next_step=next_step_for(Status.received),
+        next_decision_by=service_levels.due(Status.received, now),
+        status_since=now,
         contact_id=contact.id if contact else None,
         status_token_hash=hash_token(token),
         procurement_path=new.procurement_path,
@@ -256,6 +256,15 @@ def latest_message(session: Session, submission_id: int) -> SubmitterMessage | N
     ).first()
 
 
+def mark_shown(session: Session, message_id: int) -> None:
+    """The person has it (in their Slack DM): it is not news any more."""
+    session.execute(
+        update(SubmitterMessage)
+        .where(SubmitterMessage.id == message_id, col(SubmitterMessage.shown_at).is_(None))
+        .values(shown_at=utcnow())
+    )
+
+
 def unseen_messages(session: Session, sender_id: str) -> list[SubmitterMessage]:
     """The sender's messages not shown yet, oldest first, now marked shown."""
     messages = list(
@@ -359,15 +368,11 @@ def latest_submission_of_sender(session: Session, sender_id: str) -> Submission 
 def first_sight(session: Session, key: str) -> bool:
     """Records a Slack event or request key; False when it was seen before (a retry or a
     replay), on this instance or any other, before a restart or after."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(SlackDelivery)
-        .values(key=key, seen_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[SlackDelivery.key])
-        .returning(SlackDelivery.key)
+    values = {"key": key, "seen_at": utcnow()}
+    return (
+        insert_once(session, SlackDelivery, values, SlackDelivery.key, SlackDelivery.key)
+        is not None
     )
-    return session.execute(statement).first() is not None
 
 
 def forget_slack_deliveries(session: Session, older_than: timedelta) -> int:

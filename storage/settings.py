@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(5000, alias="ENTRYWAY_MAX_MESSAGE_CHARS")
     # Drafts nobody touched for this long are deleted (they hold contact details).
     draft_retention_days: int = Field(30, alias="ENTRYWAY_DRAFT_RETENTION_DAYS")
+    # Business days per status, reminders and escalations (storage/service_levels.py).
+    service_levels_file: str = Field("service_levels.yml", alias="ENTRYWAY_SERVICE_LEVELS")
+    # Who hears of submissions overdue by service_levels' lead_after (a Slack user id).
+    escalation_lead: str | None = Field(None, alias="ENTRYWAY_ESCALATION_LEAD")
     # Where people can reach the app, for links in e-mails to submitters.
     public_url: str | None = Field(None, alias="ENTRYWAY_PUBLIC_URL")
     # Purchases the City may make without a competitive solicitation (Texas Local

@@ -3,7 +3,7 @@ Read models only; every change goes through storage.workflow."""
 
 import statistics
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -53,6 +53,9 @@ class CardFacts:
     may_move: bool
     card_channel: str | None
     card_ts: str | None
+    due: date | None
+    blocked_by: str | None
+    snoozes: int
 
 
 def score_summary(session: Session, submission_id: int) -> ScoreSummary:
@@ -116,6 +119,9 @@ def card_facts(session: Session, submission: Submission) -> CardFacts:
         may_move=bool(allowed_transitions(submission)),
         card_channel=submission.card_channel,
         card_ts=submission.card_ts,
+        due=submission.next_decision_by,
+        blocked_by=submission.blocked_by,
+        snoozes=submission.snoozes,
     )
 
 

@@ -5,13 +5,14 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from storage import repository
+from storage import repository, service_levels
 from storage.db import session_scope
 from storage.models import Kind
 from storage.settings import get_settings
@@ -60,7 +61,10 @@ def test_public_status_has_exactly_the_interface_fields(client, app_settings):
         "next_step",
         "next_decision_by",
     } <= set(body)
-    assert body["status"] == "received" and body["next_decision_by"] is None
+    # received: screened within 5 business days (service_levels.yml)
+    calendar = service_levels.calendar("America/Chicago")
+    due = calendar.add(calendar.local_date(datetime.now(UTC)), 5)
+    assert body["status"] == "received" and body["next_decision_by"] == due.isoformat()
     assert client.get(f"/api/proposals/{reference.lower()}").json()["reference"] == reference
 
 
@@ -240,3 +244,9 @@ def test_a_retry_reaching_a_restarted_app_is_not_answered_again(app_settings, mo
             time.sleep(1)
     [reply] = slack.called("chat.postMessage")
     assert "restarting" in reply["text"]  # Rasa was down: a polite answer, once
+
+
+@pytest.mark.parametrize("path", ["/webhooks/rest/webhook", "/chat/inbox"])
+def test_nobody_speaks_as_or_reads_for_a_slack_user_from_the_web(client, path):
+    response = client.post(path, json={"sender": "slack-T0001-U0VENDOR", "message": "hi"})
+    assert response.status_code == 400 and "reserved for Slack" in response.json()["detail"]

@@ -139,12 +139,14 @@ def test_triage_card_shows_the_facts_and_never_a_confidential_value(configured, 
         assert hostile not in mrkdwn
     assert "> Benches <!channel>\n> *Reach them at:* evil@example.com" in plain
     assert "> Parks <!here>\n> *Assigned to:* nobody" in plain
-    assert "Small purchase under the City's threshold" in mrkdwn and "$12,000" in mrkdwn
+    assert "Small purchase under the City's threshold" in mrkdwn
+    assert "$12,000" in plain and "$12,000" not in mrkdwn  # the reason may quote the vendor
     assert "personal data collected" in mrkdwn and "confidential answers present" in mrkdwn
-    buttons = [
-        e["text"]["text"] for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]
-    ]
+    [actions] = [b["elements"] for b in post["blocks"] if b["type"] == "actions"]
+    buttons = [e["text"]["text"] for e in actions if e["type"] == "button"]
     assert buttons == ["Assign to me", "Request info", "Advance", "Decline", "Score", "Details"]
+    [waiting_on] = [e for e in actions if e["type"] == "static_select"]
+    assert "legal review" in json.dumps(waiting_on)
     with session_scope(configured) as session:
         submission = repository.get_submission(session, reference)
         assert submission.card_channel == TRIAGE_CHANNEL and submission.card_ts
@@ -309,35 +311,42 @@ def test_a_sender_killed_between_claim_and_send_loses_nothing_and_sends_once(on_
     first.send_signal(signal.SIGKILL)
     first.wait()
     with session_scope(on_sqlite) as session:
-        [held] = session.exec(select(OutboxMessage)).all()
+        [held] = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "triage_card"))
         assert held.state is OutboxState.pending and held.claimed_until is not None
     second = _scheduler(_settings_env())
+
+    def cards():
+        return [p for p in slack.called("chat.postMessage") if reference in json.dumps(p)]
+
     try:
-        slack.wait_for(lambda: slack.called("chat.postMessage"), timeout=40, what="re-send")
+        slack.wait_for(cards, timeout=40, what="re-send")
         time.sleep(2)
     finally:
         second.terminate()
         second.wait()
-    [card] = slack.called("chat.postMessage")
-    assert reference in json.dumps(card)
+    assert len(cards()) == 1
     with session_scope(on_sqlite) as session:
-        [sent] = session.exec(select(OutboxMessage)).all()
+        [sent] = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "triage_card"))
         assert sent.state is OutboxState.sent and sent.attempts == 2
 
 
 def test_two_schedulers_on_one_postgresql_send_every_message_once(on_postgres, slack):
     references = {submit(on_postgres, title=f"Proposal {n}") for n in range(12)}
     schedulers = [_scheduler(_settings_env()) for _ in range(2)]
+
+    def cards():
+        return [
+            reference
+            for post in slack.called("chat.postMessage")
+            for reference in references
+            if reference in json.dumps(post)
+        ]
+
     try:
-        slack.wait_for(
-            lambda: len(slack.called("chat.postMessage")) >= 12, timeout=60, what="12 cards"
-        )
+        slack.wait_for(lambda: len(cards()) >= 12, timeout=60, what="12 cards")
         time.sleep(3)
     finally:
         for process in schedulers:
             process.terminate()
             process.wait()
-    posted = [
-        next(r for r in references if r in json.dumps(p)) for p in slack.called("chat.postMessage")
-    ]
-    assert sorted(posted) == sorted(references)
+    assert sorted(cards()) == sorted(references)

@@ -466,3 +466,29 @@ def test_socket_mode_delivers_the_same_conversation(stack, fake_slack):
     assert "Here is what I can do" in texts(reply)
     menu = next(b for b in reply.blocks if b.get("block_id") == "choices")
     assert menu["elements"][0]["type"] == "static_select"  # six choices: a menu
+
+
+def test_waiting_on_and_snooze_from_slack(stack, fake_slack):
+    person = Conversation(stack.url, f"web-{uuid.uuid4()}")
+    reference = person.submit_proposal()
+    ann = Staff(stack, fake_slack, "UWAIT")
+    card = ann.card(reference)
+    menu = next(
+        e for b in card.blocks if b["type"] == "actions" for e in b["elements"]
+        if e["type"] == "static_select"
+    )  # fmt: skip
+    legal = next(o for o in menu["options"] if o["value"].endswith("|legal_review"))
+    ann.client.press(ann.user, menu["action_id"], "", selected=legal)
+    assert "waiting on legal review" in ann.wait_told(1)
+    card_shows(ann, reference, "Waiting on: *legal review*")
+
+    # A reminder's Snooze, pressed twice: one snooze.
+    value = json.dumps({"r": reference, "s": "received", "a": "", "n": 0})
+    ann.client.press(ann.user, "triage_snooze", value)
+    ann.client.press(ann.user, "triage_snooze", value)
+    told = [ann.wait_told(2), ann.wait_told(3)]
+    assert sum("paused until" in t and "already" not in t for t in told) == 1
+    assert sum("already paused" in t for t in told) == 1
+    with session_scope(stack.database_url) as session:
+        submission = repository.get_submission(session, reference)
+        assert (submission.blocked_by, submission.snoozes) == ("legal_review", 1)

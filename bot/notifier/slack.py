@@ -2,21 +2,24 @@
 handoff posts, and messages to submitters who came through Slack."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 
 from bot.notifier.results import Postpone, Sent
-from bot.slack.blocks import chat, handoff, triage_card
-from storage import outbox
+from bot.slack.blocks import chat, digest, handoff, reminder, triage_card
+from storage import outbox, reports, repository, service_levels, workflow
 from storage.db import session_scope
 from storage.identity import slack_user_of
-from storage.models import HandoffRequest, Submission, SubmitterMessage
+from storage.models import HandoffRequest, Submission, SubmitterMessage, utcnow
+from storage.reminders import stay_of
 from storage.settings import Settings
 from storage.triage import card_facts, record_card
+from storage.workflow import Staff
 
 # A card update waits this long for its card when the card is still being posted.
 CARD_NOT_POSTED_YET = timedelta(seconds=3)
+STALE_DIGEST = timedelta(days=7)
 
 
 class SlackSender:
@@ -33,7 +36,11 @@ class SlackSender:
         kinds: dict[str, Callable] = {"submitter_slack": self.submitter_message}
         if self.channel:
             kinds.update(
-                triage_card=self.triage_card, card_update=self.card_update, handoff=self.handoff
+                triage_card=self.triage_card,
+                card_update=self.card_update,
+                handoff=self.handoff,
+                reminder=self.reminder,
+                digest=self.digest,
             )
         return kinds
 
@@ -87,4 +94,34 @@ class SlackSender:
         if message is None or user is None:
             return Sent()
         self._post(user, **chat.message({"text": message.text, "buttons": message.buttons}))
+        return Sent(lambda session: repository.mark_shown(session, message.id))
+
+    def reminder(self, claim: outbox.Claim) -> Sent:
+        stage = claim.payload.get("stage")
+        with session_scope(self.settings.database_url) as session:
+            submission = session.get(Submission, claim.submission_id)
+            if submission is None or stay_of(submission) != claim.payload.get("stay"):
+                return Sent()  # it moved on (or was deleted) since: nothing to remind of
+            request = workflow.open_info_request(session, submission.id)
+        asked = f"{request.asked_at:%d %b}" if request else None
+        calendar = service_levels.calendar(self.settings.timezone)
+        user = Staff(submission.assignee or "").slack_user
+        if stage == "lead":
+            to = self.settings.escalation_lead or self.channel
+        elif stage in ("owner", "unanswered") and user:
+            to = user
+        else:
+            to = self.channel
+        self._post(to, **reminder.message(stage, submission, calendar, asked))
+        return Sent()
+
+    def digest(self, claim: outbox.Claim) -> Sent:
+        since = datetime.fromisoformat(claim.payload["since"])
+        until = datetime.fromisoformat(claim.payload["until"])
+        if utcnow() - until > STALE_DIGEST:
+            return Sent()  # a digest for a week long gone (Slack was off then) helps nobody
+        calendar = service_levels.calendar(self.settings.timezone)
+        with session_scope(self.settings.database_url) as session:
+            found = reports.digest(session, calendar, since, until)
+        self._post(self.channel, **digest.message(found, calendar))
         return Sent()

@@ -27,6 +27,7 @@ class CardState:
     reference: str
     status: Status
     assignee: str | None = None
+    snoozes: int | None = None  # on reminders: the snooze round they belong to
 
 
 def _state(raw: str | None) -> CardState | None:
@@ -35,7 +36,13 @@ def _state(raw: str | None) -> CardState | None:
         reference = parse_reference(data["r"]) if isinstance(data.get("r"), str) else None
         if reference is None:
             return None
-        return CardState(reference, Status(data["s"]), data.get("a") or None)
+        snoozes = data.get("n")
+        return CardState(
+            reference,
+            Status(data["s"]),
+            data.get("a") or None,
+            snoozes if isinstance(snoozes, int) else None,
+        )
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -6,6 +6,7 @@ import json
 from bot.slack.text import escape, labelled, mrkdwn, plain
 from storage.catalogue import text
 from storage.triage import CardFacts
+from storage.workflow import BLOCKERS
 
 # Action ids of the card's buttons (bot/slack/listeners/actions registers one each).
 ASSIGN = "triage_assign"
@@ -14,6 +15,9 @@ ADVANCE = "triage_advance"
 DECLINE = "triage_decline"
 SCORE = "triage_score"
 DETAILS = "triage_details"
+BLOCKED = "triage_blocked"
+SNOOZE = "triage_snooze"
+NOT_BLOCKED = "none"
 
 
 def button_value(facts: CardFacts) -> str:
@@ -79,6 +83,10 @@ def blocks(facts: CardFacts) -> list[dict]:
         status=facts.status.value,
         assignee=who(facts.assignee),
     )
+    if facts.due:
+        status_line += "\n" + text("card.due", date=f"{facts.due:%a %d %b %Y}")
+    if facts.blocked_by:
+        status_line += "\n" + text("card.blocked", blocker=text(f"blocker.{facts.blocked_by}"))
     result: list[dict] = [
         {
             "type": "header",
@@ -96,18 +104,10 @@ def blocks(facts: CardFacts) -> list[dict]:
     if fields:
         result.append({"type": "section", "fields": fields})
     if facts.procurement_path:
-        result.append(
-            {
-                "type": "section",
-                "text": mrkdwn(
-                    text(
-                        "card.path",
-                        path=text(f"procurement.path.{facts.procurement_path}"),
-                        reason=escape(facts.procurement_reason or ""),
-                    )
-                ),
-            }
-        )
+        path = text("card.path", path=text(f"procurement.path.{facts.procurement_path}"))
+        result.append({"type": "section", "text": mrkdwn(path)})
+        # The reason can repeat what the vendor wrote (a contract's name): plain text.
+        result.append({"type": "context", "elements": [plain(facts.procurement_reason or " ")]})
     flags = [text(f"flag.{flag}") for flag in facts.flags]
     result.append(
         {
@@ -137,13 +137,38 @@ def blocks(facts: CardFacts) -> list[dict]:
     value = button_value(facts)
     buttons = [_button("card.button.details", DETAILS, value)]
     if facts.may_move:
+        assign = _button("card.button.assign", ASSIGN, value, "primary")
+        if facts.assignee:  # taking it from someone is one click more
+            assign["confirm"] = {
+                "title": plain(text("card.take_over.title"), 100),
+                "text": mrkdwn(text("card.take_over.text", reference=facts.reference,
+                                    assignee=who(facts.assignee))),
+                "confirm": plain(text("card.take_over.confirm"), 30),
+                "deny": plain(text("card.take_over.deny"), 30),
+            }  # fmt: skip
         buttons = [
-            _button("card.button.assign", ASSIGN, value, "primary"),
+            assign,
             _button("card.button.request_info", REQUEST_INFO, value),
             _button("card.button.advance", ADVANCE, value),
             _button("card.button.decline", DECLINE, value, "danger"),
             _button("card.button.score", SCORE, value),
             *buttons,
         ]
+    if facts.may_move:
+        buttons.append(blocked_menu(facts))
     result.append({"type": "actions", "block_id": "triage", "elements": buttons})
     return result
+
+
+def blocked_menu(facts: CardFacts) -> dict:
+    """What the submission waits on, chosen from the card (for the reports)."""
+    options = [
+        {"text": plain(text(f"blocker.{b}"), 75), "value": f"{facts.reference}|{b}"}
+        for b in (*BLOCKERS, NOT_BLOCKED)
+    ]
+    return {
+        "type": "static_select",
+        "action_id": BLOCKED,
+        "placeholder": plain(text("card.blocked_placeholder"), 150),
+        "options": options,
+    }

@@ -1,4 +1,5 @@
-"""Actions: buttons and menus, in the assistant's replies and on triage cards. Each
+"""Actions: buttons and menus, in the assistant's replies, on triage cards and on
+reminders. Each
 listener acknowledges first and works after, so Slack never waits more than a moment."""
 
 import re
@@ -8,11 +9,13 @@ from slack_bolt.async_app import AsyncApp
 from bot.slack.blocks import chat, triage_card
 from bot.slack.listeners.actions.advance import advance
 from bot.slack.listeners.actions.assign import assign
+from bot.slack.listeners.actions.blocked import blocked
 from bot.slack.listeners.actions.chat_choice import chat_choice
 from bot.slack.listeners.actions.decline import decline
 from bot.slack.listeners.actions.details import details
 from bot.slack.listeners.actions.request_info import request_info
 from bot.slack.listeners.actions.score import score
+from bot.slack.listeners.actions.snooze import snooze
 from bot.slack.listeners.actions.unknown import unknown
 
 
@@ -24,5 +27,7 @@ def register(app: AsyncApp) -> None:
     app.action(triage_card.DECLINE)(decline)
     app.action(triage_card.SCORE)(score)
     app.action(triage_card.DETAILS)(details)
+    app.action(triage_card.BLOCKED)(blocked)
+    app.action(triage_card.SNOOZE)(snooze)
     # Last: any other action (an old button, a forged id) gets an answer, not an error.
     app.action(re.compile(".*"))(unknown)

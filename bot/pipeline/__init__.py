@@ -1,0 +1,137 @@
+"""Government as a platform: where the City's own process, procurement above all, holds
+submissions up, published for everyone.
+
+    GET /reports/pipeline                      the page: charts and their tables, no JavaScript
+    GET /reports/pipeline/<dataset>.svg        one chart
+    GET /api/open-data/<dataset>.csv | .json   the figures behind it
+    GET /api/open-data/<dataset>.dictionary.json   what each field means
+"""
+
+import asyncio
+import csv
+import html
+import io
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from bot.pipeline import charts, figures
+from bot.public_api import csv_cell
+from storage.catalogue import text
+
+router = APIRouter()
+SVG = "image/svg+xml"
+
+
+def _as_csv(dataset: figures.Dataset) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([column.name for column in dataset.columns])
+    writer.writerows([csv_cell(value) for value in row] for row in dataset.rows)
+    return buffer.getvalue()
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return f'<td class="suppressed">{html.escape(text("report.suppressed_cell"))}</td>'
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"<td>{html.escape(shown)}</td>"
+
+
+def _section(dataset: figures.Dataset) -> str:
+    name = dataset.name
+    heading = html.escape(dataset.title)
+    head = "".join(
+        f'<th scope="col">{html.escape(text(f"report.{name}.columns.{c.name}"))}</th>'
+        for c in dataset.columns
+    )
+    empty = (
+        f'<tr><td colspan="{len(dataset.columns)}">{html.escape(text("report.no_data"))}</td></tr>'
+    )
+    body = (
+        "".join("<tr>" + "".join(_cell(value) for value in row) + "</tr>" for row in dataset.rows)
+        or empty
+    )
+    links = " · ".join(
+        f'<a href="/api/open-data/{name}.{suffix}">{html.escape(text(f"report.link.{key}"))}</a>'
+        for suffix, key in (("csv", "csv"), ("json", "json"), ("dictionary.json", "dictionary"))
+    )
+    return f"""
+<section aria-labelledby="{name}">
+  <h2 id="{name}">{heading}</h2>
+  <p>{html.escape(text(f"report.{name}.description"))}</p>
+  <div class="pair">
+    <figure>
+      <img src="/reports/pipeline/{name}.svg" alt="{html.escape(text(f"report.{name}.alt"))}">
+      <figcaption>{heading}</figcaption>
+    </figure>
+    <div class="table"><table>
+      <caption>{html.escape(text("report.table_caption", title=dataset.title))}</caption>
+      <thead><tr>{head}</tr></thead><tbody>{body}</tbody>
+    </table></div>
+  </div>
+  <p class="downloads">{html.escape(text("report.downloads"))} {links}</p>
+</section>"""
+
+
+def page(datasets: dict[str, figures.Dataset]) -> str:
+    sections = "".join(_section(datasets[name]) for name in figures.NAMES)
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(text("report.page_title"))}</title>
+<link rel="stylesheet" href="/static/report.css">
+</head>
+<body>
+<header>
+  <h1>{html.escape(text("report.heading"))}</h1>
+  <p>{html.escape(text("report.intro"))}</p>
+</header>
+<main>{sections}</main>
+<footer><p>{html.escape(text("report.suppression", minimum=3))}</p></footer>
+</body>
+</html>"""
+
+
+@router.get("/reports/pipeline", include_in_schema=False)
+async def pipeline_page() -> HTMLResponse:
+    datasets = await asyncio.to_thread(figures.datasets)
+    return HTMLResponse(page(datasets))
+
+
+def _register(name: str) -> None:
+    async def chart() -> Response:
+        datasets = await asyncio.to_thread(figures.datasets)
+        return Response(await asyncio.to_thread(charts.svg, datasets[name]), media_type=SVG)
+
+    async def as_csv() -> Response:
+        dataset = (await asyncio.to_thread(figures.datasets))[name]
+        return Response(
+            _as_csv(dataset),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'inline; filename="{name}.csv"'},
+        )
+
+    async def as_json() -> JSONResponse:
+        return JSONResponse((await asyncio.to_thread(figures.datasets))[name].records())
+
+    async def dictionary() -> JSONResponse:
+        return JSONResponse((await asyncio.to_thread(figures.datasets))[name].describe())
+
+    router.add_api_route(f"/reports/pipeline/{name}.svg", chart, include_in_schema=False)
+    router.add_api_route(
+        f"/api/open-data/{name}.csv",
+        as_csv,
+        summary=f"{name} (CSV)",
+        responses={200: {"content": {"text/csv": {}}}},
+    )
+    router.add_api_route(f"/api/open-data/{name}.json", as_json, summary=f"{name} (JSON)")
+    router.add_api_route(
+        f"/api/open-data/{name}.dictionary.json", dictionary, summary=f"{name}: data dictionary"
+    )
+
+
+for _name in figures.NAMES:
+    _register(_name)

@@ -1,0 +1,65 @@
+"""Reminders and escalations about a submission, with the obvious next actions."""
+
+import json
+
+from bot.slack.blocks.triage_card import ADVANCE, ASSIGN, SNOOZE, who
+from bot.slack.text import labelled, mrkdwn, plain
+from storage.catalogue import text
+from storage.models import Submission, utcnow
+from storage.service_levels import BusinessCalendar
+
+
+def _value(submission: Submission) -> str:
+    return json.dumps(
+        {
+            "r": submission.reference,
+            "s": submission.status.value,
+            "a": submission.assignee or "",
+            "n": submission.snoozes,
+        }
+    )
+
+
+def message(
+    stage: str, submission: Submission, calendar: BusinessCalendar, asked: str | None = None
+) -> dict:
+    """chat.postMessage arguments for one reminder stage (owner, channel, lead, unanswered)."""
+    today = calendar.local_date(utcnow())
+    due = submission.next_decision_by
+    late = due is not None and due < today
+    days = calendar.between(due, today) if late else calendar.between(today, due)
+    key = {"owner": "reminder.owner_late" if late else "reminder.owner_soon"}.get(
+        stage, f"reminder.{stage}"
+    )
+    intro = text(
+        key,
+        reference=submission.reference,
+        status=submission.status.value,
+        date=f"{due:%a %d %b}",
+        days=days,
+        asked=asked or "",
+    )
+    context = text(
+        "reminder.context",
+        status=submission.status.value,
+        since=f"{calendar.local_date(submission.status_since):%d %b}",
+        assignee=who(submission.assignee),
+    )
+    value = _value(submission)
+    buttons = [
+        {"type": "button", "text": plain(text("card.button.assign")), "action_id": ASSIGN,
+         "value": value},
+        {"type": "button", "text": plain(text("card.button.advance")), "action_id": ADVANCE,
+         "value": value},
+        {"type": "button", "text": plain(text("reminder.snooze")), "action_id": SNOOZE,
+         "value": value},
+    ]  # fmt: skip
+    return {
+        "text": text("reminder.fallback", reference=submission.reference),
+        "blocks": [
+            {"type": "section", "text": mrkdwn(intro)},
+            {"type": "section", "text": labelled(text("card.title"), submission.title)},
+            {"type": "context", "elements": [mrkdwn(context)]},
+            {"type": "actions", "block_id": "reminder", "elements": buttons},
+        ],
+    }

@@ -1,0 +1,35 @@
+"""Waiting on…: staff record what a submission waits on, from its card (for the reports
+on where submissions get stuck)."""
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.blocks.triage_card import NOT_BLOCKED
+from bot.slack.staff import in_transaction, staff_of, tell
+from storage import workflow
+from storage.catalogue import text
+from storage.reference import parse_reference
+
+
+async def blocked(
+    ack: AsyncAck, body: dict, context: AsyncBoltContext, client: AsyncWebClient
+) -> None:
+    await ack()
+    action = (body.get("actions") or [{}])[0]
+    chosen = str((action.get("selected_option") or {}).get("value") or "")
+    raw_reference, _, blocker = chosen.partition("|")
+    reference = parse_reference(raw_reference)
+    if reference is None or not blocker:
+        await tell(client, body, text("slack.unreadable_button"))
+        return
+    try:
+        outcome = await in_transaction(
+            context["settings"],
+            lambda session: workflow.set_blocked(
+                session, reference, staff_of(body), None if blocker == NOT_BLOCKED else blocker
+            ),
+        )
+    except workflow.Refused as refused:
+        await tell(client, body, str(refused))
+        return
+    await tell(client, body, outcome.message)

@@ -1,0 +1,248 @@
+"""Where submissions get stuck: time in each status (from the status history), what they
+are blocked by, procurement-barrier feedback by step and month, and the weekly digest.
+
+Durations are in business days (service_levels.BusinessCalendar). The `public_*`
+functions are the only figures that leave for the public page and the open data: they
+are aggregates whose small cells are suppressed (below MIN_CELL), so no figure can
+single out one submission, such as a resident's unpublished idea."""
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from storage.models import Kind, Status, StatusChange, Submission, utcnow
+from storage.service_levels import BusinessCalendar
+from storage.workflow import BLOCKERS, CLOSED
+
+MIN_CELL = 3
+OPEN = [status for status in Status if status not in CLOSED]
+SYSTEM = "entryway"
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (the value at or below which `share` of them lie)."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * share // 1))  # ceil(n * share), at least 1
+    return ordered[int(rank) - 1]
+
+
+@dataclass(frozen=True)
+class StatusTime:
+    status: Status
+    stays: int  # completed stays in this status
+    median: float | None  # business days
+    p90: float | None
+    now: int  # submissions in this status now
+    overdue: int  # ... of which past their due date
+
+
+def time_in_status(session: Session, calendar: BusinessCalendar, now: datetime) -> list[StatusTime]:
+    """For each status: how long completed stays in it took, and who is in it now."""
+    durations: dict[Status, list[int]] = defaultdict(list)
+    entered: dict[int, tuple[Status, datetime]] = {}
+    history = session.exec(
+        select(StatusChange.submission_id, StatusChange.to_status, StatusChange.at).order_by(
+            col(StatusChange.submission_id), col(StatusChange.id)
+        )
+    )
+    for submission_id, status, at in history:
+        previous = entered.get(submission_id)
+        if previous is not None:
+            durations[previous[0]].append(
+                calendar.between(calendar.local_date(previous[1]), calendar.local_date(at))
+            )
+        entered[submission_id] = (status, at)
+    today = calendar.local_date(now)
+    current = session.exec(
+        select(Submission.status, Submission.next_decision_by).where(
+            col(Submission.status).in_(OPEN)
+        )
+    ).all()
+    result = []
+    for status in OPEN:
+        spent = durations.get(status, [])
+        here = [due for state, due in current if state is status]
+        result.append(
+            StatusTime(
+                status=status,
+                stays=len(spent),
+                median=statistics.median(spent) if spent else None,
+                p90=percentile(spent, 0.9) if spent else None,
+                now=len(here),
+                overdue=sum(1 for due in here if due is not None and due < today),
+            )
+        )
+    return result
+
+
+def blocked_now(session: Session) -> dict[str, int]:
+    """Open submissions by what they wait on (every blocker listed, zeros included)."""
+    rows = session.exec(
+        select(Submission.blocked_by).where(
+            col(Submission.status).in_(OPEN), col(Submission.blocked_by).is_not(None)
+        )
+    ).all()
+    found = Counter(rows)
+    return {blocker: found.get(blocker, 0) for blocker in BLOCKERS}
+
+
+def _month(moment: datetime, calendar: BusinessCalendar) -> str:
+    return calendar.local_date(moment).strftime("%Y-%m")
+
+
+def by_month(
+    session: Session, calendar: BusinessCalendar, kind: Kind | None = None
+) -> dict[tuple[str, str], int]:
+    """Submissions per (month, kind), or per (month, coded step) for feedback."""
+    query = select(Submission.kind, Submission.category, Submission.submitted_at)
+    if kind is not None:
+        query = query.where(Submission.kind == kind)
+    counts: Counter[tuple[str, str]] = Counter()
+    for found_kind, category, submitted in session.exec(query):
+        label = (category or "other") if kind is Kind.feedback else found_kind.value
+        counts[(_month(submitted, calendar), label)] += 1
+    return dict(sorted(counts.items()))
+
+
+# --- the weekly digest ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overdue:
+    reference: str
+    title: str
+    status: Status
+    assignee: str | None
+    days: int  # business days past the due date
+
+
+@dataclass(frozen=True)
+class Digest:
+    since: datetime
+    until: datetime
+    new: dict[str, int]  # by kind
+    by_status: dict[str, int]  # open submissions now
+    overdue: list[Overdue]
+    first_response_median: float | None  # business days, for first responses this week
+    first_responses: int
+    barriers: dict[str, int]  # this week's procurement-barrier feedback, by step
+
+
+def digest(
+    session: Session, calendar: BusinessCalendar, since: datetime, until: datetime
+) -> Digest:
+    today = calendar.local_date(until)
+    new = Counter(
+        session.exec(
+            select(Submission.kind).where(
+                Submission.submitted_at >= since, Submission.submitted_at < until
+            )
+        ).all()
+    )
+    barriers = Counter(
+        session.exec(
+            select(Submission.category).where(
+                Submission.kind == Kind.feedback,
+                Submission.submitted_at >= since,
+                Submission.submitted_at < until,
+            )
+        ).all()
+    )
+    open_now = session.exec(select(Submission).where(col(Submission.status).in_(OPEN))).all()
+    overdue = sorted(
+        (
+            Overdue(
+                s.reference,
+                s.title,
+                s.status,
+                s.assignee,
+                calendar.between(s.next_decision_by, today),
+            )
+            for s in open_now
+            if s.next_decision_by is not None and s.next_decision_by < today
+        ),
+        key=lambda item: (-item.days, item.reference),
+    )
+    responses = _first_responses(session, calendar, since, until)
+    return Digest(
+        since=since,
+        until=until,
+        new={kind.value: new.get(kind, 0) for kind in Kind},
+        by_status={status.value: sum(1 for s in open_now if s.status is status) for status in OPEN},
+        overdue=overdue,
+        first_response_median=statistics.median(responses) if responses else None,
+        first_responses=len(responses),
+        barriers={step or "other": count for step, count in sorted(barriers.items(), key=str)},
+    )
+
+
+def _first_responses(
+    session: Session, calendar: BusinessCalendar, since: datetime, until: datetime
+) -> list[int]:
+    """Business days from submission to the first change staff made, for every first
+    change made in [since, until)."""
+    first: dict[int, datetime] = {}
+    for submission_id, at in session.exec(
+        select(StatusChange.submission_id, StatusChange.at)
+        .where(StatusChange.actor != SYSTEM)
+        .order_by(col(StatusChange.id))
+    ):
+        first.setdefault(submission_id, at)
+    submitted = dict(session.exec(select(Submission.id, Submission.submitted_at)).all())
+    return [
+        calendar.between(calendar.local_date(submitted[sid]), calendar.local_date(at))
+        for sid, at in first.items()
+        if since <= at < until and sid in submitted
+    ]
+
+
+# --- what the public sees -----------------------------------------------------------------
+
+
+def suppressed(count: int) -> int | None:
+    """A count as published: None (shown as "fewer than 3") when it could single someone out."""
+    return None if 0 < count < MIN_CELL else count
+
+
+@dataclass(frozen=True)
+class PublicStatusTime:
+    status: str
+    stays: int | None
+    median_business_days: float | None
+    p90_business_days: float | None
+    in_status_now: int | None
+    overdue_now: int | None
+
+
+def public_time_in_status(
+    session: Session, calendar: BusinessCalendar, now: datetime | None = None
+) -> list[PublicStatusTime]:
+    rows = []
+    for row in time_in_status(session, calendar, now or utcnow()):
+        enough = row.stays >= MIN_CELL
+        rows.append(
+            PublicStatusTime(
+                status=row.status.value,
+                stays=suppressed(row.stays),
+                median_business_days=row.median if enough else None,
+                p90_business_days=row.p90 if enough else None,
+                in_status_now=suppressed(row.now),
+                overdue_now=suppressed(row.overdue),
+            )
+        )
+    return rows
+
+
+def public_counts(counts: dict) -> dict:
+    return {key: suppressed(value) for key, value in counts.items()}
+
+
+def months_between(first: date, last: date) -> list[str]:
+    months, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months

@@ -1,0 +1,199 @@
+"""The public report on where submissions wait (/reports/pipeline) and its open data:
+the figures, their data dictionaries, suppression of small cells, nothing private in
+any of it, and the page in real headless Chromium at a phone's width."""
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import time_machine
+from fastapi.testclient import TestClient
+from playwright.sync_api import sync_playwright
+
+from bot.app import create_app
+from storage import repository, workflow
+from storage.db import session_scope
+from storage.models import Kind
+from tests.stack import ARTIFACTS
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+AUSTIN = ZoneInfo("America/Chicago")
+DATASETS = ("submissions-by-month", "time-in-status", "blocked-by", "barriers-by-month")
+STAFF = (workflow.Staff("slack:USTAFFSECRET"), workflow.Staff("cli:carol.staffsecret"))
+# Nothing of these may appear in any public output.
+PRIVATE = (
+    "vendor-secret@x.example",
+    "Secret Vendor Person",
+    "CONFIDENTIAL-PRICE-8181",
+    "Unpublished idea about Ridgetop lamps",
+    "USTAFFSECRET",
+    "staffsecret",
+    "internal-note-7272",
+    "web-sender-",
+)
+
+
+def populate(url: str) -> None:
+    """Three months of submissions: enough in some cells to publish, too few in others."""
+    with session_scope(url) as session:
+        for month, count in ((9, 3), (10, 4), (11, 2)):
+            for n in range(count):
+                with time_machine.travel(datetime(2026, month, 3 + n, 10, tzinfo=AUSTIN)):
+                    repository.create_submission(session, _proposal(f"{month}-{n}"), AUSTIN)
+                    repository.create_submission(session, _barrier(n), AUSTIN)
+        with time_machine.travel(datetime(2026, 10, 20, 10, tzinfo=AUSTIN)):
+            repository.create_submission(session, _unpublished_idea(), AUSTIN)
+    with session_scope(url) as session:
+        latest = repository.latest_public_submissions(session, 100)
+        proposals = [s for s in latest if s.kind is Kind.proposal]
+    for index, public in enumerate(sorted(proposals, key=lambda s: s.reference)):
+        staff = STAFF[index % 2]
+        with session_scope(url) as session:
+            with time_machine.travel(public.submitted_at.astimezone(AUSTIN).replace(hour=15)):
+                workflow.advance(
+                    session, public.reference, staff, internal_note="internal-note-7272"
+                )
+            if index < 5:
+                with time_machine.travel(datetime(2026, 11, 12, 10, tzinfo=AUSTIN)):
+                    workflow.advance(session, public.reference, staff)
+            if index < 3:
+                workflow.set_blocked(session, public.reference, staff, "legal_review")
+
+
+def _proposal(tag: str) -> repository.NewSubmission:
+    return repository.NewSubmission(
+        kind=Kind.proposal,
+        title=f"Smart lighting pilot {tag}",
+        category="Energy & environment",
+        answers={"solution": "CONFIDENTIAL-PRICE-8181", "timeline": "spring"},
+        confidential_fields=frozenset({"solution"}),
+        contact=repository.ContactDetails(
+            sender_id=f"web-sender-{tag}",
+            email="vendor-secret@x.example",
+            name="Secret Vendor Person",
+        ),
+    )
+
+
+def _barrier(n: int) -> repository.NewSubmission:
+    step = "insurance_bonding" if n < 3 else "timeline"
+    return repository.NewSubmission(
+        kind=Kind.feedback,
+        title=f"Procurement barrier: {step}",
+        category=step,
+        answers={"barrier_what": "CONFIDENTIAL-PRICE-8181"},
+        confidential_fields=frozenset({"barrier_what"}),
+        contact=None,
+    )
+
+
+def _unpublished_idea() -> repository.NewSubmission:
+    return repository.NewSubmission(
+        kind=Kind.idea,
+        title="Resident idea (not published)",
+        category=None,
+        answers={"idea_text": "Unpublished idea about Ridgetop lamps"},
+        confidential_fields=frozenset({"idea_text"}),
+        contact=repository.ContactDetails(sender_id="web-sender-idea"),
+        flags=("not_published",),
+    )
+
+
+@pytest.fixture
+def client(app_settings):
+    populate(app_settings)
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_the_figures_are_published_with_small_cells_suppressed(client):
+    by_month = client.get("/api/open-data/submissions-by-month.json").json()
+    cells = {(row["month"], row["kind"]): row["submissions"] for row in by_month}
+    assert cells[("2026-09", "proposal")] == 3 and cells[("2026-10", "proposal")] == 4
+    assert cells[("2026-11", "proposal")] is None  # two: fewer than 3, not published
+    assert cells[("2026-10", "idea")] is None  # the one unpublished idea cannot be singled out
+    times = {row["status"]: row for row in client.get("/api/open-data/time-in-status.json").json()}
+    assert (
+        times["received"]["completed_stays"] == 9
+        and times["received"]["median_business_days"] is not None
+    )
+    assert times["screening"]["completed_stays"] == 5
+    assert (
+        times["evaluation"]["in_status_now"] == 5
+        and times["evaluation"]["median_business_days"] is None
+    )
+    blocked = client.get("/api/open-data/blocked-by.json").json()
+    assert {"waiting_on": "legal_review", "open_submissions": 3} in blocked
+    barriers = client.get("/api/open-data/barriers-by-month.csv")
+    assert barriers.headers["content-type"].startswith("text/csv")
+    lines = barriers.text.splitlines()
+    assert lines[0] == "month,step,reports"
+    assert "2026-10,insurance_bonding,3" in lines and "2026-11,insurance_bonding," in lines
+
+
+def test_every_dataset_has_a_data_dictionary_beside_it(client):
+    for name in DATASETS:
+        dictionary = client.get(f"/api/open-data/{name}.dictionary.json").json()
+        records = client.get(f"/api/open-data/{name}.json").json()
+        assert dictionary["dataset"] == name and "fewer than 3" in dictionary["suppression"]
+        named = [field["name"] for field in dictionary["fields"]]
+        assert records and list(records[0]) == named
+        assert all(field["meaning"] and field["type"] for field in dictionary["fields"])
+
+
+def test_nothing_private_reaches_any_public_output(client):
+    public = [client.get("/reports/pipeline").text]
+    for name in DATASETS:
+        for path in (
+            f"/api/open-data/{name}.csv",
+            f"/api/open-data/{name}.json",
+            f"/api/open-data/{name}.dictionary.json",
+            f"/reports/pipeline/{name}.svg",
+        ):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            public.append(response.text)
+    everything = "\n".join(public)
+    for value in PRIVATE:
+        assert value not in everything, value
+
+
+def test_the_page_needs_no_javascript_and_pairs_every_chart_with_a_table(client):
+    page = client.get("/reports/pipeline")
+    assert page.status_code == 200 and "<script" not in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.text.count("<img ") == 4 and page.text.count("<table>") == 4
+    assert page.text.count('alt="') == 4 and "fewer than 3" in page.text
+    for name in DATASETS:
+        chart = client.get(f"/reports/pipeline/{name}.svg")
+        assert chart.headers["content-type"] == "image/svg+xml" and b"<svg" in chart.content
+
+
+@pytest.mark.stack
+@pytest.mark.browser
+def test_the_report_in_chromium_at_phone_width(stack):
+    populate(stack.database_url)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, java_script_enabled=False
+        )
+        page = context.new_page()
+        page.goto(f"{stack.url}/reports/pipeline")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("h2").count() == 4 and page.locator("table").count() == 4
+        images = page.locator("figure img")
+        for index in range(images.count()):
+            image = images.nth(index)
+            assert image.evaluate("i => i.complete && i.naturalWidth > 0"), index
+            box = image.bounding_box()
+            assert 300 <= box["width"] <= 390  # fills the phone's width, no wider
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+        page.screenshot(path=str(ARTIFACTS / "pipeline-report.png"), full_page=True)
+        context.close()
+        browser.close()
+    assert httpx.get(f"{stack.url}/api/open-data/blocked-by.json").json()
+    shown = json.dumps(httpx.get(f"{stack.url}/api/open-data/time-in-status.json").json())
+    assert "USTAFFSECRET" not in shown

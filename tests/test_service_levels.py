@@ -1,0 +1,138 @@
+"""Service levels in business days (US federal and Texas state holidays, City time), the
+dates submitters and the public API are given, and a malformed file stopping the start."""
+
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from storage import repository, service_levels, workflow
+from storage.db import session_scope
+from storage.models import Kind, Status
+from storage.service_levels import ServiceLevelError, load
+
+ROOT = Path(__file__).resolve().parent.parent
+AUSTIN = ZoneInfo("America/Chicago")
+CALENDAR = service_levels.calendar("America/Chicago")
+FRIDAY_BEFORE_THANKSGIVING = date(2026, 11, 20)
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [
+        # Thanksgiving (Thu 26) and the Friday after are holidays; so is the weekend.
+        (FRIDAY_BEFORE_THANKSGIVING, 5, date(2026, 12, 1)),
+        (date(2026, 11, 21), 5, date(2026, 12, 2)),  # a Saturday counts from Monday
+        (date(2026, 11, 26), 0, date(2026, 11, 30)),  # Thanksgiving itself is no business day
+        (date(2026, 12, 23), 2, date(2026, 12, 29)),  # Christmas Eve, Day, Day after
+        (date(2026, 6, 18), 1, date(2026, 6, 22)),  # Juneteenth (Fri 19)
+        (date(2026, 12, 1), -2, date(2026, 11, 25)),  # backwards, over the holidays too
+    ],
+)
+def test_business_days_skip_weekends_and_federal_and_texas_holidays(start, days, due):
+    assert CALENDAR.add(start, days) == due
+
+
+def test_business_days_between():
+    assert CALENDAR.between(FRIDAY_BEFORE_THANKSGIVING, date(2026, 12, 1)) == 5
+    assert CALENDAR.between(date(2026, 12, 1), FRIDAY_BEFORE_THANKSGIVING) == 0
+
+
+def test_the_day_is_the_citys_day():
+    friday_evening_in_austin = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)  # 21:00 CST, Friday
+    saturday_in_austin = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)  # 01:00 CST, Saturday
+    levels = load(ROOT / "service_levels.yml")
+    received = Status.received
+    assert service_levels.due_date(levels, CALENDAR, received, friday_evening_in_austin) == date(
+        2026, 12, 1
+    )
+    assert service_levels.due_date(levels, CALENDAR, received, saturday_in_austin) == date(
+        2026, 12, 2
+    )
+    assert service_levels.due_date(levels, CALENDAR, Status.declined, saturday_in_austin) is None
+
+
+def _submit(url: str) -> str:
+    new = repository.NewSubmission(
+        kind=Kind.idea,
+        title="Shade at bus stops",
+        category=None,
+        answers={"idea_text": "Shade"},
+        confidential_fields=frozenset(),
+        contact=repository.ContactDetails(sender_id="web-1"),
+    )
+    with session_scope(url) as session:
+        return repository.create_submission(session, new, AUSTIN).reference
+
+
+def test_every_status_gets_its_due_date_and_submitters_are_told_it(database_url):
+    with time_machine.travel(datetime(2026, 11, 20, 16, 0, tzinfo=UTC), tick=False):
+        reference = _submit(database_url)
+        with session_scope(database_url) as session:
+            public = repository.get_public_submission(session, reference)
+            assert public.next_decision_by == date(2026, 12, 1)
+    with time_machine.travel(datetime(2026, 11, 30, 15, 0, tzinfo=UTC), tick=False):
+        with session_scope(database_url) as session:
+            workflow.advance(session, reference, workflow.Staff("cli:ann"))
+        with session_scope(database_url) as session:
+            submission = repository.get_submission(session, reference)
+            assert submission.next_decision_by == date(2026, 12, 7)  # screening: 5
+            message = repository.latest_message(session, submission.id).text
+            assert "Next decision expected by 07 December 2026." in message
+            workflow.decline(session, reference, workflow.Staff("cli:ann"), "Parks has it planned.")
+        with session_scope(database_url) as session:
+            assert repository.get_public_submission(session, reference).next_decision_by is None
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("received: 5\nscreening: five\n", "line 2: 'screening' must be a whole number"),
+        ("received: 5\nrecieved: 3\n", "line 2: unknown key 'recieved'"),
+        ("received: -1\n", "line 1: 'received' must be a whole number"),
+        ("received: [5]\n", "line 1: 'received' must be a whole number"),
+        ("received: 5\n  screening: 3\n", "line 2: not valid YAML"),
+        ("- received\n", "line 1: expected 'status: business days' lines"),
+        (
+            "received: 5\nremind_before: 2\nescalate_after: 2\nlead_after: 5\nclosed: 3\n",
+            "closed is a final status",
+        ),
+        ("received: 5\n", "missing remind_before, escalate_after, lead_after"),
+    ],
+)
+def test_a_malformed_file_is_refused_naming_the_line(tmp_path, content, problem):
+    path = tmp_path / "service_levels.yml"
+    path.write_text(content)
+    with pytest.raises(ServiceLevelError) as refused:
+        load(path)
+    assert problem in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["-m", "storage.migrate"], ["-m", "bot.scheduler"], ["-m", "bot"], ["-m", "rasa_sdk"]],
+)
+def test_a_malformed_file_stops_the_start_with_the_line(tmp_path, command):
+    bad = tmp_path / "levels.yml"
+    bad.write_text("received: 5\nscreening: five\n")
+    args = [*command, "--actions", "actions", "--port", "1"] if "rasa_sdk" in command else command
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "ENTRYWAY_SERVICE_LEVELS": str(bad),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "PYTHONPATH": str(ROOT),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "levels.yml line 2: 'screening' must be a whole number" in result.stderr
