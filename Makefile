@@ -52,8 +52,9 @@ model: $(RASA_ENV) $(ENCODER)
 migrate: $(APP_ENV)
 	@$(PY) -m storage.migrate
 
+# Every process under supervisord (scripts/supervise), stopped with this one.
 run: install model migrate
-	exec .venv/bin/honcho start -f Procfile
+	exec /usr/bin/setpriv --pdeathsig TERM scripts/supervise
 
 lint: $(APP_ENV)
 	.venv/bin/ruff check .

@@ -96,7 +96,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "barrier_suggestion",
         "Suggestion",
-        optional(lambda text: text, ""),
+        optional(accept_text(2), "Could you say a little more? Or type 'skip'."),
         ("suggestion", "idea", "what to change"),
     ),
     Question("barrier_contact", "Contact", _contact, ("contact", "email", "anonymous")),

@@ -73,12 +73,20 @@ class Invalid(ValueError):
     """An answer that cannot be accepted; the message says what would be."""
 
 
-def accept_text(minimum: int = 2, maximum: int = 5000) -> Callable[[str], str]:
+# The longest answer a question looks at: a free-text answer, or anything else (a name, an
+# e-mail address, a choice). Longer answers are refused before any pattern runs, so no
+# pattern ever spends its time on a wall of text, and no answer outgrows its column.
+LONG_ANSWER = 5000
+SHORT_ANSWER = 300
+
+
+def accept_text(minimum: int = 2, maximum: int = LONG_ANSWER) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if len(text) < minimum:
             raise Invalid(f"Could you say a little more? (at least {minimum} characters)")
-        return text[:maximum]
+        return text
 
+    parse.longest = maximum  # type: ignore[attr-defined]
     return parse
 
 
@@ -103,6 +111,7 @@ def optional(parser: Callable[[str], str | None], problem: str) -> Callable[[str
             raise Invalid(problem)
         return value
 
+    parse.longest = getattr(parser, "longest", SHORT_ANSWER)  # type: ignore[attr-defined]
     return parse
 
 
@@ -151,6 +160,11 @@ class Question:
     applies: Callable[[dict[str, Any]], bool] = field(default=always)
     # Whether the submitter may mark this answer confidential.
     may_be_confidential: bool = False
+
+    @property
+    def longest(self) -> int:
+        """How long an answer may be (free text: accept_text's maximum)."""
+        return getattr(self.parse, "longest", SHORT_ANSWER)
 
 
 def describe(value: Any) -> str:
@@ -218,6 +232,13 @@ class GuidedForm(FormValidationAction, ABC):
             return []  # the form was just (re)activated: nothing has been answered yet
         message = tracker.latest_message or {}
         text = clean_text(message.get("text"))
+        question = self.question(requested)
+        limit = question.longest if question else SHORT_ANSWER
+        if len(text) > limit:
+            dispatcher.utter_message(
+                response="utter_answer_too_long", length=f"{len(text):,}", limit=f"{limit:,}"
+            )
+            return [SlotSet(requested, None)]
         intent = (message.get("intent") or {}).get("name")
         confidence = (message.get("intent") or {}).get("confidence") or 0.0
         sure = confidence >= DIGRESSION_CONFIDENCE
@@ -249,7 +270,6 @@ class GuidedForm(FormValidationAction, ABC):
         if requested == self.confirm_slot:
             return self.confirm(dispatcher, yes_or_no(text, intent if sure else None))
 
-        question = self.question(requested)
         if question is None:
             return [SlotSet(requested, None)]
         try:

@@ -18,7 +18,7 @@ YES = re.compile(
 NO = re.compile(r"^\s*(n|no|nope|nah|not|don't|do not|never|negative|cancel)\b", re.IGNORECASE)
 # "SC-2026-00042", "sc 2026 42", "SC2026-42", "2026-00042"
 REFERENCE_IN_TEXT = re.compile(
-    r"\b(?:sc[\s-]*)?((?:19|20)\d{2})[\s-]+(\d{1,5})\b|\bsc[\s-]*((?:19|20)\d{2})[\s-]*(\d{1,5})\b",
+    r"\b(?:sc[\s-]*)?((?:19|20)\d{2})[\s-]+(\d{1,7})\b|\bsc[\s-]*((?:19|20)\d{2})[\s-]*(\d{1,7})\b",
     re.IGNORECASE,
 )
 

@@ -66,7 +66,13 @@ async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
             repository.token_matches(submission, code) for code in codes
         )
         latest = repository.latest_message(session, submission.id) if mine else None
-        return "found", SubmissionPublic.model_validate(submission), latest.text if latest else None
+        # The submitter sees their own title; anyone else what the public sees.
+        shown = (
+            SubmissionPublic.model_validate(submission)
+            if mine
+            else repository.public_view(submission)
+        )
+        return "found", shown, latest.text if latest else None
 
     outcome, public, note = await in_session(look_up)
     if outcome == "limited":

@@ -87,7 +87,7 @@ def entryway(work: Path) -> dict:
     }
     env = {**os.environ, **ports, "DATABASE_URL": database, "PYTHONPATH": str(ROOT)}
     stack = RunningStack(
-        [str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile"],
+        [str(ROOT / "scripts/supervise")],
         ROOT,
         env,
         work / "entryway.log",

@@ -70,15 +70,14 @@ async def rest_webhook(request: Request) -> Response:
     polite = refusal(message)
     if polite:
         return _bot_reply(sender, polite)
-    client = request.app.state.rasa.for_sender(sender)
     try:
-        response = await client.post(
-            "/webhooks/rest/webhook", json={"sender": sender, "message": message}
+        response = await request.app.state.rasa.post(
+            sender, "/webhooks/rest/webhook", {"sender": sender, "message": message}
         )
     except httpx.TimeoutException:
         return _error(504, "The assistant took too long to answer. Please try again.")
     except httpx.TransportError:
-        logger.warning("Rasa is not reachable at %s", client.base_url)
+        logger.warning("Rasa is not reachable")
         return _error(503, "The assistant is starting or unavailable. Please try again shortly.")
     if response.status_code != 200:
         logger.error("Rasa answered %s: %s", response.status_code, response.text[:500])

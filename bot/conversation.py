@@ -28,13 +28,12 @@ def refusal(message: str) -> str | None:
 
 async def converse(rasa: RasaWorkers, sender: str, message: str) -> list[dict]:
     """The assistant's replies, in Rasa's REST format. Raises AssistantUnavailable."""
-    client = rasa.for_sender(sender)
     try:
-        response = await client.post(
-            "/webhooks/rest/webhook", json={"sender": sender, "message": message}
+        response = await rasa.post(
+            sender, "/webhooks/rest/webhook", {"sender": sender, "message": message}
         )
     except httpx.HTTPError as problem:
-        logger.warning("Rasa at %s did not answer: %s", client.base_url, type(problem).__name__)
+        logger.warning("Rasa did not answer: %s", type(problem).__name__)
         raise AssistantUnavailable from problem
     if response.status_code != 200:
         logger.error("Rasa answered %s: %s", response.status_code, response.text[:500])

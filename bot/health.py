@@ -1,5 +1,8 @@
-"""GET /healthz: ok only when the app, Rasa (with a model), the action server and the
-database all answer."""
+"""GET /healthz: ok (200) only when the app, Rasa (a server with its model loaded), the
+action server and the database answer, and Redis too when the deployment uses it; 503
+otherwise. Each part is reported by its state only ("ok", "starting", "unavailable"):
+no internal address or error detail, which would tell a stranger how the City's
+servers are laid out."""
 
 import asyncio
 
@@ -13,51 +16,70 @@ from storage.db import get_engine
 from storage.settings import get_settings
 
 router = APIRouter()
+OK, STARTING, UNAVAILABLE = "ok", "starting", "unavailable"
+PROBE_SECONDS = 3.0
 
 
-async def _rasa_worker(client: httpx.AsyncClient) -> str:
-    response = await client.get("/status", timeout=3.0)
+async def _rasa_server(client: httpx.AsyncClient) -> str:
+    response = await client.get("/status", timeout=PROBE_SECONDS)
     if response.status_code != 200:
-        return f"error: HTTP {response.status_code} from {client.base_url}"
-    if not response.json().get("model_file"):
-        return f"error: no model loaded at {client.base_url}"
-    return "ok"
-
-
-async def _rasa(workers: RasaWorkers) -> str:
-    states = await asyncio.gather(*(_rasa_worker(client) for client in workers.clients))
-    return next((state for state in states if state != "ok"), "ok")
+        return UNAVAILABLE
+    return OK if response.json().get("model_file") else STARTING
 
 
 async def _actions(client: httpx.AsyncClient) -> str:
-    response = await client.get(f"{get_settings().actions_url}/health", timeout=3.0)
-    return "ok" if response.status_code == 200 else f"error: HTTP {response.status_code}"
+    response = await client.get(f"{get_settings().actions_url}/health", timeout=PROBE_SECONDS)
+    return OK if response.status_code == 200 else UNAVAILABLE
 
 
 def _database() -> str:
     with get_engine(get_settings().database_url).connect() as connection:
         connection.execute(text("SELECT 1"))
-    return "ok"
+    return OK
+
+
+def _redis(url: str) -> str:
+    import redis  # only deployments with REDIS_URL need it
+
+    client = redis.Redis.from_url(url, socket_timeout=PROBE_SECONDS)
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return OK
 
 
 async def _check(probe) -> str:
     try:
         return await probe
-    except Exception as problem:  # a health probe reports every failure, whatever it is
-        return f"error: {type(problem).__name__}"
+    except Exception:  # a health probe reports every failure, whatever it is, as a state
+        return UNAVAILABLE
 
 
 @router.get("/healthz")
 async def healthz(request: Request) -> JSONResponse:
     workers: RasaWorkers = request.app.state.rasa
-    rasa, actions, database = await asyncio.gather(
-        _check(_rasa(workers)),
+    settings = get_settings()
+    servers, actions, database = await asyncio.gather(
+        asyncio.gather(*(_check(_rasa_server(client)) for client in workers.clients)),
         _check(_actions(workers.clients[0])),
         _check(asyncio.to_thread(_database)),
     )
-    components = {"app": "ok", "rasa": rasa, "actions": actions, "database": database}
-    healthy = all(value == "ok" for value in components.values())
+    redis_state = (
+        await _check(asyncio.to_thread(_redis, settings.redis_url)) if settings.redis_url else None
+    )
+    ready = sum(state == OK for state in servers)
+    rasa = OK if ready else (STARTING if STARTING in servers else UNAVAILABLE)
+    components = {"app": OK, "rasa": rasa, "actions": actions, "database": database}
+    if redis_state is not None:
+        components["redis"] = redis_state
+    healthy = all(state == OK for state in components.values())
     return JSONResponse(
-        {"status": "ok" if healthy else "unavailable", **components},
+        {
+            "status": OK if healthy else UNAVAILABLE,
+            **components,
+            # One server down of several is not an outage: the others take its conversations.
+            "rasa_servers_ready": f"{ready} of {len(servers)}",
+        },
         status_code=200 if healthy else 503,
     )

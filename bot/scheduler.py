@@ -26,19 +26,21 @@ logger = logging.getLogger("entryway.scheduler")
 SLACK_DELIVERY_MEMORY = timedelta(days=1)
 
 
-def purge_stale_drafts() -> int:
-    """Drafts hold contact details; keep them only as long as the user was told."""
+def purge_personal_data() -> None:
+    """Drafts, conversations, status look-ups and handoff requests hold what people
+    typed; they are kept only as long as people were told (ENTRYWAY_DRAFT_RETENTION_DAYS)."""
     settings = get_settings()
+    keep = timedelta(days=settings.draft_retention_days)
     with session_scope(settings.database_url) as session:
-        removed = repository.purge_stale_drafts(
-            session, timedelta(days=settings.draft_retention_days)
-        )
+        removed = {
+            "drafts": repository.purge_stale_drafts(session, keep),
+            "idle conversations": repository.purge_idle_conversations(session, keep),
+            **repository.purge_old_records(session, keep),
+        }
         repository.forget_slack_deliveries(session, SLACK_DELIVERY_MEMORY)
-    if removed:
-        logger.info(
-            "purged %d drafts untouched for %d days", removed, settings.draft_retention_days
-        )
-    return removed
+    done = ", ".join(f"{count} {what}" for what, count in removed.items() if count)
+    if done:
+        logger.info("retention (%d days): deleted %s", settings.draft_retention_days, done)
 
 
 def plan_reminders() -> int:
@@ -64,11 +66,11 @@ def main() -> None:
     notifier = Notifier(settings)
     scheduler = BlockingScheduler(timezone=settings.zone)
     scheduler.add_job(
-        purge_stale_drafts,
+        purge_personal_data,
         "cron",
         hour=3,
         minute=15,
-        id="purge_stale_drafts",
+        id="purge_personal_data",
         coalesce=True,
         max_instances=1,
     )
@@ -90,7 +92,7 @@ def main() -> None:
     )
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     logger.info("scheduler: started (%d jobs)", len(scheduler.get_jobs()))
-    purge_stale_drafts()
+    purge_personal_data()
     plan_reminders()
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()

@@ -42,11 +42,26 @@ def get_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            _private_file(Path(parsed.database))
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+        )
         _prepare_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # hide_parameters: an error logs the statement, never the values (people's answers).
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+    )
+
+
+def _private_file(database: Path) -> None:
+    """The SQLite file (and its WAL and shared-memory files, which SQLite creates with the
+    database file's mode) holds contact details: readable by this account only."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    database.touch(mode=0o600, exist_ok=True)
+    database.chmod(0o600)
 
 
 @contextmanager

@@ -77,6 +77,9 @@ class Submission(SubmissionPublic, table=True):
     # The triage card in Slack, once posted, so every change can update it.
     card_channel: str | None = Field(default=None, max_length=40)
     card_ts: str | None = Field(default=None, max_length=40)
+    # Whether its title may be published: once staff passed it through screening (until
+    # then a neutral title stands in, so a flood of junk cannot write on open data).
+    title_public: bool = False
     # When it entered its current status: the start of its service level.
     status_since: datetime = Field(default_factory=utcnow)
     # What it waits on, as staff set it (storage.workflow.BLOCKERS), or None.

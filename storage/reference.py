@@ -1,8 +1,11 @@
-"""Reference numbers: SC-YYYY-NNNNN, sequential per year, unique under concurrency."""
+"""Reference numbers: SC-YYYY-NNNNN, sequential per year, unique under concurrency.
+
+Five digits, zero-padded; a year with more than 99,999 submissions goes on with six or
+seven (SC-2026-100000), so the 100,000th reference works like the first."""
 
 import re
 
-REFERENCE_PATTERN = re.compile(r"^SC-(\d{4})-(\d{5})$", re.IGNORECASE)
+REFERENCE_PATTERN = re.compile(r"^SC-(\d{4})-(\d{5}|[1-9]\d{5,6})$", re.IGNORECASE)
 
 
 def format_reference(year: int, sequence: int) -> str:

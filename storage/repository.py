@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, inspect, update
+from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
 from storage import outbox, service_levels
@@ -109,6 +110,32 @@ def purge_stale_drafts(session: Session, older_than: timedelta) -> int:
     return result.rowcount or 0
 
 
+def purge_idle_conversations(session: Session, older_than: timedelta) -> int:
+    """Deletes the conversations (Rasa's SQL tracker store, table `events`) nobody wrote
+    in for `older_than`: they hold the answers people typed. Returns how many."""
+    if not inspect(session.get_bind()).has_table("events"):
+        return 0  # the tracker store is elsewhere (Redis forgets idle ones by itself)
+    cutoff = (utcnow() - older_than).timestamp()
+    idle = sql("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff")
+    senders = [row[0] for row in session.execute(idle, {"cutoff": cutoff})]
+    for start in range(0, len(senders), 500):
+        session.execute(
+            sql("DELETE FROM events WHERE sender_id IN :senders").bindparams(
+                bindparam("senders", expanding=True)
+            ),
+            {"senders": senders[start : start + 500]},
+        )
+    return len(senders)
+
+
+def purge_old_records(session: Session, older_than: timedelta) -> dict[str, int]:
+    """Status look-ups and handoff requests are kept as long as drafts, no longer."""
+    cutoff = utcnow() - older_than
+    lookups = session.exec(delete(StatusLookup).where(StatusLookup.at < cutoff))
+    handoffs = session.exec(delete(HandoffRequest).where(HandoffRequest.created_at < cutoff))
+    return {"status look-ups": lookups.rowcount or 0, "handoff requests": handoffs.rowcount or 0}
+
+
 # --- submissions -------------------------------------------------------------
 
 
@@ -150,6 +177,8 @@ def create_submission(session: Session, new: NewSubmission, zone: ZoneInfo) -> R
         status_since=now,
         contact_id=contact.id if contact else None,
         status_token_hash=hash_token(token),
+        # Feedback titles are ours ("Procurement barrier: <step>"), public from the start.
+        title_public=new.kind is Kind.feedback,
         procurement_path=new.procurement_path,
         procurement_reason=new.procurement_reason,
         flags=list(new.flags),
@@ -184,21 +213,29 @@ def create_submission(session: Session, new: NewSubmission, zone: ZoneInfo) -> R
         dedupe_key=f"triage_card:{submission.id}",
     )
     session.flush()
-    return Receipt(submission.reference, token, SubmissionPublic.model_validate(submission))
+    return Receipt(submission.reference, token, public_view(submission))
 
 
 def get_submission(session: Session, reference: str) -> Submission | None:
     return session.exec(select(Submission).where(Submission.reference == reference)).first()
 
 
+def public_view(submission: Submission) -> SubmissionPublic:
+    """What anyone may see of a submission: its title only once staff have screened it."""
+    public = SubmissionPublic.model_validate(submission)
+    if not submission.title_public:
+        public.title = text(f"public_title.{submission.kind.value}")
+    return public
+
+
 def get_public_submission(session: Session, reference: str) -> SubmissionPublic | None:
     submission = get_submission(session, reference)
-    return SubmissionPublic.model_validate(submission) if submission else None
+    return public_view(submission) if submission else None
 
 
 def list_public_submissions(session: Session) -> list[SubmissionPublic]:
     rows = session.exec(select(Submission).order_by(col(Submission.year), col(Submission.sequence)))
-    return [SubmissionPublic.model_validate(row) for row in rows]
+    return [public_view(row) for row in rows]
 
 
 def latest_public_submissions(session: Session, limit: int) -> list[SubmissionPublic]:
@@ -208,7 +245,7 @@ def latest_public_submissions(session: Session, limit: int) -> list[SubmissionPu
         .order_by(col(Submission.year).desc(), col(Submission.sequence).desc())
         .limit(limit)
     )
-    return [SubmissionPublic.model_validate(row) for row in rows]
+    return [public_view(row) for row in rows]
 
 
 def get_answers(session: Session, submission_id: int) -> list[SubmissionAnswer]:

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     # Government Code 252.021: $50,000); the triage card suggests a path from it.
     small_purchase_limit: int = Field(50_000, alias="ENTRYWAY_SMALL_PURCHASE_LIMIT", ge=0)
 
+    # Production: Rasa's lock store (and, if chosen, its tracker store), rate limits.
+    redis_url: str | None = Field(None, alias="REDIS_URL")
+    # Shared secrets between this deployment's processes, for when they are not all on
+    # one host's loopback: Rasa's HTTP API (--auth-token) and the action server.
+    rasa_token: str | None = Field(None, alias="ENTRYWAY_RASA_TOKEN")
+    actions_token: str | None = Field(None, alias="ENTRYWAY_ACTIONS_TOKEN")
+
     slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")

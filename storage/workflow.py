@@ -41,6 +41,8 @@ FORWARD: Final[dict[Status, tuple[Status, ...]]] = {
     Status.pilot: (Status.procurement, Status.closed),
     Status.procurement: (Status.pilot, Status.closed),
 }
+# A submission in one of these has passed screening: its title may be published.
+SCREENED: Final = frozenset({Status.evaluation, Status.pilot, Status.procurement, Status.closed})
 # Statuses in which evaluators may score.
 SCORABLE: Final = frozenset(
     {Status.received, Status.screening, Status.needs_info, Status.evaluation}
@@ -276,6 +278,7 @@ def _move(
             next_step=repository.next_step_for(to_status),
             next_decision_by=service_levels.due(to_status, now),
             resume_status=resume_status,
+            title_public=submission.title_public or to_status in SCREENED,
             # A new stay: what it waited on, and snoozed reminders, belong to the old one.
             blocked_by=None,
             snoozed_until=None,

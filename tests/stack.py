@@ -1,4 +1,4 @@
-"""Starts and stops the real stack exactly as `make run` does (honcho + Procfile)."""
+"""Starts and stops the real stack exactly as `make run` does (scripts/supervise)."""
 
 import os
 import signal
@@ -72,7 +72,7 @@ class Stack:
         env.update(self.env)
         log = self.log_path.open("a")
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/honcho"), "start", "-f", "Procfile"],
+            [str(ROOT / "scripts/supervise")],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -93,7 +93,8 @@ class Stack:
         raise TimeoutError(f"stack not healthy after {timeout}s; see {self.log_path}")
 
     def stop(self, timeout: float = 30.0) -> int | None:
-        """SIGTERM to honcho, as an operator or systemd would send; returns its exit code."""
+        """SIGTERM to the supervisor, as an operator or systemd would send; returns its exit
+        code."""
         if self.process is None:
             return None
         self.process.send_signal(signal.SIGTERM)

@@ -329,3 +329,13 @@ def test_the_procurement_reason_never_repeats_a_confidential_answer():
     assert new.procurement_path == "small_purchase"
     assert "42,000" not in new.procurement_reason and "confidential" in new.procurement_reason
     assert "confidential_answers" in new.flags
+
+
+@pytest.mark.parametrize(("slot", "length"), [("website", 301), ("email", 5000), ("contact_name", 201)])
+def test_an_answer_longer_than_its_question_takes_is_refused_before_any_pattern(slot, length):
+    answer = "x" * (length - 12) + "@example.org"
+    slots = {**answered(slot), "requested_slot": slot, slot: answer}
+    events, messages = run(ValidateProposalForm(), tracker(slots, answer))
+    assert slot_events(events) == {slot: None, "requested_slot": slot}
+    assert messages[0]["response"] == "utter_answer_too_long"
+    assert messages[0]["length"] == f"{length:,}"

@@ -36,8 +36,15 @@ def test_resident_idea_with_consent_is_public_and_without_consent_is_not(stack):
     summary = public_idea.text(public_idea.say("Yes"))
     assert "Here is your idea" in summary and "District 4" in summary
     receipt = public_idea.text(public_idea.say("Yes, submit"))
-    shown = httpx.get(f"{stack.url}/api/proposals/{reference_in(receipt)}").json()
+    reference = reference_in(receipt)
+    shown = httpx.get(f"{stack.url}/api/proposals/{reference}").json()
     assert shown["kind"] == "idea"
+    # Public once staff have screened it: a flood of junk cannot write on open data.
+    assert shown["title"] == "Resident idea awaiting screening"
+    with session_scope(stack.database_url) as session:
+        for _ in range(2):  # received -> screening -> evaluation
+            workflow.advance(session, reference, workflow.Staff("cli:ann"))
+    shown = httpx.get(f"{stack.url}/api/proposals/{reference}").json()
     assert shown["title"] == "Put shade trees at every bus stop on Rundberg Lane"
 
     private_idea = chat(stack)

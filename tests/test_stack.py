@@ -24,6 +24,7 @@ def test_health_reports_every_component(stack):
         "rasa": "ok",
         "actions": "ok",
         "database": "ok",
+        "rasa_servers_ready": "2 of 2",
     }
 
 
@@ -55,7 +56,7 @@ def test_a_restart_loses_neither_submissions_nor_unfinished_answers(stack):
     body = status.json()
     assert body["status"] == "received"
     assert body["kind"] == "proposal"
-    assert body["title"] == "Adaptive signal timing pilot on Lamar"
+    assert body["title"] == "Proposal awaiting screening"  # public once staff screened it
     assert body["next_step"]
     lower_case = httpx.get(f"{stack.url}/api/proposals/{reference.lower()}")
     assert lower_case.json()["reference"] == reference

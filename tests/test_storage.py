@@ -1,7 +1,9 @@
 """The repository on real SQLite and real PostgreSQL, migrated by Alembic."""
 
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +12,16 @@ from sqlalchemy.exc import DBAPIError
 
 from storage import repository, workflow
 from storage.db import session_scope
-from storage.models import Contact, Kind, Status, SubmissionAnswer, SubmissionPublic, utcnow
+from storage.models import (
+    Contact,
+    Kind,
+    ReferenceCounter,
+    Status,
+    SubmissionAnswer,
+    SubmissionPublic,
+    utcnow,
+)
+from storage.reference import parse_reference
 
 AUSTIN = ZoneInfo("America/Chicago")
 
@@ -146,3 +157,70 @@ def test_failed_unit_of_work_leaves_nothing_behind(database_url):
         raise RuntimeError("crash mid-submit")
     with session_scope(database_url) as session:
         assert repository.count_submissions(session) == 0
+
+
+def test_the_100000th_reference_of_a_year_still_works(database_url):
+    year = utcnow().astimezone(AUSTIN).year
+    with session_scope(database_url) as session:
+        session.add(ReferenceCounter(year=year, last_sequence=99_999))
+    receipt = submit(database_url)
+    assert receipt.reference == f"SC-{year}-100000"
+    assert parse_reference(receipt.reference.lower()) == receipt.reference
+    with session_scope(database_url) as session:
+        assert repository.get_public_submission(session, receipt.reference) is not None
+
+
+def test_the_sqlite_file_is_readable_by_its_owner_only(sqlite_url):
+    submit(sqlite_url)
+    database = Path(sqlite_url.removeprefix("sqlite:///"))
+    for path in (database, database.with_name(database.name + "-wal")):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_database_errors_never_show_what_people_typed(database_url):
+    with pytest.raises(DBAPIError) as failed, session_scope(database_url) as session:
+        session.add(Contact(sender_id="web-x" * 40, email="quillon.secret@example.org"))
+        session.flush()
+        session.execute(
+            text("INSERT INTO contact (id, sender_id, channel, created_at, email) "
+                 "SELECT id, sender_id, channel, created_at, :email FROM contact"),
+            {"email": "quillon.secret@example.org"},
+        )  # fmt: skip
+    assert "quillon.secret" not in str(failed.value)
+
+
+def test_idle_conversations_and_old_records_are_deleted(database_url):
+    now = utcnow().timestamp()
+    with session_scope(database_url) as session:
+        session.execute(
+            text(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+                "type_name VARCHAR(255), timestamp FLOAT, data TEXT)"
+            )
+        )
+        rows = (("idle", 40), ("idle", 35), ("active", 40), ("active", 1))
+        for number, (sender, age_days) in enumerate(rows):
+            session.execute(
+                text(
+                    "INSERT INTO events (id, sender_id, type_name, timestamp) "
+                    "VALUES (:n, :s, 'user', :t)"
+                ),
+                {"n": number, "s": sender, "t": now - age_days * 86400},
+            )
+        repository.record_lookup(session, "web-1", "SC-2026-00001", False)
+        repository.create_handoff(session, "web-1", "web", "topic", "a@b.example", None)
+        session.execute(
+            text("UPDATE statuslookup SET at = :old"), {"old": utcnow() - timedelta(days=31)}
+        )
+        session.execute(
+            text("UPDATE handoffrequest SET created_at = :old"),
+            {"old": utcnow() - timedelta(days=31)},
+        )
+    with session_scope(database_url) as session:
+        assert repository.purge_idle_conversations(session, timedelta(days=30)) == 1
+        removed = repository.purge_old_records(session, timedelta(days=30))
+    assert removed == {"status look-ups": 1, "handoff requests": 1}
+    with session_scope(database_url) as session:
+        left = session.execute(text("SELECT DISTINCT sender_id FROM events")).all()
+        assert left == [("active",)]
+        session.execute(text("DROP TABLE events"))

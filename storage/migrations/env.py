@@ -21,11 +21,18 @@ def run_migrations() -> None:
         connection.commit()
 
 
+def _ours(name, type_, parent_names) -> bool:
+    """Rasa keeps its conversations (table `events`) in the same database: autogenerate
+    must neither drop it nor manage it."""
+    return type_ != "table" or name in SQLModel.metadata.tables
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=SQLModel.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_name=_ours,
     )
     with context.begin_transaction():
         context.run_migrations()
