@@ -14,8 +14,8 @@ Face's BertModel, followed by sentence-transformers' mean pooling and
 normalisation (tests/test_sentence_encoder.py checks it against PyTorch's output).
 Its MatMul weights are then quantised to 8 bits in blocks of 32 (onnxruntime's
 MatMulNBits, accuracy level 4). Measured per new message on one thread: about a
-quarter of the CPU of the float32 numpy forward pass this replaces, with the same
-nlu-eval figures (README, "NLU evaluation"); plain per-tensor dynamic int8
+fifth of the CPU of the float32 numpy forward pass this replaces, with the same
+nlu-eval figures (README, "How the encoder is run"); plain per-tensor dynamic int8
 quantisation was cheaper still but lost 0.005 of cross-validated accuracy.
 
 The built graph is cached on disk beside the weights, named by their digest and
@@ -243,6 +243,7 @@ def cached_graph(model_dir: Path, digest: str) -> Path:
         os.close(handle)
         try:
             build_graph(model_dir, Path(partial))
+            os.chmod(partial, 0o644)  # mkstemp makes it private; the weights are not
             os.replace(partial, path)
         finally:
             Path(partial).unlink(missing_ok=True)
