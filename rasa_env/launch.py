@@ -25,8 +25,8 @@ much of its CPU on two things that do not depend on the conversation:
 5. Importing TensorFlow, which Rasa's modules do at import time (its policy and
    extractor base modules import its training utilities) although this
    pipeline runs no TensorFlow model: TensorFlow, Keras and the JAX they pull in
-   were about 440 MB of each worker's 810 MB RSS and half its start-up time
-   (README, "Benchmark"). When `rasa run` serves a model file whose every
+   were 435 MiB of each worker's 750 MiB RSS and about two thirds of its
+   start-up time (README, "Benchmark"). When `rasa run` serves a model file whose every
    component is in `TENSORFLOW_FREE_COMPONENTS` (read from the model's
    metadata.json before Rasa is imported), `tensorflow` and `keras` are stub
    packages: their modules offer only the names Rasa 3.6.21 reads while

@@ -1,8 +1,8 @@
 """Stand-ins for `tensorflow` and `keras` in a Rasa server that runs no TensorFlow model.
 
 Rasa 3.6.21 imports TensorFlow at import time (its policy and extractor base
-modules import its training utilities), which costs each worker about 440 MB of
-RSS with Keras and JAX and half its start-up time. rasa_env/launch.py (fix 5)
+modules import its training utilities), which costs each worker 435 MiB of RSS
+with Keras and JAX and about two thirds of its start-up time. rasa_env/launch.py (fix 5)
 calls `install()` before importing Rasa when the model it serves has only
 components listed in TENSORFLOW_FREE_COMPONENTS. The stub modules offer only the
 names Rasa's modules read while being imported (class bases, type hints); any
