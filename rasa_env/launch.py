@@ -38,8 +38,8 @@ much of its CPU on two things that do not depend on the conversation:
 All five replace or stand in for parts of the pinned Rasa 3.6.21
 (rasa_env/requirements.lock); tests/test_stack.py exercises them on every run;
 tests/test_rasa_launch.py checks that validation still rejects what it did, the
-449 retry, and that a TensorFlow-free model is served without TensorFlow (and
-any other model with it).
+449 retry, and that a TensorFlow-free model is served without TensorFlow while
+any other model (or an unreadable one) is not stubbed.
 """
 
 import functools
