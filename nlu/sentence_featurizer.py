@@ -24,12 +24,18 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.sentence_encoder import SentenceEncoder, weights_digest
+from nlu.sentence_encoder import (
+    SentenceEncoder,
+    cached_graph,
+    encoder_identity,
+    weights_digest,
+)
 
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
-DIGEST_FILE = "encoder.sha256"
+# The encoder a model was trained with: weights digest, graph format, onnxruntime.
+IDENTITY_FILE = "encoder.txt"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
@@ -59,10 +65,13 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        # Rasa caches trained outputs by config and data; the weights are neither,
-        # so a new encoder must change the fingerprint or stale features are reused.
+        # Rasa caches trained outputs by config and data; the weights, the graph
+        # built from them and the runtime are neither, so a change to any of them
+        # must change the fingerprint or stale features are reused.
         model_dir = ROOT / {**cls.get_default_config(), **config}["model_dir"]
-        return weights_digest(model_dir) if (model_dir / "config.json").is_file() else None
+        if not (model_dir / "config.json").is_file():
+            return None
+        return encoder_identity(weights_digest(model_dir))
 
     def __init__(
         self,
@@ -79,7 +88,10 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             raise InvalidConfigException(
                 f"Sentence encoder not found in {self._model_dir}; `make install` puts it there."
             )
-        self._encoder = SentenceEncoder(self._model_dir, self._config["max_tokens"])
+        digest = weights_digest(self._model_dir)
+        self._identity = encoder_identity(digest)
+        graph = cached_graph(self._model_dir, digest)
+        self._encoder = SentenceEncoder(self._model_dir, self._config["max_tokens"], graph)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
@@ -102,19 +114,22 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         **kwargs: Any,
     ) -> SentenceEmbeddingFeaturizer:
         featurizer = cls(config, model_storage, resource, execution_context)
-        with model_storage.read_from(resource) as directory:
-            trained_with = (directory / DIGEST_FILE).read_text().strip()
+        try:
+            with model_storage.read_from(resource) as directory:
+                trained_with = (directory / IDENTITY_FILE).read_text().strip()
+        except (ValueError, FileNotFoundError):
+            trained_with = "unknown (an older model)"
         # A classifier trained on one encoder's space is meaningless on another's.
-        if trained_with != weights_digest(featurizer._model_dir):
+        if trained_with != featurizer._identity:
             raise InvalidConfigException(
-                "The sentence encoder's weights differ from the ones this model was "
-                "trained with; retrain (`make model`)."
+                f"The sentence encoder ({featurizer._identity}) differs from the one this "
+                f"model was trained with ({trained_with}); retrain (`make model`)."
             )
         return featurizer
 
     def train(self, training_data: TrainingData) -> Resource:
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / DIGEST_FILE).write_text(weights_digest(self._model_dir))
+            (directory / IDENTITY_FILE).write_text(self._identity)
         return self._resource
 
     def _embed(self, texts: list[str]) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""`python -m rasa_env.launch ...`: the `rasa` command with four measured fixes.
+"""`python -m rasa_env.launch ...`: the `rasa` command with five measured fixes.
 
 Profiling `make bench` showed the Rasa server, which is single-threaded, spending
 much of its CPU on two things that do not depend on the conversation:
@@ -22,10 +22,24 @@ much of its CPU on two things that do not depend on the conversation:
 4. Looking up each stored event's class by walking every Event subclass, for
    every event of the tracker, on every message (about 8%). The classes are
    fixed once Rasa is imported, so the lookup is done once per type name.
+5. Importing TensorFlow, which Rasa's modules do at import time (its policy and
+   extractor base modules import its training utilities) although this
+   pipeline runs no TensorFlow model: TensorFlow, Keras and the JAX they pull in
+   were 435 MiB of each worker's 750 MiB RSS and about two thirds of its
+   start-up time (README, "Benchmark"). When `rasa run` serves a model file whose every
+   component is in `TENSORFLOW_FREE_COMPONENTS` (read from the model's
+   metadata.json before Rasa is imported), `tensorflow` and `keras` are stub
+   packages: their modules offer only the names Rasa 3.6.21 reads while
+   importing (class bases, type hints), and calling anything from them raises
+   `TensorFlowNotLoaded`, so a path that needed TensorFlow fails loudly instead of
+   computing something else. Any other model, or any other command, imports
+   the real TensorFlow as before (rasa_env/tensorflow_stub.py).
 
-All four replace functions of the pinned Rasa 3.6.21 (rasa_env/requirements.lock);
-tests/test_stack.py exercises them on every run; tests/test_rasa_launch.py checks
-that validation still rejects what it did and the 449 retry.
+All five replace or stand in for parts of the pinned Rasa 3.6.21
+(rasa_env/requirements.lock); tests/test_stack.py exercises them on every run;
+tests/test_rasa_launch.py checks that validation still rejects what it did, the
+449 retry, and that a TensorFlow-free model is served without TensorFlow while
+any other model (or an unreadable one) is not stubbed.
 """
 
 import functools
@@ -35,15 +49,24 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
-import fastjsonschema
-from jsonschema import ValidationError
-from rasa.__main__ import main
-from rasa.core.actions.action import RemoteAction
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
-from rasa.shared.utils.common import all_subclasses
-from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+from rasa_env import tensorflow_stub
+
+_served = tensorflow_stub.served_model(sys.argv[1:]) if __name__ == "__main__" else None
+WITHOUT_TENSORFLOW = _served is not None and not tensorflow_stub.model_needs_tensorflow(_served)
+if WITHOUT_TENSORFLOW:
+    tensorflow_stub.install()
+
+# Rasa is imported only now, so that the stub (when installed) is in place first.
+
+import aiohttp  # noqa: E402
+import fastjsonschema  # noqa: E402
+from jsonschema import ValidationError  # noqa: E402
+from rasa.__main__ import main  # noqa: E402
+from rasa.core.actions.action import RemoteAction  # noqa: E402
+from rasa.shared.core.domain import Domain  # noqa: E402
+from rasa.shared.core.events import Event  # noqa: E402
+from rasa.shared.utils.common import all_subclasses  # noqa: E402
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig  # noqa: E402
 
 
 @functools.cache
@@ -172,4 +195,6 @@ Event.resolve_by_type = staticmethod(_resolve_by_type)
 
 if __name__ == "__main__":
     sys.argv[0] = "rasa"
+    if WITHOUT_TENSORFLOW:
+        print(f"rasa_env.launch: serving {_served} without TensorFlow (fix 5)", file=sys.stderr)
     main()

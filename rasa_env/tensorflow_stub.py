@@ -1,0 +1,135 @@
+"""Stand-ins for `tensorflow` and `keras` in a Rasa server that runs no TensorFlow model.
+
+Rasa 3.6.21 imports TensorFlow at import time (its policy and extractor base
+modules import its training utilities), which costs each worker 435 MiB of RSS
+with Keras and JAX and about two thirds of its start-up time. rasa_env/launch.py (fix 5)
+calls `install()` before importing Rasa when the model it serves has only
+components listed in TENSORFLOW_FREE_COMPONENTS. The stub modules offer only the
+names Rasa's modules read while being imported (class bases, type hints); any
+other name is an AttributeError and calling anything raises TensorFlowNotLoaded,
+so a code path that did need TensorFlow fails loudly rather than quietly.
+"""
+
+import importlib.abc
+import importlib.machinery
+import json
+import sys
+import tarfile
+import types
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+# The components of config.yml's pipeline and policies and the nodes Rasa adds to
+# every prediction graph; none imports or calls TensorFlow to load or predict.
+TENSORFLOW_FREE_COMPONENTS = frozenset(
+    {
+        "nlu.faq_selector.FaqSelector",
+        "nlu.sentence_featurizer.SentenceEmbeddingFeaturizer",
+        "rasa.core.policies.ensemble.DefaultPolicyPredictionEnsemble",
+        "rasa.core.policies.rule_policy.RulePolicy",
+        "rasa.graph_components.converters.nlu_message_converter.NLUMessageConverter",
+        "rasa.graph_components.providers.domain_provider.DomainProvider",
+        "rasa.graph_components.providers.rule_only_provider.RuleOnlyDataProvider",
+        "rasa.nlu.classifiers.fallback_classifier.FallbackClassifier",
+        "rasa.nlu.classifiers.logistic_regression_classifier.LogisticRegressionClassifier",
+        "rasa.nlu.classifiers.regex_message_handler.RegexMessageHandler",
+        "rasa.nlu.extractors.regex_entity_extractor.RegexEntityExtractor",
+        "rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer.CountVectorsFeaturizer",
+        "rasa.nlu.featurizers.sparse_featurizer.regex_featurizer.RegexFeaturizer",
+        "rasa.nlu.tokenizers.whitespace_tokenizer.WhitespaceTokenizer",
+    }
+)
+# What Rasa 3.6.21's modules read from the stub modules while being imported.
+_STUB_NAMES = {
+    "tensorflow": {"keras", "types", "Tensor", "TensorSpec", "TensorShape", "SparseTensor"},
+    "tensorflow.keras": {"layers", "metrics", "utils", "backend", "callbacks", "Model"},
+    "tensorflow.keras.utils": {"Sequence"},
+    "tensorflow.types": {"experimental"},
+    "tensorflow.types.experimental": {"TensorLike"},
+    "keras": {"Model", "utils"},
+    "keras.utils": {"tf_utils", "control_flow_util"},
+    "keras.utils.control_flow_util": {"smart_cond"},
+}
+_STUBBED_PACKAGES = ("tensorflow", "keras")
+
+
+class TensorFlowNotLoaded(RuntimeError):
+    pass
+
+
+class _StubType(type):
+    """A stand-in class: subclassable, usable in type hints, never callable."""
+
+    def __getattr__(cls, name: str) -> "_StubType":
+        if name.startswith("__"):
+            raise AttributeError(name)
+        child = _StubType(name, (), {"__module__": cls.__module__})
+        child.__qualname__ = f"{cls.__qualname__}.{name}"
+        type.__setattr__(cls, name, child)
+        return child
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise TensorFlowNotLoaded(
+            f"{cls.__module__}.{cls.__qualname__} was called, but this Rasa server runs "
+            "without TensorFlow (rasa_env/launch.py, fix 5)"
+        )
+
+
+class _StubModule(types.ModuleType):
+    def __getattr__(self, name: str) -> Any:
+        if name not in _STUB_NAMES.get(self.__name__, ()):
+            raise AttributeError(f"module {self.__name__!r} (stub) has no attribute {name!r}")
+        stub = _StubType(name, (), {"__module__": self.__name__})
+        setattr(self, name, stub)
+        return stub
+
+
+class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname.partition(".")[0] not in _STUBBED_PACKAGES:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        module = _StubModule(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        return None
+
+
+def served_model(argv: Sequence[str]) -> Path | None:
+    """The model file `rasa run` would serve, if named on the command line."""
+    if not argv or argv[0] != "run":
+        return None
+    for index, argument in enumerate(argv):
+        if argument in ("--model", "-m") and index + 1 < len(argv):
+            return Path(argv[index + 1])
+        if argument.startswith("--model="):
+            return Path(argument.split("=", 1)[1])
+    return None
+
+
+def model_needs_tensorflow(model: Path) -> bool:
+    """False only for a model file whose prediction graph is all TensorFlow-free."""
+    try:
+        with tarfile.open(model, "r:gz") as archive:
+            for member in archive:
+                if member.name.lstrip("/") == "metadata.json":
+                    metadata = json.load(archive.extractfile(member))
+                    break
+            else:
+                return True
+    except (OSError, tarfile.TarError, ValueError):
+        return True
+    nodes = metadata.get("predict_schema", {}).get("nodes", {}).values()
+    return not nodes or any(node.get("uses") not in TENSORFLOW_FREE_COMPONENTS for node in nodes)
+
+
+def install() -> None:
+    loaded = [name for name in sys.modules if name.partition(".")[0] in _STUBBED_PACKAGES]
+    if loaded:
+        raise RuntimeError(f"TensorFlow is already imported ({loaded[0]}); too late to stub")
+    sys.meta_path.insert(0, _StubFinder())
