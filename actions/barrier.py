@@ -126,5 +126,6 @@ class ValidateBarrierForm(SubmissionForm):
             # The account may name people or firms: staff read it, the public sees the step.
             confidential_fields=frozenset(answers) - {"barrier_step", "barrier_impact"},
             flags=("confidential_answers",),
+            title_is_ours=True,
             contact=None if contact == "anonymous" else contact_by(sender_id, channel, contact),
         )

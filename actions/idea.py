@@ -92,5 +92,6 @@ class ValidateIdeaForm(SubmissionForm):
             answers={field: describe(value) for field, value in answers.items()},
             confidential_fields=frozenset() if publish else frozenset(answers),
             flags=() if publish else ("not_published",),
+            title_is_ours=not publish,
             contact=contact_by(sender_id, channel, contact),
         )

@@ -55,6 +55,9 @@ class NewSubmission:
     # None for anonymous feedback: not even the chat identity is kept, so nothing links
     # it to anything else the same person submitted.
     contact: ContactDetails | None
+    # A title Entryway wrote ("Procurement barrier: Timeline"), not the submitter: public
+    # from the start; the submitter's own titles wait until staff have screened them.
+    title_is_ours: bool = False
     # Triage facts derived from the answers (actions/triage.py), shown to staff.
     procurement_path: str | None = None
     procurement_reason: str | None = None
@@ -177,8 +180,7 @@ def create_submission(session: Session, new: NewSubmission, zone: ZoneInfo) -> R
         status_since=now,
         contact_id=contact.id if contact else None,
         status_token_hash=hash_token(token),
-        # Feedback titles are ours ("Procurement barrier: <step>"), public from the start.
-        title_public=new.kind is Kind.feedback,
+        title_public=new.title_is_ours,
         procurement_path=new.procurement_path,
         procurement_reason=new.procurement_reason,
         flags=list(new.flags),

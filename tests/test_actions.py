@@ -331,7 +331,9 @@ def test_the_procurement_reason_never_repeats_a_confidential_answer():
     assert "confidential_answers" in new.flags
 
 
-@pytest.mark.parametrize(("slot", "length"), [("website", 301), ("email", 5000), ("contact_name", 201)])
+@pytest.mark.parametrize(
+    ("slot", "length"), [("website", 301), ("email", 5000), ("contact_name", 201)]
+)
 def test_an_answer_longer_than_its_question_takes_is_refused_before_any_pattern(slot, length):
     answer = "x" * (length - 12) + "@example.org"
     slots = {**answered(slot), "requested_slot": slot, slot: answer}
