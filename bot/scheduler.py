@@ -16,12 +16,15 @@ from datetime import timedelta
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.notifier import Notifier
+from bot.pipeline import figures
 from storage import reminders, repository, service_levels
 from storage.db import session_scope
 from storage.models import utcnow
 from storage.settings import get_settings
 
 logger = logging.getLogger("entryway.scheduler")
+# The public report's figures are this many minutes old at most.
+PUBLISH_MINUTES = 10
 # Slack retries an event for about an hour at most; keys older than this are not needed.
 SLACK_DELIVERY_MEMORY = timedelta(days=1)
 
@@ -47,8 +50,7 @@ def plan_reminders() -> int:
     """Writes the reminders, escalations and digest that have fallen due (the notifier
     sends them). What is due is worked out from the database each time, so a reminder
     missed while everything was down is written at the first run after the start."""
-    with session_scope(get_settings().database_url) as session:
-        written = reminders.plan(session, utcnow())
+    written = reminders.plan(get_settings().database_url, utcnow())
     if written:
         logger.info("planned %d reminders", written)
     return written
@@ -90,10 +92,19 @@ def main() -> None:
         coalesce=True,
         max_instances=1,
     )
+    scheduler.add_job(
+        figures.publish,
+        "interval",
+        minutes=PUBLISH_MINUTES,
+        id="publish_figures",
+        coalesce=True,
+        max_instances=1,
+    )
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     logger.info("scheduler: started (%d jobs)", len(scheduler.get_jobs()))
     purge_personal_data()
     plan_reminders()
+    figures.publish()
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
 

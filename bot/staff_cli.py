@@ -294,6 +294,11 @@ def run(args: argparse.Namespace) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        service_levels.in_force()
+    except service_levels.ServiceLevelError as problem:
+        print(f"staff_cli: {problem}", file=sys.stderr)
+        return 2
+    try:
         lines = run(args)
     except workflow.Refused as refused:
         print(refused, file=sys.stderr)

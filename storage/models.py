@@ -87,6 +87,8 @@ class Submission(SubmissionPublic, table=True):
     # Reminders about it wait until this date; each snooze starts a new round of them.
     snoozed_until: date | None = None
     snoozes: int = 0
+    # When its next reminder or escalation falls due (storage/reminders.py), or None.
+    next_reminder_at: datetime | None = Field(default=None, index=True)
 
 
 class Contact(SQLModel, table=True):
@@ -270,3 +272,12 @@ class SlackDelivery(SQLModel, table=True):
 
     key: str = Field(max_length=100, primary_key=True)
     seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class PublishedFigures(SQLModel, table=True):
+    """The public report's figures (bot/pipeline), computed by the scheduler, so no
+    request to the public page ever does the counting."""
+
+    name: str = Field(max_length=60, primary_key=True)
+    computed_at: datetime = Field(default_factory=utcnow)
+    rows: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -1,51 +1,39 @@
 """What is due to be said about submissions, worked out from the database alone.
 
-The scheduler calls `plan` every minute (and at start). It looks at every open
-submission near or past its due date and, for each reminder or escalation whose time has
-come, writes an outbox row under a key naming the submission, its current stay in its
-status, the stage and the snooze round. The key is unique, so however often `plan` runs
-(twice at once on two hosts, again after a crash, after the clock jumps) each reminder
-exists once; the notifier sends it once; one that fell due while everything was down is
-written at the first run after the start. The weekly digest is planned the same way,
-under its week's key.
+Each open submission carries `next_reminder_at`: when its next reminder or escalation
+falls due (set when it enters a status, and by a snooze). The scheduler calls `plan`
+every minute (and at start); `plan` takes only the submissions whose moment has come,
+writes every stage of their current stay that is due to the outbox under a key naming
+the submission, the stay, the stage (and for the owner's own reminders the snooze
+round), and moves `next_reminder_at` on with a compare-and-set. The key is unique, so
+however often `plan` runs (twice at once on two hosts, again after a crash, after the
+clock jumps) each reminder exists once; the notifier sends it once; one that fell due
+while everything was down is written at the first run after the start. The weekly
+digest is planned the same way, under its week's key, with its figures computed then.
 
-Stages, in business days from the due date (service_levels.yml):
+Stages, in business days from the due date (service_levels.yml), at 09:00 City time:
 - owner: remind_before days before: the assignee by DM, or the triage channel if nobody
-  owns it;
+  owns it. Snoozable: a snooze holds it, then brings it back once;
 - channel: overdue by escalate_after days: the triage channel;
-- lead: overdue by lead_after days: ENTRYWAY_ESCALATION_LEAD, if one is set;
-and while waiting for the submitter's answer (needs_info):
+- lead: overdue by lead_after days: ENTRYWAY_ESCALATION_LEAD (the channel, if unset).
+Escalations are not snoozable: they exist for when the owner does not act.
+While waiting for the submitter's answer (needs_info):
 - submitter: remind_before days before the answer is due: the submitter, once;
-- unanswered: the business day after it was due: the owner (or the channel)."""
+- unanswered: the business day after it was due: the owner (snoozable)."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage import outbox, service_levels, workflow
+from storage import outbox, reports, service_levels, workflow
 from storage.catalogue import text
-from storage.models import Status, Submission
-from storage.service_levels import BusinessCalendar, ServiceLevels
-from storage.settings import get_settings
+from storage.db import session_scope
+from storage.models import OutboxMessage, Submission
+from storage.service_levels import BusinessCalendar, Stage, moment, next_after, stages
 
 DIGEST_WEEKDAY = 0  # Monday, at service_levels.REMINDER_HOUR
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    offset: int  # business days from the due date; negative: before it
-
-
-def stages(status: Status, levels: ServiceLevels, lead: bool) -> tuple[Stage, ...]:
-    if status is Status.needs_info:
-        return (Stage("submitter", -levels.remind_before), Stage("unanswered", 1))
-    found = [Stage("owner", -levels.remind_before), Stage("channel", levels.escalate_after)]
-    if lead:
-        found.append(Stage("lead", levels.lead_after))
-    return tuple(found)
+BATCH = 500  # submissions planned per run (the rest on the next run, a minute later)
 
 
 def stay_of(submission: Submission) -> str:
@@ -53,8 +41,9 @@ def stay_of(submission: Submission) -> str:
     return submission.status_since.isoformat()
 
 
-def reminder_key(submission: Submission, stage: str) -> str:
-    return f"reminder:{submission.id}:{stay_of(submission)}:{stage}:{submission.snoozes}"
+def reminder_key(submission: Submission, stage: Stage) -> str:
+    key = f"reminder:{submission.id}:{stay_of(submission)}:{stage.name}"
+    return f"{key}:{submission.snoozes}" if stage.snoozable else key
 
 
 def _remind_submitter(session: Session, submission: Submission, key: str) -> None:
@@ -75,50 +64,52 @@ def _remind_submitter(session: Session, submission: Submission, key: str) -> Non
     )
 
 
-def plan(session: Session, now: datetime) -> int:
-    """Writes every reminder and escalation that is due and not yet written; returns how
-    many it wrote."""
+def _plan_one(session: Session, submission_id: int, now: datetime) -> int:
     levels, calendar = service_levels.in_force()
-    lead = bool(get_settings().escalation_lead)
-    today = calendar.local_date(now)
-    horizon = calendar.add(today, levels.remind_before)
-    candidates = session.exec(
-        select(Submission).where(
-            col(Submission.status).in_(list(levels.days)),
-            or_(
-                col(Submission.next_decision_by).is_(None),
-                col(Submission.next_decision_by) <= horizon,
-            ),
-        )
+    submission = session.get(Submission, submission_id)
+    planned_for = submission.next_reminder_at if submission else None
+    if submission is None or planned_for is None or planned_for > now:
+        return 0  # another planner, or a change, got there first
+    claimed = session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.next_reminder_at == planned_for)
+        .values(next_reminder_at=next_after(submission, levels, calendar, now))
     )
+    if claimed.rowcount != 1:
+        return 0
     written = 0
-    for submission in candidates:
-        if submission.next_decision_by is None:  # from before service levels existed
-            submission.next_decision_by = service_levels.due_date(
-                levels, calendar, submission.status, submission.status_since
-            )
-            session.add(submission)
-            if submission.next_decision_by is None or submission.next_decision_by > horizon:
-                continue
-        if submission.snoozed_until and now < calendar.morning_of(submission.snoozed_until):
+    for stage in stages(submission.status, levels):
+        if moment(submission, stage, calendar) > now:
             continue
-        for stage in stages(submission.status, levels, lead):
-            when = calendar.add(submission.next_decision_by, stage.offset)
-            if now < calendar.morning_of(when):
-                continue
-            key = reminder_key(submission, stage.name)
-            if stage.name == "submitter":
-                _remind_submitter(session, submission, key)
-                continue
-            payload = {
-                "stage": stage.name,
-                "stay": stay_of(submission),
-                "snoozes": submission.snoozes,
-            }
-            written += outbox.enqueue(
-                session, "reminder", payload, submission_id=submission.id, dedupe_key=key
-            )
-    return written + plan_digest(session, now, calendar)
+        key = reminder_key(submission, stage)
+        if stage.name == "submitter":
+            _remind_submitter(session, submission, key)
+            continue
+        payload = {"stage": stage.name, "stay": stay_of(submission), "snoozes": submission.snoozes}
+        written += outbox.enqueue(
+            session, "reminder", payload, submission_id=submission.id, dedupe_key=key
+        )
+    return written
+
+
+def plan(database_url: str, now: datetime) -> int:
+    """Writes every reminder and escalation that is due and not yet written, and the
+    week's digest; returns how many messages it wrote. Each submission is planned in a
+    transaction of its own, so a run never holds a lock for long."""
+    with session_scope(database_url) as session:
+        due = session.exec(
+            select(Submission.id)
+            .where(col(Submission.next_reminder_at) <= now)
+            .order_by(col(Submission.id))
+            .limit(BATCH)
+        ).all()
+    written = 0
+    for submission_id in due:
+        with session_scope(database_url) as session:
+            written += _plan_one(session, submission_id, now)
+    with session_scope(database_url) as session:
+        written += plan_digest(session, now, service_levels.in_force()[1])
+    return written
 
 
 def digest_week(now: datetime, calendar: BusinessCalendar) -> tuple[datetime, datetime]:
@@ -133,13 +124,11 @@ def digest_week(now: datetime, calendar: BusinessCalendar) -> tuple[datetime, da
 
 
 def plan_digest(session: Session, now: datetime, calendar: BusinessCalendar) -> int:
+    """The week's digest, with its figures as of now (so sending it is only a post)."""
     since, until = digest_week(now, calendar)
     year, week, _ = until.isocalendar()
-    return int(
-        outbox.enqueue(
-            session,
-            "digest",
-            {"since": since.isoformat(), "until": until.isoformat()},
-            dedupe_key=f"digest:{year}-W{week:02d}",
-        )
-    )
+    key = f"digest:{year}-W{week:02d}"
+    if session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first():
+        return 0
+    figures = reports.digest(session, calendar, since, until).to_payload()
+    return int(outbox.enqueue(session, "digest", figures, dedupe_key=key))

@@ -8,8 +8,8 @@ single out one submission, such as a resident's unpublished idea."""
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import asdict, dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -18,6 +18,10 @@ from storage.service_levels import BusinessCalendar
 from storage.workflow import BLOCKERS, CLOSED
 
 MIN_CELL = 3
+# A median or a 90th percentile over few stays is close to one stay's own length: they
+# are published over at least this many.
+MIN_FOR_MEDIAN = 5
+MIN_FOR_P90 = 10
 OPEN = [status for status in Status if status not in CLOSED]
 SYSTEM = "entryway"
 
@@ -69,8 +73,8 @@ def time_in_status(session: Session, calendar: BusinessCalendar, now: datetime) 
             StatusTime(
                 status=status,
                 stays=len(spent),
-                median=statistics.median(spent) if spent else None,
-                p90=percentile(spent, 0.9) if spent else None,
+                median=float(statistics.median(spent)) if spent else None,
+                p90=float(percentile(spent, 0.9)) if spent else None,
                 now=len(here),
                 overdue=sum(1 for due in here if due is not None and due < today),
             )
@@ -128,7 +132,31 @@ class Digest:
     overdue: list[Overdue]
     first_response_median: float | None  # business days, for first responses this week
     first_responses: int
+    awaiting_first_response: int  # open submissions no staff member has moved yet
+    oldest_awaiting: int | None  # business days the oldest of those has waited
     barriers: dict[str, int]  # this week's procurement-barrier feedback, by step
+
+    def to_payload(self) -> dict:
+        """The digest as JSON (it waits in the outbox, computed when it was planned)."""
+        found = asdict(self)
+        found["since"], found["until"] = self.since.isoformat(), self.until.isoformat()
+        for item in found["overdue"]:
+            item["status"] = item["status"].value
+        return found
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> "Digest":
+        return cls(
+            **{
+                **payload,
+                "since": datetime.fromisoformat(payload["since"]),
+                "until": datetime.fromisoformat(payload["until"]),
+                "overdue": [
+                    Overdue(**{**item, "status": Status(item["status"])})
+                    for item in payload["overdue"]
+                ],
+            }
+        )
 
 
 def digest(
@@ -167,14 +195,23 @@ def digest(
         key=lambda item: (-item.days, item.reference),
     )
     responses = _first_responses(session, calendar, since, until)
+    answered = set(
+        session.exec(select(StatusChange.submission_id).where(StatusChange.actor != SYSTEM)).all()
+    )
+    waiting = [s for s in open_now if s.id not in answered]
     return Digest(
         since=since,
         until=until,
         new={kind.value: new.get(kind, 0) for kind in Kind},
         by_status={status.value: sum(1 for s in open_now if s.status is status) for status in OPEN},
         overdue=overdue,
-        first_response_median=statistics.median(responses) if responses else None,
+        first_response_median=float(statistics.median(responses)) if responses else None,
         first_responses=len(responses),
+        awaiting_first_response=len(waiting),
+        oldest_awaiting=max(
+            (calendar.between(calendar.local_date(s.submitted_at), today) for s in waiting),
+            default=None,
+        ),
         barriers={step or "other": count for step, count in sorted(barriers.items(), key=str)},
     )
 
@@ -222,13 +259,12 @@ def public_time_in_status(
 ) -> list[PublicStatusTime]:
     rows = []
     for row in time_in_status(session, calendar, now or utcnow()):
-        enough = row.stays >= MIN_CELL
         rows.append(
             PublicStatusTime(
                 status=row.status.value,
                 stays=suppressed(row.stays),
-                median_business_days=row.median if enough else None,
-                p90_business_days=row.p90 if enough else None,
+                median_business_days=row.median if row.stays >= MIN_FOR_MEDIAN else None,
+                p90_business_days=row.p90 if row.stays >= MIN_FOR_P90 else None,
                 in_status_now=suppressed(row.now),
                 overdue_now=suppressed(row.overdue),
             )
@@ -238,11 +274,3 @@ def public_time_in_status(
 
 def public_counts(counts: dict) -> dict:
     return {key: suppressed(value) for key, value in counts.items()}
-
-
-def months_between(first: date, last: date) -> list[str]:
-    months, year, month = [], first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months

@@ -18,6 +18,7 @@ from storage.models import (
     Draft,
     HandoffRequest,
     Kind,
+    PublishedFigures,
     ReferenceCounter,
     SlackDelivery,
     Status,
@@ -161,6 +162,7 @@ def create_submission(session: Session, new: NewSubmission, zone: ZoneInfo) -> R
     year = now.astimezone(zone).year
     sequence = _next_sequence(session, year)
     token = secrets.token_urlsafe(12)
+    due = service_levels.due(Status.received, now)
     contact = Contact(**vars(new.contact)) if new.contact else None
     if contact is not None:
         session.add(contact)
@@ -176,7 +178,8 @@ def create_submission(session: Session, new: NewSubmission, zone: ZoneInfo) -> R
         submitted_at=now,
         updated_at=now,
         next_step=next_step_for(Status.received),
-        next_decision_by=service_levels.due(Status.received, now),
+        next_decision_by=due,
+        next_reminder_at=service_levels.first_reminder(Status.received, due),
         status_since=now,
         contact_id=contact.id if contact else None,
         status_token_hash=hash_token(token),
@@ -420,3 +423,19 @@ def forget_slack_deliveries(session: Session, older_than: timedelta) -> int:
         delete(SlackDelivery).where(SlackDelivery.seen_at < utcnow() - older_than)
     )
     return result.rowcount or 0
+
+
+# --- published figures ----------------------------------------------------------------
+
+
+def store_figures(session: Session, name: str, rows: list) -> None:
+    values = {"rows": rows, "computed_at": utcnow()}
+    session.execute(
+        insert_for(session, PublishedFigures)
+        .values(name=name, **values)
+        .on_conflict_do_update(index_elements=[PublishedFigures.name], set_=values)
+    )
+
+
+def published_figures(session: Session) -> dict[str, PublishedFigures]:
+    return {figures.name: figures for figures in session.exec(select(PublishedFigures))}

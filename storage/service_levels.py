@@ -7,6 +7,7 @@ reads it at start, and a malformed file stops the start with a message naming th
 Status answers in chat, the public API's next_decision_by, reminders and escalations all
 come from it."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -16,13 +17,16 @@ from zoneinfo import ZoneInfo
 import holidays
 import yaml
 
-from storage.models import Status
+from storage.models import Status, Submission
 from storage.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # Reminders go out at this hour of the City's day, not at midnight.
 REMINDER_HOUR = 9
 SETTINGS = ("remind_before", "escalate_after", "lead_after")
+# Every status a submission can wait in has a service level; final ones have none.
+OPEN = ("received", "screening", "needs_info", "evaluation", "pilot", "procurement")
+WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
 class ServiceLevelError(ValueError):
@@ -38,17 +42,48 @@ class ServiceLevels:
 
 
 class BusinessCalendar:
-    """Business days in the City's time zone."""
+    """Business days in the City's time zone: weekdays that are neither US federal nor
+    Texas state holidays."""
+
+    EPOCH_YEAR = 1970
 
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
-        self._holidays = holidays.country_holidays("US", subdiv="TX")
+        # The Texas list leaves out federal holidays Texas does not keep (Columbus Day);
+        # the City's service levels count both.
+        self._holidays = holidays.country_holidays("US") + holidays.country_holidays(
+            "US", subdiv="TX"
+        )
+        self._within: dict[int, list[int]] = {}  # year -> business days since 1 Jan, per day
+        self._before: dict[int, int] = {}  # year -> business days from EPOCH_YEAR to 1 Jan
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self._holidays
+
+    def _year(self, year: int) -> list[int]:
+        counts = self._within.get(year)
+        if counts is None:
+            counts, running, day = [], 0, date(year, 1, 1)
+            while day.year == year:
+                running += self.is_business_day(day)
+                counts.append(running)
+                day += timedelta(days=1)
+            self._within[year] = counts
+        return counts
+
+    def ordinal(self, day: date) -> int:
+        """Business days from the epoch up to and including `day`: differences of two
+        ordinals count business days in constant time (after a year's first use)."""
+        if day.year not in self._before:
+            total = 0
+            for year in range(self.EPOCH_YEAR, day.year):
+                self._before.setdefault(year, total)
+                total += self._year(year)[-1]
+            self._before[day.year] = total
+        return self._before[day.year] + self._year(day.year)[day.timetuple().tm_yday - 1]
 
     def add(self, day: date, business_days: int) -> date:
         """The business day `business_days` after `day` (before, if negative); day 0 is
@@ -65,11 +100,7 @@ class BusinessCalendar:
 
     def between(self, start: date, end: date) -> int:
         """Business days after `start` up to and including `end` (0 if end <= start)."""
-        count, day = 0, start
-        while day < end:
-            day += timedelta(days=1)
-            count += self.is_business_day(day)
-        return count
+        return max(0, self.ordinal(end) - self.ordinal(start))
 
     def morning_of(self, day: date) -> datetime:
         """When reminders for that day go out."""
@@ -86,6 +117,83 @@ def due_date(
     return calendar.add(calendar.local_date(entered), days)
 
 
+# --- when reminders and escalations fall due (written by storage/reminders.py) ---------
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    offset: int  # business days from the due date; negative: before it
+    snoozable: bool
+
+
+# The owner's own reminders: a snooze holds them, and brings them back once when it ends.
+OWNER_STAGES = frozenset({"owner", "unanswered"})
+
+
+def stages(status: Status, levels: ServiceLevels) -> tuple[Stage, ...]:
+    if status is Status.needs_info:
+        found = (("submitter", -levels.remind_before), ("unanswered", 1))
+    else:
+        found = (
+            ("owner", -levels.remind_before),
+            ("channel", levels.escalate_after),
+            ("lead", levels.lead_after),
+        )
+    return tuple(Stage(name, offset, name in OWNER_STAGES) for name, offset in found)
+
+
+def moment_of(
+    due: date, snoozed_until: date | None, stage: Stage, calendar: BusinessCalendar
+) -> datetime:
+    """When the stage falls due for a stay due on `due` (a snooze holds the owner's
+    reminders until the morning it ends)."""
+    when = calendar.morning_of(calendar.add(due, stage.offset))
+    if stage.snoozable and snoozed_until:
+        return max(when, calendar.morning_of(snoozed_until))
+    return when
+
+
+def moment(submission: Submission, stage: Stage, calendar: BusinessCalendar) -> datetime:
+    assert submission.next_decision_by is not None
+    return moment_of(submission.next_decision_by, submission.snoozed_until, stage, calendar)
+
+
+def next_after(
+    submission: Submission, levels: ServiceLevels, calendar: BusinessCalendar, after: datetime
+) -> datetime | None:
+    """The first stage moment of the current stay later than `after`, if any."""
+    if submission.next_decision_by is None or submission.status not in levels.days:
+        return None
+    later = [
+        when
+        for stage in stages(submission.status, levels)
+        if (when := moment(submission, stage, calendar)) > after
+    ]
+    return min(later, default=None)
+
+
+def first_reminder(status: Status, due: date | None) -> datetime | None:
+    """When the first reminder of a stay in `status`, due on `due`, falls due (it may be
+    at once)."""
+    levels, calendar = in_force()
+    if due is None or status not in levels.days:
+        return None
+    return min(moment_of(due, None, stage, calendar) for stage in stages(status, levels))
+
+
+def after_snooze(status: Status, due: date | None, until: date) -> datetime | None:
+    """When the owner's reminder comes back after a snooze until `until`."""
+    levels, calendar = in_force()
+    if due is None or status not in levels.days:
+        return None
+    return min(
+        moment_of(due, until, stage, calendar)
+        for stage in stages(status, levels)
+        if stage.snoozable
+    )
+
+
 def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
@@ -97,6 +205,8 @@ def load(path: Path) -> ServiceLevels:
         root = yaml.compose(path.read_text(encoding="utf-8"))
     except OSError as problem:
         raise ServiceLevelError(f"{path}: cannot be read ({problem.strerror})") from problem
+    except UnicodeDecodeError as problem:
+        raise ServiceLevelError(f"{name}: not UTF-8 text ({problem.reason})") from problem
     except yaml.YAMLError as problem:
         mark = getattr(problem, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -108,26 +218,32 @@ def load(path: Path) -> ServiceLevels:
     for key_node, value_node in root.value:
         key, line = key_node.value, _line(key_node)
         if key not in Status.__members__ and key not in SETTINGS:
-            known = ", ".join([*Status.__members__, *SETTINGS])
+            known = ", ".join([*OPEN, *SETTINGS])
             raise ServiceLevelError(f"{name} line {line}: unknown key '{key}' (known: {known})")
+        if key in days or key in settings:
+            raise ServiceLevelError(f"{name} line {line}: '{key}' is given twice")
         raw = value_node.value if isinstance(value_node, yaml.ScalarNode) else None
-        if raw is None or not str(raw).isdigit() or not 0 <= int(raw) <= 1000:
+        if raw is None or not WHOLE_NUMBER.fullmatch(str(raw)) or int(raw) > 1000:
             raise ServiceLevelError(
                 f"{name} line {_line(value_node)}: '{key}' must be a whole number of "
                 f"business days between 0 and 1000 (got {raw!r})"
             )
         if key in SETTINGS:
             settings[key] = int(raw)
-        else:
+        elif key in OPEN:
             days[Status(key)] = int(raw)
-    closed = {Status.declined, Status.withdrawn, Status.closed} & set(days)
-    if closed:
-        raise ServiceLevelError(
-            f"{name}: {', '.join(sorted(closed))} is a final status and has no service level"
-        )
-    missing = [key for key in SETTINGS if key not in settings]
+        else:
+            raise ServiceLevelError(
+                f"{name} line {line}: {key} is a final status and has no service level"
+            )
+    missing = [key for key in (*OPEN, *SETTINGS) if key not in days and key not in settings]
     if missing:
         raise ServiceLevelError(f"{name}: missing {', '.join(missing)}")
+    if settings["lead_after"] <= settings["escalate_after"]:
+        raise ServiceLevelError(
+            f"{name}: lead_after ({settings['lead_after']}) must come after escalate_after "
+            f"({settings['escalate_after']}): the lead hears of what the channel did not settle"
+        )
     return ServiceLevels(days=days, **settings)
 
 

@@ -268,6 +268,7 @@ def _move(
             )
         )
     now = utcnow()
+    due = service_levels.due(to_status, now)
     result = session.execute(
         update(Submission)
         .where(Submission.id == submission.id, Submission.status == current)
@@ -276,7 +277,8 @@ def _move(
             updated_at=now,
             status_since=now,
             next_step=repository.next_step_for(to_status),
-            next_decision_by=service_levels.due(to_status, now),
+            next_decision_by=due,
+            next_reminder_at=service_levels.first_reminder(to_status, due),
             resume_status=resume_status,
             title_public=submission.title_public or to_status in SCREENED,
             # A new stay: what it waited on, and snoozed reminders, belong to the old one.
@@ -673,7 +675,11 @@ def set_blocked(session: Session, reference: str, staff: Staff, blocker: str | N
 
 
 def snooze(
-    session: Session, reference: str, staff: Staff, expected_snoozes: object = ANY
+    session: Session,
+    reference: str,
+    staff: Staff,
+    expected_snoozes: object = ANY,
+    expected_status: object = ANY,
 ) -> Outcome:
     """Holds the reminders about a submission for SNOOZE_BUSINESS_DAYS business days; then
     they come again, once. A second press of the same reminder's button snoozes once."""
@@ -682,12 +688,21 @@ def snooze(
         raise Refused(text("workflow.closed", reference=reference, status=submission.status.value))
     calendar = service_levels.calendar(get_settings().timezone)
     until = calendar.add(calendar.local_date(utcnow()), SNOOZE_BUSINESS_DAYS)
+    if expected_status is not ANY and submission.status is not expected_status:
+        return _already_moved(submission)  # a reminder of an earlier stay
+    # The owner's reminder comes back when the snooze ends; escalations keep their time.
+    back = service_levels.after_snooze(submission.status, submission.next_decision_by, until)
+    planned = [when for when in (submission.next_reminder_at, back) if when is not None]
     snoozed = (
         expected_snoozes is ANY or submission.snoozes == expected_snoozes
     ) and session.execute(
         update(Submission)
         .where(Submission.id == submission.id, Submission.snoozes == submission.snoozes)
-        .values(snoozed_until=until, snoozes=Submission.snoozes + 1)
+        .values(
+            snoozed_until=until,
+            snoozes=Submission.snoozes + 1,
+            next_reminder_at=min(planned, default=None),
+        )
     ).rowcount == 1
     if not snoozed:
         session.refresh(submission)

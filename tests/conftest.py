@@ -4,6 +4,7 @@ with the real Alembic scripts, and the real stack started the way `make run` sta
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from storage.settings import get_settings
 from tests.fake_slack import FakeSlack
 from tests.mailbox import Mailbox
 from tests.slack_requests import SIGNING_SECRET
-from tests.stack import Stack
+from tests.stack import ARTIFACTS, Stack
 
 TRIAGE_CHANNEL = "C0TRIAGE"
 
@@ -33,7 +34,13 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A fresh schema in the `test` database, dropped afterwards."""
+    with postgres_schema() as url:
+        yield url
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A fresh schema in the `test` database, migrated, dropped afterwards."""
     schema = f"entryway_test_{secrets.token_hex(4)}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -103,3 +110,11 @@ def stack(
         yield running
     finally:
         running.stop()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The fault tests' recovery table, when they ran (tests/test_faults.py)."""
+    table = ARTIFACTS / "fault-recovery.md"
+    if table.exists() and table.stat().st_mtime >= terminalreporter._sessionstarttime:
+        terminalreporter.write_sep("-", "recovery per fault")
+        terminalreporter.write_line(table.read_text())

@@ -26,6 +26,9 @@ class Failure:
     status: int | None = None  # an HTTP error status
     retry_after: int | None = None  # with status 429
     hang: bool = False  # never answer (until the fake stops)
+    # Do what was asked (post the message), then never answer: Slack took the post, but
+    # the sender never heard so.
+    done_then_hang: bool = False
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Posted:
     text: str
     blocks: list = field(default_factory=list)
     edits: int = 0
+    metadata: dict | None = None
 
 
 class FakeSlack:
@@ -63,7 +67,7 @@ class FakeSlack:
                 method = path.rsplit("/", 1)[-1]
                 # slack_sdk sends some methods' arguments in the query string
                 arguments |= {k: v[0] for k, v in parse_qs(query).items()}
-                for key in ("blocks", "view", "attachments"):
+                for key in ("blocks", "view", "attachments", "metadata"):
                     if isinstance(arguments.get(key), str):
                         arguments[key] = json.loads(arguments[key])
                 status, body, headers = fake._answer(method, arguments)
@@ -108,6 +112,10 @@ class FakeSlack:
         with self.lock:
             self.attempts.append(method)
         failure = self._failure(method)
+        if failure is not None and failure.done_then_hang:
+            self._ok(method, arguments)
+            self.stopping.wait()
+            return None, {}, {}
         if failure is not None:
             if failure.hang:
                 self.stopping.wait()
@@ -132,7 +140,11 @@ class FakeSlack:
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             with self.lock:
                 self.messages[ts] = Posted(
-                    channel, ts, arguments.get("text", ""), arguments.get("blocks") or []
+                    channel,
+                    ts,
+                    arguments.get("text", ""),
+                    arguments.get("blocks") or [],
+                    metadata=arguments.get("metadata"),
                 )
             body.update(channel=channel, ts=ts, message={"ts": ts, "text": arguments.get("text")})
         elif method == "chat.update":
@@ -150,6 +162,15 @@ class FakeSlack:
             body.update(view={"id": f"V{next(self._ts)}", **(arguments.get("view") or {})})
         elif method == "conversations.open":
             body.update(channel={"id": "D" + str(arguments.get("users", "")).split(",")[0]})
+        elif method == "conversations.history":
+            with self.lock:
+                found = [m for m in self.messages.values() if m.channel == arguments.get("channel")]
+            body.update(
+                messages=[
+                    {"ts": m.ts, "text": m.text, **({"metadata": m.metadata} if m.metadata else {})}
+                    for m in reversed(found)
+                ]
+            )
         elif method == "apps.connections.open":
             body.update(url=self.socket_url)
         return body

@@ -350,3 +350,28 @@ def test_two_schedulers_on_one_postgresql_send_every_message_once(on_postgres, s
             process.terminate()
             process.wait()
     assert sorted(cards()) == sorted(references)
+
+
+def test_a_sender_killed_after_slack_took_the_post_does_not_post_it_again(on_sqlite, slack):
+    reference = submit(on_sqlite)
+    slack.fail("chat.postMessage", done_then_hang=True)  # posted, but the answer never comes
+    first = _scheduler(_settings_env())
+
+    def cards():
+        return [m for m in slack.in_channel(TRIAGE_CHANNEL) if reference in json.dumps(m.blocks)]
+
+    slack.wait_for(cards, timeout=40, what="the first post")
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    second = _scheduler(_settings_env())
+    try:
+        slack.wait_for(lambda: slack.called("conversations.history"), timeout=40, what="a look")
+        time.sleep(2)
+    finally:
+        second.terminate()
+        second.wait()
+    assert len(cards()) == 1  # found by its metadata, not posted twice
+    with session_scope(on_sqlite) as session:
+        [sent] = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "triage_card"))
+        assert sent.state is OutboxState.sent
+        assert repository.get_submission(session, reference).card_ts == cards()[0].ts

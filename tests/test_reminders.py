@@ -22,7 +22,7 @@ from bot.slack.blocks import digest as digest_blocks
 from storage import reminders, reports, repository, service_levels, workflow
 from storage.db import session_scope
 from storage.identity import channel_of
-from storage.models import Kind, OutboxMessage, OutboxState, SubmitterMessage
+from storage.models import Kind, OutboxMessage, OutboxState, Status, SubmitterMessage
 from storage.settings import get_settings
 from tests.conftest import TRIAGE_CHANNEL
 from tests.fake_slack import FakeSlack
@@ -100,8 +100,8 @@ def submit(url: str, at: datetime = RECEIVED, sender: str = "web-vendor", **chan
 
 
 def plan(url: str, at: datetime) -> int:
-    with time_machine.travel(at, tick=False), session_scope(url) as session:
-        return reminders.plan(session, datetime.now(UTC))
+    with time_machine.travel(at, tick=False):
+        return reminders.plan(url, datetime.now(UTC))
 
 
 def act(url: str, at: datetime, work):
@@ -182,32 +182,55 @@ def test_moving_on_makes_reminders_of_the_old_stay_obsolete(configured, slack):
     assert reminder_rows(configured) == [(1, "owner")]
 
 
-def test_snooze_holds_reminders_then_they_come_once_more(configured, slack):
+def test_snooze_holds_the_owners_reminder_but_not_escalations(configured, slack):
     reference = submit(configured)
     plan(configured, OWNER_REMINDER + timedelta(minutes=1))
     with session_scope(configured) as session:
         snoozes = repository.get_submission(session, reference).snoozes
-    first = act(configured, OWNER_REMINDER + timedelta(hours=1),
-                lambda s: workflow.snooze(s, reference, ANN, expected_snoozes=snoozes))  # fmt: skip
-    again = act(configured, OWNER_REMINDER + timedelta(hours=1),
-                lambda s: workflow.snooze(s, reference, ANN, expected_snoozes=snoozes))  # fmt: skip
+
+    def snooze(s):
+        return workflow.snooze(s, reference, ANN, expected_snoozes=snoozes,
+                               expected_status=Status.received)  # fmt: skip
+
+    first = act(configured, OWNER_REMINDER + timedelta(hours=1), snooze)
+    again = act(configured, OWNER_REMINDER + timedelta(hours=1), snooze)
     assert first.changed and "until 02 December" in first.message
     assert not again.changed and "already paused" in again.message  # a double click
     plan(configured, austin(2026, 12, 2, 8, 59))
     assert reminder_rows(configured) == [(1, "owner")]
-    plan(configured, austin(2026, 12, 2, 9, 1))
+    plan(configured, austin(2026, 12, 2, 9, 1))  # the snooze ends: the owner hears again
     assert reminder_rows(configured) == [(1, "owner"), (1, "owner")]
+    # Snoozing again does not hold the escalation back: it is for when nobody acts.
+    act(configured, austin(2026, 12, 2, 10, 0), lambda s: workflow.snooze(s, reference, ANN))
     plan(configured, CHANNEL_ESCALATION + timedelta(minutes=1))
-    assert sorted(s for _, s in reminder_rows(configured)) == ["channel", "owner", "owner"]
+    plan(configured, LEAD_ESCALATION + timedelta(minutes=1))
+    assert sorted(s for _, s in reminder_rows(configured)) == [
+        "channel", "lead", "owner", "owner", "owner",
+    ]  # fmt: skip
     act(
         configured,
-        CHANNEL_ESCALATION,
+        LEAD_ESCALATION,
         lambda s: workflow.decline(s, reference, ANN, "Not now, sorry."),
     )
     with pytest.raises(workflow.Refused, match="can no longer be changed"):
-        act(configured, CHANNEL_ESCALATION, lambda s: workflow.snooze(s, reference, ANN))
+        act(configured, LEAD_ESCALATION, lambda s: workflow.snooze(s, reference, ANN))
     with pytest.raises(workflow.Refused, match="no submission"):
-        act(configured, CHANNEL_ESCALATION, lambda s: workflow.snooze(s, "SC-2026-99999", ANN))
+        act(configured, LEAD_ESCALATION, lambda s: workflow.snooze(s, "SC-2026-99999", ANN))
+
+
+def test_a_reminders_snooze_on_a_later_stay_changes_nothing(configured):
+    reference = submit(configured)
+    act(configured, OWNER_REMINDER, lambda s: workflow.advance(s, reference, ANN))
+    stale = act(
+        configured,
+        OWNER_REMINDER,
+        lambda s: workflow.snooze(
+            s, reference, ANN, expected_snoozes=0, expected_status=Status.received
+        ),
+    )
+    assert not stale.changed and "already screening" in stale.message
+    with session_scope(configured) as session:
+        assert repository.get_submission(session, reference).snoozes == 0
 
 
 def test_waiting_for_the_submitter_reminds_them_once_then_tells_staff(configured, slack, mail):
@@ -278,6 +301,9 @@ def test_the_digest_has_the_numbers_worked_out_by_hand(configured):
     # First responses this week: A after 4 business days (17 -> 23 Nov), B after 1.
     assert (found.first_response_median, found.first_responses) == (2.5, 2)
     assert found.barriers == {"insurance_bonding": 1, "timeline": 1}
+    # C and D still wait for a first response, D (since 23 Nov) for 3 business days.
+    assert (found.awaiting_first_response, found.oldest_awaiting) == (2, 3)
+    assert reports.Digest.from_payload(found.to_payload()) == found
     shown = json.dumps(digest_blocks.message(found, CALENDAR))
     assert "2.5 business days" in shown and "11 business day(s) overdue" in shown
     assert "<@UANN>" in shown and "insurance bonding 1" in shown
@@ -383,3 +409,28 @@ def test_two_schedulers_on_one_postgresql_send_each_reminder_once(on_postgres, s
     for reference in references:
         assert _stage_posts(slack, reference) == {"owner": 1, "channel": 1, "lead": 1}
     assert len(posts(slack, "Weekly digest")) == 1
+
+
+def test_without_a_lead_the_channel_hears_the_last_escalation_too(monkeypatch, configured, slack):
+    monkeypatch.delenv("ENTRYWAY_ESCALATION_LEAD")
+    get_settings.cache_clear()
+    reference = submit(configured)
+    plan(configured, LEAD_ESCALATION + timedelta(minutes=1))
+    send(LEAD_ESCALATION + timedelta(minutes=2))
+    to_channel = [p for p in posts(slack, reference) if p["channel"] == TRIAGE_CHANNEL]
+    assert sum("Escalation:" in json.dumps(p) for p in to_channel) == 1
+
+
+def test_a_staff_snooze_does_not_remind_the_submitter_twice(configured):
+    reference = submit(configured, sender="web-asked")
+    asked = austin(2026, 11, 23, 11, 0)
+    act(configured, asked, lambda s: workflow.request_info(s, reference, ANN, "Which streets?"))
+    reminder = CALENDAR.morning_of(CALENDAR.add(date(2026, 12, 15), -2)) + timedelta(minutes=1)
+    plan(configured, reminder)
+    act(configured, reminder, lambda s: workflow.snooze(s, reference, ANN))
+    plan(configured, reminder + timedelta(days=10))
+    with session_scope(configured) as session:
+        told = session.exec(
+            select(SubmitterMessage).where(SubmitterMessage.key.startswith("reminder:"))
+        ).all()
+    assert len(told) == 1

@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 AUSTIN = ZoneInfo("America/Chicago")
 CALENDAR = service_levels.calendar("America/Chicago")
 FRIDAY_BEFORE_THANKSGIVING = date(2026, 11, 20)
+OPEN_STATUSES = "".join(
+    f"{status}: 5\n"
+    for status in ("received", "screening", "needs_info", "evaluation", "pilot", "procurement")
+)
 
 
 @pytest.mark.parametrize(
@@ -31,6 +35,7 @@ FRIDAY_BEFORE_THANKSGIVING = date(2026, 11, 20)
         (date(2026, 11, 26), 0, date(2026, 11, 30)),  # Thanksgiving itself is no business day
         (date(2026, 12, 23), 2, date(2026, 12, 29)),  # Christmas Eve, Day, Day after
         (date(2026, 6, 18), 1, date(2026, 6, 22)),  # Juneteenth (Fri 19)
+        (date(2026, 10, 9), 1, date(2026, 10, 13)),  # Columbus Day: federal, not Texan
         (date(2026, 12, 1), -2, date(2026, 11, 25)),  # backwards, over the holidays too
     ],
 )
@@ -98,16 +103,19 @@ def test_every_status_gets_its_due_date_and_submitters_are_told_it(database_url)
         ("received: [5]\n", "line 1: 'received' must be a whole number"),
         ("received: 5\n  screening: 3\n", "line 2: not valid YAML"),
         ("- received\n", "line 1: expected 'status: business days' lines"),
+        ("received: 5\nclosed: 3\n", "line 2: closed is a final status"),
+        ("received: 5\nscreening: 2\nreceived: 4\n", "line 3: 'received' is given twice"),
+        ("received: ²\n", "line 1: 'received' must be a whole number"),
+        ("received: 5\n", "missing screening, needs_info, evaluation, pilot, procurement"),
         (
-            "received: 5\nremind_before: 2\nescalate_after: 2\nlead_after: 5\nclosed: 3\n",
-            "closed is a final status",
+            OPEN_STATUSES + "remind_before: 2\nescalate_after: 5\nlead_after: 5\n",
+            "lead_after (5) must come after escalate_after (5)",
         ),
-        ("received: 5\n", "missing remind_before, escalate_after, lead_after"),
     ],
 )
 def test_a_malformed_file_is_refused_naming_the_line(tmp_path, content, problem):
     path = tmp_path / "service_levels.yml"
-    path.write_text(content)
+    path.write_text(content, encoding="utf-8")
     with pytest.raises(ServiceLevelError) as refused:
         load(path)
     assert problem in str(refused.value)
@@ -115,14 +123,19 @@ def test_a_malformed_file_is_refused_naming_the_line(tmp_path, content, problem)
 
 @pytest.mark.parametrize(
     "command",
-    [["-m", "storage.migrate"], ["-m", "bot.scheduler"], ["-m", "bot"], ["-m", "rasa_sdk"]],
+    [
+        ["-m", "storage.migrate"],
+        ["-m", "bot.scheduler"],
+        ["-m", "bot"],
+        ["-m", "actions"],
+        ["-m", "bot.staff_cli", "list"],
+    ],
 )
 def test_a_malformed_file_stops_the_start_with_the_line(tmp_path, command):
     bad = tmp_path / "levels.yml"
     bad.write_text("received: 5\nscreening: five\n")
-    args = [*command, "--actions", "actions", "--port", "1"] if "rasa_sdk" in command else command
     result = subprocess.run(
-        [sys.executable, *args],
+        [sys.executable, *command],
         cwd=ROOT,
         env={
             **os.environ,

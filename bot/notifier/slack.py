@@ -2,7 +2,7 @@
 handoff posts, and messages to submitters who came through Slack."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from slack_sdk import WebClient
 
@@ -17,6 +17,8 @@ from storage.settings import Settings
 from storage.triage import card_facts, record_card
 from storage.workflow import Staff
 
+OUTBOX_EVENT = "entryway_outbox"
+RECENT_MESSAGES = 100  # how far back a repeated attempt looks for its own post
 # A card update waits this long for its card when the card is still being posted.
 CARD_NOT_POSTED_YET = timedelta(seconds=3)
 STALE_DIGEST = timedelta(days=7)
@@ -44,10 +46,33 @@ class SlackSender:
             )
         return kinds
 
-    def _post(self, channel: str, **message) -> dict:
+    def _post(self, claim: outbox.Claim, channel: str, **message) -> dict:
+        """Posts once. Each post carries its outbox id as message metadata: a sender killed
+        after Slack took the post, but before it was marked sent, left no mark of it in the
+        database, so a later attempt first looks for it in the channel."""
+        if claim.attempt > 1:
+            posted = self._posted_before(claim.id, channel)
+            if posted is not None:
+                return posted
+        metadata = {"event_type": OUTBOX_EVENT, "event_payload": {"outbox_id": claim.id}}
         return self.client.chat_postMessage(
-            channel=channel, unfurl_links=False, unfurl_media=False, **message
+            channel=channel, unfurl_links=False, unfurl_media=False, metadata=metadata, **message
         ).data  # type: ignore[return-value]
+
+    def _posted_before(self, outbox_id: int, channel: str) -> dict | None:
+        if channel.startswith(("U", "W")):  # a person: their DM with the app
+            channel = self.client.conversations_open(users=channel)["channel"]["id"]
+        history = self.client.conversations_history(
+            channel=channel, limit=RECENT_MESSAGES, include_all_metadata=True
+        )
+        for message in history.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == OUTBOX_EVENT
+                and (metadata.get("event_payload") or {}).get("outbox_id") == outbox_id
+            ):
+                return {"channel": channel, "ts": message["ts"]}
+        return None
 
     def triage_card(self, claim: outbox.Claim) -> Sent:
         with session_scope(self.settings.database_url) as session:
@@ -56,7 +81,7 @@ class SlackSender:
                 return Sent()  # deleted since, or already posted by an earlier attempt
             facts = card_facts(session, submission)
         posted = self._post(
-            self.channel, text=triage_card.fallback(facts), blocks=triage_card.blocks(facts)
+            claim, self.channel, text=triage_card.fallback(facts), blocks=triage_card.blocks(facts)
         )
         submission_id, channel, ts = submission.id, posted["channel"], posted["ts"]
         return Sent(lambda session: record_card(session, submission_id, channel, ts))
@@ -84,7 +109,9 @@ class SlackSender:
             request = session.get(HandoffRequest, claim.payload.get("handoff_id"))
         if request is None:
             return Sent()
-        self._post(self.channel, text=handoff.fallback(request), blocks=handoff.blocks(request))
+        self._post(
+            claim, self.channel, text=handoff.fallback(request), blocks=handoff.blocks(request)
+        )
         return Sent()
 
     def submitter_message(self, claim: outbox.Claim) -> Sent:
@@ -93,7 +120,7 @@ class SlackSender:
         user = slack_user_of(message.sender_id) if message else None
         if message is None or user is None:
             return Sent()
-        self._post(user, **chat.message({"text": message.text, "buttons": message.buttons}))
+        self._post(claim, user, **chat.message({"text": message.text, "buttons": message.buttons}))
         return Sent(lambda session: repository.mark_shown(session, message.id))
 
     def reminder(self, claim: outbox.Claim) -> Sent:
@@ -102,26 +129,27 @@ class SlackSender:
             submission = session.get(Submission, claim.submission_id)
             if submission is None or stay_of(submission) != claim.payload.get("stay"):
                 return Sent()  # it moved on (or was deleted) since: nothing to remind of
+            if stage in service_levels.OWNER_STAGES and submission.snoozes != claim.payload.get(
+                "snoozes"
+            ):
+                return Sent()  # snoozed since it was written: it comes back after the snooze
             request = workflow.open_info_request(session, submission.id)
         asked = f"{request.asked_at:%d %b}" if request else None
         calendar = service_levels.calendar(self.settings.timezone)
         user = Staff(submission.assignee or "").slack_user
         if stage == "lead":
             to = self.settings.escalation_lead or self.channel
-        elif stage in ("owner", "unanswered") and user:
+        elif stage in service_levels.OWNER_STAGES and user:
             to = user
         else:
             to = self.channel
-        self._post(to, **reminder.message(stage, submission, calendar, asked))
+        self._post(claim, to, **reminder.message(stage, submission, calendar, asked))
         return Sent()
 
     def digest(self, claim: outbox.Claim) -> Sent:
-        since = datetime.fromisoformat(claim.payload["since"])
-        until = datetime.fromisoformat(claim.payload["until"])
-        if utcnow() - until > STALE_DIGEST:
+        found = reports.Digest.from_payload(claim.payload)
+        if utcnow() - found.until > STALE_DIGEST:
             return Sent()  # a digest for a week long gone (Slack was off then) helps nobody
         calendar = service_levels.calendar(self.settings.timezone)
-        with session_scope(self.settings.database_url) as session:
-            found = reports.digest(session, calendar, since, until)
-        self._post(self.channel, **digest.message(found, calendar))
+        self._post(claim, self.channel, **digest.message(found, calendar))
         return Sent()

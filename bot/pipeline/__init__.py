@@ -17,7 +17,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from bot.pipeline import charts, figures
 from bot.public_api import csv_cell
+from storage import reports, service_levels
 from storage.catalogue import text
+from storage.settings import get_settings
 
 router = APIRouter()
 SVG = "image/svg+xml"
@@ -76,6 +78,9 @@ def _section(dataset: figures.Dataset) -> str:
 
 def page(datasets: dict[str, figures.Dataset]) -> str:
     sections = "".join(_section(datasets[name]) for name in figures.NAMES)
+    computed = min(d.computed_at for d in datasets.values() if d.computed_at)
+    zone = service_levels.calendar(get_settings().timezone).zone
+    updated = f"{computed.astimezone(zone):%d %B %Y, %H:%M}"
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -90,7 +95,10 @@ def page(datasets: dict[str, figures.Dataset]) -> str:
   <p>{html.escape(text("report.intro"))}</p>
 </header>
 <main>{sections}</main>
-<footer><p>{html.escape(text("report.suppression", minimum=3))}</p></footer>
+<footer>
+  <p>{html.escape(text("report.suppression", minimum=reports.MIN_CELL))}</p>
+  <p>{html.escape(text("report.updated", at=updated))}</p>
+</footer>
 </body>
 </html>"""
 

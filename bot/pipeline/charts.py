@@ -35,12 +35,18 @@ def _pyplot():
     return pyplot
 
 
+def _hidden(label: str) -> str:
+    """A label marked as having a figure that is not published (see the caption)."""
+    return f"{label}*"
+
+
 def _stacked_by_month(dataset: Dataset, series_of: Callable[[str], str]) -> Callable:
     def draw(axes) -> None:
         counts: dict[str, dict[str, int]] = defaultdict(dict)
         for month, series, value in dataset.rows:
-            counts[series][month] = value or 0  # a suppressed cell draws as nothing
+            counts[series][month] = value or 0  # a suppressed cell draws as nothing...
         months = sorted({row[0] for row in dataset.rows})
+        partial = {row[0] for row in dataset.rows if row[2] is None}  # ...and is marked
         bottom = [0] * len(months)
         for index, (series, values) in enumerate(sorted(counts.items())):
             heights = [values.get(month, 0) for month in months]
@@ -48,6 +54,7 @@ def _stacked_by_month(dataset: Dataset, series_of: Callable[[str], str]) -> Call
                      color=COLOURS[index % len(COLOURS)])  # fmt: skip
             bottom = [a + b for a, b in zip(bottom, heights, strict=True)]
         axes.set_ylabel(text(f"report.{dataset.name}.axis"))
+        axes.set_xticks(range(len(months)), [_hidden(m) if m in partial else m for m in months])
         axes.tick_params(axis="x", labelrotation=45)
         if counts:
             axes.legend(fontsize=8, frameon=False)
@@ -57,7 +64,10 @@ def _stacked_by_month(dataset: Dataset, series_of: Callable[[str], str]) -> Call
 
 def _time_in_status(dataset: Dataset) -> Callable:
     def draw(axes) -> None:
-        statuses = [row[0].replace("_", " ") for row in dataset.rows]
+        statuses = [
+            _hidden(row[0].replace("_", " ")) if row[2] is None else row[0].replace("_", " ")
+            for row in dataset.rows
+        ]
         medians = [row[2] or 0 for row in dataset.rows]
         p90s = [row[3] or 0 for row in dataset.rows]
         positions = range(len(statuses))
@@ -75,7 +85,10 @@ def _time_in_status(dataset: Dataset) -> Callable:
 
 def _blocked_by(dataset: Dataset) -> Callable:
     def draw(axes) -> None:
-        labels = [text(f"blocker.{row[0]}") for row in dataset.rows]
+        labels = [
+            _hidden(text(f"blocker.{row[0]}")) if row[1] is None else text(f"blocker.{row[0]}")
+            for row in dataset.rows
+        ]
         axes.barh(labels, [row[1] or 0 for row in dataset.rows], color=COLOURS[2])
         axes.invert_yaxis()
         axes.set_xlabel(text("report.blocked-by.axis"))
@@ -83,7 +96,20 @@ def _blocked_by(dataset: Dataset) -> Callable:
     return draw
 
 
+_drawn: dict[str, tuple[object, bytes]] = {}  # name -> (when its figures were computed, SVG)
+
+
 def svg(dataset: Dataset) -> bytes:
+    """The chart, drawn once for each publication of its figures."""
+    cached = _drawn.get(dataset.name)
+    if cached is not None and cached[0] == dataset.computed_at:
+        return cached[1]
+    drawn = _draw(dataset)
+    _drawn[dataset.name] = (dataset.computed_at, drawn)
+    return drawn
+
+
+def _draw(dataset: Dataset) -> bytes:
     draw = {
         "submissions-by-month": _stacked_by_month(dataset, str),
         "time-in-status": _time_in_status(dataset),
@@ -96,6 +122,7 @@ def svg(dataset: Dataset) -> bytes:
         try:
             if dataset.rows:
                 draw(axes)
+                figure.text(0.01, 0.01, text("report.chart_note"), fontsize=8)
             else:
                 axes.text(0.5, 0.5, text("report.no_data"), ha="center", va="center")
                 axes.set_axis_off()

@@ -1,19 +1,20 @@
 """The public figures on where the City's own process holds submissions up: one dataset
 per chart of /reports/pipeline, each also served as CSV and JSON under /api/open-data/
-with its data dictionary. Only aggregates from storage.reports' public functions, with
-small cells suppressed (None, published as empty): no contact, no confidential value,
-no staff name, no cell that could single out one submission."""
+with its data dictionary. The scheduler computes them every few minutes and stores them
+(`publish`), so a request to the public page never does the counting. Only aggregates
+from storage.reports' public functions, with small cells suppressed (None, published as
+empty): no contact, no confidential value, no staff name, no cell that could single out
+one submission."""
 
-import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from storage import reports, service_levels
+from storage import reports, repository, service_levels
 from storage.catalogue import text
 from storage.db import session_scope
-from storage.models import Activity, Kind, StatusChange, utcnow
+from storage.models import Kind, utcnow
 from storage.settings import get_settings
 
 
@@ -28,6 +29,7 @@ class Dataset:
     name: str  # the file name under /api/open-data/
     columns: tuple[Column, ...]
     rows: list[tuple] = field(default_factory=list)
+    computed_at: datetime | None = None
 
     @property
     def title(self) -> str:
@@ -57,72 +59,75 @@ class Dataset:
 NAMES = ("submissions-by-month", "time-in-status", "blocked-by", "barriers-by-month")
 
 
-def _version(session: Session, today: str) -> tuple:
-    """Changes whenever a figure could: a status change (new submissions have one), a
-    blocker set (it is logged), or a new day (what is overdue)."""
-    changes = session.exec(select(func.max(StatusChange.id))).one()
-    activity = session.exec(select(func.max(Activity.id))).one()
-    return (changes, activity, today)
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "submissions-by-month": (
+        Column("month", "month"),
+        Column("kind", "string"),
+        Column("submissions", "integer"),
+    ),
+    "time-in-status": (
+        Column("status", "string"),
+        Column("completed_stays", "integer"),
+        Column("median_business_days", "number"),
+        Column("p90_business_days", "number"),
+        Column("in_status_now", "integer"),
+        Column("overdue_now", "integer"),
+    ),
+    "blocked-by": (Column("waiting_on", "string"), Column("open_submissions", "integer")),
+    "barriers-by-month": (
+        Column("month", "month"),
+        Column("step", "string"),
+        Column("reports", "integer"),
+    ),
+}
 
 
-def _compute(session: Session) -> dict[str, Dataset]:
+def _compute(session: Session) -> dict[str, list[tuple]]:
     calendar = service_levels.calendar(get_settings().timezone)
     by_kind = reports.by_month(session, calendar)
     times = reports.public_time_in_status(session, calendar, utcnow())
     blocked = reports.public_counts(reports.blocked_now(session))
     barriers = reports.by_month(session, calendar, Kind.feedback)
     return {
-        "submissions-by-month": Dataset(
-            "submissions-by-month",
-            (Column("month", "month"), Column("kind", "string"), Column("submissions", "integer")),
-            [(month, kind, reports.suppressed(n)) for (month, kind), n in by_kind.items()],
-        ),
-        "time-in-status": Dataset(
-            "time-in-status",
+        "submissions-by-month": [
+            (month, kind, reports.suppressed(n)) for (month, kind), n in by_kind.items()
+        ],
+        "time-in-status": [
             (
-                Column("status", "string"),
-                Column("completed_stays", "integer"),
-                Column("median_business_days", "number"),
-                Column("p90_business_days", "number"),
-                Column("in_status_now", "integer"),
-                Column("overdue_now", "integer"),
-            ),
-            [
-                (
-                    t.status,
-                    t.stays,
-                    t.median_business_days,
-                    t.p90_business_days,
-                    t.in_status_now,
-                    t.overdue_now,
-                )
-                for t in times
-            ],
-        ),
-        "blocked-by": Dataset(
-            "blocked-by",
-            (Column("waiting_on", "string"), Column("open_submissions", "integer")),
-            list(blocked.items()),
-        ),
-        "barriers-by-month": Dataset(
-            "barriers-by-month",
-            (Column("month", "month"), Column("step", "string"), Column("reports", "integer")),
-            [(month, step, reports.suppressed(n)) for (month, step), n in barriers.items()],
-        ),
+                t.status,
+                t.stays,
+                t.median_business_days,
+                t.p90_business_days,
+                t.in_status_now,
+                t.overdue_now,
+            )
+            for t in times
+        ],
+        "blocked-by": list(blocked.items()),
+        "barriers-by-month": [
+            (month, step, reports.suppressed(n)) for (month, step), n in barriers.items()
+        ],
     }
 
 
-_cache: tuple[tuple, dict[str, Dataset]] | None = None
-_lock = threading.Lock()
+def publish() -> None:
+    """Computes every public dataset and stores it (the scheduler, every few minutes)."""
+    with session_scope(get_settings().database_url) as session:
+        for name, rows in _compute(session).items():
+            repository.store_figures(session, name, rows)
 
 
 def datasets() -> dict[str, Dataset]:
-    """Every public dataset, computed again only when the data behind it changed."""
-    global _cache
-    settings = get_settings()
-    today = service_levels.calendar(settings.timezone).local_date(utcnow()).isoformat()
-    with _lock, session_scope(settings.database_url) as session:
-        version = _version(session, today)
-        if _cache is None or _cache[0] != version:
-            _cache = (version, _compute(session))
-        return _cache[1]
+    """Every public dataset as last published; published now if it never was (a new
+    installation), so the page never shows nothing."""
+    with session_scope(get_settings().database_url) as session:
+        stored = repository.published_figures(session)
+    if set(stored) != set(NAMES):
+        publish()
+        with session_scope(get_settings().database_url) as session:
+            stored = repository.published_figures(session)
+    return {
+        name: Dataset(name, COLUMNS[name], [tuple(row) for row in stored[name].rows],
+                      stored[name].computed_at)
+        for name in NAMES
+    }  # fmt: skip

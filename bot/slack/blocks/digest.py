@@ -3,8 +3,10 @@
 from bot.slack.blocks.triage_card import who
 from bot.slack.text import mrkdwn, plain, quoted
 from storage.catalogue import text
+from storage.models import Status
 from storage.reports import Digest
 from storage.service_levels import BusinessCalendar
+from storage.workflow import status_label
 
 MAX_LISTED = 15
 
@@ -18,7 +20,10 @@ def message(found: Digest, calendar: BusinessCalendar) -> dict:
     until = f"{calendar.local_date(found.until):%d %b %Y}"
     sections = [
         text("digest.new", **found.new),
-        text("digest.by_status", counts=_counts(found.by_status, str) or "0"),
+        text(
+            "digest.by_status",
+            counts=_counts(found.by_status, lambda status: status_label(Status(status))) or "0",
+        ),
         text(
             "digest.first_response",
             median=f"{found.first_response_median:g}",
@@ -26,6 +31,13 @@ def message(found: Digest, calendar: BusinessCalendar) -> dict:
         )
         if found.first_response_median is not None
         else text("digest.no_first_response"),
+        text(
+            "digest.awaiting",
+            count=found.awaiting_first_response,
+            oldest=found.oldest_awaiting or 0,
+        )
+        if found.awaiting_first_response
+        else text("digest.none_awaiting"),
         text("digest.barriers", counts=_counts(found.barriers, lambda step: step.replace("_", " ")))
         if found.barriers
         else text("digest.no_barriers"),
@@ -45,7 +57,7 @@ def message(found: Digest, calendar: BusinessCalendar) -> dict:
             line = text(
                 "digest.overdue_line",
                 reference=item.reference,
-                status=item.status.value,
+                status=status_label(item.status),
                 days=item.days,
                 assignee=who(item.assignee),
             )

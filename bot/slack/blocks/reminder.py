@@ -7,6 +7,7 @@ from bot.slack.text import labelled, mrkdwn, plain
 from storage.catalogue import text
 from storage.models import Submission, utcnow
 from storage.service_levels import BusinessCalendar
+from storage.workflow import SNOOZE_BUSINESS_DAYS, status_label
 
 
 def _value(submission: Submission) -> str:
@@ -34,26 +35,27 @@ def message(
     intro = text(
         key,
         reference=submission.reference,
-        status=submission.status.value,
+        status=status_label(submission.status),
         date=f"{due:%a %d %b}",
         days=days,
         asked=asked or "",
     )
     context = text(
         "reminder.context",
-        status=submission.status.value,
+        status=status_label(submission.status),
         since=f"{calendar.local_date(submission.status_since):%d %b}",
         assignee=who(submission.assignee),
     )
     value = _value(submission)
+    labels = (
+        (text("card.button.assign"), ASSIGN),
+        (text("card.button.advance"), ADVANCE),
+        (text("reminder.snooze", days=SNOOZE_BUSINESS_DAYS), SNOOZE),
+    )
     buttons = [
-        {"type": "button", "text": plain(text("card.button.assign")), "action_id": ASSIGN,
-         "value": value},
-        {"type": "button", "text": plain(text("card.button.advance")), "action_id": ADVANCE,
-         "value": value},
-        {"type": "button", "text": plain(text("reminder.snooze")), "action_id": SNOOZE,
-         "value": value},
-    ]  # fmt: skip
+        {"type": "button", "text": plain(label), "action_id": action, "value": value}
+        for label, action in labels
+    ]
     return {
         "text": text("reminder.fallback", reference=submission.reference),
         "blocks": [

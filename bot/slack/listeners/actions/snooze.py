@@ -21,7 +21,11 @@ async def snooze(
         outcome = await in_transaction(
             context["settings"],
             lambda session: workflow.snooze(
-                session, card.reference, staff_of(body), expected_snoozes=card.snoozes
+                session,
+                card.reference,
+                staff_of(body),
+                expected_snoozes=card.snoozes,
+                expected_status=card.status,
             ),
         )
     except workflow.Refused as refused:
