@@ -15,10 +15,9 @@ from storage.migrate import upgrade
 from storage.settings import get_settings
 from tests.fake_slack import FakeSlack
 from tests.mailbox import Mailbox
+from tests.sending import TRIAGE_CHANNEL
 from tests.slack_requests import SIGNING_SECRET
 from tests.stack import ARTIFACTS, Stack
-
-TRIAGE_CHANNEL = "C0TRIAGE"
 
 POSTGRES_URL = os.environ.get(
     "ENTRYWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -68,6 +67,20 @@ def app_settings(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Iterator[s
     get_settings.cache_clear()
     yield sqlite_url
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """A fake Slack of this test's own."""
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def mail() -> Iterator[Mailbox]:
+    """A mailbox of this test's own."""
+    with Mailbox() as box:
+        yield box
 
 
 @pytest.fixture(scope="session")

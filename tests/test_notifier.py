@@ -3,10 +3,7 @@ server on loopback: what staff and submitters receive, once, and what happens wh
 Slack fails, rate-limits, or the sender is killed in the middle of a send."""
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -21,9 +18,10 @@ from storage import outbox, repository, workflow
 from storage.db import session_scope
 from storage.models import Kind, OutboxMessage, OutboxState, utcnow
 from storage.settings import get_settings
-from tests.conftest import TRIAGE_CHANNEL
+from tests import sending
 from tests.fake_slack import FakeSlack
 from tests.mailbox import Mailbox
+from tests.sending import TRIAGE_CHANNEL
 
 ROOT = Path(__file__).resolve().parent.parent
 AUSTIN = ZoneInfo("America/Chicago")
@@ -31,35 +29,8 @@ ANN = workflow.Staff("slack:UANN")
 HOSTILE_TITLE = "Benches <!channel>\n*Reach them at:* evil@example.com"
 
 
-@pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def mail():
-    with Mailbox() as box:
-        yield box
-
-
 def configure(monkeypatch, url: str, slack: FakeSlack, mail: Mailbox) -> str:
-    """Points this process (and schedulers it starts) at the database, the fake Slack and
-    the mailbox."""
-    for name, value in {
-        "DATABASE_URL": url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": "secret",
-        "SLACK_API_URL": slack.url,
-        "SLACK_TRIAGE_CHANNEL": TRIAGE_CHANNEL,
-        "SMTP_URL": mail.url,
-        "ENTRYWAY_OUTBOX_MAX_ATTEMPTS": "3",
-        "ENTRYWAY_OUTBOX_LEASE_SECONDS": "6",
-        "ENTRYWAY_SEND_TIMEOUT_SECONDS": "3",
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    return url
+    return sending.configure(monkeypatch, url, slack, mail, ENTRYWAY_OUTBOX_MAX_ATTEMPTS="3")
 
 
 @pytest.fixture
@@ -279,41 +250,17 @@ def test_submitters_hear_of_each_public_change_once_by_their_channel_and_email(
     assert len(mail.to("vendor@x.example")) == 2
 
 
-def _scheduler(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.scheduler"],
-        cwd=ROOT,
-        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _settings_env() -> dict[str, str]:
-    names = (
-        "DATABASE_URL",
-        "SLACK_BOT_TOKEN",
-        "SLACK_SIGNING_SECRET",
-        "SLACK_API_URL",
-        "SLACK_TRIAGE_CHANNEL",
-        "SMTP_URL",
-        "ENTRYWAY_OUTBOX_LEASE_SECONDS",
-        "ENTRYWAY_SEND_TIMEOUT_SECONDS",
-    )
-    return {name: os.environ[name] for name in names}
-
-
 def test_a_sender_killed_between_claim_and_send_loses_nothing_and_sends_once(on_sqlite, slack):
     reference = submit(on_sqlite)
     slack.fail("chat.postMessage", hang=True)  # Slack never answers the first attempt
-    first = _scheduler(_settings_env())
+    first = sending.start_scheduler()
     slack.wait_for(lambda: "chat.postMessage" in slack.attempts, what="first attempt")
     first.send_signal(signal.SIGKILL)
     first.wait()
     with session_scope(on_sqlite) as session:
         [held] = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "triage_card"))
         assert held.state is OutboxState.pending and held.claimed_until is not None
-    second = _scheduler(_settings_env())
+    second = sending.start_scheduler()
 
     def cards():
         return [p for p in slack.called("chat.postMessage") if reference in json.dumps(p)]
@@ -332,7 +279,7 @@ def test_a_sender_killed_between_claim_and_send_loses_nothing_and_sends_once(on_
 
 def test_two_schedulers_on_one_postgresql_send_every_message_once(on_postgres, slack):
     references = {submit(on_postgres, title=f"Proposal {n}") for n in range(12)}
-    schedulers = [_scheduler(_settings_env()) for _ in range(2)]
+    schedulers = [sending.start_scheduler() for _ in range(2)]
 
     def cards():
         return [
@@ -355,7 +302,7 @@ def test_two_schedulers_on_one_postgresql_send_every_message_once(on_postgres, s
 def test_a_sender_killed_after_slack_took_the_post_does_not_post_it_again(on_sqlite, slack):
     reference = submit(on_sqlite)
     slack.fail("chat.postMessage", done_then_hang=True)  # posted, but the answer never comes
-    first = _scheduler(_settings_env())
+    first = sending.start_scheduler()
 
     def cards():
         return [m for m in slack.in_channel(TRIAGE_CHANNEL) if reference in json.dumps(m.blocks)]
@@ -363,7 +310,7 @@ def test_a_sender_killed_after_slack_took_the_post_does_not_post_it_again(on_sql
     slack.wait_for(cards, timeout=40, what="the first post")
     first.send_signal(signal.SIGKILL)
     first.wait()
-    second = _scheduler(_settings_env())
+    second = sending.start_scheduler()
     try:
         slack.wait_for(lambda: slack.called("conversations.history"), timeout=40, what="a look")
         time.sleep(2)

@@ -3,10 +3,7 @@ each sent once, whatever the planner's runs, the clock's jumps, a SIGKILL of the
 scheduler or a second scheduler on the same PostgreSQL."""
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,9 +21,10 @@ from storage.db import session_scope
 from storage.identity import channel_of
 from storage.models import Kind, OutboxMessage, OutboxState, Status, SubmitterMessage
 from storage.settings import get_settings
-from tests.conftest import TRIAGE_CHANNEL
+from tests import sending
 from tests.fake_slack import FakeSlack
 from tests.mailbox import Mailbox
+from tests.sending import TRIAGE_CHANNEL
 
 ROOT = Path(__file__).resolve().parent.parent
 AUSTIN = ZoneInfo("America/Chicago")
@@ -47,33 +45,8 @@ CHANNEL_ESCALATION = austin(2026, 12, 3, 9, 0)  # due + 2
 LEAD_ESCALATION = austin(2026, 12, 8, 9, 0)  # due + 5
 
 
-@pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def mail():
-    with Mailbox() as box:
-        yield box
-
-
 def configure(monkeypatch, url: str, slack: FakeSlack, mail: Mailbox) -> str:
-    for name, value in {
-        "DATABASE_URL": url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": "secret",
-        "SLACK_API_URL": slack.url,
-        "SLACK_TRIAGE_CHANNEL": TRIAGE_CHANNEL,
-        "SMTP_URL": mail.url,
-        "ENTRYWAY_ESCALATION_LEAD": LEAD,
-        "ENTRYWAY_OUTBOX_LEASE_SECONDS": "6",
-        "ENTRYWAY_SEND_TIMEOUT_SECONDS": "3",
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    return url
+    return sending.configure(monkeypatch, url, slack, mail, ENTRYWAY_ESCALATION_LEAD=LEAD)
 
 
 @pytest.fixture
@@ -309,27 +282,6 @@ def test_the_digest_has_the_numbers_worked_out_by_hand(configured):
     assert "<@UANN>" in shown and "insurance bonding 1" in shown
 
 
-def _scheduler(offset: float) -> subprocess.Popen:
-    names = (
-        "DATABASE_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL",
-        "SLACK_TRIAGE_CHANNEL", "SMTP_URL", "ENTRYWAY_ESCALATION_LEAD",
-        "ENTRYWAY_OUTBOX_LEASE_SECONDS", "ENTRYWAY_SEND_TIMEOUT_SECONDS",
-    )  # fmt: skip
-    env = {name: os.environ[name] for name in names}
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.clocked_scheduler"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            **env,
-            "PYTHONPATH": str(ROOT),
-            "ENTRYWAY_TEST_CLOCK_OFFSET": str(offset),
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def _only_reminders_left(url: str) -> None:
     """What was sent before (triage cards) is out of the way: only reminders are tested."""
     with session_scope(url) as session:
@@ -371,11 +323,11 @@ def test_a_scheduler_killed_between_claim_and_send_sends_each_reminder_once(on_s
     _only_reminders_left(on_sqlite)
     slack.fail("chat.postMessage", hang=True)  # the first send never completes
     offset = _clock_at(LEAD_ESCALATION + timedelta(hours=1))
-    first = _scheduler(offset)
+    first = sending.start_scheduler(offset)
     slack.wait_for(lambda: "chat.postMessage" in slack.attempts, timeout=40, what="a send")
     first.send_signal(signal.SIGKILL)
     first.wait()
-    second = _scheduler(offset)
+    second = sending.start_scheduler(offset)
     try:
         slack.wait_for(
             lambda: all(_stage_posts(slack, reference).values()), timeout=60, what="each stage"
@@ -393,7 +345,7 @@ def test_two_schedulers_on_one_postgresql_send_each_reminder_once(on_postgres, s
     references = [submit(on_postgres) for _ in range(3)]
     _only_reminders_left(on_postgres)
     offset = _clock_at(LEAD_ESCALATION + timedelta(hours=1))
-    schedulers = [_scheduler(offset) for _ in range(2)]
+    schedulers = [sending.start_scheduler(offset) for _ in range(2)]
     try:
         for reference in references:
             slack.wait_for(

@@ -4,13 +4,16 @@ and telling that person (only them) what happened."""
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
+from storage import workflow
+from storage.catalogue import text
 from storage.db import session_scope
 from storage.models import Status
 from storage.reference import parse_reference
@@ -91,3 +94,31 @@ def field(view: dict, block_id: str) -> str | None:
         return (value.get("selected_option") or {}).get("value")
     typed = value.get("value")
     return typed if isinstance(typed, str) else None
+
+
+CardHandler = Callable[["CardState", dict, AsyncBoltContext, AsyncWebClient], Awaitable[str | None]]
+
+
+def on_card(handler: CardHandler):
+    """A listener for a button of a triage card or a reminder: it acknowledges at once,
+    reads the card state the button carried, runs `handler`, and tells the person who
+    pressed what the handler returned, or why it was refused."""
+
+    async def listener(
+        ack: AsyncAck, body: dict, context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        card = pressed(body)
+        if card is None:
+            await tell(client, body, text("slack.unreadable_button"))
+            return
+        try:
+            said = await handler(card, body, context, client)
+        except workflow.Refused as refused:
+            said = str(refused)
+        if said:
+            await tell(client, body, said)
+
+    # Not functools.wraps: bolt passes arguments by the listener's own parameter names.
+    listener.__name__ = handler.__name__
+    return listener

@@ -1,19 +1,16 @@
 """Request info: opens the modal where staff write their question for the submitter."""
 
-from slack_bolt.async_app import AsyncAck
+from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
-from bot.slack.staff import pressed, tell
-from storage.catalogue import text
+from bot.slack.staff import CardState, on_card
 
 
-async def request_info(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
-    await ack()
-    card = pressed(body)
-    if card is None:
-        await tell(client, body, text("slack.unreadable_button"))
-        return
+@on_card
+async def request_info(
+    card: CardState, body: dict, context: AsyncBoltContext, client: AsyncWebClient
+) -> None:
     await client.views_open(
         trigger_id=body["trigger_id"], view=modals.request_info(card.reference, card.status.value)
     )

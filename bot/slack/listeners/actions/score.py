@@ -1,24 +1,19 @@
 """Score: the rubric, after a conflict-of-interest declaration. Someone who has not
 declared yet is asked first; someone who declared a conflict cannot score."""
 
-from slack_bolt.async_app import AsyncAck, AsyncBoltContext
+from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
-from bot.slack.staff import in_transaction, pressed, staff_of, tell
+from bot.slack.staff import CardState, in_transaction, on_card, staff_of
 from storage import workflow
-from storage.catalogue import text
 from storage.models import Score
 
 
+@on_card
 async def score(
-    ack: AsyncAck, body: dict, context: AsyncBoltContext, client: AsyncWebClient
+    card: CardState, body: dict, context: AsyncBoltContext, client: AsyncWebClient
 ) -> None:
-    await ack()
-    card = pressed(body)
-    if card is None:
-        await tell(client, body, text("slack.unreadable_button"))
-        return
     staff = staff_of(body)
 
     def prepare(session):
@@ -34,9 +29,5 @@ async def score(
             given.comments if given else None,
         )
 
-    try:
-        view = await in_transaction(context["settings"], prepare)
-    except workflow.Refused as refused:
-        await tell(client, body, str(refused))
-        return
+    view = await in_transaction(context["settings"], prepare)
     await client.views_open(trigger_id=body["trigger_id"], view=view)

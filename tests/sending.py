@@ -1,0 +1,52 @@
+"""Sending on: this test process (and the schedulers it starts, which inherit its
+environment) pointed at a database, a fake Slack and a local mailbox."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storage.settings import get_settings
+from tests.fake_slack import FakeSlack
+from tests.mailbox import Mailbox
+
+ROOT = Path(__file__).resolve().parent.parent
+TRIAGE_CHANNEL = "C0TRIAGE"
+
+
+def configure(
+    monkeypatch: pytest.MonkeyPatch, url: str, slack: FakeSlack, mail: Mailbox, **more: str
+) -> str:
+    for name, value in {
+        "DATABASE_URL": url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": slack.url,
+        "SLACK_TRIAGE_CHANNEL": TRIAGE_CHANNEL,
+        "SMTP_URL": mail.url,
+        # Short, so a killed sender's message is sent again soon.
+        "ENTRYWAY_OUTBOX_LEASE_SECONDS": "6",
+        "ENTRYWAY_SEND_TIMEOUT_SECONDS": "3",
+        **more,
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    return url
+
+
+def start_scheduler(clock_offset: float | None = None) -> subprocess.Popen:
+    """The real scheduler process, on this process's settings; on a clock moved by
+    `clock_offset` seconds when given (tests/clocked_scheduler.py)."""
+    module = "bot.scheduler" if clock_offset is None else "tests.clocked_scheduler"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if clock_offset is not None:
+        env["ENTRYWAY_TEST_CLOCK_OFFSET"] = str(clock_offset)
+    return subprocess.Popen(
+        [sys.executable, "-m", module],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
