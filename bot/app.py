@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import chat, health, pipeline, public_api
 from bot.rasa_client import RasaWorkers
+from bot.rate_limit import RateLimits
 from bot.slack import create_slack
 from storage import service_levels
 from storage.settings import get_settings
@@ -39,6 +40,7 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.rasa = rasa
+        app.state.rate_limits = RateLimits(settings)
         if slack is not None:
             await slack.start()
         yield
@@ -71,7 +73,10 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+        # Its headers matter: Allow on a 405, Retry-After on a 429.
+        return JSONResponse(
+            {"detail": error.detail}, status_code=error.status_code, headers=error.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -14,7 +14,7 @@ class RasaWorkers:
         self.clients = [
             httpx.AsyncClient(
                 base_url=url,
-                timeout=httpx.Timeout(30.0, connect=2.0),
+                timeout=httpx.Timeout(settings.rasa_timeout_seconds, connect=2.0),
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
             )
             for url in settings.rasa_urls

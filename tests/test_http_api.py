@@ -136,9 +136,11 @@ def test_empty_and_huge_messages_get_a_polite_reply_without_reaching_rasa(client
     assert reply["recipient_id"] == "web-1" and reply["text"]
 
 
-def test_rasa_down_is_503_not_500(client):
+def test_rasa_down_is_a_polite_reply_not_an_error(client):
     response = client.post("/webhooks/rest/webhook", json={"sender": "web-1", "message": "hi"})
-    assert response.status_code == 503
+    assert response.status_code == 200
+    [reply] = response.json()
+    assert reply["recipient_id"] == "web-1" and "restarting" in reply["text"]
     assert client.get("/healthz").status_code == 503
     assert client.get("/healthz").json()["rasa"].startswith("error")
 
