@@ -154,6 +154,19 @@ def test_chat_page_is_self_contained_and_locked_down(client):
     assert "innerHTML" not in script and "textContent" in script
 
 
+def test_chat_page_neither_chooses_nor_keeps_an_identity(client):
+    """The identity is the app's HttpOnly cookie: the script never makes or stores one."""
+    page = client.get("/").text
+    assert 'type="checkbox" id="remember"' in page and "Remember me on this device" in page
+    script = client.get("/static/chat.js").text
+    for forbidden in ("Math.random", "randomUUID", "localStorage.setItem", "document.cookie"):
+        assert forbidden not in script
+    assert '"/chat/message"' in script and '"/webhooks/rest/webhook"' not in script
+    session = client.get("/chat/session")
+    assert session.json() == {"remembered": False}
+    assert session.cookies["entryway_id"].startswith("browser-")
+
+
 def test_slack_endpoint_is_404_when_slack_is_off(client):
     response = client.post("/slack/events", json={"type": "url_verification"})
     assert response.status_code == 404

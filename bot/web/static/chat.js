@@ -13,7 +13,7 @@
   const input = document.getElementById("message");
   const send = document.getElementById("send");
   const status = document.getElementById("status");
-  const remember = document.getElementById("remember");
+  const rememberMe = document.getElementById("remember");
 
   // Earlier versions of this page kept a self-chosen identity here, forever.
   localStorage.removeItem("entryway.sender");
@@ -30,7 +30,7 @@
   // requests cannot each be given a different identity.
   const session = fetch("/chat/session", { credentials: "same-origin" })
     .then((response) => (response.ok ? response.json() : null))
-    .then((state) => { if (state) remember.checked = Boolean(state.remembered); })
+    .then((state) => { if (state) rememberMe.checked = Boolean(state.remembered); })
     .catch(() => {});
 
   function loadHistory() {
@@ -117,9 +117,9 @@
       form.requestSubmit();
     }
   });
-  remember.addEventListener("change", async () => {
+  rememberMe.addEventListener("change", async () => {
     await session;
-    const wanted = remember.checked;
+    const wanted = rememberMe.checked;
     try {
       const response = await post("/chat/session", { remember: wanted }, "PUT");
       if (!response.ok) throw new Error(String(response.status));
@@ -127,14 +127,14 @@
         ? "This device will remember you for 30 days."
         : "This conversation will be forgotten when you close the browser.";
     } catch (error) {
-      remember.checked = !wanted;
+      rememberMe.checked = !wanted;
       status.textContent = "That did not work; please try again.";
     }
   });
   document.getElementById("restart").addEventListener("click", async () => {
     await session;
     try {
-      await post("/chat/session", { remember: remember.checked });  // a fresh identity
+      await post("/chat/session", { remember: rememberMe.checked });  // a fresh identity
     } catch (error) {
       // Offline: the next message is still sent, and the app issues what is missing.
     }
