@@ -43,6 +43,10 @@ router = APIRouter(dependencies=[rate_limited("chat")], responses=documented(429
 
 
 class RestMessage(BaseModel):
+    model_config = {
+        "json_schema_extra": {"examples": [{"sender": "vendor-42", "message": "hello"}]}
+    }
+
     sender: str = Field(
         min_length=1,
         max_length=MAX_SENDER_CHARS,
@@ -57,6 +61,8 @@ class InboxRequest(BaseModel):
 
 
 class PageMessage(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{"message": "hello"}]}}
+
     message: str
 
 

@@ -4,8 +4,6 @@ from the description expects exactly what the app sends."""
 
 from typing import Any
 
-from pydantic import BaseModel
-
 WHY = {
     400: "Malformed request (the detail says what was expected)",
     404: "Not found",
@@ -17,26 +15,40 @@ WHY = {
 }
 
 
-class Problem(BaseModel):
-    detail: str
-
-
-class FieldProblem(BaseModel):
-    loc: list[str]
-    msg: str
-
-
-class InvalidRequest(Problem):
-    errors: list[FieldProblem]
+PROBLEM: dict[str, Any] = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+INVALID_REQUEST: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": "string"}},
+                    "msg": {"type": "string"},
+                },
+                "required": ["loc", "msg"],
+            },
+        },
+    },
+    "required": ["detail", "errors"],
+}
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for these error statuses."""
+    """OpenAPI `responses` for these error statuses. The schema is given as JSON
+    content explicitly: errors are JSON even where the route's own answer is HTML."""
     responses: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
+        schema = INVALID_REQUEST if status == 422 else PROBLEM
         responses[status] = {
             "description": WHY[status],
-            "model": InvalidRequest if status == 422 else Problem,
+            "content": {"application/json": {"schema": schema}},
         }
         if status == 429:
             responses[status]["headers"] = {

@@ -43,7 +43,7 @@ REFERENCE = Path(
 @router.get(
     "/proposals/{reference}",
     response_model=SubmissionPublic,
-    responses=documented(400, 404),
+    responses=documented(400, 404, 422),
 )
 async def proposal_status(reference: str = REFERENCE):
     canonical = parse_reference(reference) if reference == reference.strip() else None
