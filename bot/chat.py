@@ -28,7 +28,7 @@ from bot.request_body import json_object, optional_json_object
 from bot.web_identity import WebIdentity
 from storage import repository
 from storage.db import session_scope
-from storage.identity import RESERVED_PREFIXES, reserved_prefix
+from storage.identity import RESERVED_PREFIXES, SLACK_PREFIX, reserved_prefix
 from storage.settings import get_settings
 
 MAX_BODY_BYTES = 64 * 1024
@@ -158,7 +158,7 @@ def _rest_sender(payload: dict[str, Any]) -> str:
     if prefix:
         # Nobody speaks as (or reads the inbox of) a Slack user or a web chat page's
         # identity from outside: those are issued by the app alone.
-        channel = "Slack" if prefix == "slack-" else "the web chat page"
+        channel = "Slack" if prefix == SLACK_PREFIX else "the web chat page"
         raise HTTPException(400, f"Sender ids starting with '{prefix}' are reserved for {channel}.")
     return sender
 
