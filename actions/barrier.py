@@ -108,6 +108,11 @@ class ValidateBarrierForm(SubmissionForm):
     noun = "feedback"
     questions = QUESTIONS
     draft_kind = Kind.feedback
+    contact_slots = ("barrier_contact",)
+
+    def contact_details(self, slots: dict[str, Any]) -> dict[str, Any]:
+        details = super().contact_details(slots)
+        return {slot: value for slot, value in details.items() if value != "anonymous"}
 
     def name(self) -> str:
         return "validate_barrier_form"

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions import browser_session
 from actions.parsing import (
     clean_text,
     find_reference,
@@ -181,6 +182,9 @@ class GuidedForm(FormValidationAction, ABC):
     draft_kind: Kind | None = None
     # Whether the user reviews a summary and confirms before the form completes.
     has_confirmation: bool = True
+    # Answers that say who the person is and how to reach them: never shown again in
+    # a later browser session (actions/browser_session.py).
+    contact_slots: tuple[str, ...] = ()
 
     @abstractmethod
     def name(self) -> str:
@@ -278,7 +282,7 @@ class GuidedForm(FormValidationAction, ABC):
             dispatcher.utter_message(text=str(problem))
             return [SlotSet(requested, None)]
         events: list[EventType] = [SlotSet(requested, value)]
-        await self.save_draft(tracker, {**tracker.slots, requested: value})
+        await self.save_draft(tracker, {**tracker.slots, requested: value}, requested)
         return events
 
     def confirm_stop(
@@ -330,14 +334,30 @@ class GuidedForm(FormValidationAction, ABC):
         selected = (message.get("response_selector") or {}).get("faq") or {}
         return (selected.get("response") or {}).get("utter_action")
 
-    async def save_draft(self, tracker: Tracker, slots: dict[str, Any]) -> None:
+    def contact_details(self, slots: dict[str, Any]) -> dict[str, Any]:
+        """The contact answers given (not skipped) among `slots`."""
+        return {
+            slot: slots[slot]
+            for slot in self.contact_slots
+            if slots.get(slot) is not None and slots[slot] != NOT_GIVEN
+        }
+
+    async def save_draft(self, tracker: Tracker, slots: dict[str, Any], answered: str) -> None:
         kind = self.draft_kind
         if kind is None:
             return
         answers = self.answers(slots)
-        await in_session(
-            lambda session: repository.save_draft(session, tracker.sender_id, kind, answers)
-        )
+        where = browser_session.current(tracker)
+
+        def save(session) -> None:
+            saved = repository.get_draft(session, tracker.sender_id, kind)
+            previous = saved.answers if saved else {}
+            to_save = browser_session.recorded(
+                answers, previous, answered, self.contact_slots, where
+            )
+            repository.save_draft(session, tracker.sender_id, kind, to_save)
+
+        await in_session(save)
 
 
 class SubmissionForm(GuidedForm, ABC):

@@ -74,6 +74,7 @@ class ValidateIdeaForm(SubmissionForm):
     noun = "idea"
     questions = QUESTIONS
     draft_kind = Kind.idea
+    contact_slots = ("idea_contact",)
 
     def name(self) -> str:
         return "validate_idea_form"

@@ -291,6 +291,7 @@ class ValidateProposalForm(SubmissionForm):
     noun = "proposal"
     questions = QUESTIONS
     draft_kind = Kind.proposal
+    contact_slots = CONTACT_FIELDS
 
     def name(self) -> str:
         return "validate_proposal_form"

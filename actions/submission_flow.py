@@ -11,12 +11,14 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import browser_session
 from actions.barrier import ValidateBarrierForm
 from actions.guided_form import GuidedForm, SubmissionForm, describe
 from actions.idea import ValidateIdeaForm
 from actions.proposal import ValidateProposalForm
 from actions.store import in_session
 from storage import repository
+from storage.catalogue import text
 from storage.identity import channel_of
 from storage.models import Draft, Kind, Status
 from storage.settings import get_settings
@@ -66,7 +68,8 @@ async def saved_drafts(sender_id: str, keys: Iterable[str] = FORMS) -> list[Draf
 def offer_to_resume(dispatcher: CollectingDispatcher, draft: Draft) -> list[EventType]:
     noun = FORMS[draft.kind.value].noun
     dispatcher.utter_message(
-        text=f"You have an unfinished {noun} with {len(draft.answers)} answers saved "
+        text=f"You have an unfinished {noun} with "
+        f"{len(browser_session.answers_only(draft.answers))} answers saved "
         f"(last changed {draft.updated_at:%d %B %Y}). Continue where you left off?",
         buttons=[
             {"title": "Continue", "payload": "Yes"},
@@ -180,19 +183,39 @@ class KeepDraft(Action):
         return [SlotSet("resume_offered", False), SlotSet("active_form", None)]
 
 
-def summary(form: GuidedForm, slots: dict[str, Any]) -> str:
+def summary(form: GuidedForm, slots: dict[str, Any], hidden: set[str] | None = None) -> str:
+    """The answers to check before submitting; `hidden` ones (contact answers from an
+    earlier browser session) are said to be kept, not shown."""
+    hidden = hidden or set()
     confidential = set(slots.get("confidential_fields") or [])
     lines = [f"Here is your {form.noun}. Please check it before you submit:"]
     for question in form.applicable(slots):
         if question.slot == "confidential_fields":
             continue
-        value = describe(slots.get(question.slot))
+        if question.slot in hidden:
+            value = text("summary.kept_from_before")
+        else:
+            value = describe(slots.get(question.slot))
         if len(value) > 160:
             value = value[:157] + "..."
         marker = " (confidential)" if question.slot in confidential else ""
         lines.append(f"• {question.label}{marker}: {value}")
+    if hidden:
+        lines.append(text("summary.kept_note"))
     lines.append("Contact details are never published. Submit it now?")
     return "\n".join(lines)
+
+
+async def hidden_contact(form: SubmissionForm, tracker: Tracker) -> set[str]:
+    """The contact answers not to show in this browser session (see browser_session)."""
+    details = form.contact_details(tracker.slots)
+    where = browser_session.current(tracker)
+    if not details or where is None:
+        return set()
+    draft = await in_session(
+        lambda session: repository.get_draft(session, tracker.sender_id, form.draft_kind)
+    )
+    return browser_session.hidden(details, draft.answers if draft else {}, where)
 
 
 class AskConfirmation(Action, ABC):
@@ -209,8 +232,9 @@ class AskConfirmation(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        form = FORMS[self.key]
         dispatcher.utter_message(
-            text=summary(FORMS[self.key], tracker.slots),
+            text=summary(form, tracker.slots, await hidden_contact(form, tracker)),
             buttons=[
                 {"title": "Submit", "payload": "Yes, submit"},
                 {"title": "Change an answer", "payload": "I want to change an answer"},
@@ -260,6 +284,7 @@ class FinishSubmission(Action):
             )
             return done
         new = form.build_submission(tracker.sender_id, channel_of(tracker.sender_id), tracker.slots)
+        hidden = await hidden_contact(form, tracker)  # before the draft goes
 
         def submit(session):
             receipt = repository.create_submission(session, new, get_settings().zone)
@@ -269,6 +294,8 @@ class FinishSubmission(Action):
         receipt = await in_session(submit)
         reach = new.contact and (new.contact.email or new.contact.phone)
         follow_up = f" Staff will use {reach} if they have questions." if reach else ""
+        if reach and reach in {tracker.slots.get(slot) for slot in hidden}:
+            follow_up = text("summary.follow_up_kept")  # not shown again on this device
         next_step = repository.next_step_for(Status.received)
         dispatcher.utter_message(
             text=f"Thank you, your {form.noun} is submitted. Your reference is "

@@ -1,6 +1,7 @@
 """The ASGI app: web chat page, REST proxy to Rasa, public API, Slack endpoint, health."""
 
 import logging
+import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import chat, health, pipeline, public_api
 from bot.rasa_client import RasaWorkers
+from bot.rate_limit import RateLimits
 from bot.slack import create_slack
 from storage import service_levels
 from storage.settings import get_settings
@@ -27,6 +29,32 @@ SECURITY_HEADERS = {
 }
 
 
+HEALTH_RESPONSES: dict[int | str, dict] = {
+    503: {
+        "description": "A part is down: each part's state says which",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"status": {"type": "string"}},
+                    "required": ["status"],
+                }
+            }
+        },
+    }
+}
+
+
+def allowed_methods(app: FastAPI, path: str) -> set[str]:
+    """The methods the OpenAPI description documents at `path`: Starlette's own Allow names
+    only the first route's, and /chat/session is three routes."""
+    for template, operations in app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            return {method.upper() for method in operations}
+    return set()
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     service_levels.in_force()  # a malformed service-level file stops the start, naming the line
@@ -39,6 +67,7 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.rasa = rasa
+        app.state.rate_limits = RateLimits(settings)
         if slack is not None:
             await slack.start()
         yield
@@ -50,10 +79,15 @@ def create_app() -> FastAPI:
     app.include_router(chat.router)
     app.include_router(public_api.router)
     app.include_router(pipeline.router)
-    app.include_router(health.router)
+    app.include_router(health.router, responses=HEALTH_RESPONSES)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
-    @app.get("/", include_in_schema=False)
+    @app.get(
+        "/",
+        summary="The web chat page",
+        response_class=FileResponse,
+        responses={200: {"description": "HTML", "content": {"text/html": {}}}},
+    )
     async def chat_page() -> FileResponse:
         return FileResponse(WEB / "index.html", media_type="text/html")
 
@@ -70,8 +104,18 @@ def create_app() -> FastAPI:
         return response
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # Its headers matter: Allow on a 405, Retry-After on a 429.
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            documented = allowed_methods(app, request.url.path)
+            if documented:
+                headers["Allow"] = ", ".join(sorted(documented))
+            elif "Allow" not in headers:  # the static files
+                headers["Allow"] = "GET, HEAD"
+        return JSONResponse(
+            {"detail": error.detail}, status_code=error.status_code, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:

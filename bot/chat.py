@@ -1,90 +1,191 @@
-"""POST /webhooks/rest/webhook: Rasa's REST channel format, checked, then proxied to Rasa.
+"""Chatting over HTTP: Rasa's REST channel for any REST client, and the web chat page's
+own endpoints, where the chat identity is the app's cookie (bot/web_identity.py).
 
-Bad requests are answered here, before Rasa sees them, so a malformed or huge
-message can never disturb a conversation (or the draft) in progress.
-"""
+    POST /webhooks/rest/webhook   Rasa's REST channel format, `?stream=true` included
+    POST /chat/inbox              what staff decided since the last visit
+    POST /chat/message            the page's messages, as the cookie's identity
+    GET | PUT | POST /chat/session   the page's identity: read, remember or not, renew
+
+Bad requests are answered here, before Rasa sees them, so a malformed or huge message
+can never disturb a conversation (or the draft) in progress; bodies are read only up to
+MAX_BODY_BYTES. Whatever Rasa does, a message gets replies in Rasa's format (HTTP 200):
+its own, or one saying it is restarting (bot/conversation.py)."""
 
 import asyncio
 import json
-import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
 
-from bot.conversation import refusal
+from bot import web_identity
+from bot.conversation import AssistantUnavailable, converse, converse_streaming, refusal, restarting
+from bot.http_errors import documented
+from bot.rate_limit import rate_limited
+from bot.request_body import json_object, optional_json_object
+from bot.web_identity import WebIdentity
 from storage import repository
 from storage.db import session_scope
-from storage.identity import SLACK_PREFIX
+from storage.identity import RESERVED_PREFIXES, SLACK_PREFIX, reserved_prefix
 from storage.settings import get_settings
-
-logger = logging.getLogger(__name__)
-router = APIRouter()
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_SENDER_CHARS = 128
+STREAM_MEDIA_TYPE = "text/event-stream"  # what Rasa's REST channel says for its JSON lines
+RESERVED = "|".join(RESERVED_PREFIXES)
+
+router = APIRouter(dependencies=[rate_limited("chat")], responses=documented(429))
 
 
-def _error(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status)
+# --- what the OpenAPI description says (the bodies themselves are read by hand, capped) --
 
 
-def _bot_reply(sender: str, text: str) -> JSONResponse:
-    return JSONResponse([{"recipient_id": sender, "text": text}])
+class RestMessage(BaseModel):
+    model_config = {
+        "json_schema_extra": {"examples": [{"sender": "vendor-42", "message": "hello"}]}
+    }
+
+    sender: str = Field(
+        min_length=1,
+        max_length=MAX_SENDER_CHARS,
+        json_schema_extra={"pattern": f"^(?!{RESERVED})"},  # documented, checked by hand
+        description=f"The conversation's id, chosen by the client ({RESERVED} are reserved)",
+    )
+    message: str = Field(description="What the person wrote (or a button's payload)")
 
 
-async def _read_json(request: Request) -> dict[str, Any] | JSONResponse:
-    """The request's JSON object with a valid web `sender`, or the 4xx that says why not."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        return _error(415, "Send the message as JSON (Content-Type: application/json).")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return _error(413, f"Request too large (limit {MAX_BODY_BYTES // 1024} KB).")
+class InboxRequest(BaseModel):
+    sender: str = RestMessage.model_fields["sender"]
+
+
+class PageMessage(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{"message": "hello"}]}}
+
+    message: str
+
+
+class RememberChoice(BaseModel):
+    remember: bool = Field(description="Keep this identity for 30 days on this device")
+
+
+class SessionState(BaseModel):
+    remembered: bool
+
+
+class Button(BaseModel):
+    title: str
+    payload: str
+
+
+class BotReply(BaseModel):
+    recipient_id: str
+    text: str | None = None
+    buttons: list[Button] | None = None
+    image: str | None = None
+    custom: Any = None
+
+
+def _body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    schema = {"content": {"application/json": {"schema": model.model_json_schema()}}}
+    return {"requestBody": {"required": required, **schema}}
+
+
+def _replies(streams: bool) -> dict[int | str, dict[str, Any]]:
+    content: dict[str, Any] = {"application/json": {"schema": {"items": {}}}}
+    if streams:
+        content[STREAM_MEDIA_TYPE] = {
+            "schema": {"type": "string", "description": "One reply (a JSON object) per line"}
+        }
+    return {
+        200: {
+            "model": list[BotReply],
+            "description": "The assistant's replies in Rasa's REST format"
+            + (" (with stream=true, one JSON object per line)" if streams else ""),
+            "content": content,
+        },
+        **documented(400, 413, 415),
+    }
+
+
+STREAM = Query(
+    False, description="Rasa's streaming mode: each reply as one JSON line, as soon as it is ready"
+)
+
+
+# --- replies ---------------------------------------------------------------------------
+
+
+async def _reply_lines(replies: AsyncIterator[dict]) -> AsyncIterator[str]:
+    async for reply in replies:
+        yield json.dumps(reply) + "\n"
+
+
+async def _one(reply: dict) -> AsyncIterator[dict]:
+    yield reply
+
+
+async def _answer(
+    request: Request, sender: str, message: str, stream: bool, metadata: dict | None = None
+) -> Response:
+    """The assistant's replies to `message`, as a JSON list or (stream) JSON lines."""
+    rasa = request.app.state.rasa
+    polite = refusal(message)
+    if stream:
+        replies = (
+            _one({"recipient_id": sender, "text": polite})
+            if polite
+            else converse_streaming(rasa, sender, message, metadata)
+        )
+        return StreamingResponse(_reply_lines(replies), media_type=STREAM_MEDIA_TYPE)
+    if polite:
+        return JSONResponse([{"recipient_id": sender, "text": polite}])
     try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(400, 'Malformed JSON. Expected {"sender": "...", "message": "..."}.')
-    if not isinstance(payload, dict):
-        return _error(400, 'Expected a JSON object {"sender": "...", "message": "..."}.')
+        return JSONResponse(await converse(rasa, sender, message, metadata))
+    except AssistantUnavailable:
+        return JSONResponse([restarting(sender)])
+
+
+def _rest_sender(payload: dict[str, Any]) -> str:
+    """A REST client's sender id, or the 400 saying why it cannot be one."""
     sender = payload.get("sender")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-        return _error(
+    if not isinstance(sender, str) or not sender or len(sender) > MAX_SENDER_CHARS:
+        raise HTTPException(
             400, f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters."
         )
-    if sender.startswith(SLACK_PREFIX):
-        # Nobody speaks as (or reads the inbox of) a Slack user from the web.
-        return _error(400, f"Sender ids starting with '{SLACK_PREFIX}' are reserved for Slack.")
-    return payload
+    prefix = reserved_prefix(sender)
+    if prefix:
+        # Nobody speaks as (or reads the inbox of) a Slack user or a web chat page's
+        # identity from outside: those are issued by the app alone.
+        channel = "Slack" if prefix == SLACK_PREFIX else "the web chat page"
+        raise HTTPException(400, f"Sender ids starting with '{prefix}' are reserved for {channel}.")
+    return sender
 
 
-@router.post("/webhooks/rest/webhook")
-async def rest_webhook(request: Request) -> Response:
-    payload = await _read_json(request)
-    if isinstance(payload, JSONResponse):
-        return payload
-    sender, message = payload["sender"], payload.get("message")
-    if message is None or not isinstance(message, str):
-        return _error(400, "'message' must be a string.")
-    polite = refusal(message)
-    if polite:
-        return _bot_reply(sender, polite)
-    try:
-        response = await request.app.state.rasa.post(
-            sender, "/webhooks/rest/webhook", {"sender": sender, "message": message}
-        )
-    except httpx.TimeoutException:
-        return _error(504, "The assistant took too long to answer. Please try again.")
-    except httpx.TransportError:
-        logger.warning("Rasa is not reachable")
-        return _error(503, "The assistant is starting or unavailable. Please try again shortly.")
-    if response.status_code != 200:
-        logger.error("Rasa answered %s: %s", response.status_code, response.text[:500])
-        return _error(502, "The assistant could not answer. Please try again.")
-    # Rasa's JSON is passed through as it came: decoding and re-encoding it would only
-    # cost time on every message.
-    return Response(response.content, media_type="application/json")
+def _message(payload: dict[str, Any]) -> str:
+    message = payload.get("message")
+    if not isinstance(message, str):
+        raise HTTPException(400, "'message' must be a string.")
+    return message
+
+
+REST_EXAMPLE = '{"sender": "...", "message": "..."}'
+
+
+@router.post(
+    "/webhooks/rest/webhook",
+    summary="Send a message (Rasa's REST channel)",
+    responses={**_replies(streams=True), **documented(422)},
+    openapi_extra=_body(RestMessage),
+)
+async def rest_webhook(request: Request, stream: bool = STREAM) -> Response:
+    payload = await json_object(request, MAX_BODY_BYTES, REST_EXAMPLE)
+    sender = _rest_sender(payload)
+    return await _answer(request, sender, _message(payload), stream)
+
+
+# --- what staff decided ----------------------------------------------------------------
 
 
 def _unseen(sender: str) -> list[dict]:
@@ -100,11 +201,96 @@ def _unseen(sender: str) -> list[dict]:
         ]
 
 
-@router.post("/chat/inbox")
+@router.post(
+    "/chat/inbox",
+    summary="What staff decided since the last visit",
+    description="With no body: for the web chat page's identity (its cookie). With "
+    '{"sender": ...}: for that REST client\'s sender id. Each message is handed out once.',
+    responses=_replies(streams=False),
+    openapi_extra=_body(InboxRequest, required=False),
+)
 async def inbox(request: Request) -> Response:
-    """What staff decided since the person's last visit (their submissions' status
-    changes), in the webhook's reply format; each message is handed out once."""
-    payload = await _read_json(request)
-    if isinstance(payload, JSONResponse):
-        return payload
-    return JSONResponse(await asyncio.to_thread(_unseen, payload["sender"]))
+    payload = await optional_json_object(request, MAX_BODY_BYTES, '{"sender": "..."}')
+    if payload is not None:
+        return JSONResponse(await asyncio.to_thread(_unseen, _rest_sender(payload)))
+    identity = web_identity.of(request)
+    response = JSONResponse(await asyncio.to_thread(_unseen, identity.sender))
+    web_identity.keep(response, identity, request)
+    return response
+
+
+# --- the web chat page -----------------------------------------------------------------
+
+
+@router.post(
+    "/chat/message",
+    summary="Send a message as the web chat page's identity (its cookie)",
+    responses={**_replies(streams=True), **documented(422)},
+    openapi_extra=_body(PageMessage),
+)
+async def page_message(request: Request, stream: bool = STREAM) -> Response:
+    payload = await json_object(request, MAX_BODY_BYTES, '{"message": "..."}')
+    message = _message(payload)
+    identity = web_identity.of(request)
+    response = await _answer(request, identity.sender, message, stream, identity.metadata)
+    web_identity.keep(response, identity, request)
+    return response
+
+
+def _session(request: Request, identity: WebIdentity) -> JSONResponse:
+    response = JSONResponse(SessionState(remembered=identity.remembered).model_dump())
+    web_identity.keep(response, identity, request)
+    return response
+
+
+async def _remember_choice(request: Request, *, required: bool) -> bool | None:
+    expected = '{"remember": true}'
+    if required:
+        payload = await json_object(request, MAX_BODY_BYTES, expected)
+    else:
+        payload = await optional_json_object(request, MAX_BODY_BYTES, expected)
+        if payload is None:
+            return None
+    remember = payload.get("remember")
+    if not isinstance(remember, bool):
+        raise HTTPException(400, "'remember' must be true or false.")
+    return remember
+
+
+SESSION_RESPONSES = {200: {"model": SessionState}, **documented(400, 413, 415)}
+
+
+@router.get(
+    "/chat/session",
+    summary="The web chat page's identity: whether it is remembered on this device",
+    description="Issues the identity cookies when the browser has none.",
+    responses={200: {"model": SessionState}},
+)
+async def read_session(request: Request) -> Response:
+    return _session(request, web_identity.of(request))
+
+
+@router.put(
+    "/chat/session",
+    summary="Remember this device's identity for 30 days, or only for this browser session",
+    responses=SESSION_RESPONSES,
+    openapi_extra=_body(RememberChoice),
+)
+async def remember_session(request: Request) -> Response:
+    remember = await _remember_choice(request, required=True)
+    assert remember is not None
+    return _session(request, web_identity.remembering(web_identity.of(request), remember))
+
+
+@router.post(
+    "/chat/session",
+    summary="Start a new conversation: a fresh identity for this browser",
+    description="Without a body the new identity is remembered as the old one was.",
+    responses=SESSION_RESPONSES,
+    openapi_extra=_body(RememberChoice, required=False),
+)
+async def new_session(request: Request) -> Response:
+    current = web_identity.of(request)
+    remember = await _remember_choice(request, required=False)
+    fresh = web_identity.fresh(current, current.remembered if remember is None else remember)
+    return _session(request, fresh)

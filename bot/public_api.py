@@ -5,16 +5,21 @@ import asyncio
 import csv
 import io
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse, Response
 
+from bot.http_errors import documented
+from bot.rate_limit import rate_limited
 from storage import repository
 from storage.db import session_scope
 from storage.models import SubmissionPublic
-from storage.reference import parse_reference
+from storage.reference import REFERENCE_SCHEMA_PATTERN, parse_reference
 from storage.settings import get_settings
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", dependencies=[rate_limited("public")], responses=documented(429))
+CSV = "text/csv; charset=utf-8"
+# Documented as the body it is: text, not the JSON FastAPI assumes by default.
+CSV_RESPONSE = {200: {"description": "CSV, one header row", "content": {"text/csv": {}}}}
 OPEN_DATA_FIELDS = list(SubmissionPublic.model_fields)
 
 
@@ -28,9 +33,20 @@ def _all_public() -> list[SubmissionPublic]:
         return repository.list_public_submissions(session)
 
 
-@router.get("/proposals/{reference}", response_model=SubmissionPublic)
-async def proposal_status(reference: str):
-    canonical = parse_reference(reference)
+REFERENCE = Path(
+    description="SC-YYYY-NNNNN, any case",
+    # Documented, not enforced here: a malformed one gets a 400 that says what is expected.
+    json_schema_extra={"pattern": REFERENCE_SCHEMA_PATTERN},
+)
+
+
+@router.get(
+    "/proposals/{reference}",
+    response_model=SubmissionPublic,
+    responses=documented(400, 404, 422),
+)
+async def proposal_status(reference: str = REFERENCE):
+    canonical = parse_reference(reference) if reference == reference.strip() else None
     if canonical is None:
         return JSONResponse(
             {"detail": "Malformed reference: expected SC-YYYY-NNNNN, e.g. SC-2026-00042."},
@@ -55,7 +71,7 @@ def csv_cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@router.get("/open-data/proposals.csv")
+@router.get("/open-data/proposals.csv", response_class=Response, responses=CSV_RESPONSE)
 async def open_data_csv() -> Response:
     rows = await asyncio.to_thread(_all_public)
     buffer = io.StringIO()
@@ -66,6 +82,6 @@ async def open_data_csv() -> Response:
         writer.writerow([csv_cell(data[field]) for field in OPEN_DATA_FIELDS])
     return Response(
         buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
+        media_type=CSV,
         headers={"Content-Disposition": 'inline; filename="proposals.csv"'},
     )

@@ -7,6 +7,8 @@ the message instead; with REDIS_URL set, Rasa's Redis lock store keeps them in o
 across servers too."""
 
 import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 
@@ -20,7 +22,7 @@ class RasaWorkers:
             httpx.AsyncClient(
                 base_url=url,
                 params=params,
-                timeout=httpx.Timeout(30.0, connect=2.0),
+                timeout=httpx.Timeout(settings.rasa_timeout_seconds, connect=2.0),
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
             )
             for url in settings.rasa_urls
@@ -43,6 +45,21 @@ class RasaWorkers:
             except httpx.ConnectError:
                 continue
         return await servers[-1].post(path, json=payload)
+
+    @asynccontextmanager
+    async def stream(
+        self, sender: str, path: str, payload: dict, params: dict
+    ) -> AsyncIterator[httpx.Response]:
+        """Like `post`, for a streamed answer: the first server to accept the connection."""
+        servers = self.for_sender(sender)
+        for server in servers:
+            try:
+                async with server.stream("POST", path, json=payload, params=params) as response:
+                    yield response
+                    return
+            except httpx.ConnectError:
+                if server is servers[-1]:
+                    raise
 
     async def aclose(self) -> None:
         for client in self.clients:

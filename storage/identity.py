@@ -1,14 +1,36 @@
 """Chat identities (Rasa sender ids) and the channel they come from.
 
-The web chat's identities are its own (`web-...`); a Slack user's is built here from
-their workspace and user id, so the same person is the same conversation in every DM.
-The REST webhook refuses sender ids with the Slack prefix: nobody can speak as a Slack
-user from the web."""
+Two kinds are issued here and reserved: a Slack user's, built from their workspace and
+user id, so the same person is the same conversation in every DM; and the web chat
+page's, a random one the app gives the browser in a cookie, so nobody can pick (or
+guess) another person's. The REST webhook refuses sender ids with either prefix: nobody
+speaks as a Slack user or as someone else's browser from outside. Other REST clients
+choose their own sender ids, as Rasa's REST channel lets them."""
 
 import re
+import secrets
 
 SLACK_PREFIX = "slack-"
+BROWSER_PREFIX = "browser-"
+RESERVED_PREFIXES = (SLACK_PREFIX, BROWSER_PREFIX)
 _SLACK = re.compile(r"^slack-([A-Z0-9]+)-([A-Z0-9]+)$")
+# 24 random bytes (192 bits), URL-safe base64: 32 characters.
+_BROWSER = re.compile(r"^browser-[A-Za-z0-9_-]{32}$")
+
+
+def new_browser_sender() -> str:
+    """A fresh web chat identity: unguessable, so holding it is what proves it is yours."""
+    return BROWSER_PREFIX + secrets.token_urlsafe(24)
+
+
+def is_browser_sender(sender_id: str) -> bool:
+    """Whether `sender_id` has the exact shape of an identity from new_browser_sender."""
+    return bool(_BROWSER.match(sender_id))
+
+
+def reserved_prefix(sender_id: str) -> str | None:
+    """The reserved prefix `sender_id` starts with, else None."""
+    return next((p for p in RESERVED_PREFIXES if sender_id.startswith(p)), None)
 
 
 def slack_sender(team_id: str, user_id: str) -> str:

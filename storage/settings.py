@@ -6,7 +6,8 @@ import os
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, model_validator
+from limits import parse_many
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +26,9 @@ class Settings(BaseSettings):
         ge=1,
         le=16,
     )
+    # How long the app waits for Rasa's answer to one message before telling the person
+    # the assistant is restarting (their message may still be answered later).
+    rasa_timeout_seconds: float = Field(30.0, alias="ENTRYWAY_RASA_TIMEOUT_SECONDS", gt=0)
     # The City's own clock decides which year a reference number belongs to.
     timezone: str = Field("America/Chicago", alias="ENTRYWAY_TIMEZONE")
     # Longest chat message passed to Rasa; longer ones get a polite reply instead.
@@ -41,12 +45,18 @@ class Settings(BaseSettings):
     # Government Code 252.021: $50,000); the triage card suggests a path from it.
     small_purchase_limit: int = Field(50_000, alias="ENTRYWAY_SMALL_PURCHASE_LIMIT", ge=0)
 
-    # Production: Rasa's lock store (and, if chosen, its tracker store), rate limits.
+    # Production: Rasa's lock store (and, if chosen, its tracker store), and where the
+    # per-client rate limits are counted, so they hold across app instances.
     redis_url: str | None = Field(None, alias="REDIS_URL")
     # Shared secrets between this deployment's processes, for when they are not all on
     # one host's loopback: Rasa's HTTP API (--auth-token) and the action server.
     rasa_token: str | None = Field(None, alias="ENTRYWAY_RASA_TOKEN")
     actions_token: str | None = Field(None, alias="ENTRYWAY_ACTIONS_TOKEN")
+    # Requests per client address (limits' notation, several separated by ';'; empty:
+    # no limit) to the chat endpoints and to the public API and report. A library or
+    # office shares one address, so these are floods, not people.
+    rate_limit_chat: str = Field("10/second;300/minute", alias="ENTRYWAY_RATE_LIMIT_CHAT")
+    rate_limit_public: str = Field("20/second;300/minute", alias="ENTRYWAY_RATE_LIMIT_PUBLIC")
 
     slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
@@ -65,6 +75,18 @@ class Settings(BaseSettings):
     # After this many failed attempts a message stops being retried and waits for staff
     # (`python -m bot.staff_cli outbox`).
     outbox_max_attempts: int = Field(12, alias="ENTRYWAY_OUTBOX_MAX_ATTEMPTS", ge=1)
+
+    @field_validator("rate_limit_chat", "rate_limit_public")
+    @classmethod
+    def _rate_limits_parse(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError as problem:
+                raise ValueError(
+                    f"{value!r} is not a rate limit such as '10/second;300/minute' ({problem})"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _lease_outlasts_a_send(self) -> "Settings":

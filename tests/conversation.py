@@ -61,3 +61,28 @@ class Conversation:
         receipt = self.text(self.say("Yes, submit"))
         reference = next(word.rstrip(".") for word in receipt.split() if word.startswith("SC-"))
         return reference
+
+
+class PageConversation(Conversation):
+    """Talks like the web chat page: as the identity the app issues in its cookies."""
+
+    def __init__(self, base_url: str, cookies: httpx.Cookies | None = None) -> None:
+        self.client = httpx.Client(base_url=base_url, timeout=60, cookies=cookies)
+        self.client.get("/chat/session").raise_for_status()
+        self.sender = self.client.cookies["entryway_id"]
+
+    def say(self, message: str) -> list[dict]:
+        response = self.client.post("/chat/message", json={"message": message})
+        response.raise_for_status()
+        return response.json()
+
+    def remember(self) -> None:
+        self.client.put("/chat/session", json={"remember": True}).raise_for_status()
+
+    def persistent_cookies(self) -> httpx.Cookies:
+        """What the browser still holds after it is closed and opened again."""
+        kept = httpx.Cookies()
+        for cookie in self.client.cookies.jar:
+            if cookie.expires is not None:  # session cookies are gone
+                kept.set(cookie.name, cookie.value, cookie.domain, cookie.path)
+        return kept

@@ -6,8 +6,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def assert_passes_in_rasa_environment(script: str) -> None:
-    """The script must exit 0 and print "ok" last."""
+def assert_passes_in_rasa_environment(script: str) -> str:
+    """The script must exit 0 and print "ok" last; returns what it printed."""
     result = subprocess.run(
         [str(ROOT / ".venv-rasa/bin/python"), "-c", script],
         cwd=ROOT,
@@ -18,3 +18,4 @@ def assert_passes_in_rasa_environment(script: str) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok"), result.stdout[-3000:]
+    return result.stdout

@@ -13,9 +13,17 @@ from sqlmodel import select
 from actions.barrier import ValidateBarrierForm
 from actions.clarify import Clarify
 from actions.handoff import MAX_HANDOFFS, FinishHandoff, StartHandoff
+from actions.idea import ValidateIdeaForm
 from actions.proposal import QUESTIONS, ValidateProposalForm
 from actions.status import CheckStatus
-from actions.submission_flow import FinishSubmission, Greet, KeepDraft, StartProposal
+from actions.submission_flow import (
+    AskIdeaConfirmed,
+    AskProposalConfirmed,
+    FinishSubmission,
+    Greet,
+    KeepDraft,
+    StartProposal,
+)
 from storage import repository
 from storage.db import session_scope
 from storage.models import Kind, OutboxMessage
@@ -341,3 +349,83 @@ def test_an_answer_longer_than_its_question_takes_is_refused_before_any_pattern(
     assert slot_events(events) == {slot: None, "requested_slot": slot}
     assert messages[0]["response"] == "utter_answer_too_long"
     assert messages[0]["length"] == f"{length:,}"
+
+
+def visit(session: str | None) -> dict:
+    """A message as the web chat page sends it from one browser session."""
+    return {"metadata": {"browser_session": session}} if session else {}
+
+
+def answer_all(form, answers, session: str | None, slots: dict | None = None) -> dict:
+    slots = dict(slots or {})
+    for slot, value in answers:
+        current = tracker({**slots, "requested_slot": slot}, value, "inform", 0.3, visit(session))
+        events, _ = run(form, current)
+        slots.update(slot_events(events))
+        assert slots[slot] is not None, (slot, value)
+    return slots
+
+
+def test_contact_answers_from_an_earlier_browser_session_are_kept_but_not_shown(database):
+    form = ValidateProposalForm()
+    slots = answer_all(form, PROPOSAL_ANSWERS, "visit-A")
+    contact = dict(PROPOSAL_ANSWERS[:5])  # organisation, name, email, phone, website
+
+    def summary_in(session: str | None) -> str:
+        _, messages = run(AskProposalConfirmed(), tracker(slots, "", extra=visit(session)))
+        return messages[0]["text"]
+
+    same_visit, later_visit = summary_in("visit-A"), summary_in("visit-B")
+    rest_client = summary_in(None)
+    assert all(value in same_visit for value in contact.values())
+    assert all(value in rest_client for value in contact.values())  # no browser session
+    assert not any(value in later_visit for value in contact.values())
+    assert later_visit.count("kept from your earlier visit (not shown)") == 5
+    assert "change my email" in later_visit
+    assert "Adaptive signal timing pilot on Lamar" in later_visit  # the rest is shown
+
+    # Replaced in the later visit, the email is shown there; the rest stays hidden.
+    slots = answer_all(form, [("email", "new.desk@zephyr-kinetics.example")], "visit-B", slots)
+    later_visit = summary_in("visit-B")
+    assert "new.desk@zephyr-kinetics.example" in later_visit
+    assert "Quillon Marbeck" not in later_visit and later_visit.count("(not shown)") == 4
+    assert "new.desk@zephyr-kinetics.example" not in summary_in("visit-C")
+
+    # Submitted from the later visit: everything kept is used, nothing hidden is repeated.
+    slots.update(proposal_confirmed="yes", form_outcome="confirmed")
+    slots.update(confidential_fields=["solution"], city_ask=["Pilot site"])
+    events, messages = run(FinishSubmission(), tracker(slots, "", extra=visit("visit-B")))
+    assert "Staff will use new.desk@zephyr-kinetics.example" in messages[0]["text"]
+    with session_scope(database) as session:
+        stored = repository.get_submission(session, slot_events(events)["last_reference"])
+        kept = repository.get_contact(session, stored.contact_id)
+        assert (kept.name, kept.organisation) == ("Quillon Marbeck", "Zephyr Kinetics Holdings")
+        assert kept.email == "new.desk@zephyr-kinetics.example"
+
+
+def test_a_receipt_in_a_later_visit_does_not_repeat_a_hidden_email(database):
+    idea = [
+        ("idea_text", "Shade trees along every bus stop on Riverside"),
+        ("idea_location", "District 3"),
+        ("idea_beneficiaries", "Bus riders"),
+        ("idea_contact", "resident@example.org"),
+        ("idea_publish", "Yes"),
+    ]
+    slots = answer_all(ValidateIdeaForm(), idea, "visit-A")
+    _, messages = run(AskIdeaConfirmed(), tracker(slots, "", extra=visit("visit-B")))
+    assert "resident@example.org" not in messages[0]["text"]
+    slots.update(active_form="idea", idea_confirmed="yes", form_outcome="confirmed")
+    _, messages = run(FinishSubmission(), tracker(slots, "", extra=visit("visit-B")))
+    assert "resident@example.org" not in messages[0]["text"]
+    assert "contact details you gave before" in messages[0]["text"]
+
+
+def test_the_draft_records_where_contact_answers_came_from_without_counting_it(database):
+    answer_all(ValidateProposalForm(), PROPOSAL_ANSWERS[:6], "visit-A")
+    with session_scope(database) as session:
+        answers = repository.get_draft(session, SENDER, Kind.proposal).answers
+    assert answers["_contact_given_in"] == dict.fromkeys(
+        ["organisation", "contact_name", "email", "phone", "website"], "visit-A"
+    )
+    _, messages = run(StartProposal(), tracker())
+    assert "unfinished proposal with 6 answers saved" in messages[0]["text"]

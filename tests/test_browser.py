@@ -1,14 +1,14 @@
 """The web chat page in real headless Chromium (Debian's), against the real stack."""
 
 import shutil
-import uuid
+import time
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 from storage import workflow
 from storage.db import session_scope
-from tests.conversation import PROPOSAL_ANSWERS, Conversation
+from tests.conversation import PROPOSAL_ANSWERS, PageConversation
 from tests.stack import ARTIFACTS
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -89,15 +89,85 @@ def test_markup_is_shown_as_text_never_run(page):
     assert page.evaluate("window.pwned") is None
 
 
-def test_sender_id_is_kept_across_reloads(page):
-    first = page.evaluate("localStorage.getItem('entryway.sender')")
-    page.reload()
-    assert first and page.evaluate("localStorage.getItem('entryway.sender')") == first
+def identity_cookie(context) -> dict:
+    [cookie] = [c for c in context.cookies() if c["name"] == "entryway_id"]
+    return cookie
+
+
+def reopened(browser, context):
+    """The same browser closed and started again: only persistent cookies survive."""
+    kept = [c for c in context.cookies() if c["expires"] != -1]
+    context.close()
+    later = browser.new_context(viewport={"width": 390, "height": 844})
+    later.add_cookies(kept)
+    return later
+
+
+def test_the_identity_is_a_cookie_the_page_cannot_read_kept_for_the_session(stack):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(stack.url)
+        type_message(page, "hello")
+        cookie = identity_cookie(context)
+        assert cookie["value"].startswith("browser-") and len(cookie["value"]) == 40
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+        assert cookie["expires"] == -1  # a session cookie: gone when the browser closes
+        assert "entryway_id" not in page.evaluate("document.cookie")  # script cannot read it
+        assert page.evaluate("Object.keys(localStorage)") == []
+        assert not page.get_by_label("Remember me on this device").is_checked()
+        page.reload()
+        assert identity_cookie(context)["value"] == cookie["value"]  # same conversation
+
+        later = reopened(browser, context)
+        page = later.new_page()
+        page.goto(stack.url)
+        page.locator("#log li.bot").first.wait_for()
+        assert "Welcome back" not in page.locator("#log").inner_text()
+        assert identity_cookie(later)["value"] != cookie["value"]
+        later.close()
+        browser.close()
+
+
+def test_remember_me_keeps_the_identity_for_30_days_and_a_new_conversation_renews_it(stack):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(stack.url)
+        click_choice(page, "Submit a proposal")
+        type_message(page, "Zephyr Kinetics Holdings")
+        type_message(page, "stop")
+        type_message(page, "yes")
+        page.get_by_label("Remember me on this device").check()
+        page.get_by_text("This device will remember you for 30 days.").wait_for()
+        cookie = identity_cookie(context)
+        assert 29.9 * 86400 < cookie["expires"] - time.time() <= 30 * 86400
+        page.screenshot(path=str(ARTIFACTS / "remember-me.png"), full_page=True)
+
+        later = reopened(browser, context)
+        page = later.new_page()
+        page.goto(stack.url)
+        assert identity_cookie(later)["value"] == cookie["value"]
+        assert page.get_by_label("Remember me on this device").is_checked()
+        assert "unfinished proposal" in type_message(page, "hello")
+
+        renewing = page.expect_response(
+            lambda r: r.url.endswith("/chat/session") and r.request.method == "POST"
+        )
+        with renewing:
+            page.get_by_role("button", name="Start a new conversation").click()
+        renewed = identity_cookie(later)
+        assert renewed["value"] != cookie["value"] and renewed["expires"] != -1
+        assert "unfinished" not in type_message(page, "hello")
+        later.close()
+        browser.close()
 
 
 def test_what_staff_decided_is_shown_on_the_next_visit(stack):
-    sender = f"web-{uuid.uuid4()}"
-    reference = Conversation(stack.url, sender).submit_proposal()
+    person = PageConversation(stack.url)
+    reference = person.submit_proposal()
     with session_scope(stack.database_url) as session:
         workflow.request_info(
             session, reference, workflow.Staff("cli:ann"), "Which intersections first?"
@@ -105,7 +175,9 @@ def test_what_staff_decided_is_shown_on_the_next_visit(stack):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 390, "height": 844})
-        context.add_init_script(f"localStorage.setItem('entryway.sender', '{sender}')")
+        context.add_cookies(  # the identity the app issued to this person's browser
+            [{"name": "entryway_id", "value": person.sender, "url": stack.url}]
+        )
         page = context.new_page()
         page.goto(stack.url)
         news = page.locator("#log li.bot", has_text="Which intersections first?")

@@ -139,9 +139,11 @@ def test_empty_and_huge_messages_get_a_polite_reply_without_reaching_rasa(client
     assert reply["recipient_id"] == "web-1" and reply["text"]
 
 
-def test_rasa_down_is_503_not_500(client):
+def test_rasa_down_is_a_polite_reply_not_an_error(client):
     response = client.post("/webhooks/rest/webhook", json={"sender": "web-1", "message": "hi"})
-    assert response.status_code == 503
+    assert response.status_code == 200
+    [reply] = response.json()
+    assert reply["recipient_id"] == "web-1" and "restarting" in reply["text"]
     health = client.get("/healthz")
     assert health.status_code == 503
     # States only: no internal address or exception name for strangers to read.
@@ -162,6 +164,19 @@ def test_chat_page_is_self_contained_and_locked_down(client):
     assert "default-src 'self'" in page.headers["content-security-policy"]
     script = client.get("/static/chat.js").text
     assert "innerHTML" not in script and "textContent" in script
+
+
+def test_chat_page_neither_chooses_nor_keeps_an_identity(client):
+    """The identity is the app's HttpOnly cookie: the script never makes or stores one."""
+    page = client.get("/").text
+    assert 'type="checkbox" id="remember"' in page and "Remember me on this device" in page
+    script = client.get("/static/chat.js").text
+    for forbidden in ("Math.random", "randomUUID", "localStorage.setItem", "document.cookie"):
+        assert forbidden not in script
+    assert '"/chat/message"' in script and '"/webhooks/rest/webhook"' not in script
+    session = client.get("/chat/session")
+    assert session.json() == {"remembered": False}
+    assert session.cookies["entryway_id"].startswith("browser-")
 
 
 def test_slack_endpoint_is_404_when_slack_is_off(client):

@@ -15,13 +15,15 @@ import io
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from bot.http_errors import documented
 from bot.pipeline import charts, figures
-from bot.public_api import csv_cell
+from bot.public_api import CSV, CSV_RESPONSE, csv_cell
+from bot.rate_limit import rate_limited
 from storage import reports, service_levels
 from storage.catalogue import text
 from storage.settings import get_settings
 
-router = APIRouter()
+router = APIRouter(dependencies=[rate_limited("public")], responses=documented(429))
 SVG = "image/svg+xml"
 
 
@@ -103,7 +105,11 @@ def page(datasets: dict[str, figures.Dataset]) -> str:
 </html>"""
 
 
-@router.get("/reports/pipeline", include_in_schema=False)
+@router.get(
+    "/reports/pipeline",
+    response_class=HTMLResponse,
+    summary="Where submissions wait: the public report (HTML, no JavaScript)",
+)
 async def pipeline_page() -> HTMLResponse:
     datasets = await asyncio.to_thread(figures.datasets)
     return HTMLResponse(page(datasets))
@@ -118,7 +124,7 @@ def _register(name: str) -> None:
         dataset = (await asyncio.to_thread(figures.datasets))[name]
         return Response(
             _as_csv(dataset),
-            media_type="text/csv; charset=utf-8",
+            media_type=CSV,
             headers={"Content-Disposition": f'inline; filename="{name}.csv"'},
         )
 
@@ -128,12 +134,19 @@ def _register(name: str) -> None:
     async def dictionary() -> JSONResponse:
         return JSONResponse((await asyncio.to_thread(figures.datasets))[name].describe())
 
-    router.add_api_route(f"/reports/pipeline/{name}.svg", chart, include_in_schema=False)
+    router.add_api_route(
+        f"/reports/pipeline/{name}.svg",
+        chart,
+        summary=f"{name}: the chart (SVG)",
+        response_class=Response,
+        responses={200: {"description": "SVG image", "content": {SVG: {}}}},
+    )
     router.add_api_route(
         f"/api/open-data/{name}.csv",
         as_csv,
         summary=f"{name} (CSV)",
-        responses={200: {"content": {"text/csv": {}}}},
+        response_class=Response,
+        responses=CSV_RESPONSE,
     )
     router.add_api_route(f"/api/open-data/{name}.json", as_json, summary=f"{name} (JSON)")
     router.add_api_route(

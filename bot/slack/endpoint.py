@@ -20,6 +20,7 @@ from slack_bolt.adapter.starlette.async_handler import (
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
+from bot.request_body import read_capped
 from storage import repository
 from storage.db import session_scope
 from storage.settings import Settings
@@ -45,19 +46,6 @@ def _payload_problem(body: bytes, content_type: str) -> str | None:
     except (UnicodeDecodeError, json.JSONDecodeError):
         return "the body is not valid JSON"
     return f"unsupported content type {content_type or 'none'}"
-
-
-async def read_capped(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it passes `limit` bytes (nothing more is read)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 class SlackEndpoint:

@@ -1,24 +1,38 @@
 // Entryway web chat. Every text goes into the page with textContent, never as
 // HTML, so nothing a user or the bot says can inject markup.
+//
+// The page does not know who it is: the app issues the chat identity in an HttpOnly
+// cookie (see bot/web_identity.py) that this script cannot read, and the browser sends
+// it with every request. Only the conversation as shown stays in this tab
+// (sessionStorage); "Remember me" asks the app to keep the identity for 30 days.
 (() => {
   "use strict";
-  const SENDER_KEY = "entryway.sender";
   const HISTORY_KEY = "entryway.history";
   const log = document.getElementById("log");
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
   const send = document.getElementById("send");
   const status = document.getElementById("status");
+  const rememberMe = document.getElementById("remember");
 
-  function newSenderId() {
-    if (window.crypto && crypto.randomUUID) return "web-" + crypto.randomUUID();
-    return "web-" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  // Earlier versions of this page kept a self-chosen identity here, forever.
+  localStorage.removeItem("entryway.sender");
+
+  async function post(path, body, method) {
+    const options = { method: method || "POST", credentials: "same-origin" };
+    if (body !== undefined) {
+      options.headers = { "Content-Type": "application/json" };
+      options.body = JSON.stringify(body);
+    }
+    return fetch(path, options);
   }
-  function senderId() {
-    let id = localStorage.getItem(SENDER_KEY);
-    if (!id) { id = newSenderId(); localStorage.setItem(SENDER_KEY, id); }
-    return id;
-  }
+  // The identity cookies are issued once, before anything else is sent, so two first
+  // requests cannot each be given a different identity.
+  const session = fetch("/chat/session", { credentials: "same-origin" })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((state) => { if (state) rememberMe.checked = Boolean(state.remembered); })
+    .catch(() => {});
+
   function loadHistory() {
     try { return JSON.parse(sessionStorage.getItem(HISTORY_KEY)) || []; } catch { return []; }
   }
@@ -68,11 +82,8 @@
     send.disabled = true;
     status.textContent = "Entryway is typing…";
     try {
-      const response = await fetch("/webhooks/rest/webhook", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender: senderId(), message }),
-      });
+      await session;
+      const response = await post("/chat/message", { message });
       const body = await response.json().catch(() => null);
       if (!response.ok) {
         const detail = body && body.detail ? body.detail : "Something went wrong.";
@@ -106,8 +117,27 @@
       form.requestSubmit();
     }
   });
-  document.getElementById("restart").addEventListener("click", () => {
-    localStorage.removeItem(SENDER_KEY);
+  rememberMe.addEventListener("change", async () => {
+    await session;
+    const wanted = rememberMe.checked;
+    try {
+      const response = await post("/chat/session", { remember: wanted }, "PUT");
+      if (!response.ok) throw new Error(String(response.status));
+      status.textContent = wanted
+        ? "This device will remember you for 30 days."
+        : "This conversation will be forgotten when you close the browser.";
+    } catch (error) {
+      rememberMe.checked = !wanted;
+      status.textContent = "That did not work; please try again.";
+    }
+  });
+  document.getElementById("restart").addEventListener("click", async () => {
+    await session;
+    try {
+      await post("/chat/session", { remember: rememberMe.checked });  // a fresh identity
+    } catch (error) {
+      // Offline: the next message is still sent, and the app issues what is missing.
+    }
     sessionStorage.removeItem(HISTORY_KEY);
     log.replaceChildren();
     greet();
@@ -126,11 +156,8 @@
   // What City staff decided about this person's submissions since their last visit.
   async function showInbox() {
     try {
-      const response = await fetch("/chat/inbox", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender: senderId() }),
-      });
+      await session;
+      const response = await post("/chat/inbox");
       const messages = response.ok ? await response.json() : [];
       for (const message of Array.isArray(messages) ? messages : []) {
         if (typeof message.text === "string") {
@@ -142,7 +169,6 @@
     }
   }
 
-  senderId();  // created on first visit, so one person keeps one conversation
   const history = loadHistory();
   if (history.length) history.forEach((entry, i) => render(entry, i === history.length - 1));
   else greet();

@@ -1,0 +1,101 @@
+"""Per-client rate limits: the chat endpoints and the public API answer a client that
+sends too much with 429 and a Retry-After, before its request is read.
+
+Counted per client address (uvicorn puts the address HAProxy forwarded in
+X-Forwarded-For in its place, for trusted proxies only; an IPv6 client counts per /64,
+the block one host is usually given), with `limits`' moving window, in Redis when
+REDIS_URL is set, so every app instance behind the load balancer shares one count, and
+in this process's memory otherwise."""
+
+import asyncio
+import ipaddress
+import logging
+import math
+import time
+from typing import Any
+
+from fastapi import Depends, HTTPException, Request
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+from storage.settings import Settings
+
+logger = logging.getLogger(__name__)
+KEY_PREFIX = "entryway-rate"
+# A rate limit must never be why a request fails: when Redis does not answer this fast,
+# the request goes through (and one warning a minute says so).
+STORAGE_TIMEOUT_SECONDS = 0.5
+WARN_EVERY_SECONDS = 60.0
+
+
+def client_of(request: Request) -> str:
+    """The address a client's requests are counted under."""
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _storage(settings: Settings) -> Storage:
+    if settings.redis_url:
+        return storage_from_string(
+            f"async+{settings.redis_url}",
+            key_prefix=KEY_PREFIX,
+            connect_timeout=STORAGE_TIMEOUT_SECONDS,
+            stream_timeout=STORAGE_TIMEOUT_SECONDS,
+        )
+    return storage_from_string("async+memory://")
+
+
+class RateLimits:
+    def __init__(self, settings: Settings) -> None:
+        self.storage = _storage(settings)
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self.limits: dict[str, list[RateLimitItem]] = {
+            "chat": parse_many(settings.rate_limit_chat) if settings.rate_limit_chat else [],
+            "public": parse_many(settings.rate_limit_public) if settings.rate_limit_public else [],
+        }
+        self._warned_at = -math.inf
+
+    async def wait_needed(self, scope: str, client: str) -> int | None:
+        """Counts one request of `client` to `scope`; the seconds it must wait first if
+        that went over a limit, else None."""
+        try:
+            return await asyncio.wait_for(self._hit(scope, client), STORAGE_TIMEOUT_SECONDS)
+        except Exception as problem:  # fail open: counting is never worth refusing service
+            now = time.monotonic()
+            if now - self._warned_at > WARN_EVERY_SECONDS:
+                self._warned_at = now
+                logger.warning("Rate limits not counted: %s", type(problem).__name__)
+            return None
+
+    async def _hit(self, scope: str, client: str) -> int | None:
+        for limit in self.limits[scope]:
+            if not await self.limiter.hit(limit, scope, client):
+                stats = await self.limiter.get_window_stats(limit, scope, client)
+                return max(1, math.ceil(stats.reset_time - time.time()))
+        return None
+
+
+def rate_limited(scope: str) -> Any:
+    """A route dependency that answers 429 once the client is over `scope`'s limits."""
+
+    async def check(request: Request) -> None:
+        limits: RateLimits = request.app.state.rate_limits
+        wait = await limits.wait_needed(scope, client_of(request))
+        if wait is not None:
+            raise HTTPException(
+                429,
+                f"Too many requests from your address. Please wait {wait} s and try again.",
+                headers={"Retry-After": str(wait)},
+            )
+
+    return Depends(check)

@@ -1,0 +1,91 @@
+"""The web chat page's chat identity, issued by the app and kept by the browser in
+cookies the page's own script cannot read.
+
+The identity unlocks drafts (with contact details), the person's own submissions and
+what staff wrote to them, so the page neither chooses it nor keeps it: the app draws it
+at random (storage.identity.new_browser_sender) and sets it HttpOnly and SameSite=Strict
+(Secure over HTTPS), for the browser session only unless the person ticks "Remember me
+on this device", which makes it last REMEMBER_FOR.
+
+A second cookie names the browser session itself, always for that session only. It goes
+to the assistant with every message, so a draft resumed in a later browser session (on a
+remembered device) does not show the contact answers given in an earlier one: the next
+person at a shared computer may continue a form, not read who filled it in."""
+
+import re
+import secrets
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from fastapi import Request, Response
+
+from storage.identity import is_browser_sender, new_browser_sender
+
+IDENTITY_COOKIE = "entryway_id"
+VISIT_COOKIE = "entryway_visit"
+# Only present while the identity is remembered, with the same lifetime, so the page can
+# show the person what they chose (the identity cookie's lifetime is not sent back).
+REMEMBERED_COOKIE = "entryway_remembered"
+REMEMBER_FOR = timedelta(days=30)
+_VISIT = re.compile(r"^[A-Za-z0-9_-]{22}$")  # 16 random bytes, URL-safe base64
+
+
+@dataclass(frozen=True)
+class WebIdentity:
+    sender: str
+    visit: str  # this browser session
+    remembered: bool
+    # Whether the response must (re)set the cookies: new, or changed by the person.
+    changed: bool = False
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """What the assistant learns with each message (Rasa REST `metadata`)."""
+        return {"browser_session": self.visit}
+
+
+def _new_visit() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def of(request: Request) -> WebIdentity:
+    """The identity the browser holds; a fresh one (to be set) where it holds none, or
+    something the app did not issue."""
+    sender = request.cookies.get(IDENTITY_COOKIE, "")
+    visit = request.cookies.get(VISIT_COOKIE, "")
+    known_sender, known_visit = is_browser_sender(sender), bool(_VISIT.match(visit))
+    return WebIdentity(
+        sender=sender if known_sender else new_browser_sender(),
+        visit=visit if known_visit else _new_visit(),
+        remembered=known_sender and request.cookies.get(REMEMBERED_COOKIE) == "1",
+        changed=not (known_sender and known_visit),
+    )
+
+
+def remembering(identity: WebIdentity, remember: bool) -> WebIdentity:
+    """The same identity, kept for REMEMBER_FOR (or for this browser session only)."""
+    return replace(identity, remembered=remember, changed=True)
+
+
+def fresh(identity: WebIdentity, remember: bool) -> WebIdentity:
+    """A new identity for the same browser session: "Start a new conversation"."""
+    return WebIdentity(new_browser_sender(), identity.visit, remember, changed=True)
+
+
+def keep(response: Response, identity: WebIdentity, request: Request) -> None:
+    """Sets the cookies on `response` when the browser must store (or update) them."""
+    if not identity.changed:
+        return
+    cookie = {
+        "httponly": True,
+        "samesite": "strict",
+        "secure": request.url.scheme == "https",
+        "path": "/",
+    }
+    lifetime = int(REMEMBER_FOR.total_seconds()) if identity.remembered else None
+    response.set_cookie(IDENTITY_COOKIE, identity.sender, max_age=lifetime, **cookie)
+    response.set_cookie(VISIT_COOKIE, identity.visit, **cookie)
+    if identity.remembered:
+        response.set_cookie(REMEMBERED_COOKIE, "1", max_age=lifetime, **cookie)
+    else:
+        response.delete_cookie(REMEMBERED_COOKIE, **cookie)

@@ -1,0 +1,231 @@
+"""Chatting over real HTTP (uvicorn on a loopback port, a real database): polite replies
+whatever Rasa does, Rasa's streaming mode, bodies capped before they are read, and the
+web chat page's cookie identity."""
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.cookies import SimpleCookie
+
+import httpx
+import pytest
+
+from storage.catalogue import text
+from storage.identity import is_browser_sender
+from tests.live_app import live_app
+from tests.misbehaving_rasa import MisbehavingRasa
+from tests.stack import free_port
+
+RESTARTING = text("chat.restarting")
+FAILURES = ("down", "empty", "error", "not_a_list", "not_json", "slow")
+
+
+@contextmanager
+def app_with_rasa(monkeypatch, behaviour: str) -> Iterator[tuple[str, MisbehavingRasa | None]]:
+    """The app in front of a Rasa that behaves so ("down": nothing listens)."""
+    monkeypatch.setenv("ENTRYWAY_RASA_WORKERS", "1")
+    monkeypatch.setenv("ENTRYWAY_ACTIONS_PORT", str(free_port()))
+    monkeypatch.setenv("ENTRYWAY_RASA_TIMEOUT_SECONDS", "1")
+    if behaviour == "down":
+        monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))
+        with live_app() as url:
+            yield url, None
+        return
+    with MisbehavingRasa(behaviour) as rasa:
+        monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(rasa.port))
+        with live_app() as url:
+            yield url, rasa
+
+
+def lines(response: httpx.Response) -> list[dict]:
+    return [json.loads(line) for line in response.text.splitlines() if line.strip()]
+
+
+# --- 1. polite replies, never [] nor 5xx --------------------------------------------------
+
+
+@pytest.mark.parametrize("behaviour", FAILURES)
+def test_a_rasa_that_fails_gets_a_polite_restarting_reply(app_settings, monkeypatch, behaviour):
+    with app_with_rasa(monkeypatch, behaviour) as (url, _):
+        started = time.monotonic()
+        response = httpx.post(
+            f"{url}/webhooks/rest/webhook", json={"sender": "vendor-7", "message": "hello"}
+        )
+        assert time.monotonic() - started < 5  # the 1 s timeout, not Rasa's 3 s
+        assert response.status_code == 200
+        assert response.json() == [{"recipient_id": "vendor-7", "text": RESTARTING}]
+        assert "nothing you gave so far is lost" in RESTARTING.lower()
+
+        streamed = httpx.post(
+            f"{url}/webhooks/rest/webhook?stream=true",
+            json={"sender": "vendor-7", "message": "hello"},
+        )
+        assert streamed.status_code == 200
+        assert lines(streamed) == [{"recipient_id": "vendor-7", "text": RESTARTING}]
+
+        page = httpx.post(f"{url}/chat/message", json={"message": "hello"})
+        assert page.status_code == 200
+        [reply] = page.json()
+        assert reply["text"] == RESTARTING and is_browser_sender(reply["recipient_id"])
+
+
+@pytest.mark.parametrize("behaviour", ["cut_stream", "silent_stream"])
+def test_a_stream_cut_short_or_silent_ends_with_the_restarting_reply(
+    app_settings, monkeypatch, behaviour
+):
+    with app_with_rasa(monkeypatch, behaviour) as (url, _):
+        response = httpx.post(
+            f"{url}/webhooks/rest/webhook?stream=true", json={"sender": "s1", "message": "hi"}
+        )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    expected = [{"recipient_id": "s1", "text": RESTARTING}]
+    if behaviour == "cut_stream":  # what came before the cut is delivered first
+        expected.insert(0, {"recipient_id": "s1", "text": "first"})
+    assert lines(response) == expected
+
+
+def test_the_stream_mode_is_passed_to_rasa_and_other_parameters_are_checked(
+    app_settings, monkeypatch
+):
+    with app_with_rasa(monkeypatch, "echo") as (url, rasa):
+        body = {"sender": "s2", "message": "hi"}
+        httpx.post(f"{url}/webhooks/rest/webhook?stream=true&token=", json=body)
+        httpx.post(f"{url}/webhooks/rest/webhook", json=body)
+        bad = httpx.post(f"{url}/webhooks/rest/webhook?stream=maybe", json=body)
+    assert [r["path"] for r in rasa.requests] == [
+        "/webhooks/rest/webhook?stream=true",
+        "/webhooks/rest/webhook",
+    ]
+    assert bad.status_code == 422 and bad.json()["detail"]
+
+
+# --- 3. request bodies capped before they are read ---------------------------------------
+
+
+def raw_request(url: str, head: str, body: bytes = b"", wait: float = 5.0) -> bytes:
+    """Sends `head` (and `body`) on a plain socket and returns what comes back first."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as connection:
+        connection.sendall(head.encode() + body)
+        return connection.recv(65536)
+
+
+@pytest.mark.parametrize("path", ["/webhooks/rest/webhook", "/chat/message", "/chat/inbox"])
+def test_a_declared_huge_body_is_refused_without_waiting_for_it(app_settings, monkeypatch, path):
+    with app_with_rasa(monkeypatch, "echo") as (url, rasa):
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: 50000000\r\n\r\n"
+        )
+        started = time.monotonic()
+        answer = raw_request(url, head, b'{"sender": "a", ')  # 50 MB announced, 16 B sent
+        assert time.monotonic() - started < 2
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert rasa.requests == []
+
+
+def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_cap(app_settings, monkeypatch):
+    with app_with_rasa(monkeypatch, "echo") as (url, rasa):
+        head = (
+            "POST /webhooks/rest/webhook HTTP/1.1\r\nHost: x\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        chunk = b"x" * 16384
+        body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(5))  # 80 KB, open
+        answer = raw_request(url, head, body)
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert rasa.requests == []
+
+
+# --- 6. the web chat page's identity: a cookie the app issues -----------------------------
+
+
+def cookies_set(response: httpx.Response) -> dict[str, SimpleCookie]:
+    jar: dict[str, SimpleCookie] = {}
+    for header in response.headers.get_list("set-cookie"):
+        cookie = SimpleCookie()
+        cookie.load(header)
+        for name in cookie:
+            jar[name] = cookie
+    return jar
+
+
+def attributes(response: httpx.Response, name: str) -> dict[str, str]:
+    morsel = cookies_set(response)[name][name]
+    return {key: str(value) for key, value in morsel.items() if value} | {"value": morsel.value}
+
+
+def test_the_app_issues_an_http_only_strict_session_identity(app_settings, monkeypatch):
+    with app_with_rasa(monkeypatch, "echo") as (url, _), httpx.Client(base_url=url) as browser:
+        first = browser.get("/chat/session")
+        assert first.json() == {"remembered": False}
+        identity = attributes(first, "entryway_id")
+        assert is_browser_sender(identity["value"])
+        assert identity["httponly"] and identity["samesite"].lower() == "strict"
+        assert identity["path"] == "/" and "secure" not in identity  # plain HTTP here
+        assert "max-age" not in identity and "expires" not in identity  # this session only
+
+        # Every message goes to Rasa as that identity, with this browser session's id.
+        [reply] = browser.post("/chat/message", json={"message": "hi"}).json()
+        said = json.loads(reply["text"])
+        assert said["sender"] == identity["value"] == reply["recipient_id"]
+        assert said["metadata"] == {"browser_session": browser.cookies["entryway_visit"]}
+        # The cookies are not set again on every answer.
+        assert "set-cookie" not in browser.post("/chat/inbox").headers
+
+
+def test_remember_me_makes_the_identity_last_30_days_and_new_conversation_renews_it(
+    app_settings, monkeypatch
+):
+    with app_with_rasa(monkeypatch, "echo") as (url, _), httpx.Client(base_url=url) as browser:
+        sender = browser.get("/chat/session").cookies["entryway_id"]
+        remembered = browser.put("/chat/session", json={"remember": True})
+        assert remembered.json() == {"remembered": True}
+        identity = attributes(remembered, "entryway_id")
+        assert identity["value"] == sender and identity["max-age"] == str(30 * 24 * 3600)
+        assert browser.get("/chat/session").json() == {"remembered": True}
+
+        renewed = browser.post("/chat/session")  # "Start a new conversation"
+        assert renewed.json() == {"remembered": True}
+        assert attributes(renewed, "entryway_id")["value"] != sender
+        forgotten = browser.put("/chat/session", json={"remember": False})
+        assert forgotten.json() == {"remembered": False}
+        assert "max-age" not in attributes(forgotten, "entryway_id")
+        assert browser.post("/chat/session", json={"remember": False}).json() == {
+            "remembered": False
+        }
+
+
+def test_the_cookie_is_secure_when_the_page_is_served_over_https(app_settings, monkeypatch):
+    with app_with_rasa(monkeypatch, "echo") as (url, _):
+        # HAProxy terminating TLS says so; uvicorn trusts it from the loopback proxy.
+        response = httpx.get(f"{url}/chat/session", headers={"X-Forwarded-Proto": "https"})
+    assert attributes(response, "entryway_id")["secure"]
+
+
+def test_an_identity_the_app_did_not_issue_is_replaced(app_settings, monkeypatch):
+    with app_with_rasa(monkeypatch, "echo") as (url, _):
+        for chosen in ("web-123", "browser-short", "slack-T1-U1"):
+            response = httpx.post(
+                f"{url}/chat/message", json={"message": "hi"}, cookies={"entryway_id": chosen}
+            )
+            issued = response.cookies["entryway_id"]
+            assert issued != chosen and is_browser_sender(issued)
+            assert response.json()[0]["recipient_id"] == issued
+
+
+@pytest.mark.parametrize("path", ["/webhooks/rest/webhook", "/chat/inbox"])
+def test_rest_clients_cannot_speak_as_a_browser_identity(app_settings, monkeypatch, path):
+    with app_with_rasa(monkeypatch, "echo") as (url, rasa):
+        sender = httpx.get(f"{url}/chat/session").cookies["entryway_id"]
+        response = httpx.post(f"{url}{path}", json={"sender": sender, "message": "hi"})
+        own = httpx.post(f"{url}{path}", json={"sender": "my-client-42", "message": "hi"})
+    assert response.status_code == 400
+    assert "reserved for the web chat page" in response.json()["detail"]
+    assert own.status_code == 200
+    assert [r["sender"] for r in rasa.requests] == (
+        ["my-client-42"] if path.startswith("/webhooks") else []
+    )

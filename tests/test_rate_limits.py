@@ -1,0 +1,105 @@
+"""Per-client rate limits over real HTTP, counted in memory and in the machine's Redis:
+429 with Retry-After, per client address as HAProxy forwards it, shared by app instances
+through Redis, and never a reason to fail when Redis itself is down."""
+
+import secrets
+
+import httpx
+import pytest
+
+from tests.live_app import live_app
+from tests.stack import free_port
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def a_client() -> str:
+    """A client address no other test (nor an earlier run, in Redis) has used."""
+    return f"198.18.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+
+
+def as_client(address: str) -> dict[str, str]:
+    return {"X-Forwarded-For": address}  # as HAProxy sends it; uvicorn trusts loopback
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limited(request, app_settings, monkeypatch) -> str:
+    """The storage the counts are kept in; the app's limits set low enough to reach."""
+    if request.param == "redis":
+        monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    else:
+        monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("ENTRYWAY_RATE_LIMIT_CHAT", "3/minute")
+    monkeypatch.setenv("ENTRYWAY_RATE_LIMIT_PUBLIC", "2/minute")
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))  # Rasa down: polite replies
+    monkeypatch.setenv("ENTRYWAY_RASA_WORKERS", "1")
+    return request.param
+
+
+def chat(url: str, client: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/webhooks/rest/webhook",
+        json={"sender": "someone", "message": "hi"},
+        headers=as_client(client),
+    )
+
+
+def test_a_client_over_its_limit_gets_429_with_retry_after(limited):
+    me, neighbour = a_client(), a_client()
+    with live_app() as url:
+        assert [chat(url, me).status_code for _ in range(3)] == [200, 200, 200]
+        refused = chat(url, me)
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert "Too many requests" in refused.json()["detail"]
+        # The page's own endpoints share the chat budget.
+        assert httpx.get(f"{url}/chat/session", headers=as_client(me)).status_code == 429
+        assert chat(url, neighbour).status_code == 200  # per client address
+
+        # The public API has a budget of its own.
+        public = [
+            httpx.get(f"{url}/api/open-data/proposals.json", headers=as_client(me)).status_code
+            for _ in range(2)
+        ]
+        assert public == [200, 200]
+        for path in ("/api/proposals/SC-2026-00001", "/reports/pipeline"):
+            response = httpx.get(f"{url}{path}", headers=as_client(me))
+            assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+        # Health checks (the load balancer's) are never limited.
+        assert httpx.get(f"{url}/healthz", headers=as_client(me)).status_code == 503
+
+
+def test_an_ipv6_client_counts_per_64_block(limited):
+    block = f"2001:db8:{secrets.randbelow(65536):x}:{secrets.randbelow(65536):x}"
+    with live_app() as url:
+        statuses = [chat(url, f"{block}::{host}").status_code for host in (1, 2, 3, 4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_app_instances_share_the_count_through_redis(app_settings, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("ENTRYWAY_RATE_LIMIT_CHAT", "3/minute")
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))
+    me = a_client()
+    with live_app() as first, live_app() as second:
+        statuses = [chat(url, me).status_code for url in (first, second, first, second)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_with_redis_down_requests_are_served_not_refused(app_settings, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
+    monkeypatch.setenv("ENTRYWAY_RATE_LIMIT_CHAT", "1/minute")
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))
+    with live_app() as url:
+        statuses = [chat(url, a_client()).status_code for _ in range(3)]
+        same = [chat(url, "198.18.0.1").status_code for _ in range(3)]
+    assert statuses == same == [200, 200, 200]
+
+
+def test_limits_can_be_switched_off(app_settings, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("ENTRYWAY_RATE_LIMIT_CHAT", "")
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))
+    me = a_client()
+    with live_app() as url:
+        assert {chat(url, me).status_code for _ in range(30)} == {200}
