@@ -75,6 +75,18 @@ def _intro(reference: str, key: str) -> dict:
     return {"type": "section", "text": mrkdwn(text(key, reference=reference))}
 
 
+def _internal_note() -> dict:
+    """Every decision's note for colleagues, never shown to the submitter."""
+    return _input(
+        "note",
+        "modal.internal_note",
+        multiline=True,
+        optional=True,
+        max_length=2000,
+        hint_key="modal.internal_hint",
+    )
+
+
 def request_info(reference: str, status: str) -> dict:
     return _modal(
         "modal.request_info.title",
@@ -89,14 +101,7 @@ def request_info(reference: str, status: str) -> dict:
                 min_length=5,
                 hint_key="modal.public_hint",
             ),
-            _input(
-                "note",
-                "modal.internal_note",
-                multiline=True,
-                optional=True,
-                max_length=2000,
-                hint_key="modal.internal_hint",
-            ),
+            _internal_note(),
         ],
         REQUEST_INFO,
         metadata(reference, status),
@@ -129,14 +134,7 @@ def advance(reference: str, status: str, targets: tuple[Status, ...]) -> dict:
                 max_length=2000,
                 hint_key="modal.advance.reason_hint",
             ),
-            _input(
-                "note",
-                "modal.internal_note",
-                multiline=True,
-                optional=True,
-                max_length=2000,
-                hint_key="modal.internal_hint",
-            ),
+            _internal_note(),
         ],
         ADVANCE,
         metadata(reference, status),
@@ -157,14 +155,7 @@ def decline(reference: str, status: str) -> dict:
                 min_length=10,
                 hint_key="modal.public_hint",
             ),
-            _input(
-                "note",
-                "modal.internal_note",
-                multiline=True,
-                optional=True,
-                max_length=2000,
-                hint_key="modal.internal_hint",
-            ),
+            _internal_note(),
         ],
         DECLINE,
         metadata(reference, status),
