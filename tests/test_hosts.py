@@ -400,6 +400,8 @@ def test_two_hosts_serve_every_conversation_and_one_can_die_mid_form(cluster, po
         sent = session.exec(select(OutboxMessage).where(OutboxMessage.state == "sent")).all()
     assert sent and all(message.attempts == 1 for message in sent)
     senders = Counter(message.claimed_by.split(":")[0] for message in sent)
+    for host in hosts.hosts:  # both were sending: each message went to one of two
+        assert f"notifier {host.hostname}:" in host.log_path.read_text(), host.name
 
     # --- the dead host's conversation locks did not stay behind ---------------------
     locks = redis.Redis.from_url(redis_url)
