@@ -44,7 +44,7 @@ APP_PORT = 8000  # every host has its own network stack: the same ports on each
 
 
 class HostsUnavailable(Exception):
-    """This machine cannot make hosts (not root, no `ip netns`, no haproxy)."""
+    """The test hosts could not be made (an `ip` command failed, no free subnet)."""
 
 
 def ip(*args: str) -> str:
@@ -156,10 +156,14 @@ class Network:
         return namespace, address, veth
 
     def remove(self) -> None:
-        for namespace in self.namespaces:
-            _kill_all_in(namespace)
-            subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
-        subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
+        try:
+            for namespace in self.namespaces:
+                try:
+                    _kill_all_in(namespace)
+                finally:
+                    subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
+        finally:
+            subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
 
 
 class Host:
@@ -175,37 +179,21 @@ class Host:
         HOST_LOGS.mkdir(parents=True, exist_ok=True)
         self.log_path = HOST_LOGS / f"{self.name}.log"
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.address}:{APP_PORT}"
-
     def start(self) -> None:
-        log = self.log_path.open("w")
         # Stopped with the test run, even one killed before its clean-up; a host has a
         # hostname of its own (the outbox records which sender held a message by it).
         stopped_with_us = ["/usr/bin/setpriv", "--pdeathsig", "TERM", "--"]
         in_namespace = ["ip", "netns", "exec", self.namespace, "unshare", "--uts", "--"]
         named = ["sh", "-c", 'hostname "$0" && exec "$1"', self.hostname]
-        self.process = subprocess.Popen(
-            [*stopped_with_us, *in_namespace, *named, str(ROOT / "scripts" / "supervise")],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def healthy(self) -> bool:
-        try:
-            return httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def pids(self) -> list[int]:
-        listed = subprocess.run(
-            ["ip", "netns", "pids", self.namespace], capture_output=True, text=True
-        )
-        return [int(pid) for pid in listed.stdout.split()]
+        with self.log_path.open("w") as log:
+            self.process = subprocess.Popen(
+                [*stopped_with_us, *in_namespace, *named, str(ROOT / "scripts" / "supervise")],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def power_off(self) -> None:
         """As when a machine loses power: its network goes silent first (peers get no
@@ -246,13 +234,14 @@ class LoadBalancer:
         )
         if checked.returncode != 0:
             raise RuntimeError(f"haproxy refused its configuration:\n{checked.stdout}")
-        self.process = subprocess.Popen(
-            ["/usr/bin/setpriv", "--pdeathsig", "TERM", "--", *command],
-            env=self.env,
-            stdout=self.log_path.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with self.log_path.open("w") as log:
+            self.process = subprocess.Popen(
+                ["/usr/bin/setpriv", "--pdeathsig", "TERM", "--", *command],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 10
         while not (port_is_open(self.port) and self.socket_path.exists()):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -312,6 +301,21 @@ class Cluster:
         work_dir: Path,
     ) -> None:
         self.network = Network()
+        try:
+            self._make(database_url, redis_url, slack_url, env, count, work_dir)
+        except BaseException:
+            self.network.remove()
+            raise
+
+    def _make(
+        self,
+        database_url: str,
+        redis_url: str,
+        slack_url: str,
+        env: dict[str, str],
+        count: int,
+        work_dir: Path,
+    ) -> None:
         gateway = self.network.gateway
         database, redis, slack = (
             httpx.URL(database_url),

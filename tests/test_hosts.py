@@ -4,14 +4,16 @@ PostgreSQL and one Redis. Simulated vendors chat through HAProxy's round robin, 
 every conversation is served by both hosts in turn; then one host loses its power in
 the middle of their forms.
 
-Shown: every vendor goes on at the same question on the surviving host, and every
-proposal is submitted once with all its answers; reference numbers stay unique and
+Shown: every vendor goes on from the question the form is at on the surviving host
+(their answer in flight was kept or not, never lost halfway), and every proposal is
+submitted once with all its answers; reference numbers stay unique and
 consecutive; every triage card, reminder and the weekly digest reaches Slack exactly
 once although both hosts' schedulers planned and sent; no conversation lock is left
 in Redis. What the vendors waited after the power cut goes to
 tests/artifacts/hosts/summary.txt (and is printed)."""
 
 import json
+import os
 import random
 import re
 import secrets
@@ -45,7 +47,7 @@ from tests.slack_requests import SIGNING_SECRET
 
 pytestmark = [pytest.mark.stack, pytest.mark.hosts]
 
-REDIS_URL = "redis://127.0.0.1:6379"
+REDIS_URL = os.environ.get("ENTRYWAY_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 LEAD = "ULEAD"
 VENDORS_BEFORE = 3  # whole proposals while both hosts run
 VENDORS_ACROSS = 6  # in the middle of their forms when a host dies
@@ -327,7 +329,8 @@ def test_two_hosts_serve_every_conversation_and_one_can_die_mid_form(cluster, po
     )
 
     # Mid-form, host1 loses its power.
-    across = [Vendor(hosts.url, n) for n in range(VENDORS_BEFORE + 1, VENDORS_BEFORE + 7)]
+    numbers = range(VENDORS_BEFORE + 1, VENDORS_BEFORE + VENDORS_ACROSS + 1)
+    across = [Vendor(hosts.url, n) for n in numbers]
     with ThreadPoolExecutor(len(across)) as pool:
         running = [pool.submit(v.propose) for v in across]
         deadline = time.monotonic() + 300
@@ -350,11 +353,15 @@ def test_two_hosts_serve_every_conversation_and_one_can_die_mid_form(cluster, po
 
     # --- where each message went ---------------------------------------------------
     hosts_of = hosts.balancer.served_by()
-    for vendor in early:
+    for vendor in early:  # 26 messages each: every conversation went to both hosts
         assert set(vendor.served_by(hosts_of)) == {"host1", "host2"}, vendor.served_by(hosts_of)
-    for vendor, before in zip(across, answered_before, strict=True):
-        served = vendor.served_by(hosts_of)
-        assert set(served[:before]) == {"host1", "host2"}, served
+    before_the_cut = {
+        host
+        for vendor, before in zip(across, answered_before, strict=True)
+        for host in vendor.served_by(hosts_of)[:before]
+    }
+    assert before_the_cut == {"host1", "host2"}
+    for vendor in across:
         once_noticed = [
             hosts_of.get(attempt.request_id or "", "?")
             for exchange in vendor.exchanges
