@@ -138,8 +138,12 @@ class Network:
         self.gateway = str(self.subnet.network_address + 1)
         self.namespaces: list[str] = []
         ip("link", "add", self.bridge, "type", "bridge")
-        ip("addr", "add", f"{self.gateway}/{self.subnet.prefixlen}", "dev", self.bridge)
-        ip("link", "set", self.bridge, "up")
+        try:
+            ip("addr", "add", f"{self.gateway}/{self.subnet.prefixlen}", "dev", self.bridge)
+            ip("link", "set", self.bridge, "up")
+        except HostsUnavailable:
+            self.remove()
+            raise
 
     def add_namespace(self, index: int) -> tuple[str, str, str]:
         """A namespace wired to the bridge: (its name, its address, the root-side veth)."""
