@@ -272,14 +272,20 @@ class LoadBalancer:
             if row["pxname"] == "hosts" and row["svname"] not in ("FRONTEND", "BACKEND")
         }
 
-    def served_by(self) -> dict[str, str]:
-        """Which host served each request, by the X-Request-ID its client got back."""
-        found = {}
-        for line in self.log_path.read_text().splitlines():
-            served = re.search(r" hosts/(\S+) .* id=(\S+)$", line)
-            if served:
-                found[served[2]] = served[1]
-        return found
+    def served_by(self, request_ids: set[str], timeout: float = 10.0) -> dict[str, str]:
+        """Which host served each request, by the X-Request-ID its client got back.
+        HAProxy logs a request once it has closed it, which can be just after its client
+        read the reply: the log is read until it has every one."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = {}
+            for line in self.log_path.read_text().splitlines():
+                served = re.search(r" hosts/(\S+) .* id=(\S+)$", line)
+                if served:
+                    found[served[2]] = served[1]
+            if request_ids <= found.keys() or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
