@@ -16,7 +16,7 @@ MODEL := models/entryway.tar.gz
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install model migrate run test lint validate bench nlu-eval lock browser clean
+.PHONY: help install model migrate run test lint validate bench nlu-eval lock browser hosts clean
 
 help:
 	@echo "make run    install what is missing, train if needed, migrate, start everything"
@@ -69,7 +69,12 @@ validate: $(RASA_ENV)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install browser lint validate model
+# Debian's HAProxy and iproute2, for tests/test_hosts.py: hosts made of network
+# namespaces behind the load balancer production uses (deploy/haproxy.cfg).
+hosts:
+	@command -v haproxy >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy iproute2 >/dev/null; }
+
+test: install browser hosts lint validate model
 	$(PY) -m pytest -p no:cacheprovider
 
 bench: install model
