@@ -32,7 +32,8 @@ that new session as Rasa does. `retrieve_full_tracker` is Rasa's: every stored e
 
 import json
 import logging
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -71,7 +72,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             # Two Rasa servers starting together may both try; one wins (as Rasa does).
             logger.error(f"Could not create tracker_checkpoints: {error}")
 
-    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         with self.session_scope() as session:
             checkpoint = self._valid_checkpoint(session, sender_id)
             if checkpoint is None:
@@ -110,7 +111,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             .order_by(self.SQLEvent.id)
         )
 
-    def _valid_checkpoint(self, session: Any, sender_id: str) -> Optional[Checkpoint]:
+    def _valid_checkpoint(self, session: Any, sender_id: str) -> Checkpoint | None:
         """The conversation's checkpoint, unless its event was deleted or a new session
         was stored after it (both read the long way, as Rasa would)."""
         checkpoint = session.get(Checkpoint, sender_id)
@@ -134,7 +135,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         sender_id: str,
         last_event_id: int,
         events: list[dict],
-        previous: Optional[Checkpoint],
+        previous: Checkpoint | None,
     ) -> None:
         if previous is None:
             previous = session.get(Checkpoint, sender_id)
@@ -153,7 +154,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             previous.events = json.dumps(events)
         session.commit()
 
-    def _compact(self, tracker: DialogueStateTracker, events: list[dict]) -> Optional[list[dict]]:
+    def _compact(self, tracker: DialogueStateTracker, events: list[dict]) -> list[dict] | None:
         """Events that rebuild `tracker` as Rasa will use it, or None when they cannot."""
         users = [i for i, event in enumerate(events) if event.get("event") == UserUttered.type_name]
         if len(users) <= KEEP_TURNS:

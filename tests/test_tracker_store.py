@@ -85,7 +85,8 @@ async def main():
         loaded = await turn(windowed, "windowed", events)
         most_loaded.append(loaded)
         assert stored("stock") == stored("windowed"), number
-        assert state(await stock.retrieve("stock")) == state(await windowed.retrieve("windowed")), number
+        ours, theirs = await windowed.retrieve("windowed"), await stock.retrieve("stock")
+        assert state(ours) == state(theirs), number
     total = sum(len(events) for events in turns)
     assert len(stored("windowed")) == total
     full = await windowed.retrieve_full_tracker("windowed")
