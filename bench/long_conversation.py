@@ -29,6 +29,7 @@ MESSAGES = int(os.environ.get("ENTRYWAY_BENCH_MESSAGES", "300"))
 CONVERSATIONS = int(os.environ.get("ENTRYWAY_BENCH_CONVERSATIONS", "2"))
 RUNS = int(os.environ.get("ENTRYWAY_BENCH_RUNS", "3"))
 POSITIONS = (1, 25, 100, 300)
+WARM_UP = 20
 FAQS = [
     "is my proposal confidential?",
     "who pays for a pilot?",
@@ -70,6 +71,11 @@ def one_run(windowed: bool) -> dict[int, list[float]]:
         stack.start()
         try:
             with httpx.Client(base_url=stack.url, timeout=120) as client:
+                # A fresh stack's first messages pay for loading and connecting, not
+                # for the conversation's length: warm both Rasa workers up first.
+                for number in range(WARM_UP):
+                    body = {"sender": f"warm-{number % 4}", "message": FAQS[number % len(FAQS)]}
+                    client.post("/webhooks/rest/webhook", json=body).raise_for_status()
                 for _ in range(CONVERSATIONS):
                     sender = f"bench-{uuid.uuid4()}"
                     for number in range(1, MESSAGES + 1):
