@@ -16,11 +16,13 @@ touches the tracker) and the tracker Rasa gets is the new checkpoint itself.
 
 A checkpoint is the session's opening (SessionStarted and the slots it carried over),
 one SlotSet per slot whose value changed since, and the last `KEEP_TURNS` user turns
-verbatim (the longest rule looks back 4 steps; `action_clarify` one turn). It is only
-written between turns with no form active, and only when the tracker it rebuilds has
-the same current state (slots, active loop, latest message and action, follow-up,
-pause) and the same last dialogue states the RulePolicy matches rules against as the
-tracker read the long way; otherwise the long way is kept. So Rasa predicts the same.
+verbatim (the longest rule looks back 4 steps; `action_clarify` one turn). A form
+active at the cut is kept active by the message that started it and its ActiveLoop
+event, verbatim (the form keeps that message). It is only written between turns, and
+only when the tracker it rebuilds has the same current state (slots, active loop,
+latest message and action, follow-up, pause) and the same last dialogue states the
+RulePolicy matches rules against as the tracker read the long way; otherwise the long
+way is kept. So Rasa predicts the same.
 
 Save stays Rasa's: its `_additional_events` skips as many of the tracker's events as
 are already stored, counted here the way retrieve laid the tracker out (checkpoint
@@ -37,7 +39,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActiveLoop,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import declarative_base
 
@@ -170,8 +179,8 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         sender = tracker.sender_id
         slots = self.domain.slots
         at_cut = DialogueStateTracker.from_dict(sender, events[:cut], slots)
-        if at_cut.active_loop_name or at_cut.is_paused():
-            return None  # a form's state is more than its slots: keep reading it whole
+        if at_cut.is_paused():
+            return None
         opened = DialogueStateTracker.from_dict(sender, events[:opening_end], slots)
         timestamp = before_cut.get("timestamp")
         changed = [
@@ -179,12 +188,53 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             for name, slot in at_cut.slots.items()
             if slot.value != opened.slots[name].value
         ]
-        compact = events[:opening_end] + changed + events[cut:]
+        loop = self._active_loop_events(at_cut, events[:cut])
+        if loop is None:
+            return None
+        compact = events[:opening_end] + changed + loop + events[cut:]
         rebuilt = DialogueStateTracker.from_dict(sender, compact, slots)
         if self._fingerprint(rebuilt) != self._fingerprint(tracker):
             logger.warning(f"Conversation '{sender}' read whole: its checkpoint differed")
             return None
         return compact
+
+    @staticmethod
+    def _active_loop_events(at_cut: DialogueStateTracker, before: list[dict]) -> list[dict] | None:
+        """Events that make the form active at the cut as it was (no events when none is),
+        or None when they cannot be found. A form keeps the message that started it, so
+        that message and the ActiveLoop event are kept verbatim; the action_listen after
+        them ends the turn as in the original (it also clears `is_interrupted`, as any
+        action does)."""
+        active = at_cut.active_loop
+        if active is None or active.name is None:
+            return []
+        started = next(
+            (
+                i
+                for i in range(len(before) - 1, -1, -1)
+                if before[i].get("event") == ActiveLoop.type_name
+                and before[i].get("name") == active.name
+            ),
+            None,
+        )
+        if started is None:
+            return None
+        trigger = next(
+            (
+                before[i]
+                for i in range(started - 1, -1, -1)
+                if before[i].get("event") == UserUttered.type_name
+            ),
+            None,
+        )
+        if trigger is None:
+            return None
+        timestamp = before[-1].get("timestamp")
+        events = [trigger, before[started]]
+        if active.rejected:
+            events.append(ActionExecutionRejected(active.name, timestamp=timestamp).as_dict())
+        events.append(ActionExecuted("action_listen", timestamp=timestamp).as_dict())
+        return events
 
     def _fingerprint(self, tracker: DialogueStateTracker) -> tuple:
         """What Rasa's policies and actions read from a tracker besides old events."""

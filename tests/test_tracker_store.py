@@ -92,9 +92,8 @@ async def main():
     full = await windowed.retrieve_full_tracker("windowed")
     assert len(full.events) == total
     bound = windowed_module.COMPACT_AFTER + 60
-    # While the form is active the window grows; outside it stays bounded.
-    assert max(most_loaded[-80:]) <= bound, most_loaded[-80:]
-    assert max(most_loaded) < total / 3, most_loaded
+    # Bounded throughout, FAQs inside the form included.
+    assert max(most_loaded) <= bound, most_loaded
     print("loaded at the end", most_loaded[-1], "of", total)
 
     # A new session after a checkpoint is read as Rasa reads it.
