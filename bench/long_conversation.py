@@ -30,13 +30,13 @@ CONVERSATIONS = int(os.environ.get("ENTRYWAY_BENCH_CONVERSATIONS", "2"))
 RUNS = int(os.environ.get("ENTRYWAY_BENCH_RUNS", "3"))
 POSITIONS = (1, 25, 100, 300)
 WARM_UP = 20
+# FAQs only: "can I submit more than one proposal?" starts the proposal form.
 FAQS = [
     "is my proposal confidential?",
     "who pays for a pilot?",
     "who reviews my submission?",
     "how long does a review take?",
     "what happens after I submit?",
-    "can I submit more than one proposal?",
 ]
 
 
