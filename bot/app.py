@@ -68,6 +68,7 @@ def create_app() -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.rasa = rasa
         app.state.rate_limits = RateLimits(settings)
+        await app.state.rate_limits.warm_up()
         if slack is not None:
             await slack.start()
         yield

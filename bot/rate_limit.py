@@ -28,6 +28,12 @@ KEY_PREFIX = "entryway-rate"
 # the request goes through (and one warning a minute says so).
 STORAGE_TIMEOUT_SECONDS = 0.5
 WARN_EVERY_SECONDS = 60.0
+# The first use of Redis connects and loads the limiter's Lua scripts (one for counting,
+# another for the wait of a refused client): on a busy machine that alone took longer
+# than the timeout above, and a client over its limit went through. Both are done once
+# at start, with this much time.
+WARM_UP_TIMEOUT_SECONDS = 5.0
+WARM_UP_KEY = "warm-up"
 
 
 def client_of(request: Request) -> str:
@@ -64,6 +70,21 @@ class RateLimits:
             "public": parse_many(settings.rate_limit_public) if settings.rate_limit_public else [],
         }
         self._warned_at = -math.inf
+
+    async def warm_up(self) -> None:
+        """Connects to the counts' storage and readies what a refusal needs, before the
+        first request; a storage that does not answer only costs a warning."""
+        limit = next((limit for limits in self.limits.values() for limit in limits), None)
+        if limit is None:
+            return
+        try:
+            await asyncio.wait_for(self._count_and_wait(limit), WARM_UP_TIMEOUT_SECONDS)
+        except Exception as problem:
+            logger.warning("Rate limit storage not ready at start: %s", type(problem).__name__)
+
+    async def _count_and_wait(self, limit: RateLimitItem) -> None:
+        await self.limiter.hit(limit, WARM_UP_KEY)
+        await self.limiter.get_window_stats(limit, WARM_UP_KEY)
 
     async def wait_needed(self, scope: str, client: str) -> int | None:
         """Counts one request of `client` to `scope`; the seconds it must wait first if

@@ -1,4 +1,5 @@
-"""`python -m rasa_env.launch ...`: the `rasa` command with five measured fixes.
+"""`python -m rasa_env.launch ...`: the `rasa` command with five measured fixes and one
+for stored conversations.
 
 Profiling `make bench` showed the Rasa server, which is single-threaded, spending
 much of its CPU on two things that do not depend on the conversation:
@@ -35,7 +36,17 @@ much of its CPU on two things that do not depend on the conversation:
    computing something else. Any other model, or any other command, imports
    the real TensorFlow as before (rasa_env/tensorflow_stub.py).
 
-All five replace or stand in for parts of the pinned Rasa 3.6.21
+6. Losing a turn when the stored conversations cannot be reached. Rasa wraps every
+   tracker store in a FailSafeTrackerStore: a failed read answers the message as if
+   the conversation had just begun (a vendor's answer to a form question was taken
+   for an out-of-scope remark), and a failed write keeps the turn in this process's
+   memory only. Here the error reaches Rasa's REST channel, which answers no
+   messages, so the app says it is restarting and that nothing is lost, and the
+   person sends the message again. The SQL store's connections are also checked
+   before use (`pool_pre_ping`), so a restart of PostgreSQL costs no error at all
+   (tests/test_faults.py restarts it under a form half-way).
+
+All six replace or stand in for parts of the pinned Rasa 3.6.21
 (rasa_env/requirements.lock); tests/test_stack.py exercises them on every run;
 tests/test_rasa_launch.py checks that validation still rejects what it did, the
 449 retry, and that a TensorFlow-free model is served without TensorFlow while
@@ -62,7 +73,9 @@ import aiohttp  # noqa: E402
 import fastjsonschema  # noqa: E402
 from jsonschema import ValidationError  # noqa: E402
 from rasa.__main__ import main  # noqa: E402
+from rasa.core import tracker_store  # noqa: E402
 from rasa.core.actions.action import RemoteAction  # noqa: E402
+from rasa.core.agent import Agent  # noqa: E402
 from rasa.shared.core.domain import Domain  # noqa: E402
 from rasa.shared.core.events import Event  # noqa: E402
 from rasa.shared.utils.common import all_subclasses  # noqa: E402
@@ -187,11 +200,29 @@ async def _request(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
     return response
 
 
+_original_engine_kwargs = tracker_store.create_engine_kwargs
+
+
+def _engine_kwargs(url: Any) -> dict[str, Any]:
+    return {**_original_engine_kwargs(url), "pool_pre_ping": True}
+
+
+def _tracker_store_without_fallback(
+    store: tracker_store.TrackerStore | None, domain: Domain
+) -> tracker_store.TrackerStore:
+    if store is None:
+        return tracker_store.InMemoryTrackerStore(domain)
+    store.domain = domain
+    return store
+
+
 RemoteAction._validate_action_result = _validate_action_result
 RemoteAction._action_call_format = _call_format
 EndpointConfig.request = _request
 EndpointConfig.session = _kept_session
 Event.resolve_by_type = staticmethod(_resolve_by_type)
+tracker_store.create_engine_kwargs = _engine_kwargs
+Agent._create_tracker_store = staticmethod(_tracker_store_without_fallback)
 
 if __name__ == "__main__":
     sys.argv[0] = "rasa"

@@ -3,6 +3,7 @@ with the real Alembic scripts, and the real stack started the way `make run` sta
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from tests.stack import ARTIFACTS, Stack
 os.environ.setdefault("ENTRYWAY_RATE_LIMIT_CHAT", "")
 os.environ.setdefault("ENTRYWAY_RATE_LIMIT_PUBLIC", "")
 
+STARTED = time.time()
 POSTGRES_URL = os.environ.get(
     "ENTRYWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -46,7 +48,9 @@ def postgres_url() -> Iterator[str]:
 def postgres_schema() -> Iterator[str]:
     """A fresh schema in the `test` database, migrated, dropped afterwards."""
     schema = f"entryway_test_{secrets.token_hex(4)}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    # Pre-ping: the fault tests restart PostgreSQL while the schema is in use, and the
+    # pooled connection that created it is gone when it comes to dropping it.
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
@@ -133,6 +137,6 @@ def stack(
 def pytest_terminal_summary(terminalreporter) -> None:
     """The fault tests' recovery table, when they ran (tests/test_faults.py)."""
     table = ARTIFACTS / "fault-recovery.md"
-    if table.exists() and table.stat().st_mtime >= terminalreporter._sessionstarttime:
+    if table.exists() and table.stat().st_mtime >= STARTED:
         terminalreporter.write_sep("-", "recovery per fault")
         terminalreporter.write_line(table.read_text())
