@@ -2,7 +2,8 @@
 cost per message, as a conversation grows, on this machine: the SQL store on SQLite and
 on PostgreSQL, and the Redis store. Each message is one retrieve and one save of the
 conversation, as Rasa does; the figures decide the default (README, "Conversations that
-survive a restart")."""
+survive a restart"). Each SQL store is also measured as the windowed one Entryway runs
+(rasa_env/tracker_store.py; README, "Benchmark"), alternating with Rasa's own."""
 
 import asyncio
 import os
@@ -17,11 +18,14 @@ from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
+from rasa_env.tracker_store import WindowedSQLTrackerStore
+
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("ENTRYWAY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("ENTRYWAY_BENCH_REDIS_DB", "5")
 LENGTHS = (1, 25, 100, 300)  # messages into one conversation
 REPEATS = 30
+ROUNDS = 3  # stock and windowed alternate; the machine is shared and noisy
 
 
 def one_message(number: int) -> list:
@@ -38,7 +42,9 @@ def one_message(number: int) -> list:
 async def measure(store, label: str) -> dict[int, float]:
     sender = f"bench-{secrets.token_hex(6)}"
     tracker = await store.get_or_create_tracker(sender)
-    result, sent = {}, 0
+    result: dict[int, float] = {}
+    tail: dict[int, float] = {}
+    sent = 0
     for length in LENGTHS:
         while sent < length - 1:
             for event in one_message(sent):
@@ -55,23 +61,36 @@ async def measure(store, label: str) -> dict[int, float]:
             timings.append((time.perf_counter() - started) * 1000)
             sent += 1
         result[length] = statistics.median(timings)
-    print(label, " ".join(f"{length}:{ms:.1f}ms" for length, ms in result.items()), flush=True)
+        tail[length] = statistics.quantiles(timings, n=20, method="inclusive")[-1]
+    print(
+        label,
+        " ".join(f"{n}:{ms:.1f}ms(p95 {tail[n]:.1f})" for n, ms in result.items()),
+        flush=True,
+    )
     return result
 
 
 async def main() -> None:
     domain = Domain.load(str(ROOT / "domain.yml"))
     with tempfile.TemporaryDirectory() as folder:
-        sqlite = SQLTrackerStore(domain, host=f"sqlite:///{folder}/tracker.db")
-        await measure(sqlite, "SQL on SQLite     ")
+        for _ in range(ROUNDS):
+            sqlite = SQLTrackerStore(domain, host=f"sqlite:///{folder}/tracker.db")
+            await measure(sqlite, "SQL on SQLite     ")
+            windowed = WindowedSQLTrackerStore(domain, host=f"sqlite:///{folder}/tracker.db")
+            await measure(windowed, "windowed, SQLite  ")
     schema = f"bench_{secrets.token_hex(4)}"
     admin = sqlalchemy.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
     try:
-        postgres = SQLTrackerStore(domain, host=f"{POSTGRES}?options=-csearch_path%3D{schema}")
-        await measure(postgres, "SQL on PostgreSQL ")
-        postgres.engine.dispose()
+        url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
+        for _ in range(ROUNDS):
+            postgres = SQLTrackerStore(domain, host=url)
+            await measure(postgres, "SQL on PostgreSQL ")
+            postgres.engine.dispose()
+            windowed = WindowedSQLTrackerStore(domain, host=url)
+            await measure(windowed, "windowed, Postgres")
+            windowed.engine.dispose()
     finally:
         with admin.connect() as connection:
             connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))

@@ -11,10 +11,11 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot import chat, health, pipeline, public_api
+from bot import chat, health, public_api
+from bot.pipeline import page as pipeline_page
 from bot.rasa_client import RasaWorkers
 from bot.rate_limit import RateLimits
-from bot.slack import create_slack
+from bot.slack.front_end import create_slack
 from storage import service_levels
 from storage.settings import get_settings
 
@@ -79,7 +80,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Entryway", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
     app.include_router(chat.router)
     app.include_router(public_api.router)
-    app.include_router(pipeline.router)
+    app.include_router(pipeline_page.router)
     app.include_router(health.router, responses=HEALTH_RESPONSES)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 

@@ -4,7 +4,8 @@ deployment, from the same environment variables the app reads.
 - Conversations are kept where they survive a restart: the SQL tracker store on
   DATABASE_URL (SQLite for `make run`, PostgreSQL in production), or Redis when
   ENTRYWAY_TRACKER_STORE=redis (REDIS_URL); see the README for the measurements behind
-  the default.
+  the default. The SQL store is Rasa's, reading only a bounded recent window of a long
+  conversation (rasa_env/tracker_store.py).
 - Whenever REDIS_URL is set, conversations are locked in Redis, so several Rasa
   processes (on one host or several) may serve the same conversation, one message at
   a time. Without it, each conversation stays on one process (the app pins it).
@@ -65,8 +66,11 @@ def endpoints(environ: dict[str, str]) -> dict:
             **redis(redis_url),
         }
     else:
+        # Rasa's SQL store reading a bounded window of long conversations
+        # (rasa_env/tracker_store.py); ENTRYWAY_TRACKER_WINDOW=0 is Rasa's own, to compare.
+        windowed = environ.get("ENTRYWAY_TRACKER_WINDOW", "1") != "0"
         found["tracker_store"] = {
-            "type": "SQL",
+            "type": "rasa_env.tracker_store.WindowedSQLTrackerStore" if windowed else "SQL",
             "url": tracker_url(environ.get("DATABASE_URL", DEFAULT_DATABASE)),
         }
     if redis_url:

@@ -123,13 +123,19 @@ def purge_idle_conversations(session: Session, older_than: timedelta) -> int:
     cutoff = (utcnow() - older_than).timestamp()
     idle = sql("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff")
     senders = [row[0] for row in session.execute(idle, {"cutoff": cutoff})]
+    # The windowed tracker store's checkpoints (rasa_env/tracker_store.py) hold the same
+    # answers as slot values: they go with their conversation.
+    tables = ["events"]
+    if inspect(session.get_bind()).has_table("tracker_checkpoints"):
+        tables.append("tracker_checkpoints")
     for start in range(0, len(senders), 500):
-        session.execute(
-            sql("DELETE FROM events WHERE sender_id IN :senders").bindparams(
-                bindparam("senders", expanding=True)
-            ),
-            {"senders": senders[start : start + 500]},
-        )
+        for table in tables:
+            session.execute(
+                sql(f"DELETE FROM {table} WHERE sender_id IN :senders").bindparams(
+                    bindparam("senders", expanding=True)
+                ),
+                {"senders": senders[start : start + 500]},
+            )
     return len(senders)
 
 

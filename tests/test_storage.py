@@ -198,6 +198,19 @@ def test_idle_conversations_and_old_records_are_deleted(database_url):
                 "type_name VARCHAR(255), timestamp FLOAT, data TEXT)"
             )
         )
+        # The windowed tracker store's checkpoints (rasa_env/tracker_store.py).
+        session.execute(
+            text(
+                "CREATE TABLE tracker_checkpoints (sender_id VARCHAR(255) PRIMARY KEY, "
+                "last_event_id INTEGER NOT NULL, event_count INTEGER NOT NULL, events TEXT)"
+            )
+        )
+        session.execute(
+            text(
+                "INSERT INTO tracker_checkpoints VALUES "
+                "('idle', 1, 1, '[]'), ('active', 3, 1, '[]')"
+            )
+        )
         rows = (("idle", 40), ("idle", 35), ("active", 40), ("active", 1))
         for number, (sender, age_days) in enumerate(rows):
             session.execute(
@@ -223,4 +236,7 @@ def test_idle_conversations_and_old_records_are_deleted(database_url):
     with session_scope(database_url) as session:
         left = session.execute(text("SELECT DISTINCT sender_id FROM events")).all()
         assert left == [("active",)]
+        kept = session.execute(text("SELECT sender_id FROM tracker_checkpoints")).all()
+        assert kept == [("active",)]
         session.execute(text("DROP TABLE events"))
+        session.execute(text("DROP TABLE tracker_checkpoints"))

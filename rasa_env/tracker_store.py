@@ -1,0 +1,248 @@
+"""Rasa's SQL tracker store, reading a bounded window of a long conversation.
+
+Rasa's SQL store reads every event of the current session on each message, and Rasa
+then replays them, walks `applied_events()` several times, copies the tracker for each
+action and sends every event to the action server: all O(events), so message 300 of a
+conversation cost 8x (SQLite) to 80x (PostgreSQL) message 1 in the store alone
+(README, "Benchmark", "A flat tracker store").
+
+`WindowedSQLTrackerStore` keeps Rasa's table `events` exactly as Rasa writes it (every
+event, in order: staff tools and the retention job read it), and adds one row per
+conversation in `tracker_checkpoints`: a short list of events that rebuilds the
+conversation's state as of a stored event id. A retrieve reads the checkpoint and the
+events stored after it. When more than `COMPACT_AFTER` events follow the checkpoint, a
+new one is written at retrieve time (under Rasa's conversation lock, before Rasa
+touches the tracker) and the tracker Rasa gets is the new checkpoint itself.
+
+A checkpoint is the session's opening (SessionStarted and the slots it carried over),
+one SlotSet per slot whose value changed since, and the last `KEEP_TURNS` user turns
+verbatim (the longest rule looks back 4 steps; `action_clarify` one turn). A form
+active at the cut is kept active by the message that started it and its ActiveLoop
+event, verbatim (the form keeps that message). It is only written between turns, and
+only when the tracker it rebuilds has the same current state (slots, active loop,
+latest message and action, follow-up, pause) and the same last dialogue states the
+RulePolicy matches rules against as the tracker read the long way; otherwise the long
+way is kept. So Rasa predicts the same.
+
+Save stays Rasa's: its `_additional_events` skips as many of the tracker's events as
+are already stored, counted here the way retrieve laid the tracker out (checkpoint
+events plus stored events after it), so nothing is re-inserted or skipped. A checkpoint
+whose last event no longer exists (the retention job deleted the conversation) is
+ignored and deleted; a SessionStarted stored after a checkpoint makes the store read
+that new session as Rasa does. `retrieve_full_tracker` is Rasa's: every stored event.
+"""
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActiveLoop,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import declarative_base
+
+logger = logging.getLogger(__name__)
+
+COMPACT_AFTER = 40  # events after the checkpoint before a new one is written
+KEEP_TURNS = 5  # user turns kept verbatim: each gives at least 2 dialogue states
+COMPARED_STATES = 2 * KEEP_TURNS  # dialogue states that must match (rules use <= 5)
+
+CheckpointBase: Any = declarative_base()
+
+
+class Checkpoint(CheckpointBase):
+    """The state of one conversation as of one stored event (personal data: slot values)."""
+
+    __tablename__ = "tracker_checkpoints"
+
+    sender_id = sa.Column(sa.String(255), primary_key=True)
+    last_event_id = sa.Column(sa.Integer, nullable=False)
+    event_count = sa.Column(sa.Integer, nullable=False)
+    events = sa.Column(sa.Text, nullable=False)
+
+
+class WindowedSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store that reads a checkpoint and the events after it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        try:
+            CheckpointBase.metadata.create_all(self.engine)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
+            # Two Rasa servers starting together may both try; one wins (as Rasa does).
+            logger.error(f"Could not create tracker_checkpoints: {error}")
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            checkpoint = self._valid_checkpoint(session, sender_id)
+            if checkpoint is None:
+                rows = self._event_query(session, sender_id, False).all()
+                prefix: list[dict] = []
+            else:
+                rows = self._rows_after(session, sender_id, checkpoint.last_event_id).all()
+                prefix = json.loads(checkpoint.events)
+            events = prefix + [json.loads(row.data) for row in rows]
+            if not events:
+                return None
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            if len(rows) <= COMPACT_AFTER:
+                return tracker
+            compact = self._compact(tracker, events)
+            if compact is None:
+                return tracker
+            self._write_checkpoint(session, sender_id, rows[-1].id, compact, checkpoint)
+            return DialogueStateTracker.from_dict(sender_id, compact, self.domain.slots)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """The tracker's events not stored yet, counted as `retrieve` laid them out."""
+        checkpoint = self._valid_checkpoint(session, tracker.sender_id)
+        if checkpoint is None:
+            return super()._additional_events(session, tracker)
+        stored = (
+            checkpoint.event_count
+            + self._rows_after(session, tracker.sender_id, checkpoint.last_event_id).count()
+        )
+        return iter(list(tracker.events)[stored:])
+
+    def _rows_after(self, session: Any, sender_id: str, event_id: int) -> Any:
+        return (
+            session.query(self.SQLEvent)
+            .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > event_id)
+            .order_by(self.SQLEvent.id)
+        )
+
+    def _valid_checkpoint(self, session: Any, sender_id: str) -> Checkpoint | None:
+        """The conversation's checkpoint, unless its event was deleted or a new session
+        was stored after it (both read the long way, as Rasa would)."""
+        checkpoint = session.get(Checkpoint, sender_id)
+        if checkpoint is None:
+            return None
+        event = session.get(self.SQLEvent, checkpoint.last_event_id)
+        if event is None or event.sender_id != sender_id:
+            session.delete(checkpoint)  # its conversation was purged: forget it too
+            session.commit()
+            return None
+        newer_session = (
+            self._rows_after(session, sender_id, checkpoint.last_event_id)
+            .filter(self.SQLEvent.type_name == SessionStarted.type_name)
+            .first()
+        )
+        return None if newer_session is not None else checkpoint
+
+    def _write_checkpoint(
+        self,
+        session: Any,
+        sender_id: str,
+        last_event_id: int,
+        events: list[dict],
+        previous: Checkpoint | None,
+    ) -> None:
+        if previous is None:
+            previous = session.get(Checkpoint, sender_id)
+        if previous is None:
+            session.add(
+                Checkpoint(
+                    sender_id=sender_id,
+                    last_event_id=last_event_id,
+                    event_count=len(events),
+                    events=json.dumps(events),
+                )
+            )
+        else:
+            previous.last_event_id = last_event_id
+            previous.event_count = len(events)
+            previous.events = json.dumps(events)
+        session.commit()
+
+    def _compact(self, tracker: DialogueStateTracker, events: list[dict]) -> list[dict] | None:
+        """Events that rebuild `tracker` as Rasa will use it, or None when they cannot."""
+        users = [i for i, event in enumerate(events) if event.get("event") == UserUttered.type_name]
+        if len(users) <= KEEP_TURNS:
+            return None
+        opening_end = users[0]  # SessionStarted, carried-over slots, action_listen
+        cut = users[-KEEP_TURNS]
+        before_cut = events[cut - 1]
+        if not (
+            before_cut.get("event") == ActionExecuted.type_name
+            and before_cut.get("name") == "action_listen"
+        ):
+            return None
+        sender = tracker.sender_id
+        slots = self.domain.slots
+        at_cut = DialogueStateTracker.from_dict(sender, events[:cut], slots)
+        if at_cut.is_paused():
+            return None
+        opened = DialogueStateTracker.from_dict(sender, events[:opening_end], slots)
+        timestamp = before_cut.get("timestamp")
+        changed = [
+            SlotSet(name, slot.value, timestamp=timestamp).as_dict()
+            for name, slot in at_cut.slots.items()
+            if slot.value != opened.slots[name].value
+        ]
+        loop = self._active_loop_events(at_cut, events[:cut])
+        if loop is None:
+            return None
+        compact = events[:opening_end] + changed + loop + events[cut:]
+        rebuilt = DialogueStateTracker.from_dict(sender, compact, slots)
+        if self._fingerprint(rebuilt) != self._fingerprint(tracker):
+            logger.warning(f"Conversation '{sender}' read whole: its checkpoint differed")
+            return None
+        return compact
+
+    @staticmethod
+    def _active_loop_events(at_cut: DialogueStateTracker, before: list[dict]) -> list[dict] | None:
+        """Events that make the form active at the cut as it was (no events when none is),
+        or None when they cannot be found. A form keeps the message that started it, so
+        that message and the ActiveLoop event are kept verbatim; the action_listen after
+        them ends the turn as in the original (it also clears `is_interrupted`, as any
+        action does)."""
+        active = at_cut.active_loop
+        if active is None or active.name is None:
+            return []
+        started = next(
+            (
+                i
+                for i in range(len(before) - 1, -1, -1)
+                if before[i].get("event") == ActiveLoop.type_name
+                and before[i].get("name") == active.name
+            ),
+            None,
+        )
+        if started is None:
+            return None
+        trigger = next(
+            (
+                before[i]
+                for i in range(started - 1, -1, -1)
+                if before[i].get("event") == UserUttered.type_name
+            ),
+            None,
+        )
+        if trigger is None:
+            return None
+        timestamp = before[-1].get("timestamp")
+        events = [trigger, before[started]]
+        if active.rejected:
+            events.append(ActionExecutionRejected(active.name, timestamp=timestamp).as_dict())
+        events.append(ActionExecuted("action_listen", timestamp=timestamp).as_dict())
+        return events
+
+    def _fingerprint(self, tracker: DialogueStateTracker) -> tuple:
+        """What Rasa's policies and actions read from a tracker besides old events."""
+        state = tracker.current_state()
+        del state["events"]
+        return (
+            json.dumps(state, sort_keys=True, default=str),
+            json.dumps(
+                tracker.past_states(self.domain)[-COMPARED_STATES:], sort_keys=True, default=str
+            ),
+        )

@@ -1,0 +1,131 @@
+"""rasa_env/tracker_store.py against Rasa's own SQL store, on SQLite and PostgreSQL, in
+the Rasa environment: fed the same long conversation turn by turn (retrieve, add the
+turn's events, save, as Rasa does), both stores must store the same events and give
+trackers in the same state, while the windowed one reads a bounded number of events."""
+
+import pytest
+
+from rasa_env.endpoints import tracker_url
+from tests.rasa_environment import assert_passes_in_rasa_environment
+
+CHECK = """
+import asyncio, json
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, SessionStarted,
+    SlotSet, UserUttered)
+from rasa_env import tracker_store as windowed_module
+from rasa_env.tracker_store import WindowedSQLTrackerStore
+
+URL = {url!r}
+domain = Domain.load("domain.yml")
+stock = SQLTrackerStore(domain, host=URL)
+windowed = WindowedSQLTrackerStore(domain, host=URL)
+clock = [1_700_000_000.0]
+
+def at(event):
+    clock[0] += 1.0
+    event.timestamp = clock[0]
+    return event
+
+def faq(number):
+    return [at(UserUttered(f"question {{number}}", {{"name": "faq", "confidence": 0.9}})),
+            at(ActionExecuted("utter_faq")), at(BotUttered(f"answer {{number}}")),
+            at(ActionExecuted("action_listen"))]
+
+def form_turn(number, first=False):
+    events = [at(UserUttered(f"answer {{number}}", {{"name": "inform", "confidence": 0.9}}))]
+    if first:
+        events += [at(ActionExecuted("proposal_form")), at(ActiveLoop("proposal_form"))]
+    else:
+        events += [at(ActionExecuted("proposal_form"))]
+    events += [at(SlotSet("requested_slot", f"slot_{{number}}")),
+               at(BotUttered(f"form question {{number}}")), at(ActionExecuted("action_listen"))]
+    return events
+
+def close_form():
+    return [at(UserUttered("stop", {{"name": "stop", "confidence": 0.9}})),
+            at(ActionExecuted("proposal_form")), at(ActiveLoop(None)),
+            at(SlotSet("requested_slot", None)), at(ActionExecuted("action_listen"))]
+
+OPENING = [at(ActionExecuted("action_session_start")), at(SessionStarted()),
+           at(ActionExecuted("action_listen"))]
+
+def state(tracker):
+    found = tracker.current_state()
+    del found["events"], found["sender_id"]
+    return json.dumps(found, sort_keys=True, default=str)
+
+def stored(sender):
+    with stock.session_scope() as session:
+        return [json.loads(row.data) for row in
+                session.query(stock.SQLEvent).filter_by(sender_id=sender).order_by(stock.SQLEvent.id)]
+
+async def turn(store, sender, events):
+    tracker = await store.retrieve(sender)
+    if tracker is None:
+        tracker = store.init_tracker(sender)
+    loaded = len(tracker.events)
+    for event in events:
+        tracker.update(event)
+    await store.save(tracker)
+    return loaded
+
+async def main():
+    turns = [OPENING] + [faq(n) for n in range(70)]
+    turns += [form_turn(n, first=n == 0) for n in range(6)]
+    turns += [faq(n) for n in range(100, 120)]  # FAQs while the form is active
+    turns += [form_turn(n) for n in range(6, 12)] + [close_form()]
+    turns += [faq(n) for n in range(200, 260)]
+    turns += [[at(SlotSet("email", "a@b.example"))] + faq(300)] + [faq(n) for n in range(301, 330)]
+    most_loaded = []
+    for number, events in enumerate(turns):
+        await turn(stock, "stock", events)
+        loaded = await turn(windowed, "windowed", events)
+        most_loaded.append(loaded)
+        assert stored("stock") == stored("windowed"), number
+        ours, theirs = await windowed.retrieve("windowed"), await stock.retrieve("stock")
+        assert state(ours) == state(theirs), number
+    total = sum(len(events) for events in turns)
+    assert len(stored("windowed")) == total
+    full = await windowed.retrieve_full_tracker("windowed")
+    assert len(full.events) == total
+    bound = windowed_module.COMPACT_AFTER + 60
+    # Bounded throughout, FAQs inside the form included.
+    assert max(most_loaded) <= bound, most_loaded
+    print("loaded at the end", most_loaded[-1], "of", total)
+
+    # A new session after a checkpoint is read as Rasa reads it.
+    new_session = [at(ActionExecuted("action_session_start")), at(SessionStarted()),
+                   at(SlotSet("email", "a@b.example")), at(ActionExecuted("action_listen"))]
+    for events in (new_session, faq(900)):
+        await turn(stock, "stock", events)
+        await turn(windowed, "windowed", events)
+    assert stored("stock") == stored("windowed")
+    ours, theirs = await windowed.retrieve("windowed"), await stock.retrieve("stock")
+    assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in theirs.events]
+
+    # A purged conversation (the retention job deletes its events) is gone, checkpoint too.
+    with windowed.session_scope() as session:
+        session.execute(sa.text("DELETE FROM events WHERE sender_id = 'windowed'"))
+        session.commit()
+    for events in turns[:60]:
+        await turn(windowed, "windowed", events)  # a checkpoint again
+    with windowed.session_scope() as session:
+        session.execute(sa.text("DELETE FROM events WHERE sender_id = 'windowed'"))
+        session.commit()
+    assert await windowed.retrieve("windowed") is None
+    with windowed.session_scope() as session:
+        left = session.execute(sa.text("SELECT count(*) FROM tracker_checkpoints")).scalar()
+    assert left == 0, left
+    print("ok")
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_windowed_store_stores_and_rebuilds_what_rasas_store_does(database, request) -> None:
+    url = request.getfixturevalue(f"{database}_url")
+    print(assert_passes_in_rasa_environment(CHECK.format(url=tracker_url(url))))
