@@ -21,7 +21,7 @@ export PYTHONPATH := $(CURDIR)
 help:
 	@echo "make run    install what is missing, train if needed, migrate, start everything"
 	@echo "make test   the whole test suite (what CI runs)"
-	@echo "make bench  Entryway against a default 'rasa init' bot, printed as a table"
+	@echo "make bench  Entryway against a default 'rasa init' bot and how its cost grows: tables, PASS/FAIL, a plot"
 	@echo "make nlu-eval  cross-validated intent/FAQ accuracy, against Rasa's default pipeline"
 
 $(UV):

@@ -1,161 +1,61 @@
-"""Runs both bots one after the other, drives each with 1 and 20 concurrent users, and
-prints a table. Targets (issue 3): at 20 users at least 2.5x the default bot's
-throughput and at most half its p95 latency; at 1 user a p50 no higher than its."""
+"""`make bench`: Entryway against the bot `rasa init` makes, and how Entryway's cost grows.
+
+1. Targets (issue 11), judged on ratios within this run (bench/targets.py): training from
+   scratch (the default bot once), then 1 and 20 users, each BENCH_ROUNDS times (default
+   3) with the bots alternating; and what `make model` does when nothing changed.
+2. Growth (bench/growth.py), Entryway only: one long conversation, look-ups and the
+   open-data export with 0 to 100,000 stored submissions, 1 to 50 users.
+
+Prints both tables and a PASS/FAIL line per target, writes the plot to
+bench/results/latency.png, and exits non-zero if any target fails.
+BENCH_SECONDS (default 20) is the length of each load level; BENCH_CONVERSATIONS (default
+5) the number of long conversations (of 5, the p95 is the slowest)."""
 
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
-from bench.load import LoadResult, drive
-from bench.processes import RunningStack
-from storage.migrate import upgrade
-from tests.stack import free_port, free_ports
+from bench import growth, targets
+from bench.plot import latency_figure
+from bench.stacks import ROOT, default_project, entryway
 
-ROOT = Path(__file__).resolve().parent.parent
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
-RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-LEVELS = (1, 20)
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
-
-
-def rasa_env() -> dict[str, str]:
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
-
-
-def timed_training(project: Path, out: Path, *args: str) -> float:
-    started = time.monotonic()
-    subprocess.run(
-        [str(RASA), "train", "--force", "--out", str(out), "--quiet", *args],
-        cwd=project,
-        env=rasa_env(),
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return time.monotonic() - started
-
-
-def default_bot(work: Path) -> dict:
-    """The bot `rasa init` creates: its files, its default config, trained here."""
-    initial = subprocess.run(
-        [
-            str(RASA_PYTHON),
-            "-c",
-            "import os, rasa.cli; "
-            "print(os.path.join(os.path.dirname(rasa.cli.__file__), 'initial_project'))",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    project = work / "default-bot"
-    shutil.copytree(initial, project)
-    print("default bot: training (rasa init's default config)...", flush=True)
-    training = timed_training(project, project / "models")
-    port = free_port()
-    stack = RunningStack(
-        [str(RASA), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port), "-m", "models"],
-        project,
-        rasa_env(),
-        work / "default-bot.log",
-    )
-    return measure(
-        "Default bot (rasa init)",
-        stack,
-        f"http://127.0.0.1:{port}",
-        f"http://127.0.0.1:{port}/status",
-        training,
-    )
-
-
-def entryway(work: Path) -> dict:
-    print("entryway: training (config.yml)...", flush=True)
-    training = timed_training(
-        ROOT, work / "models", "--data", "nlu", "--domain", "domain.yml", "--config", "config.yml"
-    )
-    database = f"sqlite:///{work / 'entryway.db'}"
-    upgrade(database)
-    ports = {
-        "ENTRYWAY_PORT": str(free_port()),
-        "ENTRYWAY_RASA_PORT": str(free_ports(2)),
-        "ENTRYWAY_ACTIONS_PORT": str(free_port()),
-    }
-    env = {**os.environ, **ports, "DATABASE_URL": database, "PYTHONPATH": str(ROOT)}
-    # Twenty simulated users share one address here, unlike people: no per-client limit.
-    env["ENTRYWAY_RATE_LIMIT_CHAT"] = ""
-    stack = RunningStack(
-        [str(ROOT / "scripts/supervise")],
-        ROOT,
-        env,
-        work / "entryway.log",
-    )
-    base = f"http://127.0.0.1:{ports['ENTRYWAY_PORT']}"
-    return measure("Entryway (app + Rasa + actions)", stack, base, f"{base}/healthz", training)
-
-
-def measure(name: str, stack: RunningStack, base: str, ready: str, training: float) -> dict:
-    try:
-        stack.wait_until_ready(ready)
-        results: dict[int, LoadResult] = {}
-        for users in LEVELS:
-            print(f"{name}: {users} concurrent users for {SECONDS:.0f}s...", flush=True)
-            results[users] = drive(base, users, SECONDS)
-    finally:
-        stack.stop()
-    return {"name": name, "results": results, "rss": stack.peak_rss_mb, "training": training}
-
-
-def table(rows: list[dict]) -> str:
-    lines = [
-        f"Benchmark {date.today().isoformat()}, {os.cpu_count()} cores, {SECONDS:.0f}s per level",
-        "",
-        "| bot | users | msg/s | p50 ms | p95 ms | errors | peak RSS MiB | training s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in rows:
-        for users, result in row["results"].items():
-            lines.append(
-                f"| {row['name']} | {users} | {result.throughput:.1f} | {result.p50:.0f} | "
-                f"{result.percentile(95):.0f} | {result.errors} | {row['rss']:.0f} | "
-                f"{row['training']:.0f} |"
-            )
-    return "\n".join(lines)
-
-
-def verdict(default: dict, ours: dict) -> list[tuple[str, bool]]:
-    d20, e20 = default["results"][20], ours["results"][20]
-    d1, e1 = default["results"][1], ours["results"][1]
-    return [
-        (
-            f"20 users: throughput {e20.throughput / d20.throughput:.1f}x the default (>= 2.5x)",
-            e20.throughput >= 2.5 * d20.throughput,
-        ),
-        (
-            f"20 users: p95 {e20.percentile(95) / d20.percentile(95):.2f} of the default (<= 0.5)",
-            e20.percentile(95) <= 0.5 * d20.percentile(95),
-        ),
-        (f"1 user: p50 {e1.p50:.0f} ms vs default {d1.p50:.0f} ms (not higher)", e1.p50 <= d1.p50),
-        (f"training from scratch {ours['training']:.0f}s (< 120s)", ours["training"] < 120),
-    ]
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+CONVERSATIONS = int(os.environ.get("BENCH_CONVERSATIONS", "5"))
+PLOT = ROOT / "bench" / "results" / "latency.png"
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="entryway-bench-") as directory:
         work = Path(directory)
-        default = default_bot(work)
-        ours = entryway(work)
+        default = default_project(work)
+        trained = targets.train_rounds(default, work, ROUNDS)
+        unchanged = targets.unchanged_data(ROUNDS)
+        rounds = targets.load_rounds(default, work, ROUNDS, SECONDS)
+        print("growth: starting Entryway...", flush=True)
+        with entryway(work / "growth.log") as served:
+            grown = growth.measure(served, CONVERSATIONS, SECONDS)
+    title = (
+        f"Benchmark {date.today().isoformat()}, {os.cpu_count()} cores, "
+        f"{SECONDS:.0f} s per load level, {ROUNDS} rounds"
+    )
+    latency_figure(grown, rounds, title, PLOT)
+    checks = targets.verdicts(rounds, trained, unchanged) + growth.verdicts(grown)
     print()
-    print(table([default, ours]))
+    print(title)
     print()
-    checks = verdict(default, ours)
-    for text, passed in checks:
-        print(f"{'PASS' if passed else 'FAIL'}  {text}")
-    return 0 if all(passed for _, passed in checks) else 1
+    print(targets.table(rounds, trained))
+    print()
+    print(f"Growth (Entryway, {CONVERSATIONS} conversations, {SECONDS:.0f} s per level)")
+    print()
+    print(growth.table(grown))
+    print()
+    for check in checks:
+        print(check)
+    print(f"\nplot: {PLOT.relative_to(ROOT)}")
+    return 0 if all(check.passed for check in checks) else 1
 
 
 if __name__ == "__main__":

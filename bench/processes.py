@@ -38,6 +38,49 @@ def tree_rss_mb(root: int) -> float:
     return total_kb / 1024
 
 
+def descendant_running(root: int, argv_tail: list[str]) -> int:
+    """The process under `root` whose command line ends with `argv_tail`."""
+    tree, pending = _children(), [root]
+    while pending:
+        pid = pending.pop()
+        pending.extend(tree.get(pid, []))
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+        except OSError:
+            continue
+        if argv[-len(argv_tail) :] == argv_tail:
+            return pid
+    raise LookupError(f"no process running {' '.join(argv_tail)} under {root}")
+
+
+def _status_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise LookupError(f"{field} of {pid}")
+
+
+class PeakRss:
+    """The exact peak resident memory of one process while a block runs: the kernel's
+    high-water mark (VmHWM), reset on entry through /proc/PID/clear_refs."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.before_mb = self.peak_mb = 0.0
+
+    def __enter__(self) -> "PeakRss":
+        Path(f"/proc/{self.pid}/clear_refs").write_text("5")
+        self.before_mb = _status_kb(self.pid, "VmRSS") / 1024
+        return self
+
+    def __exit__(self, *_exception: object) -> None:
+        self.peak_mb = _status_kb(self.pid, "VmHWM") / 1024
+
+    @property
+    def rise_mb(self) -> float:
+        return self.peak_mb - self.before_mb
+
+
 class RunningStack:
     """A process group started in the background, with its peak RSS sampled."""
 

@@ -4,9 +4,12 @@ or answer fields at all, so confidential values cannot be exposed by mistake."""
 import asyncio
 import csv
 import io
+import itertools
+import json
+from collections.abc import Iterator
 
 from fastapi import APIRouter, Path
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from bot.http_errors import documented
 from bot.rate_limit import rate_limited
@@ -21,6 +24,9 @@ CSV = "text/csv; charset=utf-8"
 # Documented as the body it is: text, not the JSON FastAPI assumes by default.
 CSV_RESPONSE = {200: {"description": "CSV, one header row", "content": {"text/csv": {}}}}
 OPEN_DATA_FIELDS = list(SubmissionPublic.model_fields)
+# Rows per chunk of a streamed export: each chunk is one hop to a worker thread, and what
+# the app holds of an export at once, whatever the number of submissions.
+ROWS_PER_CHUNK = 1000
 
 
 def _public(reference: str) -> SubmissionPublic | None:
@@ -28,9 +34,25 @@ def _public(reference: str) -> SubmissionPublic | None:
         return repository.get_public_submission(session, reference)
 
 
-def _all_public() -> list[SubmissionPublic]:
+def _all_public() -> Iterator[SubmissionPublic]:
     with session_scope(get_settings().database_url) as session:
-        return repository.list_public_submissions(session)
+        yield from repository.iter_public_submissions(session, batch=ROWS_PER_CHUNK)
+
+
+def _chunks(pieces: Iterator[str]) -> Iterator[bytes]:
+    while batch := list(itertools.islice(pieces, ROWS_PER_CHUNK)):
+        yield "".join(batch).encode()
+
+
+async def _streamed(pieces: Iterator[str], media_type: str, **headers: str) -> StreamingResponse:
+    """Sends `pieces` joined, ROWS_PER_CHUNK at a time, as they are read from the database.
+    The first chunk is read before the response starts, so a database that does not
+    answer is still a 500, not a 200 cut short."""
+    chunks = _chunks(pieces)
+    first = await asyncio.to_thread(next, chunks, b"")
+    return StreamingResponse(
+        itertools.chain([first], chunks), media_type=media_type, headers=headers
+    )
 
 
 REFERENCE = Path(
@@ -60,9 +82,18 @@ async def proposal_status(reference: str = REFERENCE):
     return submission
 
 
+def _json_pieces() -> Iterator[str]:
+    # Byte for byte what FastAPI's JSONResponse makes of the whole list (compact, UTF-8).
+    yield "["
+    for number, row in enumerate(_all_public()):
+        encoded = json.dumps(row.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+        yield encoded if number == 0 else "," + encoded
+    yield "]"
+
+
 @router.get("/open-data/proposals.json", response_model=list[SubmissionPublic])
-async def open_data_json():
-    return await asyncio.to_thread(_all_public)
+async def open_data_json() -> StreamingResponse:
+    return await _streamed(_json_pieces(), "application/json")
 
 
 def csv_cell(value: object) -> str:
@@ -71,17 +102,21 @@ def csv_cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@router.get("/open-data/proposals.csv", response_class=Response, responses=CSV_RESPONSE)
-async def open_data_csv() -> Response:
-    rows = await asyncio.to_thread(_all_public)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(OPEN_DATA_FIELDS)
-    for row in rows:
+def _csv_line(cells: list[str]) -> str:
+    line = io.StringIO()
+    csv.writer(line).writerow(cells)
+    return line.getvalue()
+
+
+def _csv_pieces() -> Iterator[str]:
+    yield _csv_line(OPEN_DATA_FIELDS)
+    for row in _all_public():
         data = row.model_dump(mode="json")
-        writer.writerow([csv_cell(data[field]) for field in OPEN_DATA_FIELDS])
-    return Response(
-        buffer.getvalue(),
-        media_type=CSV,
-        headers={"Content-Disposition": 'inline; filename="proposals.csv"'},
+        yield _csv_line([csv_cell(data[field]) for field in OPEN_DATA_FIELDS])
+
+
+@router.get("/open-data/proposals.csv", response_class=Response, responses=CSV_RESPONSE)
+async def open_data_csv() -> StreamingResponse:
+    return await _streamed(
+        _csv_pieces(), CSV, **{"Content-Disposition": 'inline; filename="proposals.csv"'}
     )

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -244,9 +245,16 @@ def get_public_submission(session: Session, reference: str) -> SubmissionPublic 
     return public_view(submission) if submission else None
 
 
-def list_public_submissions(session: Session) -> list[SubmissionPublic]:
-    rows = session.exec(select(Submission).order_by(col(Submission.year), col(Submission.sequence)))
-    return [public_view(row) for row in rows]
+def iter_public_submissions(session: Session, batch: int = 1000) -> Iterator[SubmissionPublic]:
+    """Every submission's public view in reference order, read `batch` rows at a time (a
+    server-side cursor on PostgreSQL), so an export of any size holds one batch at once."""
+    rows = session.exec(
+        select(Submission)
+        .order_by(col(Submission.year), col(Submission.sequence))
+        .execution_options(yield_per=batch)
+    )
+    for row in rows:
+        yield public_view(row)
 
 
 def latest_public_submissions(session: Session, limit: int) -> list[SubmissionPublic]:
