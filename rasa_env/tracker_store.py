@@ -77,8 +77,9 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         try:
             CheckpointBase.metadata.create_all(self.engine)
-        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
-            # Two Rasa servers starting together may both try; one wins (as Rasa does).
+        except sa.exc.DBAPIError as error:
+            # Two Rasa servers starting together on a new database may both try; one wins.
+            # PostgreSQL reports the loser as a unique violation on its type catalogue.
             logger.error(f"Could not create tracker_checkpoints: {error}")
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
