@@ -35,8 +35,16 @@ def _public(reference: str) -> SubmissionPublic | None:
 
 
 def _all_public() -> Iterator[SubmissionPublic]:
-    with session_scope(get_settings().database_url) as session:
-        yield from repository.iter_public_submissions(session, batch=ROWS_PER_CHUNK)
+    """Every public view, a page at a time, each page read in a session of its own: a
+    client that downloads slowly holds no database connection or transaction meanwhile."""
+    database_url = get_settings().database_url
+    after: tuple[int, int] | None = None
+    while True:
+        with session_scope(database_url) as session:
+            page, after = repository.public_submissions_page(session, after, ROWS_PER_CHUNK)
+        yield from page
+        if after is None:
+            return
 
 
 def _chunks(pieces: Iterator[str]) -> Iterator[bytes]:

@@ -2,12 +2,11 @@
 
 import hashlib
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, func, inspect, update
+from sqlalchemy import bindparam, delete, func, inspect, tuple_, update
 from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
@@ -245,16 +244,19 @@ def get_public_submission(session: Session, reference: str) -> SubmissionPublic 
     return public_view(submission) if submission else None
 
 
-def iter_public_submissions(session: Session, batch: int = 1000) -> Iterator[SubmissionPublic]:
-    """Every submission's public view in reference order, read `batch` rows at a time (a
-    server-side cursor on PostgreSQL), so an export of any size holds one batch at once."""
-    rows = session.exec(
-        select(Submission)
-        .order_by(col(Submission.year), col(Submission.sequence))
-        .execution_options(yield_per=batch)
-    )
-    for row in rows:
-        yield public_view(row)
+def public_submissions_page(
+    session: Session, after: tuple[int, int] | None, limit: int
+) -> tuple[list[SubmissionPublic], tuple[int, int] | None]:
+    """Up to `limit` public views in reference order, after the reference `after` names
+    ((year, sequence); None: from the first), and the key of the last one (None when there
+    are no more). A keyset query on the (year, sequence) unique index, so every page costs
+    the same and needs no transaction kept open between pages."""
+    query = select(Submission).order_by(col(Submission.year), col(Submission.sequence))
+    if after is not None:
+        query = query.where(tuple_(col(Submission.year), col(Submission.sequence)) > tuple_(*after))
+    rows = list(session.exec(query.limit(limit)))
+    last = (rows[-1].year, rows[-1].sequence) if len(rows) == limit else None
+    return [public_view(row) for row in rows], last
 
 
 def latest_public_submissions(session: Session, limit: int) -> list[SubmissionPublic]:

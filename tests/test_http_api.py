@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from bot import public_api
 from bot.app import create_app
 from storage import repository, service_levels, workflow
 from storage.db import session_scope
@@ -106,6 +107,23 @@ def test_open_data_lists_public_fields_only_and_defuses_spreadsheet_formulas(cli
         "public timeline",
     ):
         assert leaked not in as_json.text and leaked not in as_csv.text
+
+
+def test_open_data_is_read_a_page_at_a_time_and_every_row_comes_once_in_order(
+    client, app_settings, monkeypatch
+):
+    monkeypatch.setattr(public_api, "ROWS_PER_CHUNK", 2)  # five rows: three pages
+    references = [submit(app_settings, title=f"Bench {n}") for n in range(5)]
+    as_json = client.get("/api/open-data/proposals.json")
+    as_csv = client.get("/api/open-data/proposals.csv")
+    with session_scope(app_settings) as session:
+        everything, last = repository.public_submissions_page(session, None, 100)
+    assert last is None
+    # The streamed body is what one JSON document of the whole list would be.
+    whole = [row.model_dump(mode="json") for row in everything]
+    assert as_json.content == json.dumps(whole, ensure_ascii=False, separators=(",", ":")).encode()
+    assert [row["reference"] for row in as_json.json()] == references
+    assert [line.split(",")[0] for line in as_csv.text.splitlines()[1:]] == references
 
 
 @pytest.mark.parametrize(
