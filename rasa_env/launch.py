@@ -40,9 +40,12 @@ much of its CPU on two things that do not depend on the conversation:
    tracker store in a FailSafeTrackerStore: a failed read answers the message as if
    the conversation had just begun (a vendor's answer to a form question was taken
    for an out-of-scope remark), and a failed write keeps the turn in this process's
-   memory only. Here the error reaches Rasa's REST channel, which answers no
-   messages, so the app says it is restarting and that nothing is lost, and the
-   person sends the message again. The SQL store's connections are also checked
+   memory only. Here a failed read reaches Rasa's REST channel before anything is
+   said, which then answers no messages, so the app says it is restarting and that
+   nothing is lost, and the person sends the message again. A failed write comes
+   after the turn's replies were collected: they are still shown (what the actions
+   did, a submission say, is done), and the conversation goes on from before that
+   turn, as with Rasa's fallback. The SQL store's connections are also checked
    before use (`pool_pre_ping`), so a restart of PostgreSQL costs no error at all
    (tests/test_faults.py restarts it under a form half-way).
 

@@ -11,12 +11,12 @@ event, in order: staff tools and the retention job read it), and adds one row pe
 conversation in `tracker_checkpoints`: a short list of events that rebuilds the
 conversation's state as of a stored event id. A retrieve reads the checkpoint and the
 events stored after it. When more than `COMPACT_AFTER` events follow the checkpoint, a
-new one is written at retrieve time (under Rasa's conversation lock, before Rasa
-touches the tracker) and the tracker Rasa gets is the new checkpoint itself.
+new one is written at retrieve time (under Rasa's conversation lock when a message is
+handled, before Rasa touches the tracker) and the tracker Rasa gets is the new checkpoint itself.
 
 A checkpoint is the session's opening (SessionStarted and the slots it carried over),
-one SlotSet per slot whose value changed since, and the last `KEEP_TURNS` user turns
-verbatim (the longest rule looks back 4 steps; `action_clarify` one turn). A form
+one SlotSet per slot whose value changed since the opening, and the last `KEEP_TURNS`
+user turns verbatim (the longest rule looks back 4 steps; `action_clarify` one turn). A form
 active at the cut is kept active by the message that started it and its ActiveLoop
 event, verbatim (the form keeps that message). It is only written between turns, and
 only when the tracker it rebuilds has the same current state (slots, active loop,
@@ -24,9 +24,11 @@ latest message and action, follow-up, pause) and the same last dialogue states t
 RulePolicy matches rules against as the tracker read the long way; otherwise the long
 way is kept. So Rasa predicts the same.
 
-Save stays Rasa's: its `_additional_events` skips as many of the tracker's events as
-are already stored, counted here the way retrieve laid the tracker out (checkpoint
-events plus stored events after it), so nothing is re-inserted or skipped. A checkpoint
+Save stays Rasa's, but which of the tracker's events are new is known, not counted:
+each tracker this store hands out or saves remembers how many of its events are stored,
+and only those after them are written. (Counting the stored conversation instead went
+wrong when a read by Rasa's HTTP API, which takes no lock, wrote a checkpoint while a
+message was being handled: old events were stored again.) A checkpoint
 whose last event no longer exists (the retention job deleted the conversation) is
 ignored and deleted; a SessionStarted stored after a checkpoint makes the store read
 that new session as Rasa does. `retrieve_full_tracker` is Rasa's: every stored event.
@@ -56,7 +58,15 @@ COMPACT_AFTER = 40  # events after the checkpoint before a new one is written
 KEEP_TURNS = 5  # user turns kept verbatim: each gives at least 2 dialogue states
 COMPARED_STATES = 2 * KEEP_TURNS  # dialogue states that must match (rules use <= 5)
 
+# Set on each tracker this store hands out or saves: how many of its events are stored.
+STORED_EVENTS = "_entryway_stored_events"
+
 CheckpointBase: Any = declarative_base()
+
+
+def _stored(tracker: DialogueStateTracker) -> DialogueStateTracker:
+    setattr(tracker, STORED_EVENTS, len(tracker.events))
+    return tracker
 
 
 class Checkpoint(CheckpointBase):
@@ -80,7 +90,11 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         except sa.exc.DBAPIError as error:
             # Two Rasa servers starting together on a new database may both try; one wins.
             # PostgreSQL reports the loser as a unique violation on its type catalogue.
-            logger.error(f"Could not create tracker_checkpoints: {error}")
+            # Any other reason (no right to create tables, say) must stop the start, not
+            # fail every message later.
+            if not sa.inspect(self.engine).has_table(Checkpoint.__tablename__):
+                raise
+            logger.info(f"tracker_checkpoints created by another server: {error}")
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         with self.session_scope() as session:
@@ -95,16 +109,25 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             if not events:
                 return None
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-            if len(rows) <= COMPACT_AFTER:
-                return tracker
-            compact = self._compact(tracker, events)
-            if compact is None:
-                return tracker
-            self._write_checkpoint(session, sender_id, rows[-1].id, compact, checkpoint)
-            return DialogueStateTracker.from_dict(sender_id, compact, self.domain.slots)
+            if len(rows) > COMPACT_AFTER:
+                compact = self._compact(tracker, events)
+                if compact is not None:
+                    self._write_checkpoint(session, sender_id, rows[-1].id, compact, checkpoint)
+                    tracker = DialogueStateTracker.from_dict(sender_id, compact, self.domain.slots)
+            return _stored(tracker)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        _stored(tracker)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        """The tracker's events not stored yet, counted as `retrieve` laid them out."""
+        """The tracker's events not stored yet: those after the ones it held when it was
+        read or last saved here. Counting them against the stored conversation instead
+        would go wrong when another caller wrote a new checkpoint meanwhile (Rasa's HTTP
+        API reads conversations without their lock)."""
+        known = getattr(tracker, STORED_EVENTS, None)
+        if known is not None:
+            return iter(list(tracker.events)[known:])
         checkpoint = self._valid_checkpoint(session, tracker.sender_id)
         if checkpoint is None:
             return super()._additional_events(session, tracker)
@@ -169,7 +192,19 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         users = [i for i, event in enumerate(events) if event.get("event") == UserUttered.type_name]
         if len(users) <= KEEP_TURNS:
             return None
-        opening_end = users[0]  # SessionStarted, carried-over slots, action_listen
+        # The session's opening (SessionStarted, carried-over slots, action_listen), not
+        # an earlier checkpoint's SlotSets after it: `changed` is then every slot changed
+        # since the opening, and a checkpoint stays as long as the slots are many.
+        listen = next(
+            (
+                i + 1
+                for i, event in enumerate(events)
+                if event.get("event") == ActionExecuted.type_name
+                and event.get("name") == "action_listen"
+            ),
+            users[0],
+        )
+        opening_end = min(listen, users[0])
         cut = users[-KEEP_TURNS]
         before_cut = events[cut - 1]
         if not (
