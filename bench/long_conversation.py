@@ -8,22 +8,16 @@ MESSAGES messages, and the latency at message L is taken over messages L-2..L+2 
 (1..5 for message 1), so p50 and p95 have a few samples per run. Medians over runs."""
 
 import os
-import secrets
 import statistics
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
-from sqlalchemy import create_engine, text
 
+from bench.stacks import fresh_database
 from tests.stack import Stack
 
-POSTGRES = os.environ.get(
-    "ENTRYWAY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 REDIS = os.environ.get("ENTRYWAY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 MESSAGES = int(os.environ.get("ENTRYWAY_BENCH_MESSAGES", "300"))
 CONVERSATIONS = int(os.environ.get("ENTRYWAY_BENCH_CONVERSATIONS", "2"))
@@ -40,20 +34,6 @@ FAQS = [
 ]
 
 
-@contextmanager
-def fresh_schema() -> Iterator[str]:
-    schema = f"bench_{secrets.token_hex(4)}"
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 def window(position: int) -> range:
     first = max(1, min(position - 2, MESSAGES - 4))
     return range(first, first + 5)
@@ -61,7 +41,7 @@ def window(position: int) -> range:
 
 def one_run(windowed: bool) -> dict[int, list[float]]:
     samples: dict[int, list[float]] = {position: [] for position in POSITIONS}
-    with fresh_schema() as database:
+    with fresh_database() as database:
         env = {
             "ENTRYWAY_TRACKER_WINDOW": "1" if windowed else "0",
             "REDIS_URL": REDIS,
