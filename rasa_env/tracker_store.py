@@ -24,19 +24,33 @@ latest message and action, follow-up, pause) and the same last dialogue states t
 RulePolicy matches rules against as the tracker read the long way; otherwise the long
 way is kept. So Rasa predicts the same.
 
-Save stays Rasa's, but which of the tracker's events are new is known, not counted:
-each tracker this store hands out or saves remembers how many of its events are stored,
-and only those after them are written. (Counting the stored conversation instead went
+Which of the tracker's events are new is known, not counted: each tracker this store
+hands out or saves remembers how many of its events are stored, and only those after
+them are written, in one statement. (Counting the stored conversation instead went
 wrong when a read by Rasa's HTTP API, which takes no lock, wrote a checkpoint while a
 message was being handled: old events were stored again.) A checkpoint
 whose last event no longer exists (the retention job deleted the conversation) is
 ignored and deleted; a SessionStarted stored after a checkpoint makes the store read
 that new session as Rasa does. `retrieve_full_tracker` is Rasa's: every stored event.
+
+Each process also keeps the trackers it saved last (`RECENT_CONVERSATIONS`), each with
+the id of the newest event stored for it. The app sends a conversation's messages to
+one Rasa server, so the next message usually finds its tracker here, and one indexed
+look-up of the conversation's newest event id tells whether anything was stored since
+(another server took a message while this one was down, the retention job deleted
+the conversation): only then is it read from the database. This assumes what Rasa's
+own store does when it counts stored events: a conversation is written by one message
+at a time, under its lock. A tracker is handed out once: Rasa changes it while handling
+the message, and gets it back only by saving it, so a message that fails half-way leaves
+nothing behind but what is stored.
 """
 
+import itertools
 import json
 import logging
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,11 +59,13 @@ from rasa.shared.core.events import (
     ActionExecuted,
     ActionExecutionRejected,
     ActiveLoop,
+    Event,
     SessionStarted,
     SlotSet,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import declarative_base
 
 logger = logging.getLogger(__name__)
@@ -58,15 +74,38 @@ COMPACT_AFTER = 40  # events after the checkpoint before a new one is written
 KEEP_TURNS = 5  # user turns kept verbatim: each gives at least 2 dialogue states
 COMPARED_STATES = 2 * KEEP_TURNS  # dialogue states that must match (rules use <= 5)
 
-# Set on each tracker this store hands out or saves: how many of its events are stored.
-STORED_EVENTS = "_entryway_stored_events"
+# Trackers kept per process between messages: the conversations being had right now.
+RECENT_CONVERSATIONS = 500
+# A conversation whose checkpoint could not be written (a form turn mid-way, say) is
+# tried again after this many more stored events, not on every message.
+COMPACT_RETRY_AFTER = 10
+
+# Set on each tracker this store hands out or saves: what of it is stored.
+STORED = "_entryway_stored"
 
 CheckpointBase: Any = declarative_base()
 
 
-def _stored(tracker: DialogueStateTracker) -> DialogueStateTracker:
-    setattr(tracker, STORED_EVENTS, len(tracker.events))
-    return tracker
+@dataclass
+class Stored:
+    """What of a tracker is stored: its first `events` events, the newest with id
+    `last_event_id`; `after_checkpoint` of them follow the checkpoint (all of the session
+    when there is none), and a checkpoint was last tried at `tried_at` of those."""
+
+    events: int
+    last_event_id: int | None
+    after_checkpoint: int | None
+    tried_at: int = 0
+
+    def wants_checkpoint(self) -> bool:
+        return self.after_checkpoint is not None and (
+            self.after_checkpoint > COMPACT_AFTER
+            and self.after_checkpoint >= self.tried_at + COMPACT_RETRY_AFTER
+        )
+
+
+def _stored(tracker: DialogueStateTracker) -> Stored | None:
+    return getattr(tracker, STORED, None)
 
 
 class Checkpoint(CheckpointBase):
@@ -80,54 +119,150 @@ class Checkpoint(CheckpointBase):
     events = sa.Column(sa.Text, nullable=False)
 
 
+def _starts_later_session(tracker: DialogueStateTracker, new: list[Event]) -> bool:
+    """Whether `new` starts a session after one in which someone spoke."""
+    if not any(isinstance(event, SessionStarted) for event in new):
+        return False
+    events = list(tracker.events)
+    start = max(i for i, event in enumerate(events) if isinstance(event, SessionStarted))
+    return any(isinstance(event, UserUttered) for event in events[:start])
+
+
 class WindowedSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store that reads a checkpoint and the events after it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._recent: OrderedDict[str, DialogueStateTracker] = OrderedDict()
+        events = self.SQLEvent.__table__
+        # A conversation's newest event id in one index probe, however long it is.
+        newest = sa.Index("ix_events_sender_id_id", events.c.sender_id, events.c.id)
+        self._create_once(
+            lambda: CheckpointBase.metadata.create_all(self.engine),
+            lambda: sa.inspect(self.engine).has_table(Checkpoint.__tablename__),
+        )
+        self._create_once(
+            lambda: newest.create(self.engine, checkfirst=True),
+            lambda: any(
+                index["name"] == newest.name
+                for index in sa.inspect(self.engine).get_indexes(events.name)
+            ),
+        )
+
+    @staticmethod
+    def _create_once(create: Callable[[], None], exists: Callable[[], bool]) -> None:
         try:
-            CheckpointBase.metadata.create_all(self.engine)
+            create()
         except sa.exc.DBAPIError as error:
             # Two Rasa servers starting together on a new database may both try; one wins.
             # PostgreSQL reports the loser as a unique violation on its type catalogue.
             # Any other reason (no right to create tables, say) must stop the start, not
             # fail every message later.
-            if not sa.inspect(self.engine).has_table(Checkpoint.__tablename__):
+            if not exists():
                 raise
-            logger.info(f"tracker_checkpoints created by another server: {error}")
+            logger.info(f"Created by another server meanwhile: {error}")
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         with self.session_scope() as session:
-            checkpoint = self._valid_checkpoint(session, sender_id)
-            if checkpoint is None:
-                rows = self._event_query(session, sender_id, False).all()
-                prefix: list[dict] = []
-            else:
-                rows = self._rows_after(session, sender_id, checkpoint.last_event_id).all()
-                prefix = json.loads(checkpoint.events)
-            events = prefix + [json.loads(row.data) for row in rows]
-            if not events:
-                return None
-            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-            if len(rows) > COMPACT_AFTER:
-                compact = self._compact(tracker, events)
-                if compact is not None:
-                    self._write_checkpoint(session, sender_id, rows[-1].id, compact, checkpoint)
-                    tracker = DialogueStateTracker.from_dict(sender_id, compact, self.domain.slots)
-            return _stored(tracker)
+            tracker = self._recent.pop(sender_id, None)
+            if tracker is None or self._newest_event_id(session, sender_id) != (
+                _stored(tracker).last_event_id  # type: ignore[union-attr]
+            ):
+                tracker = self._read(session, sender_id)
+                if tracker is None:
+                    return None
+            if _stored(tracker).wants_checkpoint():  # type: ignore[union-attr]
+                tracker = self._checkpointed(session, tracker)
+            return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(tracker)
-        _stored(tracker)
+        await self.stream_events(tracker)
+        stored = _stored(tracker)
+        with self.session_scope() as session:
+            if stored is not None:
+                new = list(itertools.islice(tracker.events, stored.events, None))
+                window = stored.after_checkpoint
+            elif self._newest_event_id(session, tracker.sender_id) is None:
+                new, window = list(tracker.events), 0  # a new conversation
+            else:  # not handed out here (Rasa's API replacing events, say): count
+                new, window = list(self._additional_events(session, tracker)), None
+            if new:
+                session.execute(
+                    self.SQLEvent.__table__.insert(),
+                    [self._row(tracker.sender_id, event) for event in new],
+                )
+                last_event_id = self._newest_event_id(session, tracker.sender_id)
+            else:
+                last_event_id = stored.last_event_id if stored else None
+            session.commit()
+        if window is not None and not _starts_later_session(tracker, new):
+            window += len(new)
+            tried_at = stored.tried_at if stored else 0
+            setattr(tracker, STORED, Stored(len(tracker.events), last_event_id, window, tried_at))
+            self._remember(tracker)
+        else:
+            # The next message reads it back (a later session from its start, as Rasa does).
+            setattr(tracker, STORED, Stored(len(tracker.events), last_event_id, None))
+
+    def _remember(self, tracker: DialogueStateTracker) -> None:
+        self._recent[tracker.sender_id] = tracker
+        self._recent.move_to_end(tracker.sender_id)
+        while len(self._recent) > RECENT_CONVERSATIONS:
+            self._recent.popitem(last=False)
+
+    @staticmethod
+    def _row(sender_id: str, event: Event) -> dict[str, Any]:
+        """The row Rasa's SQL store writes for an event."""
+        data = event.as_dict()
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
+
+    def _newest_event_id(self, session: Any, sender_id: str) -> int | None:
+        return (
+            session.query(sa.func.max(self.SQLEvent.id))
+            .filter(self.SQLEvent.sender_id == sender_id)
+            .scalar()
+        )
+
+    def _read(self, session: Any, sender_id: str) -> DialogueStateTracker | None:
+        """The conversation from the database: its checkpoint and the events after it."""
+        checkpoint = self._valid_checkpoint(session, sender_id)
+        if checkpoint is None:
+            rows = self._event_query(session, sender_id, False).all()
+            prefix: list[dict] = []
+        else:
+            rows = self._rows_after(session, sender_id, checkpoint.last_event_id).all()
+            prefix = json.loads(checkpoint.events)
+        events = prefix + [json.loads(row.data) for row in rows]
+        if not events:
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        last_event_id = rows[-1].id if rows else checkpoint.last_event_id  # type: ignore[union-attr]
+        setattr(tracker, STORED, Stored(len(events), last_event_id, len(rows)))
+        return tracker
+
+    def _checkpointed(self, session: Any, tracker: DialogueStateTracker) -> DialogueStateTracker:
+        """The tracker rebuilt from a new checkpoint, written now; or the tracker itself
+        when no checkpoint rebuilds it (tried again `COMPACT_RETRY_AFTER` events later)."""
+        stored: Stored = _stored(tracker)  # type: ignore[assignment]
+        compact = self._compact(tracker, [event.as_dict() for event in tracker.events])
+        if compact is None:
+            stored.tried_at = stored.after_checkpoint or 0
+            return tracker
+        self._write_checkpoint(session, tracker.sender_id, stored.last_event_id, compact)
+        checkpointed = DialogueStateTracker.from_dict(tracker.sender_id, compact, self.domain.slots)
+        setattr(checkpointed, STORED, Stored(len(compact), stored.last_event_id, 0))
+        return checkpointed
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        """The tracker's events not stored yet: those after the ones it held when it was
-        read or last saved here. Counting them against the stored conversation instead
-        would go wrong when another caller wrote a new checkpoint meanwhile (Rasa's HTTP
-        API reads conversations without their lock)."""
-        known = getattr(tracker, STORED_EVENTS, None)
-        if known is not None:
-            return iter(list(tracker.events)[known:])
+        """The events of a tracker this store did not hand out, not stored yet: counted
+        against the stored conversation, checkpoint included."""
         checkpoint = self._valid_checkpoint(session, tracker.sender_id)
         if checkpoint is None:
             return super()._additional_events(session, tracker)
@@ -163,15 +298,9 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         return None if newer_session is not None else checkpoint
 
     def _write_checkpoint(
-        self,
-        session: Any,
-        sender_id: str,
-        last_event_id: int,
-        events: list[dict],
-        previous: Checkpoint | None,
+        self, session: Any, sender_id: str, last_event_id: int | None, events: list[dict]
     ) -> None:
-        if previous is None:
-            previous = session.get(Checkpoint, sender_id)
+        previous = session.get(Checkpoint, sender_id)
         if previous is None:
             session.add(
                 Checkpoint(

@@ -1,7 +1,9 @@
 """rasa_env/tracker_store.py against Rasa's own SQL store, on SQLite and PostgreSQL, in
 the Rasa environment: fed the same long conversation turn by turn (retrieve, add the
 turn's events, save, as Rasa does), both stores must store the same events and give
-trackers in the same state, while the windowed one reads a bounded number of events."""
+trackers in the same state, while the windowed one reads a bounded number of events,
+and mostly none: it keeps the trackers it saved, and reads one back only when something
+else wrote to its conversation."""
 
 import pytest
 
@@ -22,6 +24,11 @@ URL = {url!r}
 domain = Domain.load("domain.yml")
 stock = SQLTrackerStore(domain, host=URL)
 windowed = WindowedSQLTrackerStore(domain, host=URL)
+# Another Rasa server on the same database: it reads what is stored, never kept trackers.
+other = WindowedSQLTrackerStore(domain, host=URL)
+reads = []
+_read = windowed._read
+windowed._read = lambda session, sender: reads.append(sender) or _read(session, sender)
 clock = [1_700_000_000.0]
 
 def at(event):
@@ -85,8 +92,13 @@ async def main():
         loaded = await turn(windowed, "windowed", events)
         most_loaded.append(loaded)
         assert stored("stock") == stored("windowed"), number
-        ours, theirs = await windowed.retrieve("windowed"), await stock.retrieve("stock")
-        assert state(ours) == state(theirs), number
+        theirs = await stock.retrieve("stock")
+        assert state(await other.retrieve("windowed")) == state(theirs), number
+        kept = windowed._recent["windowed"]
+        assert state(kept) == state(theirs), number
+    # Read from the database once (the first turn creates the conversation; each new
+    # checkpoint is rebuilt in memory): every other turn found its tracker kept.
+    assert reads == ["windowed"], reads
     total = sum(len(events) for events in turns)
     assert len(stored("windowed")) == total
     full = await windowed.retrieve_full_tracker("windowed")
@@ -105,6 +117,24 @@ async def main():
     assert stored("stock") == stored("windowed")
     ours, theirs = await windowed.retrieve("windowed"), await stock.retrieve("stock")
     assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in theirs.events]
+
+    # Another server took a message of the conversation (this one was down, say): the
+    # kept tracker is stale, and the conversation is read back with that message.
+    reads.clear()
+    events = faq(901)
+    await turn(other, "windowed", events)
+    await turn(stock, "stock", events)
+    assert state(await windowed.retrieve("windowed")) == state(await stock.retrieve("stock"))
+    assert reads == ["windowed"], reads
+    # A message that fails half-way (never saved) leaves nothing kept behind.
+    events = faq(902)
+    await turn(windowed, "windowed", events)
+    await turn(stock, "stock", events)
+    failing = await windowed.retrieve("windowed")
+    for event in faq(903):
+        failing.update(event)
+    assert state(await windowed.retrieve("windowed")) == state(await stock.retrieve("stock"))
+    assert stored("stock") == stored("windowed")
 
     # A purged conversation (the retention job deletes its events) is gone, checkpoint too.
     with windowed.session_scope() as session:
