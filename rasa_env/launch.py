@@ -45,9 +45,10 @@ much of its CPU on two things that do not depend on the conversation:
    nothing is lost, and the person sends the message again. A failed write comes
    after the turn's replies were collected: they are still shown (what the actions
    did, a submission say, is done), and the conversation goes on from before that
-   turn, as with Rasa's fallback. The SQL store's connections are also checked
-   before use (`pool_pre_ping`), so a restart of PostgreSQL costs no error at all
-   (tests/test_faults.py restarts it under a form half-way).
+   turn, as with Rasa's fallback. A read that finds its connection dropped (PostgreSQL
+   restarted) is tried once more on a new one (rasa_env/tracker_store.py), so a
+   restart costs no error at all (tests/test_faults.py restarts it under a form
+   half-way).
 
 All six replace or stand in for parts of the pinned Rasa 3.6.21
 (rasa_env/requirements.lock); tests/test_stack.py exercises them on every run;
@@ -203,13 +204,6 @@ async def _request(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
     return response
 
 
-_original_engine_kwargs = tracker_store.create_engine_kwargs
-
-
-def _engine_kwargs(url: Any) -> dict[str, Any]:
-    return {**_original_engine_kwargs(url), "pool_pre_ping": True}
-
-
 def _tracker_store_without_fallback(
     store: tracker_store.TrackerStore | None, domain: Domain
 ) -> tracker_store.TrackerStore:
@@ -224,7 +218,6 @@ RemoteAction._action_call_format = _call_format
 EndpointConfig.request = _request
 EndpointConfig.session = _kept_session
 Event.resolve_by_type = staticmethod(_resolve_by_type)
-tracker_store.create_engine_kwargs = _engine_kwargs
 Agent._create_tracker_store = staticmethod(_tracker_store_without_fallback)
 
 if __name__ == "__main__":
