@@ -8,7 +8,8 @@ deployment, from the same environment variables the app reads.
   conversation (rasa_env/tracker_store.py).
 - Whenever REDIS_URL is set, conversations are locked in Redis, so several Rasa
   processes (on one host or several) may serve the same conversation, one message at
-  a time. Without it, each conversation stays on one process (the app pins it).
+  a time (Rasa's ticket lock, one script per step: rasa_env/lock_store.py). Without
+  it, each conversation stays on one process (the app pins it).
 - The action server is on this host's loopback; ENTRYWAY_ACTIONS_TOKEN, when set, goes
   with every call.
 
@@ -74,7 +75,11 @@ def endpoints(environ: dict[str, str]) -> dict:
             "url": tracker_url(environ.get("DATABASE_URL", DEFAULT_DATABASE)),
         }
     if redis_url:
-        found["lock_store"] = {"type": "redis", "key_prefix": "entryway", **redis(redis_url)}
+        found["lock_store"] = {
+            "type": "rasa_env.lock_store.RedisTicketLockStore",
+            "key_prefix": "entryway",
+            **redis(redis_url),
+        }
     return found
 
 
