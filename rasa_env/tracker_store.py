@@ -77,9 +77,11 @@ COMPARED_STATES = 2 * KEEP_TURNS  # dialogue states that must match (rules use <
 
 # Trackers kept per process between messages: the conversations being had right now.
 RECENT_CONVERSATIONS = 500
-# A conversation whose checkpoint could not be written (a form turn mid-way, say) is
-# tried again after this many more stored events, not on every message.
-COMPACT_RETRY_AFTER = 10
+# A conversation whose checkpoint could not be written is tried again after this many
+# more stored events, not on every message. (It fails mostly in short conversations
+# whose form turns give few dialogue states, so the last states reach back past the
+# kept turns: the mixed conversations of `make bench` failed 2-3 times each.)
+COMPACT_RETRY_AFTER = COMPACT_AFTER
 
 # Set on each tracker this store hands out or saves: what of it is stored.
 STORED = "_entryway_stored"
