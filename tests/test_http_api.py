@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot import public_api
-from bot.app import create_app
+from bot.app import SECURITY_HEADERS, create_app
 from storage import repository, service_levels, workflow
 from storage.db import session_scope
 from storage.models import Kind
@@ -182,6 +182,22 @@ def test_chat_page_is_self_contained_and_locked_down(client):
     assert "default-src 'self'" in page.headers["content-security-policy"]
     script = client.get("/static/chat.js").text
     assert "innerHTML" not in script and "textContent" in script
+
+
+def test_every_response_carries_the_security_headers(client):
+    responses = [
+        client.get("/"),
+        client.get("/static/chat.js"),
+        client.get("/api/proposals/SC-2026-99999"),  # 404 JSON
+        client.get("/api/proposals/not-a-reference"),  # 400 JSON
+        client.post("/webhooks/rest/webhook", json={"sender": "x", "message": "hi"}),
+        client.get("/no/such/page"),
+    ]
+    for response in responses:
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers.get(name) == value, (response.request.url, name)
+        # Once each, not appended to what the route said.
+        assert len(response.headers.get_list("content-security-policy")) == 1
 
 
 def test_chat_page_neither_chooses_nor_keeps_an_identity(client):
