@@ -144,3 +144,51 @@ print("ok")
 
 def test_a_tensorflow_free_model_is_served_without_importing_tensorflow():
     assert_passes_in_rasa_environment(WITHOUT_TENSORFLOW)
+
+
+SAME_INTENTS = """
+import asyncio, sys
+sys.argv = ["rasa"]
+import yaml
+from rasa.core.agent import Agent
+from rasa.engine.exceptions import GraphComponentException
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+import rasa_env.launch as launch
+
+phrasings = []
+for block in yaml.safe_load(open("nlu/intents.yml"))["nlu"]:
+    phrasings += [line[2:] for line in block.get("examples", "").splitlines() if line][:6]
+phrasings += ["?", "SC-2026-00001", "asdf qwerty", "Smart parking sensors for 7 blocks",
+              "¿Dónde está mi propuesta?", "x" * 2000, "/greet"]
+
+async def main():
+    # Each model binds its components' methods when it is loaded.
+    assert LogisticRegressionClassifier.process is launch._classify
+    patched = Agent.load("models/entryway.tar.gz")
+    LogisticRegressionClassifier.process = launch._original_classify
+    original = Agent.load("models/entryway.tar.gz")
+    ours = [await patched.parse_message(text) for text in phrasings]
+    theirs = [await original.parse_message(text) for text in phrasings]
+    assert ours != theirs  # not one path twice: the confidences differ in the last bits
+    # A text without tokens: the original's error, as before.
+    for agent in (patched, original):
+        try:
+            await agent.parse_message("   ")
+            raise AssertionError("a text without tokens was classified")
+        except GraphComponentException as error:
+            assert "features" in str(error.__cause__), error.__cause__
+    assert len(phrasings) > 60, len(phrasings)
+    for text, a, b in zip(phrasings, ours, theirs):
+        assert a["intent"]["name"] == b["intent"]["name"], text
+        names = [[r["name"] for r in parsed["intent_ranking"]] for parsed in (a, b)]
+        assert names[0] == names[1], text
+        for x, y in zip(a["intent_ranking"], b["intent_ranking"]):
+            assert abs(x["confidence"] - y["confidence"]) < 1e-12, (text, x, y)
+    print("ok")
+
+asyncio.run(main())
+"""
+
+
+def test_intents_are_scored_as_scikit_learn_scores_them():
+    assert_passes_in_rasa_environment(SAME_INTENTS)
