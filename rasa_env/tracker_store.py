@@ -33,28 +33,30 @@ whose last event no longer exists (the retention job deleted the conversation) i
 ignored and deleted; a SessionStarted stored after a checkpoint makes the store read
 that new session as Rasa does. `retrieve_full_tracker` is Rasa's: every stored event.
 
-Each process also keeps the trackers it saved last (`RECENT_CONVERSATIONS`), each with
-the id of the newest event stored for it. The app sends a conversation's messages to
-one Rasa server, so the next message usually finds its tracker here, and one indexed
-look-up of the conversation's newest event id tells whether anything was stored since
-(another server took a message while this one was down, the retention job deleted
-the conversation): only then is it read from the database. This assumes what Rasa's
-own store does when it counts stored events: a conversation is written by one message
-at a time, under its lock. A tracker is handed out once: Rasa changes it while handling
-the message, and gets it back only by saving it, so a message that fails half-way leaves
-nothing behind but what is stored.
+Each process also keeps the trackers it saved last (`RECENT_CONVERSATIONS`, for at most
+`KEEP_SECONDS`), each with the id of the newest event stored for it. The app sends a
+conversation's messages to one Rasa server, so the next message usually finds its
+tracker here, and one indexed look-up of the conversation's newest event id tells
+whether anything was stored since (another server took a message while this one was
+down, the retention job deleted the conversation): only then is it read from the
+database. A tracker is handed out once: Rasa changes it while handling the message and
+gives it back only by saving it, so a message that fails half-way leaves nothing behind
+but what is stored; one changed since it was kept is not handed out. It is kept again
+only when the save found the conversation as the tracker left it (the INSERT reads the
+newest id before its own rows, in the same statement): a message that outlived its lock
+while another was handled leaves the conversation to be read back whole.
 """
 
 import itertools
 import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from psycopg2.extras import execute_values
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -76,7 +78,9 @@ KEEP_TURNS = 5  # user turns kept verbatim: each gives at least 2 dialogue state
 COMPARED_STATES = 2 * KEEP_TURNS  # dialogue states that must match (rules use <= 5)
 
 # Trackers kept per process between messages: the conversations being had right now.
+# They hold what people answered, so they are not kept long after the last message.
 RECENT_CONVERSATIONS = 500
+KEEP_SECONDS = 15 * 60
 # A conversation whose checkpoint could not be written is tried again after this many
 # more stored events, not on every message. (It fails mostly in short conversations
 # whose form turns give few dialogue states, so the last states reach back past the
@@ -135,14 +139,27 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store that reads a checkpoint and the events after it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # sender id -> (tracker, when it was kept); before Rasa's __init__ sets the domain.
+        self._recent: OrderedDict[str, tuple[DialogueStateTracker, float]] = OrderedDict()
         super().__init__(*args, **kwargs)
-        self._recent: OrderedDict[str, DialogueStateTracker] = OrderedDict()
-        events = self.SQLEvent.__table__
-        # A conversation's newest event id in one index probe, however long it is.
-        newest = sa.Index("ix_events_sender_id_id", events.c.sender_id, events.c.id)
-        self._newest = sa.select(sa.func.max(events.c.id)).where(
-            events.c.sender_id == sa.bindparam("sender_id")
+        events = self.SQLEvent.__table__.name
+        self._create_once(
+            lambda: CheckpointBase.metadata.create_all(self.engine),
+            lambda: sa.inspect(self.engine).has_table(Checkpoint.__tablename__),
         )
+        # A conversation's newest event id in one index probe, however long it is. (Built
+        # once; on a large existing table its build holds up writes for a while.)
+        newest_index = "ix_events_sender_id_id"
+        self._create_once(
+            lambda: self._execute_once(
+                f"CREATE INDEX IF NOT EXISTS {newest_index} ON {events} (sender_id, id)"
+            ),
+            lambda: any(
+                index["name"] == newest_index
+                for index in sa.inspect(self.engine).get_indexes(events)
+            ),
+        )
+        self._newest = sa.text(f"SELECT max(id) FROM {events} WHERE sender_id = :sender_id")
         # The two statements of a message (is the kept tracker current; store the new
         # events) each stand alone on PostgreSQL: in autocommit, a statement is one round
         # trip, without BEGIN or COMMIT. A multi-row INSERT is atomic by itself.
@@ -151,17 +168,20 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             if self.engine.dialect.name == "postgresql"
             else self.engine
         )
-        self._create_once(
-            lambda: CheckpointBase.metadata.create_all(self.engine),
-            lambda: sa.inspect(self.engine).has_table(Checkpoint.__tablename__),
-        )
-        self._create_once(
-            lambda: newest.create(self.engine, checkfirst=True),
-            lambda: any(
-                index["name"] == newest.name
-                for index in sa.inspect(self.engine).get_indexes(events.name)
-            ),
-        )
+
+    @property
+    def domain(self) -> Any:
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain: Any) -> None:
+        # A new model (Rasa's HTTP API can load one) may have other slots.
+        self._domain = domain
+        self._recent.clear()
+
+    def _execute_once(self, statement: str) -> None:
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql(statement)
 
     @staticmethod
     def _create_once(create: Callable[[], None], exists: Callable[[], bool]) -> None:
@@ -188,13 +208,27 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             logger.info(f"Reading conversation '{sender_id}' again: {error}")
             return self._retrieve_kept_or_read(sender_id)
 
+    async def exists(self, conversation_id: str) -> bool:
+        # Rasa's reads the conversation, which would take its kept tracker.
+        with self._single_statements.connect() as connection:
+            newest = connection.execute(self._newest, {"sender_id": conversation_id}).scalar()
+        return newest is not None
+
+    def _kept(self, sender_id: str) -> DialogueStateTracker | None:
+        """The tracker kept for this conversation, taken out, if it is as it was saved."""
+        kept = self._recent.pop(sender_id, None)
+        if kept is None:
+            return None
+        tracker, since = kept
+        stored: Stored = _stored(tracker)  # type: ignore[assignment]
+        if time.monotonic() - since > KEEP_SECONDS or len(tracker.events) != stored.events:
+            return None
+        with self._single_statements.connect() as connection:
+            newest = connection.execute(self._newest, {"sender_id": sender_id}).scalar()
+        return tracker if newest == stored.last_event_id else None
+
     def _retrieve_kept_or_read(self, sender_id: str) -> DialogueStateTracker | None:
-        tracker = self._recent.pop(sender_id, None)
-        if tracker is not None:
-            with self._single_statements.connect() as connection:
-                newest = connection.execute(self._newest, {"sender_id": sender_id}).scalar()
-            if newest != _stored(tracker).last_event_id:  # type: ignore[union-attr]
-                tracker = None
+        tracker = self._kept(sender_id)
         if tracker is not None and not _stored(tracker).wants_checkpoint():  # type: ignore[union-attr]
             return tracker
         with self.session_scope() as session:
@@ -211,50 +245,80 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         stored = _stored(tracker)
         if stored is not None:
             new = list(itertools.islice(tracker.events, stored.events, None))
-            window = stored.after_checkpoint
-            last_event_id = self._insert(tracker.sender_id, new) if new else stored.last_event_id
+            window, expected = stored.after_checkpoint, stored.last_event_id
         else:
             with self.session_scope() as session:
                 if self._newest_event_id(session, tracker.sender_id) is None:
                     new, window = list(tracker.events), 0  # a new conversation
                 else:  # not handed out here (Rasa's API replacing events, say): count
                     new, window = list(self._additional_events(session, tracker)), None
-            last_event_id = self._insert(tracker.sender_id, new) if new else None
-        if window is not None and not _starts_later_session(tracker, new):
-            window += len(new)
-            tried_at = stored.tried_at if stored else 0
-            setattr(tracker, STORED, Stored(len(tracker.events), last_event_id, window, tried_at))
-            self._remember(tracker)
+            expected = None
+        if new:
+            before, last_event_id = self._insert(tracker.sender_id, new, expected)
         else:
-            # The next message reads it back (a later session from its start, as Rasa does).
-            setattr(tracker, STORED, Stored(len(tracker.events), last_event_id, None))
-
-    def _insert(self, sender_id: str, events: list[Event]) -> int:
-        """Stores the events; returns the id of the last."""
-        rows = [self._row(sender_id, event) for event in events]
-        table = self.SQLEvent.__table__
-        if self.engine.dialect.name == "postgresql":
-            # psycopg2's own multi-row INSERT: SQLAlchemy compiling one took as long as
-            # the rest of the save (12% of the server's busy time at 20 users).
-            columns = list(rows[0])
-            insert = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES %s RETURNING id"
-            with self._single_statements.connect() as connection:
-                cursor = connection.connection.cursor()
-                try:
-                    values = [tuple(row[column] for column in columns) for row in rows]
-                    ids = execute_values(cursor, insert, values, page_size=len(rows), fetch=True)
-                finally:
-                    cursor.close()
-                return max(found for (found,) in ids)
-        with self.engine.begin() as connection:
-            connection.execute(table.insert(), rows)
-            return connection.execute(self._newest, {"sender_id": sender_id}).scalar()
+            before = last_event_id = expected
+        # Kept only if nobody else wrote to the conversation meanwhile, and not when the
+        # new events start a later session (read back from its start, as Rasa does).
+        if window is not None and before == expected and not _starts_later_session(tracker, new):
+            window += len(new)
+        else:
+            window = None
+        tried_at = stored.tried_at if stored else 0
+        setattr(tracker, STORED, Stored(len(tracker.events), last_event_id, window, tried_at))
+        if window is not None and last_event_id is not None:  # not Rasa's new, empty one
+            self._remember(tracker)
 
     def _remember(self, tracker: DialogueStateTracker) -> None:
-        self._recent[tracker.sender_id] = tracker
+        now = time.monotonic()
+        self._recent[tracker.sender_id] = (tracker, now)
         self._recent.move_to_end(tracker.sender_id)
-        while len(self._recent) > RECENT_CONVERSATIONS:
+        while self._recent and (
+            len(self._recent) > RECENT_CONVERSATIONS
+            or now - next(iter(self._recent.values()))[1] > KEEP_SECONDS
+        ):
             self._recent.popitem(last=False)
+
+    def _insert(
+        self, sender_id: str, events: list[Event], expected: int | None
+    ) -> tuple[int | None, int]:
+        """Stores the events; returns the conversation's newest event id before them (read
+        in the same statement on PostgreSQL) and the id of the last of them."""
+        rows = [self._row(sender_id, event) for event in events]
+        if self.engine.dialect.name != "postgresql":
+            with self.engine.begin() as connection:
+                before = connection.execute(self._newest, {"sender_id": sender_id}).scalar()
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
+                return before, connection.execute(self._newest, {"sender_id": sender_id}).scalar()
+        try:
+            return self._insert_postgresql(sender_id, rows)
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            # The database restarted: the INSERT is one statement, so it was stored whole or
+            # not at all. Not at all (the newest id is as this tracker left it): once more.
+            with self._single_statements.connect() as connection:
+                newest = connection.execute(self._newest, {"sender_id": sender_id}).scalar()
+            if newest != expected:
+                raise
+            logger.info(f"Storing conversation '{sender_id}' again: {error}")
+            return self._insert_postgresql(sender_id, rows)
+
+    def _insert_postgresql(self, sender_id: str, rows: list[dict]) -> tuple[int | None, int]:
+        # Written out, not built by SQLAlchemy: compiling a multi-row INSERT took as long as
+        # the rest of the save (12% of the server's busy time at 20 users).
+        table = self.SQLEvent.__table__.name
+        columns = list(rows[0])
+        one_row = f"({', '.join(['%s'] * len(columns))})"
+        statement = (
+            f"WITH previous AS (SELECT max(id) AS id FROM {table} WHERE sender_id = %s) "
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES {', '.join([one_row] * len(rows))} "
+            "RETURNING id, (SELECT id FROM previous)"
+        )
+        values = [sender_id] + [row[column] for row in rows for column in columns]
+        with self._single_statements.connect() as connection:
+            returned = connection.exec_driver_sql(statement, tuple(values)).all()
+        return returned[0][1], max(found for found, _ in returned)
 
     @staticmethod
     def _row(sender_id: str, event: Event) -> dict[str, Any]:

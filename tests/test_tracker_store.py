@@ -94,7 +94,7 @@ async def main():
         assert stored("stock") == stored("windowed"), number
         theirs = await stock.retrieve("stock")
         assert state(await other.retrieve("windowed")) == state(theirs), number
-        kept = windowed._recent["windowed"]
+        kept, _ = windowed._recent["windowed"]
         assert state(kept) == state(theirs), number
     # Read from the database once (the first turn creates the conversation; each new
     # checkpoint is rebuilt in memory): every other turn found its tracker kept.
@@ -136,6 +136,48 @@ async def main():
         failing.update(event)
     assert state(await windowed.retrieve("windowed")) == state(await stock.retrieve("stock"))
     assert stored("stock") == stored("windowed")
+
+    # Rasa's own start of a conversation (an empty tracker saved, then filled): a first
+    # message that fails before its save leaves nothing kept either.
+    fresh = await windowed.get_or_create_tracker("fresh", append_action_listen=False)
+    for event in OPENING + faq(904):
+        fresh.update(event)
+    assert await windowed.retrieve("fresh") is None
+    # Nor does one saved half-way (Rasa saves before a reminder, say) and changed after.
+    events = faq(904)
+    await turn(stock, "stock", events)
+    halfway = await windowed.retrieve("windowed")
+    for event in events:
+        halfway.update(event)
+    await windowed.save(halfway)
+    for event in faq(909):
+        halfway.update(event)
+    assert state(await windowed.retrieve("windowed")) == state(await stock.retrieve("stock"))
+
+    # A message that outlived its lock while another server handled the next one: when it
+    # is saved at last, the conversation is read back whole, with the other's events.
+    events = faq(905)
+    await turn(windowed, "windowed", events)
+    await turn(stock, "stock", events)
+    # (Asking whether a conversation exists does not take its kept tracker.)
+    assert await windowed.exists("windowed") and not await windowed.exists("nobody")
+    assert "windowed" in windowed._recent
+    late = await windowed.retrieve("windowed")
+    events = faq(906)
+    await turn(other, "windowed", events)
+    late_events = faq(907)
+    for event in late_events:
+        late.update(event)
+    await windowed.save(late)
+    for events in (faq(906), late_events):
+        await turn(stock, "stock", events)
+    reads.clear()
+    assert state(await windowed.retrieve("windowed")) == state(await stock.retrieve("stock"))
+    assert reads == ["windowed"], reads
+    # A new model may have other slots: nothing is kept across it.
+    await turn(windowed, "windowed", faq(908))
+    windowed.domain = domain
+    assert not windowed._recent
 
     # A purged conversation (the retention job deletes its events) is gone, checkpoint too.
     with windowed.session_scope() as session:
