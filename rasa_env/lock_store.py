@@ -12,16 +12,20 @@ that died holding one delays the conversation by at most that long; `LockError` 
 waiting ticket expired) with three keys per conversation and one Lua script per step,
 so each step is atomic and costs one round trip on an asyncio connection:
 
-- `queue`: the waiting tickets in order (a sorted set scored by ticket number);
+- `queue`: the tickets in line, each a random token chosen by the server that holds it,
+  scored by its number (so a release removes that server's own ticket, even one whose
+  issue was cut short or that expired meanwhile, and never someone else's);
 - `expiries`: when each ticket expires, in Redis's own clock (a hash);
 - `counter`: the last ticket number issued.
 
 Every key expires with the newest ticket, so a conversation's lock never outlives it,
 and releasing the last ticket deletes all three. A waiting message checks again every
-`POLL_SECONDS`.
+`POLL_SECONDS` (Rasa's store: every second, which a double-sent message would wait).
 """
 
 import asyncio
+import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -37,21 +41,22 @@ from rasa.core.lock_store import (
 )
 from rasa.utils.endpoints import EndpointConfig
 
+logger = logging.getLogger(__name__)
+
 POLL_SECONDS = 0.02
 
 # Shared by the scripts: drops expired tickets from the head of the queue, then
-# answers 1 if ARGV[1] is first in line, 0 if it waits, -1 if it is gone (expired).
+# answers 1 if token ARGV[1] is first in line, 0 if it waits, -1 if it is gone (expired).
 _TURN = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local function turn(ticket)
+local function turn(token)
     while true do
         local head = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
         if not head then return -1 end
         if tonumber(redis.call('HGET', KEYS[2], head) or '0') > now then
-            if head == ticket then return 1 end
-            if redis.call('HEXISTS', KEYS[2], ticket) == 0 then return -1 end
-            if tonumber(redis.call('HGET', KEYS[2], ticket)) <= now then return -1 end
+            if head == token then return 1 end
+            if tonumber(redis.call('HGET', KEYS[2], token) or '0') <= now then return -1 end
             return 0
         end
         redis.call('ZREM', KEYS[1], head)
@@ -59,20 +64,19 @@ local function turn(ticket)
     end
 end
 """
-# KEYS: queue, expiries, counter; ARGV: lifetime in ms. Returns {ticket, turn}.
+# KEYS: queue, expiries, counter; ARGV: token, lifetime in ms. Returns its turn.
 _ISSUE = (
     _TURN
     + """
-local ticket = redis.call('INCR', KEYS[3])
-redis.call('ZADD', KEYS[1], ticket, ticket)
-redis.call('HSET', KEYS[2], ticket, now + tonumber(ARGV[1]))
-for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ARGV[1]) end
-return {ticket, turn(tostring(ticket))}
+redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[3]), ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], now + tonumber(ARGV[2]))
+for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ARGV[2]) end
+return turn(ARGV[1])
 """
 )
-# KEYS: queue, expiries; ARGV: ticket. Returns its turn.
+# KEYS: queue, expiries; ARGV: token. Returns its turn.
 _CHECK = _TURN + "return turn(ARGV[1])"
-# KEYS: queue, expiries, counter; ARGV: ticket.
+# KEYS: queue, expiries, counter; ARGV: token.
 _RELEASE = """
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
@@ -127,16 +131,22 @@ class RedisTicketLockStore(LockStore):
     ) -> AsyncIterator[TicketLock]:
         issue, check, release = self._scripts()
         keys = self._keys(conversation_id)
-        ticket, turn = await issue(keys=keys, args=[int(lock_lifetime * 1000)])
+        token = secrets.token_hex(16)
         try:
+            turn = await issue(keys=keys, args=[token, int(lock_lifetime * 1000)])
             while turn == 0:
-                await asyncio.sleep(min(wait_time_in_seconds, POLL_SECONDS))
-                turn = await check(keys=keys[:2], args=[ticket])
+                await asyncio.sleep(wait_time_in_seconds)
+                turn = await check(keys=keys[:2], args=[token])
             if turn < 0:
                 raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
             yield TicketLock(conversation_id)
         finally:
-            await release(keys=keys, args=[ticket])
+            # Shielded: a message cancelled (Sanic's response timeout) while releasing
+            # still releases. If Redis cannot be reached, the ticket expires by itself.
+            try:
+                await asyncio.shield(release(keys=keys, args=[token]))
+            except redis.RedisError as error:
+                logger.warning(f"Lock of '{conversation_id}' left to expire: {error}")
 
     # Rasa's base class reaches these only through its own `lock`, replaced above.
     def get_lock(self, conversation_id: str) -> TicketLock | None:

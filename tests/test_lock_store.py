@@ -1,7 +1,8 @@
 """rasa_env/lock_store.py on the machine's Redis, in the Rasa environment, as two Rasa
 servers would use it: one message of a conversation at a time, first come first
 served, other conversations not held up, a ticket left by a dead server expiring, a
-waiting message that outlived its ticket refused, and nothing left in Redis after."""
+waiting message that outlived its ticket refused, a cancelled one giving its place up, a
+late release taking nobody else's turn, and nothing left in Redis after."""
 
 from rasa_env.endpoints import endpoints
 from tests.rasa_environment import assert_passes_in_rasa_environment
@@ -59,6 +60,27 @@ async def main():
                 raise AssertionError("acquired a lock that was held")
         except LockError:
             pass
+
+    # A message cancelled while it waits (Sanic's response timeout) gives its place up.
+    async with servers[0].lock("erin"):
+        waiting = asyncio.create_task(message(1, "erin", 0))
+        await asyncio.sleep(0.1)
+        waiting.cancel()
+        await asyncio.gather(waiting, return_exceptions=True)
+        assert plain.zcard(b"entryway:lock:erin:queue") == 1
+
+    # A message that outlived its ticket, released at last, does not release the lock of
+    # the message that took its turn: a third still waits for that one.
+    slow = servers[0].lock("frank", lock_lifetime=0.3)
+    await slow.__aenter__()
+    await asyncio.sleep(0.4)
+    order.clear()
+    second = asyncio.create_task(message(1, "frank", 2, seconds=0.5))
+    await asyncio.sleep(0.1)
+    await slow.__aexit__(None, None, None)
+    third = asyncio.create_task(message(0, "frank", 3))
+    await asyncio.gather(second, third)
+    assert order == [("frank", 2), ("frank", 3)], order
 
     # Released, nothing is left in Redis (the dead server's keys expire with its ticket).
     await asyncio.sleep(0.6)
