@@ -55,8 +55,8 @@ much of its CPU on two things that do not depend on the conversation:
    comparing its whole dictionary with an empty domain's, built anew (once per domain
    here); and the intent classifier building scipy matrices from the message's
    features and going through scikit-learn's input checks to score one row. Here the
-   row's scores are its non-zero features' coefficients summed, plus the dense
-   features' dot product and the intercept, then scikit-learn's softmax: the same
+   row's scores are the intercept plus its non-zero sparse features and its dense ones,
+   each times its coefficients, then scikit-learn's softmax: the same
    arithmetic (probabilities equal to 1e-12, the same ranking; checked against the
    original on the trained model in tests/test_rasa_launch.py).
 

@@ -191,6 +191,7 @@ def test_every_response_carries_the_security_headers(client):
         client.get("/api/proposals/SC-2026-99999"),  # 404 JSON
         client.get("/api/proposals/not-a-reference"),  # 400 JSON
         client.post("/webhooks/rest/webhook", json={"sender": "x", "message": "hi"}),
+        client.post("/webhooks/rest/webhook?stream=true", json={"sender": "x", "message": "hi"}),
         client.get("/no/such/page"),
     ]
     for response in responses:
