@@ -150,7 +150,10 @@ SAME_INTENTS = """
 import asyncio, sys
 sys.argv = ["rasa"]
 import yaml
+import dask
+from dask.local import get_sync
 from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
 from rasa.engine.exceptions import GraphComponentException
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 import rasa_env.launch as launch
@@ -175,6 +178,17 @@ async def main():
     assert classifier_function(original) is launch._original_classify
     ours = [await patched.parse_message(text) for text in phrasings]
     theirs = [await original.parse_message(text) for text in phrasings]
+    # The graphs run depth first give what dask's scheduler gives, NLU and policies.
+    tracker = await patched.processor.fetch_tracker_and_update_session("someone")
+    await patched.processor._handle_message_with_tracker(
+        UserMessage("I want to submit a proposal", sender_id="someone"), tracker)
+    assert dask.get is launch._get_in_order
+    in_order = [await patched.parse_message(text) for text in phrasings]
+    in_order_next = patched.processor.predict_next_with_tracker(tracker)
+    dask.get = get_sync
+    assert in_order == [await patched.parse_message(text) for text in phrasings]
+    assert in_order_next == patched.processor.predict_next_with_tracker(tracker)
+    assert in_order_next["policy"] == "RulePolicy", in_order_next
     # A text without tokens: the original's error, as before.
     for agent in (patched, original):
         try:
@@ -195,5 +209,5 @@ asyncio.run(main())
 """
 
 
-def test_intents_are_scored_as_scikit_learn_scores_them():
+def test_intents_and_next_actions_are_what_rasa_computes_without_the_fixes():
     assert_passes_in_rasa_environment(SAME_INTENTS)
