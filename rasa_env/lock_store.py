@@ -40,6 +40,8 @@ from rasa.core.lock_store import (
     LockStore,
 )
 from rasa.utils.endpoints import EndpointConfig
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +114,15 @@ class RedisTicketLockStore(LockStore):
         # Made on first use, inside the server's event loop, which the connections
         # belong to (the store itself is made before that loop runs).
         if self._client is None:
-            self._client = redis.Redis(**self._connection)
+            # A connection Redis closed (it restarted) fails once; each script is safe to
+            # run twice (a ticket is its holder's token), so it runs once more on a new
+            # connection. Without this a release on such a connection left the lock to
+            # expire, and the conversation's next message waited 35 s (tests/test_faults).
+            self._client = redis.Redis(
+                **self._connection,
+                retry=Retry(NoBackoff(), 1),
+                retry_on_error=[redis.ConnectionError],
+            )
             self._issue = self._client.register_script(_ISSUE)
             self._check = self._client.register_script(_CHECK)
             self._release = self._client.register_script(_RELEASE)
