@@ -210,9 +210,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
 
     async def exists(self, conversation_id: str) -> bool:
         # Rasa's reads the conversation, which would take its kept tracker.
-        with self._single_statements.connect() as connection:
-            newest = connection.execute(self._newest, {"sender_id": conversation_id}).scalar()
-        return newest is not None
+        return self._newest_stored(conversation_id) is not None
 
     def _kept(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker kept for this conversation, taken out, if it is as it was saved."""
@@ -223,9 +221,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         stored: Stored = _stored(tracker)  # type: ignore[assignment]
         if time.monotonic() - since > KEEP_SECONDS or len(tracker.events) != stored.events:
             return None
-        with self._single_statements.connect() as connection:
-            newest = connection.execute(self._newest, {"sender_id": sender_id}).scalar()
-        return tracker if newest == stored.last_event_id else None
+        return tracker if self._newest_stored(sender_id) == stored.last_event_id else None
 
     def _retrieve_kept_or_read(self, sender_id: str) -> DialogueStateTracker | None:
         tracker = self._kept(sender_id)
@@ -286,9 +282,9 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         rows = [self._row(sender_id, event) for event in events]
         if self.engine.dialect.name != "postgresql":
             with self.engine.begin() as connection:
-                before = connection.execute(self._newest, {"sender_id": sender_id}).scalar()
+                before = self._newest_event_id(connection, sender_id)
                 connection.execute(self.SQLEvent.__table__.insert(), rows)
-                return before, connection.execute(self._newest, {"sender_id": sender_id}).scalar()
+                return before, self._newest_event_id(connection, sender_id)
         try:
             return self._insert_postgresql(sender_id, rows)
         except sa.exc.DBAPIError as error:
@@ -296,9 +292,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
                 raise
             # The database restarted: the INSERT is one statement, so it was stored whole or
             # not at all. Not at all (the newest id is as this tracker left it): once more.
-            with self._single_statements.connect() as connection:
-                newest = connection.execute(self._newest, {"sender_id": sender_id}).scalar()
-            if newest != expected:
+            if self._newest_stored(sender_id) != expected:
                 raise
             logger.info(f"Storing conversation '{sender_id}' again: {error}")
             return self._insert_postgresql(sender_id, rows)
@@ -333,8 +327,15 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             "data": json.dumps(data),
         }
 
-    def _newest_event_id(self, session: Any, sender_id: str) -> int | None:
-        return session.execute(self._newest, {"sender_id": sender_id}).scalar()
+    def _newest_event_id(self, connection: Any, sender_id: str) -> int | None:
+        """The id of the conversation's newest stored event, read on a session or
+        connection already open."""
+        return connection.execute(self._newest, {"sender_id": sender_id}).scalar()
+
+    def _newest_stored(self, sender_id: str) -> int | None:
+        """The same, in a statement of its own (autocommit on PostgreSQL)."""
+        with self._single_statements.connect() as connection:
+            return self._newest_event_id(connection, sender_id)
 
     def _read(self, session: Any, sender_id: str) -> DialogueStateTracker | None:
         """The conversation from the database: its checkpoint and the events after it."""
