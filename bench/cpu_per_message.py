@@ -19,7 +19,6 @@ import statistics
 import tempfile
 import time
 import uuid
-import zlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import httpx
 
 from bench.load import CONVERSATION, drive
 from bench.stacks import entryway
+from bot.rasa_client import home_server
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -84,8 +84,7 @@ def hop(base_url: str, rasa_urls: list[str], conversations: int = 13) -> None:
         times = []
         for number in range(conversations):
             sender = f"hop-{uuid.uuid4()}"
-            # The app's choice of server (bot/rasa_client.py), for the straight route.
-            home = rasa_urls[zlib.crc32(sender.encode()) % len(rasa_urls)]
+            home = rasa_urls[home_server(sender, len(rasa_urls))]  # the app's choice
             with httpx.Client(base_url=base_url if "app" in route else home) as client:
                 for template in CONVERSATION:
                     started = time.perf_counter()

@@ -15,6 +15,12 @@ import httpx
 from storage.settings import Settings
 
 
+def home_server(sender: str, servers: int) -> int:
+    """The index of the conversation's home server among `servers`. crc32 is stable
+    across processes and restarts, unlike hash()."""
+    return zlib.crc32(sender.encode()) % servers
+
+
 class RasaWorkers:
     def __init__(self, settings: Settings) -> None:
         params = {"token": settings.rasa_token} if settings.rasa_token else None
@@ -30,8 +36,7 @@ class RasaWorkers:
 
     def for_sender(self, sender: str) -> list[httpx.AsyncClient]:
         """The servers to try for this conversation: its home server first."""
-        # crc32 is stable across processes and restarts, unlike hash().
-        home = zlib.crc32(sender.encode()) % len(self.clients)
+        home = home_server(sender, len(self.clients))
         return self.clients[home:] + self.clients[:home]
 
     async def post(self, sender: str, path: str, payload: dict) -> httpx.Response:
