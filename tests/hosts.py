@@ -38,6 +38,7 @@ from tests.stack import ARTIFACTS, ROOT, free_port, port_is_open
 
 HAPROXY_CONFIG = ROOT / "deploy" / "haproxy.cfg"
 FORWARDERS_CONFIG = ROOT / "tests" / "hosts_forwarders.cfg"
+REQUEST_LOG_CONFIG = ROOT / "tests" / "hosts_request_log.cfg"
 HOST_LOGS = ARTIFACTS / "hosts"
 NAMESPACE = re.compile(r"^entryway-(?P<pid>\d+)-(?P<run>[0-9a-f]{6})-host\d+$")
 APP_PORT = 8000  # every host has its own network stack: the same ports on each
@@ -232,7 +233,9 @@ class LoadBalancer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        command = ["haproxy", "-db", "-f", str(HAPROXY_CONFIG), "-f", str(FORWARDERS_CONFIG)]
+        command = ["haproxy", "-db"]
+        for config in (REQUEST_LOG_CONFIG, HAPROXY_CONFIG, FORWARDERS_CONFIG):
+            command += ["-f", str(config)]
         checked = subprocess.run(
             [*command[:1], "-c", *command[2:]], env=self.env, capture_output=True, text=True
         )
@@ -275,11 +278,12 @@ class LoadBalancer:
     def served_by(self, request_ids: set[str], timeout: float = 10.0) -> dict[str, str]:
         """Which host served each request, by the X-Request-ID its client got back.
         HAProxy logs a request once it has closed it, which can be just after its client
-        read the reply: the log is read until it has every one."""
+        read the reply: the log is read until it has every one. It is read from the ring
+        of hosts_request_log.cfg, not from stdout, which may drop lines."""
         deadline = time.monotonic() + timeout
         while True:
             found = {}
-            for line in self.log_path.read_text().splitlines():
+            for line in self.command("show events requests").splitlines():
                 served = re.search(r" hosts/(\S+) .* id=(\S+)$", line)
                 if served:
                     found[served[2]] = served[1]
