@@ -83,13 +83,13 @@ def create_app() -> FastAPI:
     settings = get_settings()
     service_levels.in_force()  # a malformed service-level file stops the start, naming the line
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per proxied message is noise
 
     rasa = RasaWorkers(settings)
     slack = create_slack(settings, rasa)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        await rasa.open()
         app.state.rasa = rasa
         app.state.rate_limits = RateLimits(settings)
         await app.state.rate_limits.warm_up()

@@ -11,9 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
-from bot.rasa_client import RasaWorkers
+from bot.rasa_client import HopFailed, RasaWorkers
 from storage.catalogue import text
 from storage.settings import get_settings
 
@@ -58,15 +56,15 @@ async def converse(
     """The assistant's replies, in Rasa's REST format (never empty).
     Raises AssistantUnavailable."""
     try:
-        response = await rasa.post(sender, WEBHOOK, _request(sender, message, metadata))
-    except httpx.HTTPError as problem:
+        status, body = await rasa.post(sender, WEBHOOK, _request(sender, message, metadata))
+    except HopFailed as problem:
         logger.warning("Rasa did not answer: %s", type(problem).__name__)
         raise AssistantUnavailable from problem
-    if response.status_code != 200:
-        logger.error("Rasa answered HTTP %s", response.status_code)
+    if status != 200:
+        logger.error("Rasa answered HTTP %s", status)
         raise AssistantUnavailable
     try:
-        replies = response.json()
+        replies = json.loads(body)
     except ValueError:
         replies = None
     if not isinstance(replies, list) or not replies or not all(map(_is_reply, replies)):
@@ -86,10 +84,10 @@ async def converse_streaming(
         async with rasa.stream(
             sender, WEBHOOK, _request(sender, message, metadata), {"stream": "true"}
         ) as response:
-            if response.status_code != 200:
-                logger.error("Rasa answered HTTP %s", response.status_code)
+            if response.status != 200:
+                logger.error("Rasa answered HTTP %s", response.status)
                 raise AssistantUnavailable
-            async for line in response.aiter_lines():
+            async for line in response.content:  # line by line, as Rasa flushes them
                 if not line.strip():
                     continue
                 reply = json.loads(line)
@@ -97,7 +95,7 @@ async def converse_streaming(
                     raise AssistantUnavailable
                 given += 1
                 yield reply
-    except (httpx.HTTPError, ValueError, AssistantUnavailable) as problem:
+    except (*HopFailed, ValueError, AssistantUnavailable) as problem:
         logger.warning(
             "Rasa stopped answering after %d replies: %s",
             given,

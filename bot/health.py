@@ -5,8 +5,8 @@ no internal address or error detail, which would tell a stranger how the City's
 servers are laid out."""
 
 import asyncio
+import json
 
-import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -20,16 +20,17 @@ OK, STARTING, UNAVAILABLE = "ok", "starting", "unavailable"
 PROBE_SECONDS = 3.0
 
 
-async def _rasa_server(client: httpx.AsyncClient) -> str:
-    response = await client.get("/status", timeout=PROBE_SECONDS)
-    if response.status_code != 200:
+async def _rasa_server(workers: RasaWorkers, server: str) -> str:
+    # Rasa asks for its token on /status too.
+    status, body = await workers.get(f"{server}/status", PROBE_SECONDS, workers.params)
+    if status != 200:
         return UNAVAILABLE
-    return OK if response.json().get("model_file") else STARTING
+    return OK if json.loads(body).get("model_file") else STARTING
 
 
-async def _actions(client: httpx.AsyncClient) -> str:
-    response = await client.get(f"{get_settings().actions_url}/health", timeout=PROBE_SECONDS)
-    return OK if response.status_code == 200 else UNAVAILABLE
+async def _actions(workers: RasaWorkers) -> str:
+    status, _ = await workers.get(f"{get_settings().actions_url}/health", PROBE_SECONDS)
+    return OK if status == 200 else UNAVAILABLE
 
 
 def _database() -> str:
@@ -61,8 +62,8 @@ async def healthz(request: Request) -> JSONResponse:
     workers: RasaWorkers = request.app.state.rasa
     settings = get_settings()
     servers, actions, database = await asyncio.gather(
-        asyncio.gather(*(_check(_rasa_server(client)) for client in workers.clients)),
-        _check(_actions(workers.clients[0])),
+        asyncio.gather(*(_check(_rasa_server(workers, server)) for server in workers.urls)),
+        _check(_actions(workers)),
         _check(asyncio.to_thread(_database)),
     )
     redis_state = (

@@ -1,18 +1,30 @@
-"""The app's connections to the Rasa servers: one keep-alive pool per server.
+"""The app's connections to the Rasa servers: one aiohttp session, keep-alive
+connections to each server.
 
 Each conversation has a home server, chosen by a hash of its sender id, so a
 conversation's messages are handled in order by one process. Conversations live in the
 shared tracker store, so when the home server is down (restarting, say) another serves
 the message instead; with REDIS_URL set, Rasa's Redis lock store keeps them in order
-across servers too."""
+across servers too.
+
+aiohttp rather than httpx: a message's hop to Rasa cost the app 0.5-0.6 ms of CPU
+through httpx and 0.05 ms through aiohttp (same server, same body, sequential), and at
+one user that hop is on every answer's path."""
 
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
+import aiohttp
 
 from storage.settings import Settings
+
+# Below Sanic's keep-alive (5 s), so the app never sends on a connection Rasa is closing.
+KEEPALIVE_SECONDS = 4.0
+CONNECT_SECONDS = 2.0
+
+# What a failed hop raises: the connection, the HTTP exchange, or a timeout.
+HopFailed = (aiohttp.ClientError, TimeoutError)
 
 
 def home_server(sender: str, servers: int) -> int:
@@ -23,49 +35,74 @@ def home_server(sender: str, servers: int) -> int:
 
 class RasaWorkers:
     def __init__(self, settings: Settings) -> None:
-        params = {"token": settings.rasa_token} if settings.rasa_token else None
-        self.clients = [
-            httpx.AsyncClient(
-                base_url=url,
-                params=params,
-                timeout=httpx.Timeout(settings.rasa_timeout_seconds, connect=2.0),
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
-            )
-            for url in settings.rasa_urls
-        ]
+        self.urls = [url.rstrip("/") for url in settings.rasa_urls]
+        self.params = {"token": settings.rasa_token} if settings.rasa_token else {}
+        # Between two reads, as httpx counted it: a streamed answer may take longer in all.
+        self.timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=CONNECT_SECONDS, sock_read=settings.rasa_timeout_seconds
+        )
+        self._session: aiohttp.ClientSession | None = None
 
-    def for_sender(self, sender: str) -> list[httpx.AsyncClient]:
+    async def open(self) -> None:
+        """Opens the connection pool; it needs the running event loop."""
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=0, limit_per_host=100, keepalive_timeout=KEEPALIVE_SECONDS
+            ),
+            timeout=self.timeout,
+        )
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("RasaWorkers.open() was not awaited (the app's lifespan does)")
+        return self._session
+
+    def for_sender(self, sender: str) -> list[str]:
         """The servers to try for this conversation: its home server first."""
-        home = home_server(sender, len(self.clients))
-        return self.clients[home:] + self.clients[:home]
+        home = home_server(sender, len(self.urls))
+        return self.urls[home:] + self.urls[:home]
 
-    async def post(self, sender: str, path: str, payload: dict) -> httpx.Response:
+    async def post(self, sender: str, path: str, payload: dict) -> tuple[int, bytes]:
         """POSTs for this conversation to its home server, or to the next one that
-        accepts the connection. Only a refused connection moves on: a server that
-        accepted the message may still be working on it."""
+        accepts the connection; returns the status and the body. Only a refused
+        connection moves on: a server that accepted the message may still be working on
+        it. Raises one of HopFailed."""
         servers = self.for_sender(sender)
         for server in servers[:-1]:
             try:
-                return await server.post(path, json=payload)
-            except httpx.ConnectError:
+                return await self._post(server + path, payload)
+            except aiohttp.ClientConnectorError:
                 continue
-        return await servers[-1].post(path, json=payload)
+        return await self._post(servers[-1] + path, payload)
+
+    async def _post(self, url: str, payload: dict) -> tuple[int, bytes]:
+        async with self.session.post(url, json=payload, params=self.params) as response:
+            return response.status, await response.read()
 
     @asynccontextmanager
     async def stream(
         self, sender: str, path: str, payload: dict, params: dict
-    ) -> AsyncIterator[httpx.Response]:
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
         """Like `post`, for a streamed answer: the first server to accept the connection."""
         servers = self.for_sender(sender)
         for server in servers:
             try:
-                async with server.stream("POST", path, json=payload, params=params) as response:
+                async with self.session.post(
+                    server + path, json=payload, params={**self.params, **params}
+                ) as response:
                     yield response
                     return
-            except httpx.ConnectError:
+            except aiohttp.ClientConnectorError:
                 if server is servers[-1]:
                     raise
 
+    async def get(self, url: str, seconds: float, params: dict | None = None) -> tuple[int, bytes]:
+        """A GET on this session, for the health probes (Rasa's and the action server's)."""
+        timeout = aiohttp.ClientTimeout(total=seconds)
+        async with self.session.get(url, params=params, timeout=timeout) as response:
+            return response.status, await response.read()
+
     async def aclose(self) -> None:
-        for client in self.clients:
-            await client.aclose()
+        if self._session is not None:
+            await self._session.close()
