@@ -350,8 +350,7 @@ class GuidedForm(FormValidationAction, ABC):
         where = browser_session.current(tracker)
 
         def save(session) -> None:
-            saved = repository.get_draft(session, tracker.sender_id, kind)
-            previous = saved.answers if saved else {}
+            previous = repository.draft_answers(session, tracker.sender_id, kind) or {}
             to_save = browser_session.recorded(
                 answers, previous, answered, self.contact_slots, where
             )

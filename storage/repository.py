@@ -92,17 +92,28 @@ def get_draft(session: Session, sender_id: str, kind: Kind) -> Draft | None:
     ).first()
 
 
-def save_draft(session: Session, sender_id: str, kind: Kind, answers: dict[str, object]) -> Draft:
-    """Replaces the draft's answers; safe to call on every answer."""
-    draft = get_draft(session, sender_id, kind)
-    if draft is None:
-        draft = Draft(sender_id=sender_id, kind=kind, answers=dict(answers))
-    else:
-        draft.answers = dict(answers)
-        draft.updated_at = utcnow()
-    session.add(draft)
-    session.flush()
-    return draft
+def draft_answers(session: Session, sender_id: str, kind: Kind) -> dict | None:
+    """The draft's answers alone (None: no draft), without loading the row as an object."""
+    return session.exec(
+        select(Draft.answers).where(Draft.sender_id == sender_id, Draft.kind == kind)
+    ).first()
+
+
+def save_draft(session: Session, sender_id: str, kind: Kind, answers: dict[str, object]) -> None:
+    """Replaces the draft's answers; safe to call on every answer. One upsert: it runs
+    on every form answer, and a read before it was a round trip more."""
+    now = utcnow()
+    statement = (
+        insert_for(session, Draft)
+        .values(
+            sender_id=sender_id, kind=kind, answers=dict(answers), created_at=now, updated_at=now
+        )
+        .on_conflict_do_update(
+            index_elements=[Draft.sender_id, Draft.kind],
+            set_={"answers": dict(answers), "updated_at": now},
+        )
+    )
+    session.execute(statement)
 
 
 def discard_draft(session: Session, sender_id: str, kind: Kind) -> None:
