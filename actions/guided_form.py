@@ -152,6 +152,15 @@ def always(_: dict[str, Any]) -> bool:
     return True
 
 
+def slot_changes(tracker: Tracker, values: dict[str, Any]) -> list[EventType]:
+    """SlotSet events for the slots these values would change, and no others. Every event
+    stays in the conversation: it is stored, and sent with each later action call, and
+    a form's reset names some 30 slots, most of them empty already."""
+    return [
+        SlotSet(slot, value) for slot, value in values.items() if tracker.get_slot(slot) != value
+    ]
+
+
 @dataclass(frozen=True)
 class Question:
     slot: str

@@ -13,7 +13,14 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.guided_form import GuidedForm, Invalid, Question, accept_text, email_or_phone
+from actions.guided_form import (
+    GuidedForm,
+    Invalid,
+    Question,
+    accept_text,
+    email_or_phone,
+    slot_changes,
+)
 from actions.parsing import find_reference
 from actions.store import in_session
 from storage import repository
@@ -79,8 +86,7 @@ class StartHandoff(Action):
             return back_to_interrupted_form(tracker)
         dispatcher.utter_message(response="utter_handoff_start")
         return [
-            *(SlotSet(slot, None) for slot in SLOTS),
-            SlotSet("form_outcome", None),
+            *slot_changes(tracker, dict.fromkeys([*SLOTS, "form_outcome"])),
             SlotSet("active_form", "handoff"),
             FollowupAction("handoff_form"),
         ]
@@ -97,11 +103,9 @@ class FinishHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        clear = [
-            *(SlotSet(slot, None) for slot in SLOTS),
-            SlotSet("form_outcome", None),
-            SlotSet("stop_requested", False),
-        ]
+        clear = slot_changes(
+            tracker, {**dict.fromkeys([*SLOTS, "form_outcome"]), "stop_requested": False}
+        )
         if tracker.get_slot("form_outcome") == "stopped":
             dispatcher.utter_message(response="utter_handoff_cancelled")
             return [*clear, *back_to_interrupted_form(tracker)]

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import browser_session
 from actions.barrier import ValidateBarrierForm
-from actions.guided_form import GuidedForm, SubmissionForm, describe
+from actions.guided_form import GuidedForm, SubmissionForm, describe, slot_changes
 from actions.idea import ValidateIdeaForm
 from actions.proposal import ValidateProposalForm
 from actions.store import in_session
@@ -45,14 +45,12 @@ def active_form(tracker: Tracker) -> SubmissionForm:
     return FORMS[tracker.get_slot("active_form") or "proposal"]
 
 
-def clear_form(form: GuidedForm) -> list[EventType]:
-    slots = [q.slot for q in form.questions] + [form.confirm_slot]
-    return [SlotSet(slot, None) for slot in slots] + [
-        SlotSet("confirm_stop", None),
-        SlotSet("stop_requested", False),
-        SlotSet("form_outcome", None),
-        SlotSet("resume_offered", False),
-    ]
+def clear_form(tracker: Tracker, form: GuidedForm) -> list[EventType]:
+    """Empties the form's answers and its flags (those not empty already)."""
+    cleared: dict[str, Any] = {q.slot: None for q in form.questions}
+    cleared |= {form.confirm_slot: None, "confirm_stop": None, "form_outcome": None}
+    cleared |= {"stop_requested": False, "resume_offered": False}
+    return slot_changes(tracker, cleared)
 
 
 async def saved_drafts(sender_id: str, keys: Iterable[str] = FORMS) -> list[Draft]:
@@ -118,7 +116,7 @@ class StartForm(Action, ABC):
             return offer_to_resume(dispatcher, drafts[-1])
         dispatcher.utter_message(text=INTRODUCTIONS[self.key] + HOW_IT_WORKS)
         return [
-            *clear_form(form),
+            *clear_form(tracker, form),
             SlotSet("active_form", self.key),
             FollowupAction(form.form_name()),
         ]
@@ -147,7 +145,7 @@ async def resume(
     known = {q.slot for q in form.questions}
     dispatcher.utter_message(text="Welcome back. Let's pick up where you left off.")
     return [
-        *clear_form(form),
+        *clear_form(tracker, form),
         SlotSet("active_form", form.key),
         *(SlotSet(slot, value) for slot, value in answers.items() if slot in known),
         FollowupAction(form.form_name()),
@@ -275,7 +273,7 @@ class FinishSubmission(Action):
                 SlotSet("interrupted_form", form.key),
                 FollowupAction("action_start_handoff"),
             ]
-        done = [*clear_form(form), SlotSet("active_form", None)]
+        done = [*clear_form(tracker, form), SlotSet("active_form", None)]
         if tracker.get_slot("form_outcome") != "confirmed":
             dispatcher.utter_message(
                 text=f"Stopped. Your answers are saved as a draft for "

@@ -183,6 +183,31 @@ def test_start_offers_to_resume_a_saved_draft(database):
     assert "unfinished proposal with 1 answers saved" in messages[0]["text"]
 
 
+def test_opening_and_closing_a_form_sets_only_the_slots_that_change(database):
+    # Every event stays in the conversation (stored, and sent with each later action
+    # call): a reset names only the slots that hold something.
+    events, _ = run(StartProposal(), tracker({"website": "acme.example"}))
+    assert slot_events(events) == {
+        "website": None,
+        "stop_requested": False,
+        "resume_offered": False,
+        "active_form": "proposal",
+    }
+    slots = {
+        "active_form": "proposal",
+        "title": "x",
+        "stop_requested": True,
+        "resume_offered": False,
+    }
+    events, _ = run(FinishSubmission(), tracker({**slots, "form_outcome": "stopped"}))
+    assert slot_events(events) == {
+        "title": None,
+        "stop_requested": False,
+        "form_outcome": None,
+        "active_form": None,
+    }
+
+
 def test_not_now_keeps_the_draft(database):
     with session_scope(database) as session:
         repository.save_draft(session, SENDER, Kind.idea, {"idea_text": "Benches on trails"})
