@@ -135,6 +135,21 @@ def _starts_later_session(tracker: DialogueStateTracker, new: list[Event]) -> bo
     return any(isinstance(event, UserUttered) for event in events[:start])
 
 
+def _empty_both_pools_on_disconnect(*engines: Any) -> None:
+    """A database restart kills the connections of every pool. SQLAlchemy empties the pool
+    in which it saw the disconnect; the others are emptied with it, so that the one retry
+    of a read or a write never meets a dead connection of the other pool."""
+    for seen in engines:
+        others = [engine for engine in engines if engine is not seen]
+
+        def empty_the_others(context: Any, others: list = others) -> None:
+            if context.is_disconnect:
+                for engine in others:
+                    engine.dispose()
+
+        sa.event.listen(seen, "handle_error", empty_the_others)
+
+
 class WindowedSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store that reads a checkpoint and the events after it."""
 
@@ -166,15 +181,14 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         # own pool, whose connections are in autocommit from the start: switching a
         # pooled connection there and back cost a round trip per statement (0.25 against
         # 0.13 ms for a look-up, measured).
-        self._single_statements = (
-            sa.create_engine(
-                self.engine.url,
-                isolation_level="AUTOCOMMIT",
-                **create_engine_kwargs(self.engine.url),
+        self._single_statements = self.engine
+        if self.engine.dialect.name == "postgresql":
+            # As a string, as Rasa created its own engine: the same pool settings.
+            url = self.engine.url.render_as_string(hide_password=False)
+            self._single_statements = sa.create_engine(
+                url, isolation_level="AUTOCOMMIT", **create_engine_kwargs(url)
             )
-            if self.engine.dialect.name == "postgresql"
-            else self.engine
-        )
+            _empty_both_pools_on_disconnect(self.engine, self._single_statements)
 
     @property
     def domain(self) -> Any:
