@@ -16,15 +16,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import aiohttp
+from aiohttp.http_exceptions import HttpProcessingError
 
 from storage.settings import Settings
 
-# Below Sanic's keep-alive (5 s), so the app never sends on a connection Rasa is closing.
-KEEPALIVE_SECONDS = 4.0
+# Below `rasa run`'s keep-alive (120 s), so the app never sends on a connection Rasa is
+# closing, and long enough that someone typing at a person's pace reuses one.
+KEEPALIVE_SECONDS = 60.0
 CONNECT_SECONDS = 2.0
 
-# What a failed hop raises: the connection, the HTTP exchange, or a timeout.
-HopFailed = (aiohttp.ClientError, TimeoutError)
+# What a failed hop raises: the connection, the HTTP exchange (a streamed line over
+# aiohttp's limit included), or a timeout.
+HopFailed = (aiohttp.ClientError, HttpProcessingError, TimeoutError)
 
 
 def home_server(sender: str, servers: int) -> int:
@@ -37,9 +40,12 @@ class RasaWorkers:
     def __init__(self, settings: Settings) -> None:
         self.urls = [url.rstrip("/") for url in settings.rasa_urls]
         self.params = {"token": settings.rasa_token} if settings.rasa_token else {}
-        # Between two reads, as httpx counted it: a streamed answer may take longer in all.
+        # As httpx counted: the wait for a free connection and each read are bounded by
+        # the Rasa timeout, opening a connection by 2 s; a streamed answer may take
+        # longer in all.
+        waits = settings.rasa_timeout_seconds
         self.timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=CONNECT_SECONDS, sock_read=settings.rasa_timeout_seconds
+            total=None, connect=waits, sock_connect=CONNECT_SECONDS, sock_read=waits
         )
         self._session: aiohttp.ClientSession | None = None
 

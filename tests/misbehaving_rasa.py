@@ -1,7 +1,7 @@
 """A Rasa stand-in on a loopback port that answers its REST webhook the way a Rasa
 server does when a part of it is down or dying: slowly, with an error, an empty list,
-not a list, or a stream cut short; or ("echo") says what it was sent. (A healthy Rasa is
-the real one, in the stack tests.)"""
+not a list, a stream cut short or with a line too long to be a reply; or ("echo") says
+what it was sent. (A healthy Rasa is the real one, in the stack tests.)"""
 
 import json
 import threading
@@ -19,6 +19,7 @@ BEHAVIOURS = (
     "slow",
     "cut_stream",
     "silent_stream",
+    "huge_line_stream",
 )
 
 
@@ -81,6 +82,8 @@ class MisbehavingRasa:
                     self._send(200, b"<html>gateway</html>", "text/html")
                 elif behaviour == "silent_stream":
                     self._send(200, b"", "text/event-stream")
+                elif behaviour == "huge_line_stream":  # one reply, then 1 MB without a newline
+                    self._send(200, reply + b"\n" + b"x" * 1_000_000 + b"\n", "text/event-stream")
                 elif behaviour == "cut_stream":
                     # One reply, then the connection drops before the declared end.
                     self.send_response(200)
