@@ -81,7 +81,8 @@ async def _user(client: aiohttp.ClientSession, deadline: float, result: LoadResu
 
 
 async def _run(base_url: str, users: int, seconds: float) -> LoadResult:
-    # Keep-alive shorter than the servers' (5 s): never a request on a closing connection.
+    # Keep-alive shorter than either server's (uvicorn's 5 s, `rasa run`'s 120 s): never a
+    # request on a connection the server is closing.
     connector = aiohttp.TCPConnector(limit=users, keepalive_timeout=4)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as client:
