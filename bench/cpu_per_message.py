@@ -84,7 +84,8 @@ def hop(base_url: str, rasa_urls: list[str], conversations: int = 13) -> None:
         times = []
         for number in range(conversations):
             sender = f"hop-{uuid.uuid4()}"
-            home = rasa_urls[home_server(sender, len(rasa_urls))]  # the app's choice
+            # The app's choice at one user: no server is busier, so the hash decides.
+            home = rasa_urls[home_server(sender, len(rasa_urls))]
             with httpx.Client(base_url=base_url if "app" in route else home) as client:
                 for template in CONVERSATION:
                     started = time.perf_counter()

@@ -24,11 +24,11 @@ BEHAVIOURS = (
 
 
 class MisbehavingRasa:
-    def __init__(self, behaviour: str, slow_seconds: float = 3.0) -> None:
+    def __init__(self, behaviour: str, slow_seconds: float = 3.0, port: int | None = None) -> None:
         assert behaviour in BEHAVIOURS, behaviour
         self.behaviour = behaviour
         self.slow_seconds = slow_seconds
-        self.port = free_port()
+        self.port = port or free_port()
         self.requests: list[dict] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
         self.server.daemon_threads = True
