@@ -16,6 +16,11 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 RASA_WORKERS = 2
 
 
+def _every_rasa_server_ready(health: dict) -> bool:
+    ready, _, servers = health["rasa_servers_ready"].partition(" of ")
+    return ready == servers
+
+
 def free_port() -> int:
     return free_ports(1)
 
@@ -84,7 +89,10 @@ class Stack:
             if self.process.poll() is not None:
                 raise RuntimeError(f"stack exited early; see {self.log_path}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                health = httpx.get(f"{self.url}/healthz", timeout=2)
+                # 200 needs one Rasa server of several (the others take over while one
+                # restarts); a test starts once every one is ready.
+                if health.status_code == 200 and _every_rasa_server_ready(health.json()):
                     return
             except httpx.HTTPError:
                 pass
