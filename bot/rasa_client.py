@@ -19,8 +19,8 @@ one user that hop is on every answer's path."""
 
 import zlib
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import aiohttp
 from aiohttp.http_exceptions import HttpProcessingError
@@ -104,12 +104,18 @@ class RasaWorkers:
         return await self._post(servers[-1], path, payload)
 
     async def _post(self, server: int, path: str, payload: dict) -> tuple[int, bytes]:
-        self.in_flight[server] += 1
-        try:
+        with self._in_flight(server):
             async with self.session.post(
                 self.urls[server] + path, json=payload, params=self.params
             ) as response:
                 return response.status, await response.read()
+
+    @contextmanager
+    def _in_flight(self, server: int) -> Iterator[None]:
+        """Counts a message as in flight on `server` until it is answered."""
+        self.in_flight[server] += 1
+        try:
+            yield
         finally:
             self.in_flight[server] -= 1
 
@@ -120,18 +126,16 @@ class RasaWorkers:
         """Like `post`, for a streamed answer: the first server to accept the connection."""
         servers = self.for_sender(sender)
         for server in servers:
-            self.in_flight[server] += 1
             try:
-                async with self.session.post(
-                    self.urls[server] + path, json=payload, params={**self.params, **params}
-                ) as response:
-                    yield response
-                    return
+                with self._in_flight(server):
+                    async with self.session.post(
+                        self.urls[server] + path, json=payload, params={**self.params, **params}
+                    ) as response:
+                        yield response
+                        return
             except aiohttp.ClientConnectorError:
                 if server == servers[-1]:
                     raise
-            finally:
-                self.in_flight[server] -= 1
 
     async def get(self, url: str, seconds: float, params: dict | None = None) -> tuple[int, bytes]:
         """A GET on this session, for the health probes (Rasa's and the action server's)."""
