@@ -1,4 +1,4 @@
-"""`python -m rasa_env.launch ...`: the `rasa` command with seven measured fixes and one
+"""`python -m rasa_env.launch ...`: the `rasa` command with nine measured fixes and one
 for stored conversations.
 
 Profiling `make bench` showed the Rasa server, which is single-threaded, spending
@@ -58,7 +58,9 @@ much of its CPU on two things that do not depend on the conversation:
    row's scores are the intercept plus its non-zero sparse features and its dense ones,
    each times its coefficients, then scikit-learn's softmax: the same
    arithmetic (probabilities equal to 1e-12, the same ranking; checked against the
-   original on the trained model in tests/test_rasa_launch.py).
+   original on the trained model in tests/test_rasa_launch.py). The row is read from
+   the message's sentence features directly: Rasa's accessors deep-copy and stack every
+   feature matrix of the message, sequence ones included (5.7%).
 
 8. Running each graph (the NLU once per message, the policies once per action) through
    dask's synchronous scheduler, whose bookkeeping (task states, callbacks, ordering)
@@ -69,7 +71,17 @@ much of its CPU on two things that do not depend on the conversation:
    such as Rasa's `(name, value)` inputs, is itself). Results are identical; errors
    propagate unchanged.
 
-All eight replace or stand in for parts of the pinned Rasa 3.6.21
+9. Copying every slot of the domain with `copy.copy`'s generic reduce protocol each time
+   a tracker is built, several times per message (6.7%). A slot's copy is the same new
+   instance sharing its attributes' values, made directly.
+
+10. Replaying the whole session for each prediction, several per message, to list the
+    dialogue states the RulePolicy matches rules against (7.5%). Here each tracker keeps
+    the states up to its latest action and the tracker replayed to there, and the next
+    call on it goes on from there as long as its applied events still begin with the
+    same event objects (a revert or a new session starts again). Callers get copies.
+
+All ten replace or stand in for parts of the pinned Rasa 3.6.21
 (rasa_env/requirements.lock); tests/test_stack.py exercises them on every run;
 tests/test_rasa_launch.py checks that validation still rejects what it did, the
 449 retry, and that a TensorFlow-free model is served without TensorFlow while
@@ -81,6 +93,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_env import tensorflow_stub
@@ -104,9 +117,11 @@ from rasa.core.agent import Agent  # noqa: E402
 from rasa.nlu.classifiers.logistic_regression_classifier import (  # noqa: E402
     LogisticRegressionClassifier,
 )
-from rasa.shared.core.domain import Domain  # noqa: E402
-from rasa.shared.core.events import Event  # noqa: E402
-from rasa.shared.nlu.constants import TEXT  # noqa: E402
+from rasa.shared.core.domain import Domain, State  # noqa: E402
+from rasa.shared.core.events import ActionExecuted, Event  # noqa: E402
+from rasa.shared.core.slots import Slot  # noqa: E402
+from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.utils.common import all_subclasses  # noqa: E402
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig  # noqa: E402
@@ -264,21 +279,41 @@ def _multinomial(clf: Any) -> bool:
     )
 
 
+def _sentence_row(message: Message) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """The message's sentence features as `get_sparse_features` and `get_dense_features`
+    lay them side by side (each kind in the order the featurizers added them): the
+    sparse ones' columns and values, their width, then the dense values. Those two
+    deep-copy and stack every feature matrix of the message, the sequence ones too,
+    which this row never reads (5.7% of a Rasa server's busy time at 20 users)."""
+    columns, values, dense, width = [], [], [], 0
+    for feature in message.features:
+        if feature.attribute != TEXT or feature.type != FEATURE_TYPE_SENTENCE:
+            continue
+        if feature.is_sparse():
+            block = coo_matrix(feature.features)
+            columns.append(block.col + width)
+            values.append(block.data)
+            width += block.shape[1]
+        else:
+            dense.append(np.asarray(feature.features).reshape(-1))
+    return _joined(columns).astype(int), _joined(values), width, _joined(dense)
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
 def _row_scores(clf: Any, message: Message) -> np.ndarray | None:
     """The decision function for one message: its sparse sentence features, then its dense
-    ones, as the original lays them side by side; None when they are not as many as the
-    classifier's (no tokens in the text), which the original refuses with its error."""
-    sparse = message.get_sparse_features(attribute=TEXT)[1]
-    dense = message.get_dense_features(attribute=TEXT)[1]
-    row = coo_matrix(sparse.features) if sparse is not None else None
-    values = np.asarray(dense.features).reshape(-1) if dense is not None else np.empty(0)
-    offset = row.shape[1] if row is not None else 0
-    if offset + values.size != clf.coef_.shape[1]:
+    ones; None when they are not as many as the classifier's (no tokens in the text),
+    which the original refuses with its error."""
+    columns, values, offset, dense = _sentence_row(message)
+    if offset + dense.size != clf.coef_.shape[1]:
         return None
     scores = clf.intercept_.astype(float)
-    if row is not None:
-        scores += clf.coef_[:, row.col] @ row.data
-    scores += clf.coef_[:, offset:] @ values
+    if columns.size:
+        scores += clf.coef_[:, columns] @ values
+    scores += clf.coef_[:, offset:] @ dense
     return scores
 
 
@@ -322,6 +357,76 @@ def _get_in_order(graph: dict[Any, Any], targets: list[Any]) -> list[Any]:
     return [result(target) for target in targets]
 
 
+def _copy_slot(self: Slot) -> Slot:
+    """What `copy.copy` makes of a slot (a new instance sharing the attributes' values),
+    without its generic reduce protocol: every tracker Rasa builds copies every slot of
+    the domain, and a message builds several (6.7% of a Rasa server's busy time)."""
+    copied = self.__class__.__new__(self.__class__)
+    copied.__dict__.update(self.__dict__)
+    return copied
+
+
+@dataclass
+class _StatesSoFar:
+    """The states of a tracker's applied events up to its latest action, and the tracker
+    replayed to there, for the next prediction on the same tracker to go on from."""
+
+    domain: Domain
+    omit_unset_slots: bool
+    events: list[Event]
+    states: list[State]
+    replayed: DialogueStateTracker
+
+
+_original_past_states = DialogueStateTracker.past_states
+STATES_SO_FAR = "_entryway_states_so_far"
+
+
+def _past_states(
+    self: DialogueStateTracker,
+    domain: Domain,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+) -> list[State]:
+    """Rasa's states for the tracker's history (one per action, then the current one),
+    computed from where the last call on this tracker left off when its applied events
+    still begin with the same event objects. Rasa replays the whole session for each
+    prediction, several per message (7.5% of a Rasa server's busy time at 20 users).
+    The RulePolicy, the only policy here, never ignores rule-only turns; any other call
+    is Rasa's own. Callers change the states' parts (`del state["user"]["text"]`), and a
+    state's parts can be the replayed tracker's own (its latest action), so each call
+    gets copies down to those parts."""
+    if ignore_rule_only_turns:
+        return _original_past_states(
+            self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data
+        )
+    applied = self.applied_events()
+    so_far: _StatesSoFar | None = self.__dict__.get(STATES_SO_FAR)
+    if (
+        so_far is None
+        or so_far.domain is not domain
+        or so_far.omit_unset_slots != omit_unset_slots
+        or len(so_far.events) > len(applied)
+        or any(kept is not event for kept, event in zip(so_far.events, applied, strict=False))
+    ):
+        so_far = _StatesSoFar(domain, omit_unset_slots, [], [], self.init_copy())
+    for event in applied[len(so_far.events) :]:
+        if isinstance(event, ActionExecuted):
+            state = domain.get_active_state(so_far.replayed, omit_unset_slots=omit_unset_slots)
+            so_far.states.append(domain._clean_state(state))
+        so_far.replayed.update(event)
+    so_far.events = applied
+    self.__dict__[STATES_SO_FAR] = so_far
+    current = domain.get_active_state(so_far.replayed, omit_unset_slots=omit_unset_slots)
+    states = [*so_far.states, domain._clean_state(current)]
+    return [_parts_copied(state) for state in states]
+
+
+def _parts_copied(state: State) -> State:
+    return {name: dict(part) for name, part in state.items()}  # type: ignore[misc]
+
+
 RemoteAction._validate_action_result = _validate_action_result
 RemoteAction._action_call_format = _call_format
 EndpointConfig.request = _request
@@ -331,6 +436,8 @@ Agent._create_tracker_store = staticmethod(_tracker_store_without_fallback)
 Domain.is_empty = _is_empty
 LogisticRegressionClassifier.process = _classify
 dask.get = _get_in_order
+Slot.__copy__ = _copy_slot
+DialogueStateTracker.past_states = _past_states
 
 if __name__ == "__main__":
     sys.argv[0] = "rasa"
