@@ -14,7 +14,8 @@ much of its CPU on two things that do not depend on the conversation:
    jsonschema's ValidationError, which Rasa turns into the same error as before.
 2. Opening a new HTTP session (and TCP connection) to the action server for every
    custom action call (about 10%). Here each endpoint keeps one aiohttp session
-   with keep-alive connections for the life of the server.
+   with keep-alive connections for the life of the server, and it encodes the calls'
+   bodies with ujson, not the standard library (3.6%).
 3. Sending the whole domain (24 KB of JSON) with every custom action call. The
    action server (rasa-sdk 3.21) caches the domain and accepts its digest instead,
    answering 449 when it does not know the digest (after a restart, say). Here
@@ -109,11 +110,13 @@ import aiohttp  # noqa: E402
 import dask  # noqa: E402
 import fastjsonschema  # noqa: E402
 import numpy as np  # noqa: E402
+import ujson  # noqa: E402
 from jsonschema import ValidationError  # noqa: E402
 from rasa.__main__ import main  # noqa: E402
 from rasa.core import tracker_store  # noqa: E402
 from rasa.core.actions.action import RemoteAction  # noqa: E402
 from rasa.core.agent import Agent  # noqa: E402
+from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT  # noqa: E402
 from rasa.nlu.classifiers.logistic_regression_classifier import (  # noqa: E402
     LogisticRegressionClassifier,
 )
@@ -193,7 +196,22 @@ class _KeptSession:
         return None
 
 
-_new_session = EndpointConfig.session
+def _new_session(self: EndpointConfig) -> aiohttp.ClientSession:
+    """Rasa's session for the endpoint (its headers, basic auth and timeout), encoding
+    request bodies with ujson: the whole conversation goes to the action server with
+    each call (about 35 KB by the end of `make bench`'s conversation), and the standard
+    library's encoder took 3.6% of a Rasa server's busy time at 20 users doing it.
+    ujson (one of Rasa's own dependencies) writes the same JSON values, which is all the
+    action server reads, twice as fast."""
+    auth = None
+    if self.basic_auth:
+        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+    return aiohttp.ClientSession(
+        headers=self.headers,
+        auth=auth,
+        timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+        json_serialize=ujson.dumps,
+    )
 
 
 def _kept_session(self: EndpointConfig) -> _KeptSession:

@@ -48,6 +48,9 @@ received = []
 known = set()
 
 async def webhook(request):
+    # The endpoint's headers and basic auth still go with each call.
+    assert request.headers["X-Entryway"] == "yes", request.headers
+    assert request.headers["Authorization"] == "Basic YWN0aW9uczpzZWNyZXQ=", request.headers
     # What rasa-sdk 3.21 does: cache the domain by digest, 449 for an unknown digest.
     body = await request.json()
     received.append("domain" in body)
@@ -65,7 +68,9 @@ async def main():
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
-    action = RemoteAction("action_x", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers={"X-Entryway": "yes"},
+                              basic_auth={"username": "actions", "password": "secret"})
+    action = RemoteAction("action_x", endpoint)
     domain = Domain.load("domain.yml")
     tracker = DialogueStateTracker("someone", domain.slots)
     for _ in range(2):
