@@ -160,7 +160,10 @@ from dask.local import get_sync
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.engine.exceptions import GraphComponentException
+from rasa.engine.graph import GraphSchema, SchemaNode
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 import rasa_env.launch as launch
 
 phrasings = []
@@ -174,13 +177,23 @@ async def main():
     assert LogisticRegressionClassifier.process is launch._classify
     patched = Agent.load("models/entryway.tar.gz")
     LogisticRegressionClassifier.process = launch._original_classify
+    DaskGraphRunner._instantiate_nodes = staticmethod(launch._original_instantiate_nodes)
     original = Agent.load("models/entryway.tar.gz")
-    def classifier_function(agent):
+    def functions(agent, component):
         nodes = agent.processor.graph_runner._instantiated_nodes.values()
-        [function] = [n._fn for n in nodes if n._component_class is LogisticRegressionClassifier]
-        return function
-    assert classifier_function(patched) is launch._classify
-    assert classifier_function(original) is launch._original_classify
+        return {n._fn for n in nodes if n._component_class is component}
+    assert functions(patched, LogisticRegressionClassifier) == {launch._classify}
+    assert functions(original, LogisticRegressionClassifier) == {launch._original_classify}
+    assert functions(patched, CountVectorsFeaturizer) == {launch._count_sentence_features}
+    assert functions(original, CountVectorsFeaturizer) == {launch._original_count_process}
+    # A graph with a component that may read sequence features keeps them.
+    schema = patched.processor.graph_runner._graph_schema
+    assert launch.reads_only_sentence_features(schema)
+    class TokenTagger:  # any component not known to read sentence features only
+        pass
+    with_tagger = GraphSchema({**schema.nodes, "tagger": SchemaNode({}, TokenTagger, "load",
+                                                                    "process", {})})
+    assert not launch.reads_only_sentence_features(with_tagger)
     ours = [await patched.parse_message(text) for text in phrasings]
     theirs = [await original.parse_message(text) for text in phrasings]
     # The graphs run depth first give what dask's scheduler gives, NLU and policies.
