@@ -235,9 +235,10 @@ SAME_STATES = """
 import copy, sys
 sys.argv = ["rasa"]
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, BotUttered,
-    Restarted, SessionStarted, SlotSet, UserUttered, UserUtteranceReverted)
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActionReverted,
+    ActiveLoop, BotUttered, ConversationPaused, ConversationResumed, Restarted, SessionStarted,
+    SlotSet, UserUttered, UserUtteranceReverted)
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 import rasa_env.launch as launch
 
 domain = Domain.load("domain.yml")
@@ -258,9 +259,10 @@ conversation = [
     *form_turn("contact_name", "Jane", "email"),
     UserUtteranceReverted(),  # the last turn taken back
     *form_turn("contact_name", "Joan", "email"),
-    ActionExecuted("utter_ask_email"), ActionReverted(),
+    ActionExecuted("utter_ask_email"), ActionReverted(), ConversationPaused(),
     *said("deny", "stop"), ActionExecuted("proposal_form"), ActiveLoop(None),
-    SlotSet("requested_slot", None), *said("affirm", "yes"), ActionExecuted("utter_greet"),
+    SlotSet("requested_slot", None), ConversationResumed(), *said("affirm", "yes"),
+    ActionExecuted("utter_greet"),
     Restarted(), *said("greet", "hi again"), ActionExecuted("utter_greet"),
     ActionExecuted("action_session_start"), SessionStarted(), *said("thank", "thanks"),
 ]
@@ -282,6 +284,26 @@ for every in (1, 2, 3, 5, 7):
         assert tracker.past_states(domain, ignore_rule_only_turns=True, rule_only_data={}) == (
             launch._original_past_states(rasa, domain, ignore_rule_only_turns=True,
                                          rule_only_data={}))
+# A copy is what Rasa's replay of the events gives, and goes its own way after.
+def state_of(tracker):
+    slots = {name: (slot.value, slot.has_been_set) for name, slot in tracker.slots.items()}
+    return (tracker.current_state(EventVerbosity.ALL), slots, tracker._paused,
+            tracker.followup_action, tracker.latest_action, tracker.active_loop,
+            tracker.latest_message, tracker.latest_bot_utterance, tracker.model_id)
+
+tracker = DialogueStateTracker("someone", domain.slots)
+tracker.model_id = "model"
+for event in conversation:
+    tracker.update(event, domain)
+    copied, replayed = tracker.copy(), launch._original_copy(tracker)
+    assert state_of(copied) == state_of(replayed), event
+    later = [ActionExecuted("proposal_form"), ActionExecutionRejected("proposal_form"),
+             SlotSet("organisation", "Other"), ConversationResumed()]
+    for each in (copied, replayed):
+        each.update_with_events(later, domain, override_timestamp=False)
+    assert state_of(copied) == state_of(replayed), event
+    assert state_of(tracker) == state_of(launch._original_copy(tracker))[:-1] + ("model",)
+
 # Each call gets its own copies: a caller changing them changes nothing it gets next.
 for state in tracker.past_states(domain):
     for part in state.values():
