@@ -52,11 +52,15 @@ def client_of(request: Request) -> str:
 
 def _storage(settings: Settings) -> Storage:
     if settings.redis_url:
+        # redis-py's asyncio client, not limits' default (coredis): counting a chat message
+        # against both default limits took 0.25 ms of CPU instead of 0.36, and 0.29 ms
+        # instead of 0.42 until the answer (two Lua calls, one after the other, loopback).
         return storage_from_string(
             f"async+{settings.redis_url}",
+            implementation="redispy",
             key_prefix=KEY_PREFIX,
-            connect_timeout=STORAGE_TIMEOUT_SECONDS,
-            stream_timeout=STORAGE_TIMEOUT_SECONDS,
+            socket_connect_timeout=STORAGE_TIMEOUT_SECONDS,
+            socket_timeout=STORAGE_TIMEOUT_SECONDS,
         )
     return storage_from_string("async+memory://")
 
@@ -90,7 +94,8 @@ class RateLimits:
         """Counts one request of `client` to `scope`; the seconds it must wait first if
         that went over a limit, else None."""
         try:
-            return await asyncio.wait_for(self._hit(scope, client), STORAGE_TIMEOUT_SECONDS)
+            async with asyncio.timeout(STORAGE_TIMEOUT_SECONDS):  # no task, unlike wait_for
+                return await self._hit(scope, client)
         except Exception as problem:  # fail open: counting is never worth refusing service
             now = time.monotonic()
             if now - self._warned_at > WARN_EVERY_SECONDS:
