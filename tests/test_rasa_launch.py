@@ -324,3 +324,27 @@ print("ok")
 
 def test_past_states_go_on_from_the_last_call_and_equal_rasas():
     assert_passes_in_rasa_environment(SAME_STATES)
+
+
+FROZEN_AFTER_LOADING = """
+import asyncio, gc, sys
+sys.argv = ["rasa"]
+from rasa.core import run
+import rasa_env.launch as launch
+
+assert run.load_agent_on_start is launch._load_agent_then_freeze
+loaded = object()
+
+async def load(*args, **kwargs):
+    return loaded
+
+launch._original_load_agent_on_start = load
+assert gc.get_freeze_count() == 0
+assert asyncio.run(run.load_agent_on_start("models/entryway.tar.gz", None, None, None)) is loaded
+assert gc.get_freeze_count() > 100_000, gc.get_freeze_count()  # Rasa's modules at least
+print("ok")
+"""
+
+
+def test_what_is_alive_once_the_model_is_loaded_is_frozen_out_of_the_collector():
+    assert_passes_in_rasa_environment(FROZEN_AFTER_LOADING)
