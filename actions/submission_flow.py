@@ -56,11 +56,8 @@ def clear_form(tracker: Tracker, form: GuidedForm) -> list[EventType]:
 async def saved_drafts(sender_id: str, keys: Iterable[str] = FORMS) -> list[Draft]:
     """The sender's non-empty drafts of these forms, oldest first."""
 
-    def load(session):
-        drafts = (repository.get_draft(session, sender_id, Kind(key)) for key in keys)
-        return sorted((d for d in drafts if d and d.answers), key=lambda d: d.updated_at)
-
-    return await in_session(load)
+    kinds = [Kind(key) for key in keys]
+    return await in_session(lambda session: repository.non_empty_drafts(session, sender_id, kinds))
 
 
 def offer_to_resume(dispatcher: CollectingDispatcher, draft: Draft) -> list[EventType]:

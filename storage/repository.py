@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -90,6 +91,17 @@ def get_draft(session: Session, sender_id: str, kind: Kind) -> Draft | None:
     return session.exec(
         select(Draft).where(Draft.sender_id == sender_id, Draft.kind == kind)
     ).first()
+
+
+def non_empty_drafts(session: Session, sender_id: str, kinds: Iterable[Kind]) -> list[Draft]:
+    """The sender's drafts of these kinds that hold answers, oldest first: one query
+    (a greeting looks for all three kinds)."""
+    drafts = session.exec(
+        select(Draft)
+        .where(Draft.sender_id == sender_id, col(Draft.kind).in_(list(kinds)))
+        .order_by(col(Draft.updated_at))
+    ).all()
+    return [draft for draft in drafts if draft.answers]
 
 
 def draft_answers(session: Session, sender_id: str, kind: Kind) -> dict | None:

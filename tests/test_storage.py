@@ -151,6 +151,28 @@ def test_drafts_save_replace_discard_and_expire(database_url):
         assert repository.get_draft(session, "web-2", Kind.proposal) is None
 
 
+def test_non_empty_drafts_come_oldest_first_in_one_query(database_url):
+    with session_scope(database_url) as session:
+        repository.save_draft(session, "web-1", Kind.idea, {"title": "Benches"})
+        repository.save_draft(session, "web-1", Kind.proposal, {"organisation": "Acme"})
+        repository.save_draft(session, "web-1", Kind.feedback, {})
+        repository.save_draft(session, "web-2", Kind.proposal, {"organisation": "Other"})
+    with session_scope(database_url) as session:
+        idea = repository.get_draft(session, "web-1", Kind.idea)
+        idea.updated_at = utcnow() + timedelta(minutes=5)  # answered last
+        session.add(idea)
+    with session_scope(database_url) as session:
+        found = repository.non_empty_drafts(session, "web-1", list(Kind))
+        assert [(d.kind, d.answers) for d in found] == [
+            (Kind.proposal, {"organisation": "Acme"}),
+            (Kind.idea, {"title": "Benches"}),
+        ]
+        assert repository.non_empty_drafts(session, "web-1", [Kind.feedback]) == []
+        assert [d.kind for d in repository.non_empty_drafts(session, "web-1", [Kind.idea])] == [
+            Kind.idea
+        ]
+
+
 def test_failed_unit_of_work_leaves_nothing_behind(database_url):
     with pytest.raises(RuntimeError), session_scope(database_url) as session:
         repository.create_submission(session, a_submission(), AUSTIN)
