@@ -403,7 +403,10 @@ def _get_in_order(graph: dict[Any, Any], targets: list[Any]) -> list[Any]:
 
 # Components that read no sequence (per-token) features of a message: the classifiers
 # and the FAQ selector read sentence features, the others no features at all. These are
-# config.yml's and the nodes Rasa adds to every prediction graph.
+# config.yml's and the nodes Rasa adds to every prediction graph. The same names as
+# tensorflow_stub.TENSORFLOW_FREE_COMPONENTS today, but a list of its own: the two
+# properties differ (CRFEntityExtractor runs without TensorFlow and reads sequence
+# features), and a component joins each list only once checked for that property.
 SENTENCE_FEATURES_ONLY = frozenset(
     {
         "nlu.faq_selector.FaqSelector",
