@@ -90,9 +90,10 @@ much of its CPU on two things that do not depend on the conversation:
     messages, with the same intents and confidences (tests/test_rasa_launch.py).
 
 12. Copying the tracker for every action Rasa runs by replaying all its events into a
-    new one (3.1%): the copy is made from the state those events left instead, 0.06
-    ms against 0.15 for the bench's 111-event conversation. Checked against the replay
-    after every event of a conversation with reverts, pauses and restarts.
+    new one (3.1%): the copy is made from the state those events left instead (the
+    follow-up action as the replay leaves it), 0.06 ms against 0.15 for the bench's
+    111-event conversation. Checked against the replay after every event of a
+    conversation with reverts, pauses, restarts and follow-up actions.
 
 13. Full garbage collections walking everything Rasa and the model are made of (about
     258,000 objects), every few seconds under load, each holding the server's every
@@ -146,8 +147,23 @@ from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES  # noqa: E402
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (  # noqa: E402
     CountVectorsFeaturizer,
 )
+from rasa.shared.core.constants import (  # noqa: E402
+    ACTION_LISTEN_NAME,
+    ACTION_SESSION_START_NAME,
+)
 from rasa.shared.core.domain import Domain, State  # noqa: E402
-from rasa.shared.core.events import ActionExecuted, Event  # noqa: E402
+from rasa.shared.core.events import (  # noqa: E402
+    ActionExecuted,
+    ActionReverted,
+    DefinePrevUserUtteredFeaturization,
+    EntitiesAdded,
+    Event,
+    FollowupAction,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.slots import Slot  # noqa: E402
 from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT  # noqa: E402
@@ -481,20 +497,43 @@ def _copy_slot(self: Slot) -> Slot:
 _original_copy = DialogueStateTracker.copy
 
 
+def _replayed_followup(tracker: DialogueStateTracker) -> str | None:
+    """The follow-up action replaying the tracker's events would leave: the processor
+    clears it without an event before running it, and a replay brings it back. The
+    last event that sets it decides; REPLAY_NEEDED after a revert (which replays)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, FollowupAction):
+            return event.action_name
+        if isinstance(event, (UserUttered, ActionExecuted)):
+            return None
+        if isinstance(event, Restarted):
+            return ACTION_SESSION_START_NAME
+        if isinstance(event, SessionStarted):
+            return ACTION_LISTEN_NAME
+        if isinstance(event, (UserUtteranceReverted, ActionReverted)):
+            return REPLAY_NEEDED
+    return ACTION_LISTEN_NAME
+
+
+REPLAY_NEEDED = "\0replay"  # no action's name
+
+
 def _copy_tracker(self: DialogueStateTracker) -> DialogueStateTracker:
     """What Rasa's `copy()` makes by replaying every event into a new tracker, made from
-    the state those events left: a tracker's state is by design what replaying its
-    events gives (`_reset`'s fields, which are all that events change). Rasa copies the
-    tracker for every action it runs (3.1% of a Rasa server's busy time). A tracker that
-    keeps only its latest events (`max_event_history`) is replayed as before."""
-    if self._max_event_history is not None:
+    the state those events left (`_reset`'s fields, which are all that events change),
+    the follow-up action as the replay would leave it. Rasa copies the tracker for every
+    action it runs (3.1% of a Rasa server's busy time). A tracker that keeps only its
+    latest events (`max_event_history`), or whose follow-up action depends on a revert,
+    is replayed as before."""
+    followup = _replayed_followup(self)
+    if self._max_event_history is not None or followup == REPLAY_NEEDED:
         return _original_copy(self)
     copied = self.init_copy()
     copied.events = copied._create_events(list(self.events))
     for name, slot in self.slots.items():
         copied.slots[name].__dict__.update(slot.__dict__)
     copied._paused = self._paused
-    copied.followup_action = self.followup_action
+    copied.followup_action = followup
     copied.latest_action = dict(self.latest_action) if self.latest_action is not None else None
     copied.latest_message = self.latest_message
     copied.latest_bot_utterance = self.latest_bot_utterance
@@ -517,6 +556,10 @@ class _StatesSoFar:
 
 _original_past_states = DialogueStateTracker.past_states
 STATES_SO_FAR = "_entryway_states_so_far"
+# Events whose `apply_to` changes an earlier event (the latest user message) in place,
+# on every replay: states kept from before them would differ from Rasa's. Only
+# end-to-end policies log them; a tracker holding one is left to Rasa.
+CHANGING_EARLIER_EVENTS = (DefinePrevUserUtteredFeaturization, EntitiesAdded)
 
 
 def _past_states(
@@ -528,7 +571,8 @@ def _past_states(
 ) -> list[State]:
     """Rasa's states for the tracker's history (one per action, then the current one),
     computed from where the last call on this tracker left off when its applied events
-    still begin with the same event objects. Rasa replays the whole session for each
+    still begin with the same event objects (and none changes an earlier one in place).
+    Rasa replays the whole session for each
     prediction, several per message (7.5% of a Rasa server's busy time at 20 users).
     The RulePolicy, the only policy here, never ignores rule-only turns; any other call
     is Rasa's own. Callers change the states' parts (`del state["user"]["text"]`), and a
@@ -539,6 +583,9 @@ def _past_states(
             self, domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data
         )
     applied = self.applied_events()
+    if any(isinstance(event, CHANGING_EARLIER_EVENTS) for event in applied):
+        self.__dict__.pop(STATES_SO_FAR, None)
+        return _original_past_states(self, domain, omit_unset_slots)
     so_far: _StatesSoFar | None = self.__dict__.get(STATES_SO_FAR)
     if (
         so_far is None

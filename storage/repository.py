@@ -99,7 +99,7 @@ def non_empty_drafts(session: Session, sender_id: str, kinds: Iterable[Kind]) ->
     drafts = session.exec(
         select(Draft)
         .where(Draft.sender_id == sender_id, col(Draft.kind).in_(list(kinds)))
-        .order_by(col(Draft.updated_at))
+        .order_by(col(Draft.updated_at), col(Draft.id))
     ).all()
     return [draft for draft in drafts if draft.answers]
 
