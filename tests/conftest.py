@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from storage.db import get_engine
+from storage.db import dispose
 from storage.migrate import upgrade
 from storage.settings import get_settings
 from tests.fake_slack import FakeSlack
@@ -58,7 +58,7 @@ def postgres_schema() -> Iterator[str]:
         upgrade(url)
         yield url
     finally:
-        get_engine(url).dispose()
+        dispose(url)
         with admin.connect() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()

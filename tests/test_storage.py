@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from storage import repository, workflow
-from storage.db import session_scope
+from storage.db import in_single_statements, session_scope
 from storage.models import (
     Contact,
     Kind,
@@ -149,6 +149,44 @@ def test_drafts_save_replace_discard_and_expire(database_url):
     with session_scope(database_url) as session:
         assert repository.get_draft(session, "web-1", Kind.proposal) is None
         assert repository.get_draft(session, "web-2", Kind.proposal) is None
+
+
+def test_a_draft_saved_in_single_statements_is_read_back(database_url):
+    def save(connection, answers):
+        repository.save_draft(connection, "web-1", Kind.proposal, answers)
+        return repository.draft_answers(connection, "web-1", Kind.proposal)
+
+    first = in_single_statements(database_url, lambda c: save(c, {"organisation": "Acme"}))
+    second = in_single_statements(database_url, lambda c: save(c, {"organisation": "Acme 2"}))
+    assert (first, second) == ({"organisation": "Acme"}, {"organisation": "Acme 2"})
+    with session_scope(database_url) as session:
+        draft = repository.get_draft(session, "web-1", Kind.proposal)
+        assert draft.answers == {"organisation": "Acme 2"}
+        assert draft.created_at < draft.updated_at
+        assert repository.draft_answers(session, "web-1", Kind.idea) is None
+
+
+def test_single_statements_run_again_once_on_a_connection_the_database_dropped(postgres_url):
+    backends = []
+
+    def work(connection):
+        backends.append(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+        return backends[-1]
+
+    dropped = in_single_statements(postgres_url, work)
+    with session_scope(postgres_url) as session:  # another pool: as a restart would
+        session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped})
+    answered_by = in_single_statements(postgres_url, work)
+    # The dropped connection failed the first try; the second ran on a new one.
+    assert len(backends) == 2 and answered_by != dropped
+
+    def broken(connection):
+        backends.append(None)
+        connection.exec_driver_sql("SELECT * FROM no_such_table")
+
+    with pytest.raises(DBAPIError):
+        in_single_statements(postgres_url, broken)
+    assert backends[-1] is None and len(backends) == 3  # other errors: not run again
 
 
 def test_non_empty_drafts_come_oldest_first_in_one_query(database_url):
