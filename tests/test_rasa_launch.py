@@ -360,3 +360,91 @@ print("ok")
 
 def test_what_is_alive_once_the_model_is_loaded_is_frozen_out_of_the_collector():
     assert_passes_in_rasa_environment(FROZEN_AFTER_LOADING)
+
+
+COMMON_TEXTS_PARSED_ONCE = """
+import asyncio, dataclasses, sys, types
+sys.argv = ["rasa"]
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MessageProcessor
+from rasa.engine.graph import GraphSchema, SchemaNode
+import rasa_env.launch as launch
+from rasa_env import parse_cache
+
+assert MessageProcessor._parse_message_with_graph is parse_cache.parse_message_with_graph
+agent = Agent.load("models/entryway.tar.gz")
+processor = agent.processor
+assert parse_cache.text_only(processor)
+texts = ["yes", "skip", "hello", "how long does the evaluation take?",
+         "what's the status of SC-2026-00001?", "I want to submit a proposal"]
+
+def parse(text, sender, only_output_properties=True):
+    return processor._parse_message_with_graph(
+        UserMessage(text, sender_id=sender), None, only_output_properties)
+
+def rasas(text):
+    return parse_cache._original_parse(processor, UserMessage(text), None, True)
+
+runs = []
+original = parse_cache._original_parse
+def counted(*args):
+    runs.append(args[1].text)
+    return original(*args)
+parse_cache._original_parse = counted
+
+async def main():
+    for text in texts:
+        assert parse(text, "ann") == rasas(text)
+        assert parse(text, "ann") == rasas(text)  # the same conversation: not common yet
+        assert parse(text, "bob") == rasas(text)  # a second one: now kept
+        runs.clear()
+        third = parse(text, "cy")
+        assert third == rasas(text) and runs == [text], runs  # one run: rasas() above
+        third["intent"]["name"] = "changed by a caller"
+        third["intent_ranking"].clear()
+        assert parse(text, "dee") == rasas(text)  # callers change their own copies
+    # Through Rasa's own parse, which adds the full retrieval intent to what it gets.
+    for sender in ("ann", "bob", "cy"):
+        parsed = await processor.parse_message(UserMessage(texts[3], sender_id=sender))
+        assert parsed["intent"]["full_retrieval_intent_name"].startswith("faq/"), parsed
+    # One person's own words are parsed every time and never kept.
+    runs.clear()
+    for _ in range(3):
+        assert parse("Jane Doe-17", "ann") == rasas("Jane Doe-17")
+    assert runs.count("Jane Doe-17") == 6, runs
+    assert "Jane Doe-17" not in processor.__dict__[parse_cache.CACHE]._parses
+    # Rasa's HTTP API asks for every property (the message's id and metadata too).
+    runs.clear()
+    parse("yes", "ann", only_output_properties=False)
+    assert runs == ["yes"], runs
+    # A model with a component not known to read the text alone parses every message.
+    metadata = processor.model_metadata
+    nodes = metadata.predict_schema.nodes
+    target = metadata.nlu_target
+    class MetadataReader:
+        pass
+    with_reader = {**nodes, "reader": SchemaNode({}, MetadataReader, "load", "process", {}),
+                   target: dataclasses.replace(nodes[target], needs={
+                       **nodes[target].needs, "read": "reader"})}
+    other = types.SimpleNamespace(model_metadata=types.SimpleNamespace(
+        predict_schema=GraphSchema(with_reader), nlu_target=target))
+    assert not parse_cache.text_only(other)
+    # The bounds hold: the oldest parse and the oldest first sender go first.
+    cache = parse_cache.ParseCache(parses=2, first_senders=2)
+    for text in ("a", "b", "c"):
+        cache.offer(text, "ann", {"text": text})
+        cache.offer(text, "bob", {"text": text})
+    assert cache.get("a") is None and cache.get("c") == {"text": "c"}
+    for text in ("d", "e", "f"):
+        cache.offer(text, "ann", {"text": text})
+    cache.offer("d", "bob", {"text": "d"})  # forgotten: bob is its first sender now
+    assert cache.get("d") is None
+    print("ok")
+
+asyncio.run(main())
+"""
+
+
+def test_a_text_more_than_one_conversation_sent_is_parsed_once_and_the_same():
+    assert_passes_in_rasa_environment(COMMON_TEXTS_PARSED_ONCE)
