@@ -363,7 +363,7 @@ def test_what_is_alive_once_the_model_is_loaded_is_frozen_out_of_the_collector()
 
 
 COMMON_TEXTS_PARSED_ONCE = """
-import asyncio, dataclasses, sys, types
+import asyncio, dataclasses, sys, time, types
 sys.argv = ["rasa"]
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
@@ -414,7 +414,12 @@ async def main():
         assert parse("Jane Doe-17", "ann") == rasas("Jane Doe-17")
     assert runs.count("Jane Doe-17") == 6, runs
     assert "Jane Doe-17" not in processor.__dict__[parse_cache.CACHE]._parses
-    # Rasa's HTTP API asks for every property (the message's id and metadata too).
+    # Nor is a long text, however many send it (its tokens alone would be large).
+    long_text = "a " * 60
+    for sender in ("ann", "bob", "cy"):
+        parse(long_text, sender)
+    assert long_text not in processor.__dict__[parse_cache.CACHE]._parses
+    # `rasa test nlu` asks for every property (the message's id and metadata too).
     runs.clear()
     parse("yes", "ann", only_output_properties=False)
     assert runs == ["yes"], runs
@@ -440,6 +445,15 @@ async def main():
         cache.offer(text, "ann", {"text": text})
     cache.offer("d", "bob", {"text": "d"})  # forgotten: bob is its first sender now
     assert cache.get("d") is None
+    # A kept parse lasts as long as a kept tracker, then needs two conversations again.
+    cache = parse_cache.ParseCache(seconds=0.05)
+    cache.offer("yes", "ann", {"text": "yes"})
+    cache.offer("yes", "bob", {"text": "yes"})
+    assert cache.get("yes") == {"text": "yes"}
+    time.sleep(0.1)
+    assert cache.get("yes") is None
+    cache.offer("yes", "cy", {"text": "yes"})
+    assert cache.get("yes") is None
     print("ok")
 
 asyncio.run(main())
