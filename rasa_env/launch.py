@@ -29,7 +29,7 @@ much of its CPU on two things that do not depend on the conversation:
    pipeline runs no TensorFlow model: TensorFlow, Keras and the JAX they pull in
    were 435 MiB of each worker's 750 MiB RSS and about two thirds of its
    start-up time (README, "Benchmark"). When `rasa run` serves a model file whose every
-   component is in `TENSORFLOW_FREE_COMPONENTS` (read from the model's
+   component was checked for it (rasa_env/components.py; read from the model's
    metadata.json before Rasa is imported), `tensorflow` and `keras` are stub
    packages: their modules offer only the names Rasa 3.6.21 reads while
    importing (class bases, type hints), and calling anything from them raises
@@ -85,7 +85,7 @@ much of its CPU on two things that do not depend on the conversation:
 11. Computing sequence features (a vectorisation per token) in the count vectorisers
     that no component reads: the classifiers and the FAQ selector read sentence
     features. When every component of a graph is known to read only those
-    (`SENTENCE_FEATURES_ONLY`), its count vectorisers compute sentence features only:
+    (rasa_env/components.py), its count vectorisers compute sentence features only:
     NLU took 0.87 ms of CPU per message instead of 1.15 in-process on the bench's
     messages, with the same intents and confidences (tests/test_rasa_launch.py).
 
@@ -122,7 +122,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from rasa_env import tensorflow_stub
+from rasa_env import components, tensorflow_stub
 
 _served = tensorflow_stub.served_model(sys.argv[1:]) if __name__ == "__main__" else None
 WITHOUT_TENSORFLOW = _served is not None and not tensorflow_stub.model_needs_tensorflow(_served)
@@ -425,37 +425,8 @@ def _get_in_order(graph: dict[Any, Any], targets: list[Any]) -> list[Any]:
     return [result(target) for target in targets]
 
 
-# Components that read no sequence (per-token) features of a message: the classifiers
-# and the FAQ selector read sentence features, the others no features at all. These are
-# config.yml's and the nodes Rasa adds to every prediction graph. The same names as
-# tensorflow_stub.TENSORFLOW_FREE_COMPONENTS today, but a list of its own: the two
-# properties differ (CRFEntityExtractor runs without TensorFlow and reads sequence
-# features), and a component joins each list only once checked for that property.
-SENTENCE_FEATURES_ONLY = frozenset(
-    {
-        "nlu.faq_selector.FaqSelector",
-        "nlu.sentence_featurizer.SentenceEmbeddingFeaturizer",
-        "rasa.core.policies.ensemble.DefaultPolicyPredictionEnsemble",
-        "rasa.core.policies.rule_policy.RulePolicy",
-        "rasa.graph_components.converters.nlu_message_converter.NLUMessageConverter",
-        "rasa.graph_components.providers.domain_provider.DomainProvider",
-        "rasa.graph_components.providers.rule_only_provider.RuleOnlyDataProvider",
-        "rasa.nlu.classifiers.fallback_classifier.FallbackClassifier",
-        "rasa.nlu.classifiers.logistic_regression_classifier.LogisticRegressionClassifier",
-        "rasa.nlu.classifiers.regex_message_handler.RegexMessageHandler",
-        "rasa.nlu.extractors.regex_entity_extractor.RegexEntityExtractor",
-        "rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer.CountVectorsFeaturizer",
-        "rasa.nlu.featurizers.sparse_featurizer.regex_featurizer.RegexFeaturizer",
-        "rasa.nlu.tokenizers.whitespace_tokenizer.WhitespaceTokenizer",
-    }
-)
-
-
 def reads_only_sentence_features(schema: GraphSchema) -> bool:
-    return all(
-        f"{node.uses.__module__}.{node.uses.__name__}" in SENTENCE_FEATURES_ONLY
-        for node in schema.nodes.values()
-    )
+    return components.all_have(components.names_of(schema), components.NO_SEQUENCE_FEATURES)
 
 
 def _count_sentence_features(

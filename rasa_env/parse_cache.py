@@ -3,7 +3,7 @@
 "yes", "skip", "hello", "what's the status of my proposal?": much of what a form-driven
 conversation hears is the same few texts, and the NLU graph gives the same parse of the
 same text every time when each of its components reads nothing but the message's text
-(`TEXT_ONLY`; checked per model, so a model with any other component parses every
+(rasa_env/components.py; checked per model, so a model with any other component parses every
 message). Rasa still ran the whole graph for each: 0.5 ms of CPU for "yes", 1.5 ms for an
 FAQ question, with the sentence encoder's own cache hit; a copy from here takes 0.05 ms.
 
@@ -26,24 +26,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
-# NLU components whose output for a message depends on its text alone (no metadata, no
-# tracker, no randomness at inference): config.yml's and the nodes Rasa adds (the domain
-# provider gives the model's own domain, the same for every message).
-TEXT_ONLY = frozenset(
-    {
-        "nlu.faq_selector.FaqSelector",
-        "nlu.sentence_featurizer.SentenceEmbeddingFeaturizer",
-        "rasa.graph_components.converters.nlu_message_converter.NLUMessageConverter",
-        "rasa.graph_components.providers.domain_provider.DomainProvider",
-        "rasa.nlu.classifiers.fallback_classifier.FallbackClassifier",
-        "rasa.nlu.classifiers.logistic_regression_classifier.LogisticRegressionClassifier",
-        "rasa.nlu.classifiers.regex_message_handler.RegexMessageHandler",
-        "rasa.nlu.extractors.regex_entity_extractor.RegexEntityExtractor",
-        "rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer.CountVectorsFeaturizer",
-        "rasa.nlu.featurizers.sparse_featurizer.regex_featurizer.RegexFeaturizer",
-        "rasa.nlu.tokenizers.whitespace_tokenizer.WhitespaceTokenizer",
-    }
-)
+from rasa_env import components
+
 # Parses kept per Rasa server (a parse with its rankings is 4-7 KiB of Python objects,
 # tracemalloc, and a 100-character text's tokens at most 6 more: at most about 6 MiB; a
 # 5,000-character text's tokens alone would be hundreds of KiB), and texts whose first
@@ -102,10 +86,7 @@ def text_only(processor: MessageProcessor) -> bool:
     """Whether every component the NLU graph runs reads nothing but the message's text."""
     metadata = processor.model_metadata
     schema = metadata.predict_schema.minimal_graph_schema([metadata.nlu_target])
-    return all(
-        f"{node.uses.__module__}.{node.uses.__name__}" in TEXT_ONLY
-        for node in schema.nodes.values()
-    )
+    return components.all_have(components.names_of(schema), components.TEXT_ALONE)
 
 
 def _cache_of(processor: MessageProcessor) -> ParseCache | None:

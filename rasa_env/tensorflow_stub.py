@@ -4,7 +4,7 @@ Rasa 3.6.21 imports TensorFlow at import time (its policy and extractor base
 modules import its training utilities), which costs each worker 435 MiB of RSS
 with Keras and JAX and about two thirds of its start-up time. rasa_env/launch.py (fix 5)
 calls `install()` before importing Rasa when the model it serves has only
-components listed in TENSORFLOW_FREE_COMPONENTS. The stub modules offer only the
+components checked for it (rasa_env/components.py). The stub modules offer only the
 names Rasa's modules read while being imported (class bases, type hints); any
 other name is an AttributeError and calling anything raises TensorFlowNotLoaded,
 so a code path that did need TensorFlow fails loudly rather than quietly.
@@ -20,26 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-# The components of config.yml's pipeline and policies and the nodes Rasa adds to
-# every prediction graph; none imports or calls TensorFlow to load or predict.
-TENSORFLOW_FREE_COMPONENTS = frozenset(
-    {
-        "nlu.faq_selector.FaqSelector",
-        "nlu.sentence_featurizer.SentenceEmbeddingFeaturizer",
-        "rasa.core.policies.ensemble.DefaultPolicyPredictionEnsemble",
-        "rasa.core.policies.rule_policy.RulePolicy",
-        "rasa.graph_components.converters.nlu_message_converter.NLUMessageConverter",
-        "rasa.graph_components.providers.domain_provider.DomainProvider",
-        "rasa.graph_components.providers.rule_only_provider.RuleOnlyDataProvider",
-        "rasa.nlu.classifiers.fallback_classifier.FallbackClassifier",
-        "rasa.nlu.classifiers.logistic_regression_classifier.LogisticRegressionClassifier",
-        "rasa.nlu.classifiers.regex_message_handler.RegexMessageHandler",
-        "rasa.nlu.extractors.regex_entity_extractor.RegexEntityExtractor",
-        "rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer.CountVectorsFeaturizer",
-        "rasa.nlu.featurizers.sparse_featurizer.regex_featurizer.RegexFeaturizer",
-        "rasa.nlu.tokenizers.whitespace_tokenizer.WhitespaceTokenizer",
-    }
-)
+from rasa_env import components
+
 # What Rasa 3.6.21's modules read from the stub modules while being imported.
 _STUB_NAMES = {
     "tensorflow": {"keras", "types", "Tensor", "TensorSpec", "TensorShape", "SparseTensor"},
@@ -125,7 +107,9 @@ def model_needs_tensorflow(model: Path) -> bool:
     except (OSError, tarfile.TarError, ValueError):
         return True
     nodes = metadata.get("predict_schema", {}).get("nodes", {}).values()
-    return not nodes or any(node.get("uses") not in TENSORFLOW_FREE_COMPONENTS for node in nodes)
+    return not nodes or not components.all_have(
+        (node.get("uses") for node in nodes), components.NO_TENSORFLOW
+    )
 
 
 def install() -> None:

@@ -1,0 +1,51 @@
+"""What each graph component Entryway's models use was checked for.
+
+Three of rasa_env/launch.py's fixes apply to a graph only when every component in it has
+one property: fix 5 serves a model without TensorFlow, fix 11 computes sentence features
+only, fix 14 keeps parses of common texts. A component not listed here, or listed without
+the property, leaves that fix off for the graph, so a new component is safe until it has
+been read and added. Imported before Rasa (fix 5 decides before Rasa is imported), so
+names only, no classes.
+"""
+
+from collections.abc import Iterable
+
+NO_TENSORFLOW = "imports and calls no TensorFlow to load or predict"
+NO_SEQUENCE_FEATURES = "reads no sequence (per-token) features of a message"
+TEXT_ALONE = "its output for a message depends on the text alone"
+
+_ALL = frozenset({NO_TENSORFLOW, NO_SEQUENCE_FEATURES, TEXT_ALONE})
+# The classifiers and the FAQ selector read sentence features, the others no features at
+# all; none reads a message's metadata or the tracker, or draws at random when predicting
+# (the domain provider gives the model's own domain, the same for every message). The
+# policies and the nodes feeding them are not NLU: they have no place in a parse.
+CHECKED: dict[str, frozenset[str]] = {
+    "nlu.faq_selector.FaqSelector": _ALL,
+    "nlu.sentence_featurizer.SentenceEmbeddingFeaturizer": _ALL,
+    "rasa.core.policies.ensemble.DefaultPolicyPredictionEnsemble": _ALL - {TEXT_ALONE},
+    "rasa.core.policies.rule_policy.RulePolicy": _ALL - {TEXT_ALONE},
+    "rasa.graph_components.converters.nlu_message_converter.NLUMessageConverter": _ALL,
+    "rasa.graph_components.providers.domain_provider.DomainProvider": _ALL,
+    "rasa.graph_components.providers.rule_only_provider.RuleOnlyDataProvider": (
+        _ALL - {TEXT_ALONE}
+    ),
+    "rasa.nlu.classifiers.fallback_classifier.FallbackClassifier": _ALL,
+    "rasa.nlu.classifiers.logistic_regression_classifier.LogisticRegressionClassifier": _ALL,
+    "rasa.nlu.classifiers.regex_message_handler.RegexMessageHandler": _ALL,
+    "rasa.nlu.extractors.regex_entity_extractor.RegexEntityExtractor": _ALL,
+    "rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer.CountVectorsFeaturizer": (
+        _ALL
+    ),
+    "rasa.nlu.featurizers.sparse_featurizer.regex_featurizer.RegexFeaturizer": _ALL,
+    "rasa.nlu.tokenizers.whitespace_tokenizer.WhitespaceTokenizer": _ALL,
+}
+
+
+def all_have(names: Iterable[str], checked_for: str) -> bool:
+    """Whether every component named (module.Class) was checked for `checked_for`."""
+    return all(checked_for in CHECKED.get(name, ()) for name in names)
+
+
+def names_of(schema: object) -> list[str]:
+    """The module.Class names of a Rasa GraphSchema's components."""
+    return [f"{node.uses.__module__}.{node.uses.__name__}" for node in schema.nodes.values()]  # type: ignore[attr-defined]
