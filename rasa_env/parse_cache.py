@@ -3,9 +3,10 @@
 "yes", "skip", "hello", "what's the status of my proposal?": much of what a form-driven
 conversation hears is the same few texts, and the NLU graph gives the same parse of the
 same text every time when each of its components reads nothing but the message's text
-(rasa_env/components.py; checked per model, so a model with any other component parses every
-message). Rasa still ran the whole graph for each: 0.5 ms of CPU for "yes", 1.5 ms for an
-FAQ question, with the sentence encoder's own cache hit; a copy from here takes 0.05 ms.
+(rasa_env/components.py; checked per model, so a model with any other component parses
+every message). Rasa still ran the whole graph for each: 0.5 ms of CPU for "yes", 1.5 ms
+for an FAQ question, with the sentence encoder's own cache hit; a copy from here takes
+0.05 ms.
 
 Only texts of at most `MAX_CHARS` that more than one conversation sent are kept, each for
 at most `KEEP_SECONDS`, as long as the trackers Rasa keeps (rasa_env/tracker_store.py).
