@@ -9,6 +9,10 @@ names only, no classes.
 """
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the type hint only: this module is imported before Rasa
+    from rasa.engine.graph import GraphSchema
 
 NO_TENSORFLOW = "imports and calls no TensorFlow to load or predict"
 NO_SEQUENCE_FEATURES = "reads no sequence (per-token) features of a message"
@@ -46,6 +50,6 @@ def all_have(names: Iterable[str], checked_for: str) -> bool:
     return all(checked_for in CHECKED.get(name, ()) for name in names)
 
 
-def names_of(schema: object) -> list[str]:
-    """The module.Class names of a Rasa GraphSchema's components."""
-    return [f"{node.uses.__module__}.{node.uses.__name__}" for node in schema.nodes.values()]  # type: ignore[attr-defined]
+def names_of(schema: "GraphSchema") -> list[str]:
+    """The module.Class names of the graph's components."""
+    return [f"{node.uses.__module__}.{node.uses.__name__}" for node in schema.nodes.values()]
