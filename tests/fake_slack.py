@@ -76,6 +76,8 @@ class Failure:
     # Do what was asked (post the message), then never answer: Slack took the post, but
     # the sender never heard so.
     done_then_hang: bool = False
+    # Only for calls whose arguments mention this (one card among other posts).
+    matching: str | None = None
 
 
 @dataclass
@@ -150,10 +152,13 @@ class FakeSlack:
         with self.lock:
             self.failures.setdefault(method, []).append(Failure(times, **how))
 
-    def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
-        """The next `times` calls of `method` are answered as Slack answers a rate-limited
-        call: HTTP 429, {"ok": false, "error": "ratelimited"}, Retry-After seconds."""
-        self.fail(method, times, status=429, retry_after=retry_after)
+    def rate_limit(
+        self, method: str, times: int = 1, retry_after: int = 1, matching: str | None = None
+    ) -> None:
+        """The next `times` calls of `method` (mentioning `matching`, if given) are answered
+        as Slack answers a rate-limited call: HTTP 429, {"ok": false, "error":
+        "ratelimited"} and a Retry-After header (seconds)."""
+        self.fail(method, times, status=429, retry_after=retry_after, matching=matching)
 
     def _missing_scope(self, method: str, arguments: dict) -> dict | None:
         """Slack's answer to a call the app's scopes do not cover, or None."""
@@ -167,12 +172,12 @@ class FakeSlack:
             "provided": ",".join(sorted(self.scopes)),
         }
 
-    def _failure(self, method: str) -> Failure | None:
+    def _failure(self, method: str, arguments: dict) -> Failure | None:
         with self.lock:
             queue = self.failures.get(method) or []
             while queue and queue[0].times <= 0:
                 queue.pop(0)
-            if not queue:
+            if not queue or (queue[0].matching and queue[0].matching not in json.dumps(arguments)):
                 return None
             queue[0].times -= 1
             return queue[0]
@@ -183,7 +188,7 @@ class FakeSlack:
         refused = self._missing_scope(method, arguments)
         if refused is not None:
             return 200, refused, {}
-        failure = self._failure(method)
+        failure = self._failure(method, arguments)
         if failure is not None and failure.done_then_hang:
             self._ok(method, arguments)
             self.stopping.wait()

@@ -382,8 +382,8 @@ def test_a_card_rate_limited_twice_arrives_once_within_a_minute_without_history(
     """Slack refuses the post twice (429, Retry-After 1 s) and the app may not read the
     channel: the real scheduler posts the card once, without looking anything up."""
     slack.scopes = WITHOUT_HISTORY
-    slack.rate_limit("chat.postMessage", times=2, retry_after=1)
     reference = submit(on_sqlite)
+    slack.rate_limit("chat.postMessage", times=2, retry_after=1, matching=reference)
     scheduler = sending.start_scheduler()
 
     def cards():
@@ -399,7 +399,7 @@ def test_a_card_rate_limited_twice_arrives_once_within_a_minute_without_history(
         scheduler.terminate()
         scheduler.wait()
     assert len(cards()) == 1
-    assert slack.attempts.count("chat.postMessage") == 3  # two refused, one taken
+    assert outbox_row(on_sqlite, "triage_card").attempts == 3  # two refused, one taken
     assert "conversations.history" not in slack.attempts  # a 429 leaves no doubt
     with session_scope(on_sqlite) as session:
         assert repository.get_submission(session, reference).card_ts == cards()[0].ts

@@ -1,12 +1,14 @@
 """What went wrong with a send, as stored in the outbox's `last_error` and shown by
 `staff_cli outbox`: the channel's own code and meaning (Slack's error, the SMTP reply),
-never whom it was for (storage.outbox also removes any address left in the text)."""
+never whom it was for."""
 
 from datetime import timedelta
 
 import aiohttp
 import aiosmtplib
 from slack_sdk.errors import SlackApiError
+
+from storage.outbox import without_addresses
 
 # Failures of the network or of the other side: logged as a warning, not a stack trace.
 EXPECTED = (SlackApiError, aiosmtplib.SMTPException, aiohttp.ClientError, OSError)
@@ -15,6 +17,11 @@ DEFAULT_RATE_LIMIT_WAIT = timedelta(seconds=30)
 
 
 def describe(problem: BaseException, deadline: timedelta) -> str:
+    """One line for the log and the outbox row, without any address in it."""
+    return without_addresses(_what_went_wrong(problem, deadline))
+
+
+def _what_went_wrong(problem: BaseException, deadline: timedelta) -> str:
     if isinstance(problem, TimeoutError):
         return f"no answer within the send deadline ({deadline.total_seconds():g} s)"
     if isinstance(problem, SlackApiError):
