@@ -405,17 +405,24 @@ def test_a_card_rate_limited_twice_arrives_once_within_a_minute_without_history(
         assert repository.get_submission(session, reference).card_ts == cards()[0].ts
 
 
-def test_a_post_never_answered_goes_out_again_when_the_look_up_is_refused(on_sqlite, slack):
+@pytest.mark.parametrize("refusal", ["missing scope", "rate limited"])
+def test_a_post_never_answered_goes_out_again_when_the_look_up_is_refused(
+    on_sqlite, slack, refusal
+):
     """Slack never answers the first post (the send is cut off at its deadline); the
-    next attempt's look-up is refused (no history scope), which does not stop the post."""
-    slack.scopes = WITHOUT_HISTORY
+    next attempt's look-up is refused (no history scope, or Slack's one look-up a
+    minute), which does not stop the post."""
+    if refusal == "missing scope":
+        slack.scopes = WITHOUT_HISTORY
+    else:
+        slack.rate_limit("conversations.history", retry_after=60)
     slack.fail("chat.postMessage", hang=True)
     reference = submit(on_sqlite)
     notifier = Notifier(get_settings())
     assert notifier.run_once() == 0
     in_doubt = outbox_row(on_sqlite, "triage_card")
     assert in_doubt.in_doubt_since is not None and in_doubt.claimed_by is None
-    assert "send deadline" in in_doubt.last_error
+    assert "the deadline" in in_doubt.last_error
     make_due(on_sqlite)
     assert notifier.run_once() == 1
     assert "conversations.history" in slack.attempts  # looked, was refused, posted
@@ -562,7 +569,7 @@ def test_a_slow_smtp_server_is_cut_off_at_the_send_deadline(configured, mail):
     notifier = Notifier(get_settings())
     notifier.run_once()
     cut_off = outbox_row(configured, "submitter_email")
-    assert "send deadline" in cut_off.last_error and cut_off.state is OutboxState.pending
+    assert "the deadline" in cut_off.last_error and cut_off.state is OutboxState.pending
     assert mail.to("vendor@x.example") == []
     mail.slowness = 0
     make_due(configured)

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
+from bot.scheduler import purge_personal_data
 from storage import outbox
 from storage.db import session_scope
 from storage.models import OutboxMessage, OutboxState, utcnow
+from storage.settings import get_settings
 
 LEASE = timedelta(seconds=30)
 
@@ -227,3 +229,19 @@ def test_sent_messages_are_purged_after_the_retention_period(database_url):
     with session_scope(database_url) as session:
         left = {m.id for m in session.exec(select(OutboxMessage)).all()}
     assert left == {week_old_sent, old_pending}
+
+
+def test_the_nightly_retention_job_purges_sent_messages(monkeypatch, database_url):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ENTRYWAY_DRAFT_RETENTION_DAYS", "10")
+    get_settings.cache_clear()
+    add(database_url)
+    [held] = claim(database_url, "a")
+    with session_scope(database_url) as session:
+        assert outbox.mark_sent(session, held.id, "a")
+        session.execute(update(OutboxMessage).values(sent_at=utcnow() - timedelta(days=11)))
+    try:
+        purge_personal_data()
+    finally:
+        get_settings.cache_clear()
+    assert row(database_url, held.id) is None

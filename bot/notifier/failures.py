@@ -23,7 +23,7 @@ def describe(problem: BaseException, deadline: timedelta) -> str:
 
 def _what_went_wrong(problem: BaseException, deadline: timedelta) -> str:
     if isinstance(problem, TimeoutError):
-        return f"no answer within the send deadline ({deadline.total_seconds():g} s)"
+        return f"no answer within the deadline ({deadline.total_seconds():g} s), cut off"
     if isinstance(problem, SlackApiError):
         answer = problem.response
         error = answer.get("error") if isinstance(answer.data, dict) else None

@@ -91,8 +91,9 @@ class SlackSender:
                 metadata=metadata,
                 **message,
             )
-        except SlackApiError:
-            self.lease.refused(claim)  # Slack answered: not taken
+        except SlackApiError as problem:
+            if problem.response.status_code < 500:  # an answer: not taken (a 5xx may hide one)
+                self.lease.refused(claim)
             raise
         answer = {"channel": posted["channel"], "ts": posted["ts"]}
         self.lease.taken(claim, answer)
@@ -113,7 +114,7 @@ class SlackSender:
             logger.warning(
                 "outbox #%s: could not look for an earlier post, posting: %s",
                 outbox_id,
-                failures.describe(problem, self.lease.send_deadline),
+                failures.describe(problem, timedelta(seconds=self.look_up_limit)),
             )
             return None
         for message in history.get("messages") or []:
