@@ -432,6 +432,22 @@ def test_a_post_never_answered_goes_out_again_when_the_look_up_is_refused(
     assert outbox_row(on_sqlite, "triage_card").state is OutboxState.sent
 
 
+def test_a_post_taken_but_never_answered_is_found_and_not_posted_again(configured, slack):
+    """Slack takes the post but its answer never comes: the send is cut off at its
+    deadline, and the next attempt finds the post by its metadata (groups:history)."""
+    reference = submit(configured)
+    slack.fail("chat.postMessage", done_then_hang=True)
+    notifier = Notifier(get_settings())
+    assert notifier.run_once() == 0
+    assert outbox_row(configured, "triage_card").in_doubt_since is not None
+    make_due(configured)
+    assert notifier.run_once() == 1
+    [card] = slack.in_channel(TRIAGE_CHANNEL)
+    assert slack.attempts == ["chat.postMessage", "conversations.history"]  # no second post
+    with session_scope(configured) as session:
+        assert repository.get_submission(session, reference).card_ts == card.ts
+
+
 def test_a_sender_overtaken_after_slack_took_the_post_is_refused_and_nothing_is_reposted(
     configured, slack
 ):
