@@ -17,7 +17,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.notifier import Notifier
 from bot.pipeline import figures
-from storage import reminders, repository, service_levels
+from storage import outbox, reminders, repository, service_levels
 from storage.db import session_scope
 from storage.models import utcnow
 from storage.settings import get_settings
@@ -31,7 +31,8 @@ SLACK_DELIVERY_MEMORY = timedelta(days=1)
 
 def purge_personal_data() -> None:
     """Drafts, conversations, status look-ups and handoff requests hold what people
-    typed; they are kept only as long as people were told (ENTRYWAY_DRAFT_RETENTION_DAYS)."""
+    typed, and sent outbox messages who was told what; they are kept only as long as
+    people were told (ENTRYWAY_DRAFT_RETENTION_DAYS)."""
     settings = get_settings()
     keep = timedelta(days=settings.draft_retention_days)
     with session_scope(settings.database_url) as session:
@@ -39,6 +40,7 @@ def purge_personal_data() -> None:
             "drafts": repository.purge_stale_drafts(session, keep),
             "idle conversations": repository.purge_idle_conversations(session, keep),
             **repository.purge_old_records(session, keep),
+            "sent outbox messages": outbox.purge_sent(session, keep),
         }
         repository.forget_slack_deliveries(session, SLACK_DELIVERY_MEMORY)
     done = ", ".join(f"{count} {what}" for what, count in removed.items() if count)

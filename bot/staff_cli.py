@@ -122,6 +122,11 @@ def show_outbox(retry: int | None) -> list[str]:
     with session_scope(get_settings().database_url) as session:
         if retry is not None:
             if not outbox.requeue(session, retry):
+                until = outbox.in_flight_until(session, retry)
+                if until is not None:
+                    raise workflow.Refused(
+                        text("cli.retry_in_flight", id=retry, until=f"{until:%H:%M:%S} UTC")
+                    )
                 raise workflow.Refused(text("cli.retry_unknown", id=retry))
             return [f"outbox #{retry}: queued again"]
         counts = outbox.counts(session)

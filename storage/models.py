@@ -260,8 +260,17 @@ class OutboxMessage(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = None
     attempts: int = 0
+    # Why the last attempt failed, without addresses or other personal data.
     last_error: str | None = None
     sent_at: datetime | None = None
+    # What the channel answered when it took the message (Slack: its channel and ts),
+    # stored the moment the answer arrives: a later attempt then knows it was taken.
+    answer: dict | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+    # A post went out at this moment and nobody heard whether it was taken (the sender
+    # died or gave up waiting): the next attempt looks for it before posting again.
+    in_doubt_since: datetime | None = None
 
     __table_args__ = (Index("ix_outboxmessage_state_next", "state", "next_attempt_at"),)
 

@@ -66,10 +66,13 @@ class Settings(BaseSettings):
 
     smtp_url: str | None = Field(None, alias="SMTP_URL")
     mail_from: str = Field("Entryway <entryway@localhost>", alias="ENTRYWAY_MAIL_FROM")
+    # The certificates SMTP_URL's server is checked against (a PEM bundle); unset, the
+    # system's trusted ones. A certificate that does not verify stops the send.
+    smtp_ca_file: str | None = Field(None, alias="ENTRYWAY_SMTP_CA_FILE")
 
     # A claimed outbox message is sent again by anyone once its lease has expired (the
-    # sender died mid-send). The lease must outlast the slowest send, or a slow but
-    # living sender would see its message sent a second time by another.
+    # sender died mid-send). A whole send (every request of it) must end within 40% of
+    # the lease (bot/notifier), and one request within the send timeout.
     outbox_lease_seconds: float = Field(60.0, alias="ENTRYWAY_OUTBOX_LEASE_SECONDS", gt=0)
     send_timeout_seconds: float = Field(10.0, alias="ENTRYWAY_SEND_TIMEOUT_SECONDS", gt=0)
     # After this many failed attempts a message stops being retried and waits for staff

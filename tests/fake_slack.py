@@ -3,20 +3,67 @@ server recording every call, and a Socket Mode WebSocket server that
 `apps.connections.open` hands out.
 
 It keeps the messages it was asked to post (chat.update edits them in place), so a
-test can look at a triage card as staff would see it. Failures can be injected per
-method: an error answer, an HTTP error, or a call that hangs and is never answered
-(as when the sender is killed while Slack is still working on it)."""
+test can look at a triage card as staff would see it. Like Slack, it refuses a method
+whose scope the app was not granted (`missing_scope`, with `needed` and `provided`); the
+app is granted what the README's Slack app manifest says, so the two cannot drift.
+Failures can be injected per method: an error answer, an HTTP error, a rate limit (429
+with Retry-After, as Slack sends), or a call that hangs and is never answered (as when
+the sender is killed while Slack is still working on it)."""
 
 import asyncio
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs
 
+import yaml
 from aiohttp import WSMsgType, web
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+# The scopes a Web API method needs, any one of them (Slack's method reference); a method
+# not listed needs none (auth.test, views.*). conversations.history and .replies depend on
+# the kind of conversation: see `needed_scopes`.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "chat.postMessage": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "chat.delete": ("chat:write",),
+    "conversations.open": ("im:write", "mpim:write", "channels:manage", "groups:write"),
+    "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
+    "users.info": ("users:read",),
+    "users.lookupByEmail": ("users:read.email",),
+    "usergroups.list": ("usergroups:read",),
+    "usergroups.users.list": ("usergroups:read",),
+    "team.info": ("team:read",),
+    "reactions.add": ("reactions:write",),
+}
+HISTORY_METHODS = ("conversations.history", "conversations.replies")
+
+
+def manifest_scopes(readme: Path = README) -> frozenset[str]:
+    """The bot scopes the README's Slack app manifest (section "Setting up the Slack app")
+    grants."""
+    section = readme.read_text().split("Setting up the Slack app", 1)[1]
+    block = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    if block is None:
+        raise AssertionError("README: no manifest after 'Setting up the Slack app'")
+    return frozenset(yaml.safe_load(block.group(1))["oauth_config"]["scopes"]["bot"])
+
+
+def needed_scopes(method: str, arguments: dict) -> tuple[str, ...]:
+    """What Slack asks of a call: a DM's history needs im:history, a channel's
+    channels:history (public) or groups:history (private; the fake cannot tell them
+    apart, so either will do)."""
+    if method in HISTORY_METHODS:
+        if str(arguments.get("channel", "")).startswith("D"):
+            return ("im:history",)
+        return ("channels:history", "groups:history")
+    return METHOD_SCOPES.get(method, ())
 
 
 @dataclass
@@ -29,6 +76,8 @@ class Failure:
     # Do what was asked (post the message), then never answer: Slack took the post, but
     # the sender never heard so.
     done_then_hang: bool = False
+    # Only for calls whose arguments mention this (one card among other posts).
+    matching: str | None = None
 
 
 @dataclass
@@ -42,7 +91,9 @@ class Posted:
 
 
 class FakeSlack:
-    def __init__(self) -> None:
+    def __init__(self, scopes: frozenset[str] | None = None) -> None:
+        # What the app was granted: the manifest's scopes unless a test says otherwise.
+        self.scopes = manifest_scopes() if scopes is None else scopes
         self.calls: list[tuple[str, dict]] = []  # answered with ok, in order
         self.attempts: list[str] = []  # every call received, answered or not
         self.messages: dict[str, Posted] = {}  # by ts
@@ -55,6 +106,9 @@ class FakeSlack:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # slack_sdk reads some methods with GET
+                self.do_POST()
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -98,12 +152,32 @@ class FakeSlack:
         with self.lock:
             self.failures.setdefault(method, []).append(Failure(times, **how))
 
-    def _failure(self, method: str) -> Failure | None:
+    def rate_limit(
+        self, method: str, times: int = 1, retry_after: int = 1, matching: str | None = None
+    ) -> None:
+        """The next `times` calls of `method` (mentioning `matching`, if given) are answered
+        as Slack answers a rate-limited call: HTTP 429, {"ok": false, "error":
+        "ratelimited"} and a Retry-After header (seconds)."""
+        self.fail(method, times, status=429, retry_after=retry_after, matching=matching)
+
+    def _missing_scope(self, method: str, arguments: dict) -> dict | None:
+        """Slack's answer to a call the app's scopes do not cover, or None."""
+        needed = needed_scopes(method, arguments)
+        if not needed or self.scopes.intersection(needed):
+            return None
+        return {
+            "ok": False,
+            "error": "missing_scope",
+            "needed": ",".join(needed),
+            "provided": ",".join(sorted(self.scopes)),
+        }
+
+    def _failure(self, method: str, arguments: dict) -> Failure | None:
         with self.lock:
             queue = self.failures.get(method) or []
             while queue and queue[0].times <= 0:
                 queue.pop(0)
-            if not queue:
+            if not queue or (queue[0].matching and queue[0].matching not in json.dumps(arguments)):
                 return None
             queue[0].times -= 1
             return queue[0]
@@ -111,7 +185,10 @@ class FakeSlack:
     def _answer(self, method: str, arguments: dict) -> tuple[int | None, dict, dict]:
         with self.lock:
             self.attempts.append(method)
-        failure = self._failure(method)
+        refused = self._missing_scope(method, arguments)
+        if refused is not None:
+            return 200, refused, {}
+        failure = self._failure(method, arguments)
         if failure is not None and failure.done_then_hang:
             self._ok(method, arguments)
             self.stopping.wait()

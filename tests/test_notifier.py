@@ -2,14 +2,19 @@
 server on loopback: what staff and submitters receive, once, and what happens when
 Slack fails, rate-limits, or the sender is killed in the middle of a send."""
 
+import asyncio
 import json
 import signal
+import ssl
 import time
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import trustme
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot.notifier import Notifier
@@ -19,8 +24,8 @@ from storage.db import session_scope
 from storage.models import Kind, OutboxMessage, OutboxState, utcnow
 from storage.settings import get_settings
 from tests import sending
-from tests.fake_slack import FakeSlack
-from tests.mailbox import Mailbox
+from tests.fake_slack import FakeSlack, manifest_scopes
+from tests.mailbox import Mailbox, self_signed_certificate
 from tests.sending import TRIAGE_CHANNEL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -322,3 +327,281 @@ def test_a_sender_killed_after_slack_took_the_post_does_not_post_it_again(on_sql
         [sent] = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "triage_card"))
         assert sent.state is OutboxState.sent
         assert repository.get_submission(session, reference).card_ts == cards()[0].ts
+
+
+# --- exactly once: rate limits, refused look-ups, late and dead senders, --retry -------
+
+WITHOUT_HISTORY = frozenset(
+    manifest_scopes() - {"channels:history", "groups:history", "im:history", "mpim:history"}
+)
+
+
+def outbox_row(url: str, kind: str) -> OutboxMessage:
+    with session_scope(url) as session:
+        [found] = session.exec(select(OutboxMessage).where(OutboxMessage.kind == kind)).all()
+        return found
+
+
+def make_due(url: str) -> None:
+    with session_scope(url) as session:
+        session.execute(
+            OutboxMessage.__table__.update().values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+
+
+def claim_as(notifier: Notifier, url: str, kind: str = "triage_card") -> outbox.Claim:
+    with session_scope(url) as session:
+        [held] = outbox.claim(session, notifier.owner, notifier.lease, [kind])
+        return held
+
+
+def expire_claims(url: str) -> None:
+    """The lease runs out (as when its sender is paused or slow beyond it)."""
+    with session_scope(url) as session:
+        session.execute(
+            OutboxMessage.__table__.update().values(claimed_until=utcnow() - timedelta(seconds=1))
+        )
+
+
+def test_the_fake_slack_grants_the_readme_manifest_scopes_and_no_more(slack):
+    client = WebClient(token="xoxb-test", base_url=slack.url)
+    assert "groups:history" in slack.scopes and "chat:write" in slack.scopes
+    assert client.conversations_history(channel=TRIAGE_CHANNEL)["ok"]
+    with pytest.raises(SlackApiError) as refused:
+        client.users_info(user="UANN")  # users:read is not in the manifest
+    answer = refused.value.response
+    assert answer["error"] == "missing_scope" and answer["needed"] == "users:read"
+    assert set(answer["provided"].split(",")) == set(slack.scopes)
+    slack.scopes = WITHOUT_HISTORY
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_history(channel=TRIAGE_CHANNEL)
+    assert refused.value.response["needed"] == "channels:history,groups:history"
+
+
+def test_a_card_rate_limited_twice_arrives_once_within_a_minute_without_history(on_sqlite, slack):
+    """Slack refuses the post twice (429, Retry-After 1 s) and the app may not read the
+    channel: the real scheduler posts the card once, without looking anything up."""
+    slack.scopes = WITHOUT_HISTORY
+    reference = submit(on_sqlite)
+    slack.rate_limit("chat.postMessage", times=2, retry_after=1, matching=reference)
+    scheduler = sending.start_scheduler()
+
+    def cards():
+        return [m for m in slack.in_channel(TRIAGE_CHANNEL) if reference in json.dumps(m.blocks)]
+
+    def marked_sent():
+        return outbox_row(on_sqlite, "triage_card").state is OutboxState.sent
+
+    try:
+        slack.wait_for(cards, timeout=60, what="the card")
+        slack.wait_for(marked_sent, timeout=30, what="the card marked sent")
+    finally:
+        scheduler.terminate()
+        scheduler.wait()
+    assert len(cards()) == 1
+    assert outbox_row(on_sqlite, "triage_card").attempts == 3  # two refused, one taken
+    assert "conversations.history" not in slack.attempts  # a 429 leaves no doubt
+    with session_scope(on_sqlite) as session:
+        assert repository.get_submission(session, reference).card_ts == cards()[0].ts
+
+
+@pytest.mark.parametrize("refusal", ["missing scope", "rate limited"])
+def test_a_post_never_answered_goes_out_again_when_the_look_up_is_refused(
+    on_sqlite, slack, refusal
+):
+    """Slack never answers the first post (the send is cut off at its deadline); the
+    next attempt's look-up is refused (no history scope, or Slack's one look-up a
+    minute), which does not stop the post."""
+    if refusal == "missing scope":
+        slack.scopes = WITHOUT_HISTORY
+    else:
+        slack.rate_limit("conversations.history", retry_after=60)
+    slack.fail("chat.postMessage", hang=True)
+    reference = submit(on_sqlite)
+    notifier = Notifier(get_settings())
+    assert notifier.run_once() == 0
+    in_doubt = outbox_row(on_sqlite, "triage_card")
+    assert in_doubt.in_doubt_since is not None and in_doubt.claimed_by is None
+    assert "the deadline" in in_doubt.last_error
+    make_due(on_sqlite)
+    assert notifier.run_once() == 1
+    assert "conversations.history" in slack.attempts  # looked, was refused, posted
+    assert slack.called("conversations.history") == []
+    [card] = slack.in_channel(TRIAGE_CHANNEL)
+    assert reference in json.dumps(card.blocks)
+    assert outbox_row(on_sqlite, "triage_card").state is OutboxState.sent
+
+
+def test_a_post_taken_but_never_answered_is_found_and_not_posted_again(configured, slack):
+    """Slack takes the post but its answer never comes: the send is cut off at its
+    deadline, and the next attempt finds the post by its metadata (groups:history)."""
+    reference = submit(configured)
+    slack.fail("chat.postMessage", done_then_hang=True)
+    notifier = Notifier(get_settings())
+    assert notifier.run_once() == 0
+    assert outbox_row(configured, "triage_card").in_doubt_since is not None
+    make_due(configured)
+    assert notifier.run_once() == 1
+    [card] = slack.in_channel(TRIAGE_CHANNEL)
+    assert slack.attempts == ["chat.postMessage", "conversations.history"]  # no second post
+    with session_scope(configured) as session:
+        assert repository.get_submission(session, reference).card_ts == card.ts
+
+
+def test_a_sender_overtaken_after_slack_took_the_post_is_refused_and_nothing_is_reposted(
+    configured, slack
+):
+    """A posts, then its lease runs out before it marks the card sent (paused, or dead);
+    B claims the card next: Slack's answer, stored as it arrived, says it was taken."""
+    slack.scopes = WITHOUT_HISTORY  # no look-up could save a repeat here
+    reference = submit(configured)
+    late, next_one = Notifier(get_settings()), Notifier(get_settings())
+    held = claim_as(late, configured)
+    delivered = asyncio.run(late.deliver(held))
+    expire_claims(configured)
+    assert next_one.run_once() == 1
+    assert not late.settle(held, delivered)  # the lease was checked: refused
+    [card] = slack.in_channel(TRIAGE_CHANNEL)
+    assert len(slack.called("chat.postMessage")) == 1
+    assert "conversations.history" not in slack.attempts
+    sent = outbox_row(configured, "triage_card")
+    assert (
+        sent.state is OutboxState.sent and sent.attempts == 2 and sent.claimed_by == next_one.owner
+    )
+    with session_scope(configured) as session:
+        assert repository.get_submission(session, reference).card_ts == card.ts
+
+
+def test_a_sender_whose_claim_expired_before_it_began_sends_nothing(configured, slack):
+    submit(configured)
+    late, next_one = Notifier(get_settings()), Notifier(get_settings())
+    held = claim_as(late, configured)
+    expire_claims(configured)
+    assert next_one.run_once() == 1
+    assert not late.send(held)  # the claim is checked before anything goes out
+    assert len(slack.called("chat.postMessage")) == 1
+    assert outbox_row(configured, "triage_card").state is OutboxState.sent
+
+
+def test_retry_refuses_a_message_being_sent_now(configured, slack, capsys):
+    submit(configured)
+    sender = Notifier(get_settings())
+    held = claim_as(sender, configured)
+    assert staff_cli(["outbox", "--retry", str(held.id)]) == 1
+    said = capsys.readouterr()
+    assert "is being sent right now" in said.out + said.err
+    still = outbox_row(configured, "triage_card")
+    assert still.claimed_by == sender.owner and still.attempts == 1  # untouched
+    assert Notifier(get_settings()).run_once() == 0  # nobody else may take it meanwhile
+    assert sender.send(held)
+    assert len(slack.called("chat.postMessage")) == 1
+    assert staff_cli(["outbox", "--retry", str(held.id)]) == 1
+    assert "already sent" in "".join(capsys.readouterr())
+
+
+def test_retry_after_a_dead_sender_keeps_what_slack_answered(configured, slack, capsys):
+    """A sender died after Slack took the post; staff retry the message once its lease
+    has run out: it is marked sent without a second post."""
+    submit(configured)
+    dead = Notifier(get_settings())
+    held = claim_as(dead, configured)
+    asyncio.run(dead.deliver(held))  # ... and it dies here
+    expire_claims(configured)
+    assert staff_cli(["outbox", "--retry", str(held.id)]) == 0
+    assert Notifier(get_settings()).run_once() == 1
+    assert len(slack.called("chat.postMessage")) == 1
+    assert outbox_row(configured, "triage_card").state is OutboxState.sent
+
+
+# --- e-mail: certificates, deadlines, refusals without addresses -----------------------
+
+
+def advance_for_mail(url: str) -> str:
+    reference = submit(url)
+    with session_scope(url) as session:
+        workflow.advance(session, reference, ANN)
+    return reference
+
+
+def server_context(certificate: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    return context
+
+
+def trusted_server(tmp_path: Path, host: str = "127.0.0.1") -> tuple[ssl.SSLContext, Path]:
+    """A server certificate for `host` from a test CA, and that CA's file to trust."""
+    authority = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert(host).configure_cert(context)
+    ca_file = tmp_path / "city-ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    return context, ca_file
+
+
+@pytest.mark.parametrize("tls", ["starttls", "smtps"])
+@pytest.mark.parametrize("certificate", ["self-signed", "another host's"])
+def test_smtp_refuses_a_certificate_that_does_not_verify(
+    monkeypatch, sqlite_url, slack, tmp_path, tls, certificate
+):
+    if certificate == "self-signed":
+        context, ca = server_context(*self_signed_certificate(tmp_path)), {}
+    else:  # trusted, but for another name than SMTP_URL's
+        context, ca_file = trusted_server(tmp_path, "mail.example.org")
+        ca = {"ENTRYWAY_SMTP_CA_FILE": str(ca_file)}
+    with Mailbox(tls, context) as box:
+        sending.configure(monkeypatch, sqlite_url, slack, box, **ca)
+        assert box.url.startswith("smtp+starttls://" if tls == "starttls" else "smtps://")
+        advance_for_mail(sqlite_url)
+        Notifier(get_settings()).run_once()
+        failed = outbox_row(sqlite_url, "submitter_email")
+        assert box.mails == []
+        assert failed.state is OutboxState.pending and failed.attempts == 1
+        assert "certificate" in failed.last_error.lower()
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("tls", ["starttls", "smtps"])
+def test_smtp_accepts_a_certificate_from_the_configured_authority(
+    monkeypatch, sqlite_url, slack, tmp_path, tls
+):
+    context, ca_file = trusted_server(tmp_path)
+    with Mailbox(tls, context) as box:
+        sending.configure(monkeypatch, sqlite_url, slack, box, ENTRYWAY_SMTP_CA_FILE=str(ca_file))
+        reference = advance_for_mail(sqlite_url)
+        Notifier(get_settings()).run_once()
+        [mail] = box.wait_for("vendor@x.example", 1)
+        assert reference in str(mail["Subject"])
+        assert outbox_row(sqlite_url, "submitter_email").state is OutboxState.sent
+    get_settings.cache_clear()
+
+
+def test_a_slow_smtp_server_is_cut_off_at_the_send_deadline(configured, mail):
+    """Each command is answered within the per-command timeout (3 s), but the whole
+    session would outlast the deadline (40% of the 6 s lease): it is cut off, and sent
+    on the next attempt."""
+    mail.slowness = 1.5
+    advance_for_mail(configured)
+    notifier = Notifier(get_settings())
+    notifier.run_once()
+    cut_off = outbox_row(configured, "submitter_email")
+    assert "the deadline" in cut_off.last_error and cut_off.state is OutboxState.pending
+    assert mail.to("vendor@x.example") == []
+    mail.slowness = 0
+    make_due(configured)
+    notifier.run_once()
+    assert len(mail.wait_for("vendor@x.example", 1)) == 1
+    assert outbox_row(configured, "submitter_email").state is OutboxState.sent
+
+
+def test_a_refused_recipient_is_stored_without_the_address(configured, mail, capsys):
+    mail.refused.add("vendor@x.example")
+    advance_for_mail(configured)
+    Notifier(get_settings()).run_once()
+    failed = outbox_row(configured, "submitter_email")
+    assert failed.last_error.startswith("SMTP recipient refused: 550")
+    assert "Recipient address rejected" in failed.last_error
+    assert "vendor@x.example" not in failed.last_error and "@" not in failed.last_error
+    assert staff_cli(["outbox"]) == 0
+    listed = capsys.readouterr().out
+    assert "Recipient address rejected" in listed and "vendor@x.example" not in listed

@@ -7,10 +7,13 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
+from sqlmodel import select
 
+from bot.scheduler import purge_personal_data
 from storage import outbox
 from storage.db import session_scope
 from storage.models import OutboxMessage, OutboxState, utcnow
+from storage.settings import get_settings
 
 LEASE = timedelta(seconds=30)
 
@@ -128,3 +131,117 @@ def test_backoff_grows_and_is_capped():
     assert delays[0] == pytest.approx(10, rel=0.25)
     assert delays[3] == pytest.approx(80, rel=0.25)
     assert max(delays) <= 3600 * 1.2
+
+
+def test_marking_sent_is_refused_once_the_lease_has_expired(database_url):
+    """Even when nobody has claimed the message again yet: its sender overran, and the
+    next claim decides (by what the channel answered) whether anything is left to do."""
+    add(database_url)
+    [late] = claim(database_url, "late", lease=timedelta(milliseconds=200))
+    time.sleep(0.4)
+    with session_scope(database_url) as session:
+        assert not outbox.mark_sent(session, late.id, "late")
+    assert row(database_url, late.id).state is OutboxState.pending
+
+
+def test_a_send_begins_only_with_the_claim_held_for_the_whole_send(database_url):
+    add(database_url)
+    [held] = claim(database_url, "a", lease=timedelta(seconds=10))
+    with session_scope(database_url) as session:
+        assert not outbox.begin_send(session, held.id, "a", timedelta(seconds=20), doubt=True)
+        assert not outbox.begin_send(session, held.id, "b", timedelta(seconds=1), doubt=True)
+    assert row(database_url, held.id).in_doubt_since is None
+    with session_scope(database_url) as session:
+        assert outbox.begin_send(session, held.id, "a", timedelta(seconds=1), doubt=True)
+    assert row(database_url, held.id).in_doubt_since is not None
+
+
+def test_the_channel_s_answer_and_any_doubt_reach_the_next_claim(database_url):
+    add(database_url)
+    [first] = claim(database_url, "a", lease=timedelta(milliseconds=300))
+    assert first.answer is None and not first.in_doubt
+    with session_scope(database_url) as session:
+        outbox.begin_send(session, first.id, "a", timedelta(0), doubt=True)
+    time.sleep(0.5)  # the sender died mid-post
+    [second] = claim(database_url, "b")
+    assert second.in_doubt and second.answer is None
+    with session_scope(database_url) as session:
+        outbox.record_answer(session, second.id, {"channel": "C1", "ts": "1.000001"})
+        outbox.record_answer(session, second.id, {"channel": "C1", "ts": "2.000002"})
+        outbox.mark_failed(session, second.id, "b", "later step failed", 2, 12)
+        session.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))
+    [third] = claim(database_url, "c")
+    assert third.answer == {"channel": "C1", "ts": "1.000001"}  # the first answer stays
+    assert not third.in_doubt
+
+
+def test_staff_cannot_requeue_a_message_being_sent(database_url):
+    add(database_url)
+    [held] = claim(database_url, "a")
+    with session_scope(database_url) as session:
+        assert not outbox.requeue(session, held.id)
+        assert outbox.in_flight_until(session, held.id) == held.until
+    assert row(database_url, held.id).claimed_by == "a"
+
+
+def test_errors_are_stored_without_addresses(database_url):
+    add(database_url)
+    [held] = claim(database_url, "a")
+    refusal = (
+        "SMTPRecipientsRefused: {'ann.vendor@x.example': (550, b'5.1.1 "
+        "<ann.vendor@x.example>: Recipient address rejected')} mailto:bo@y.example"
+    )
+    with session_scope(database_url) as session:
+        outbox.mark_failed(session, held.id, "a", refusal, 1, 12)
+    stored = row(database_url, held.id).last_error
+    assert "@" not in stored and "550" in stored and "Recipient address rejected" in stored
+    assert stored.count(outbox.ADDRESS_SHOWN_AS) == 3
+
+
+def test_sent_messages_are_purged_after_the_retention_period(database_url):
+    for n in range(4):
+        add(database_url, n=n)
+    with session_scope(database_url) as session:
+        ids = [c.id for c in outbox.claim(session, "a", LEASE, ["triage_card"])]
+        for message_id in ids[:3]:
+            assert outbox.mark_sent(session, message_id, "a")
+    old_sent, recent_sent, week_old_sent, old_pending = ids
+
+    def age(message_id: int, days: float) -> None:
+        with session_scope(database_url) as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(
+                    sent_at=utcnow() - timedelta(days=days),
+                    created_at=utcnow() - timedelta(days=days),
+                )
+            )
+
+    age(old_sent, 31)
+    age(recent_sent, 29)
+    age(week_old_sent, 3)
+    age(old_pending, 40)
+    with session_scope(database_url) as session:
+        assert outbox.purge_sent(session, timedelta(days=30)) == 1
+        # A short retention still keeps a week: the digest's key must outlive its week.
+        assert outbox.purge_sent(session, timedelta(days=1)) == 1
+    with session_scope(database_url) as session:
+        left = {m.id for m in session.exec(select(OutboxMessage)).all()}
+    assert left == {week_old_sent, old_pending}
+
+
+def test_the_nightly_retention_job_purges_sent_messages(monkeypatch, database_url):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ENTRYWAY_DRAFT_RETENTION_DAYS", "10")
+    get_settings.cache_clear()
+    add(database_url)
+    [held] = claim(database_url, "a")
+    with session_scope(database_url) as session:
+        assert outbox.mark_sent(session, held.id, "a")
+        session.execute(update(OutboxMessage).values(sent_at=utcnow() - timedelta(days=11)))
+    try:
+        purge_personal_data()
+    finally:
+        get_settings.cache_clear()
+    assert row(database_url, held.id) is None

@@ -2,14 +2,23 @@
 told (status changes, reminders to answer a question).
 
 SMTP_URL forms: smtp://host:port (plain, for a relay on the same network),
-smtp+starttls://user:password@host:587, smtps://user:password@host:465."""
+smtp+starttls://user:password@host:587, smtps://user:password@host:465. Over TLS the
+server's certificate is verified (against ENTRYWAY_SMTP_CA_FILE, or the system's trusted
+certificates) and its name checked: a mail is never handed to a server that cannot prove
+it is the one named in SMTP_URL.
 
-import smtplib
-from collections.abc import Callable
+An e-mail whose send was cut off may reach the submitter twice; it keeps one Message-ID
+on every attempt, so mail programs show it once."""
+
+import ssl
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import parseaddr
 from urllib.parse import unquote, urlsplit
 
+import aiosmtplib
+
+from bot.notifier.lease import Lease
 from bot.notifier.results import Sent
 from storage import outbox
 from storage.catalogue import text
@@ -22,8 +31,9 @@ PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
 class EmailSender:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, lease: Lease) -> None:
         self.settings = settings
+        self.lease = lease
         parts = urlsplit(settings.smtp_url or "")
         if parts.scheme not in PORTS or not parts.hostname:
             raise ValueError(
@@ -35,23 +45,28 @@ class EmailSender:
         self.port = parts.port or PORTS[parts.scheme]
         self.user = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
+        try:
+            self.tls = ssl.create_default_context(cafile=settings.smtp_ca_file)
+        except (OSError, ssl.SSLError) as problem:
+            raise ValueError(f"ENTRYWAY_SMTP_CA_FILE cannot be read: {problem}") from None
 
-    def senders(self) -> dict[str, Callable]:
+    def senders(self) -> dict[str, Callable[[outbox.Claim], Awaitable[Sent]]]:
         return {"submitter_email": self.submitter_message}
 
-    def _connect(self) -> smtplib.SMTP:
-        timeout = self.settings.send_timeout_seconds
-        if self.scheme == "smtps":
-            server: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=timeout)
-        else:
-            server = smtplib.SMTP(self.host, self.port, timeout=timeout)
-            if self.scheme == "smtp+starttls":
-                server.starttls()
-        if self.user:
-            server.login(self.user, self.password or "")
-        return server
+    async def _send(self, mail: EmailMessage) -> None:
+        await aiosmtplib.send(
+            mail,
+            hostname=self.host,
+            port=self.port,
+            username=self.user,
+            password=self.password,
+            use_tls=self.scheme == "smtps",
+            start_tls=self.scheme == "smtp+starttls",  # plain smtp:// stays plain
+            tls_context=self.tls,
+            timeout=self.settings.send_timeout_seconds,
+        )
 
-    def submitter_message(self, claim: outbox.Claim) -> Sent:
+    async def submitter_message(self, claim: outbox.Claim) -> Sent:
         with session_scope(self.settings.database_url) as session:
             message = session.get(SubmitterMessage, claim.payload.get("message_id"))
             submission = session.get(Submission, message.submission_id) if message else None
@@ -84,6 +99,6 @@ class EmailSender:
             status_url=f"{self.settings.base_url}/api/proposals/{submission.reference}",
         )
         mail.set_content(f"{message.text}\n\n{footer}\n")
-        with self._connect() as server:
-            server.send_message(mail)
+        self.lease.begin(claim, doubt=False)
+        await self._send(mail)
         return Sent()

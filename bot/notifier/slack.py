@@ -1,11 +1,25 @@
 """Sending outbox messages to Slack: triage cards (posted, then updated in place),
-handoff posts, and messages to submitters who came through Slack."""
+handoff posts, and messages to submitters who came through Slack.
 
-from collections.abc import Callable
+A post is sent once: what Slack answered (its channel and ts) is stored the moment it
+arrives, so a later attempt returns it instead of posting again. Only a post that went
+out and was never answered (the sender died, or gave up at its deadline) leaves a doubt;
+the next attempt then looks for it in the channel by the outbox id it carries as message
+metadata. That look-up may be refused (a channel outside the manifest's scopes, Slack's
+limit of one `conversations.history` a minute for apps outside the Marketplace): it then
+posts anyway, since a post seen twice is better than a post never seen."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from slack_sdk import WebClient
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.notifier import failures
+from bot.notifier.lease import Lease
 from bot.notifier.results import Postpone, Sent
 from bot.slack.blocks import chat, digest, handoff, reminder, triage_card
 from storage import outbox, reports, repository, service_levels, workflow
@@ -17,25 +31,37 @@ from storage.settings import Settings
 from storage.triage import card_facts, record_card
 from storage.workflow import Staff
 
+logger = logging.getLogger("entryway.notifier")
 OUTBOX_EVENT = "entryway_outbox"
-RECENT_MESSAGES = 100  # how far back a repeated attempt looks for its own post
+# How far back a post in doubt is looked for: the most Slack returns to apps outside
+# the Marketplace.
+RECENT_MESSAGES = 15
+# The look-up may take this share of the send deadline; the post needs the rest.
+LOOK_UP_SHARE = 0.3
 # A card update waits this long for its card when the card is still being posted.
 CARD_NOT_POSTED_YET = timedelta(seconds=3)
 STALE_DIGEST = timedelta(days=7)
 
 
 class SlackSender:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, lease: Lease) -> None:
         self.settings = settings
+        self.lease = lease
         self.channel = settings.slack_triage_channel
-        self.client = WebClient(
+        self.look_up_limit = lease.send_deadline.total_seconds() * LOOK_UP_SHARE
+        # No retries inside a call: a post retried after a lost connection could be a
+        # second post, and Slack's Retry-After is honoured by the outbox's next attempt.
+        self.client = AsyncWebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
             timeout=int(settings.send_timeout_seconds),
+            retry_handlers=[],
         )
 
-    def senders(self) -> dict[str, Callable]:
-        kinds: dict[str, Callable] = {"submitter_slack": self.submitter_message}
+    def senders(self) -> dict[str, Callable[[outbox.Claim], Awaitable[Sent]]]:
+        kinds: dict[str, Callable[[outbox.Claim], Awaitable[Sent]]] = {
+            "submitter_slack": self.submitter_message
+        }
         if self.channel:
             kinds.update(
                 triage_card=self.triage_card,
@@ -46,25 +72,51 @@ class SlackSender:
             )
         return kinds
 
-    def _post(self, claim: outbox.Claim, channel: str, **message) -> dict:
-        """Posts once. Each post carries its outbox id as message metadata: a sender killed
-        after Slack took the post, but before it was marked sent, left no mark of it in the
-        database, so a later attempt first looks for it in the channel."""
-        if claim.attempt > 1:
-            posted = self._posted_before(claim.id, channel)
-            if posted is not None:
-                return posted
+    async def _post(self, claim: outbox.Claim, channel: str, **message) -> dict:
+        """Posts once and returns where the post is (channel and ts)."""
+        if claim.answer is not None:
+            return claim.answer  # taken by an earlier attempt
+        if claim.in_doubt:
+            found = await self._posted_before(claim.id, channel)
+            if found is not None:
+                self.lease.taken(claim, found)
+                return found
+        self.lease.begin(claim, doubt=True)
         metadata = {"event_type": OUTBOX_EVENT, "event_payload": {"outbox_id": claim.id}}
-        return self.client.chat_postMessage(
-            channel=channel, unfurl_links=False, unfurl_media=False, metadata=metadata, **message
-        ).data  # type: ignore[return-value]
+        try:
+            posted = await self.client.chat_postMessage(
+                channel=channel,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata=metadata,
+                **message,
+            )
+        except SlackApiError as problem:
+            if problem.response.status_code < 500:  # an answer: not taken (a 5xx may hide one)
+                self.lease.refused(claim)
+            raise
+        answer = {"channel": posted["channel"], "ts": posted["ts"]}
+        self.lease.taken(claim, answer)
+        return answer
 
-    def _posted_before(self, outbox_id: int, channel: str) -> dict | None:
-        if channel.startswith(("U", "W")):  # a person: their DM with the app
-            channel = self.client.conversations_open(users=channel)["channel"]["id"]
-        history = self.client.conversations_history(
-            channel=channel, limit=RECENT_MESSAGES, include_all_metadata=True
-        )
+    async def _posted_before(self, outbox_id: int, channel: str) -> dict | None:
+        """The earlier post of this message, if Slack shows it; None when it does not, or
+        will not say (see the module's docstring)."""
+        try:
+            async with asyncio.timeout(self.look_up_limit):
+                if channel.startswith(("U", "W")):  # a person: their DM with the app
+                    opened = await self.client.conversations_open(users=channel)
+                    channel = opened["channel"]["id"]
+                history = await self.client.conversations_history(
+                    channel=channel, limit=RECENT_MESSAGES, include_all_metadata=True
+                )
+        except (SlackApiError, aiohttp.ClientError, OSError) as problem:  # OSError: timeouts
+            logger.warning(
+                "outbox #%s: could not look for an earlier post, posting: %s",
+                outbox_id,
+                failures.describe(problem, timedelta(seconds=self.look_up_limit)),
+            )
+            return None
         for message in history.get("messages") or []:
             metadata = message.get("metadata") or {}
             if (
@@ -74,19 +126,19 @@ class SlackSender:
                 return {"channel": channel, "ts": message["ts"]}
         return None
 
-    def triage_card(self, claim: outbox.Claim) -> Sent:
+    async def triage_card(self, claim: outbox.Claim) -> Sent:
         with session_scope(self.settings.database_url) as session:
             submission = session.get(Submission, claim.submission_id)
             if submission is None or submission.card_ts:
                 return Sent()  # deleted since, or already posted by an earlier attempt
             facts = card_facts(session, submission)
-        posted = self._post(
+        posted = await self._post(
             claim, self.channel, text=triage_card.fallback(facts), blocks=triage_card.blocks(facts)
         )
         submission_id, channel, ts = submission.id, posted["channel"], posted["ts"]
         return Sent(lambda session: record_card(session, submission_id, channel, ts))
 
-    def card_update(self, claim: outbox.Claim) -> Sent:
+    async def card_update(self, claim: outbox.Claim) -> Sent:
         with session_scope(self.settings.database_url) as session:
             submission = session.get(Submission, claim.submission_id)
             if submission is None:
@@ -96,7 +148,7 @@ class SlackSender:
                     raise Postpone(CARD_NOT_POSTED_YET)
                 return Sent()  # no card to update: it will be drawn as it is when posted
             facts = card_facts(session, submission)
-        self.client.chat_update(
+        await self.client.chat_update(
             channel=facts.card_channel,
             ts=facts.card_ts,
             text=triage_card.fallback(facts),
@@ -104,26 +156,28 @@ class SlackSender:
         )
         return Sent()
 
-    def handoff(self, claim: outbox.Claim) -> Sent:
+    async def handoff(self, claim: outbox.Claim) -> Sent:
         with session_scope(self.settings.database_url) as session:
             request = session.get(HandoffRequest, claim.payload.get("handoff_id"))
         if request is None:
             return Sent()
-        self._post(
+        await self._post(
             claim, self.channel, text=handoff.fallback(request), blocks=handoff.blocks(request)
         )
         return Sent()
 
-    def submitter_message(self, claim: outbox.Claim) -> Sent:
+    async def submitter_message(self, claim: outbox.Claim) -> Sent:
         with session_scope(self.settings.database_url) as session:
             message = session.get(SubmitterMessage, claim.payload.get("message_id"))
         user = slack_user_of(message.sender_id) if message else None
         if message is None or user is None:
             return Sent()
-        self._post(claim, user, **chat.message({"text": message.text, "buttons": message.buttons}))
+        await self._post(
+            claim, user, **chat.message({"text": message.text, "buttons": message.buttons})
+        )
         return Sent(lambda session: repository.mark_shown(session, message.id))
 
-    def reminder(self, claim: outbox.Claim) -> Sent:
+    async def reminder(self, claim: outbox.Claim) -> Sent:
         stage = claim.payload.get("stage")
         with session_scope(self.settings.database_url) as session:
             submission = session.get(Submission, claim.submission_id)
@@ -143,13 +197,13 @@ class SlackSender:
             to = user
         else:
             to = self.channel
-        self._post(claim, to, **reminder.message(stage, submission, calendar, asked))
+        await self._post(claim, to, **reminder.message(stage, submission, calendar, asked))
         return Sent()
 
-    def digest(self, claim: outbox.Claim) -> Sent:
+    async def digest(self, claim: outbox.Claim) -> Sent:
         found = reports.Digest.from_payload(claim.payload)
         if utcnow() - found.until > STALE_DIGEST:
             return Sent()  # a digest for a week long gone (Slack was off then) helps nobody
         calendar = service_levels.calendar(self.settings.timezone)
-        self._post(claim, self.channel, **digest.message(found, calendar))
+        await self._post(claim, self.channel, **digest.message(found, calendar))
         return Sent()
