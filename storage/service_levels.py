@@ -12,7 +12,8 @@ it is published: a date every year ("July 4": on a Saturday the Friday before is
 a Sunday the Monday after, as the City observes federal holidays), a weekday rule ("third
 Monday of January", "last Monday of May", "day after fourth Thursday of November"), or
 the days themselves, year by year ([2027-03-29, 2028-03-27]) for one the City sets each
-year."""
+year. Two holidays kept on one day are two days off: the later one in the file moves to
+the weekday before."""
 
 import calendar as months
 import re
@@ -112,9 +113,21 @@ class BusinessCalendar:
     def holidays_in(self, year: int) -> frozenset[date]:
         found = self._holidays.get(year)
         if found is None:
-            found = frozenset().union(*(holiday.days_in(year) for holiday in self._rules))
-            self._holidays[year] = found
+            found = self._holidays[year] = frozenset(self._kept_in(year))
         return found
+
+    def _kept_in(self, year: int) -> set[date]:
+        """The City's holidays in `year`, in the file's order: one whose day another
+        already took (Christmas on a Saturday is kept on Friday the 24th, Christmas Eve)
+        is kept on the weekday before, so each is a day off of its own. Dates the file
+        lists stay as given."""
+        taken: set[date] = set()
+        for holiday in self._rules:
+            for day in sorted(holiday.days_in(year)):
+                while day in taken and not holiday.dates:
+                    day -= timedelta(days=1 if day.weekday() > 0 else 3)
+                taken.add(day)
+        return taken
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self.holidays_in(day.year)
