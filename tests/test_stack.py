@@ -4,6 +4,7 @@ import os
 import re
 import stat
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -74,6 +75,20 @@ def test_every_process_boundary_asks_for_its_token_generated_by_make_run(stack):
     assert replies.status_code == 200 and replies.json()
     answered = httpx.post(f"{actions}/webhook", json=call, params={"token": actions_token})
     assert answered.status_code == 200 and answered.json()["responses"]
+
+    # Nowhere another user of the host could read them: no process's command line (ps),
+    # and Rasa's endpoints file (the action server's token) is the service user's alone.
+    for command_line in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = command_line.read_bytes()
+        except OSError:  # the process ended meanwhile
+            continue
+        assert rasa_token.encode() not in words and actions_token.encode() not in words
+    [endpoints] = (ROOT / "var" / "run").glob(
+        f"supervise-*/rasa-endpoints-{stack.ports['ENTRYWAY_RASA_PORT']}.yml"
+    )
+    assert actions_token in endpoints.read_text()
+    assert stat.S_IMODE(endpoints.stat().st_mode) == 0o600
 
 
 TRACKER = {
