@@ -83,7 +83,7 @@ def read(path: Path) -> dict[str, str]:
         if not equals or name not in NAMES or not value:
             raise UnsafeSecrets(
                 f"{path}, line {number}: expected NAME=VALUE with NAME one of "
-                f"{', '.join(NAMES)}. Delete the file to generate new tokens."
+                f"{', '.join(NAMES)}. Delete it to generate new tokens."
             )
         tokens[name] = value
     missing = [name for name in NAMES if name not in tokens]
