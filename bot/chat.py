@@ -160,8 +160,8 @@ def _rest_sender(payload: dict[str, Any]) -> str:
         )
     prefix = reserved_prefix(sender)
     if prefix:
-        # Nobody speaks as a Slack user or as a web chat page's
-        # identity from outside: those are issued by the app alone.
+        # Nobody speaks as a Slack user or as a web chat page's identity from outside:
+        # those are issued by the app alone.
         channel = "Slack" if prefix == SLACK_PREFIX else "the web chat page"
         raise HTTPException(400, f"Sender ids starting with '{prefix}' are reserved for {channel}.")
     return sender
