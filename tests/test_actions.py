@@ -481,7 +481,10 @@ def submitted_idea(sender: str) -> tuple[str, str]:
         slots.update(slot_events(events))
     slots.update(active_form="idea", idea_confirmed="yes", form_outcome="confirmed")
     events, messages = run(FinishSubmission(), tracker(slots, "", sender=sender))
-    code = messages[0]["text"].split("private status code is ")[1].split(":")[0]
+    receipt = messages[0]["text"]
+    # The receipt names the e-mail to the page's identity only, never to a REST sender id.
+    assert ("runner@example.org" in receipt) is (sender == SENDER)
+    code = receipt.split("private status code is ")[1].split(":")[0]
     return slot_events(events)["last_reference"], code
 
 
