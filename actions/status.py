@@ -1,8 +1,8 @@
 """Status look-ups in chat. Anyone sees the public status; only the submitter (by the
-chat identity that submitted, or the private status code) sees what they were told
-about it (their inbox: the newest message from City staff), and, when staff wait for
-their answer, the way to give it. Look-ups are rate-limited per sender so references
-cannot be enumerated."""
+chat identity that submitted, when the app issued it, or the private status code) sees
+what they were told about it (their inbox: the newest message from City staff), and,
+when staff wait for their answer, the way to give it. Look-ups are rate-limited per
+sender so references cannot be enumerated."""
 
 import re
 from datetime import timedelta
@@ -16,6 +16,7 @@ from actions.parsing import find_reference
 from actions.store import in_session
 from storage import repository
 from storage.catalogue import text
+from storage.identity import is_named_by_client
 from storage.models import Status, SubmissionPublic
 from storage.workflow import status_label
 
@@ -62,9 +63,12 @@ async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         repository.record_lookup(session, sender, reference, submission is not None)
         if submission is None:
             return "unknown", None, None
-        mine = repository.submitted_by(session, submission, sender) or any(
-            repository.token_matches(submission, code) for code in codes
+        # A REST client's own sender id proves nothing (anyone may name it): there the
+        # private status code is the proof; a Slack user or the page's cookie is one.
+        by_identity = not is_named_by_client(sender) and repository.submitted_by(
+            session, submission, sender
         )
+        mine = by_identity or any(repository.token_matches(submission, code) for code in codes)
         latest = repository.latest_message(session, submission.id) if mine else None
         # The submitter sees their own title; anyone else what the public sees.
         shown = (

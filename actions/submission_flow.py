@@ -19,7 +19,7 @@ from actions.proposal import ValidateProposalForm
 from actions.store import in_session
 from storage import repository
 from storage.catalogue import text
-from storage.identity import channel_of
+from storage.identity import channel_of, is_named_by_client
 from storage.models import Draft, Kind, Status
 from storage.settings import get_settings
 
@@ -178,32 +178,45 @@ class KeepDraft(Action):
         return [SlotSet("resume_offered", False), SlotSet("active_form", None)]
 
 
-def summary(form: GuidedForm, slots: dict[str, Any], hidden: set[str] | None = None) -> str:
+def summary(
+    form: GuidedForm,
+    slots: dict[str, Any],
+    hidden: set[str] | None = None,
+    named_by_client: bool = False,
+) -> str:
     """The answers to check before submitting; `hidden` ones (contact answers from an
-    earlier browser session) are said to be kept, not shown."""
+    earlier browser session, or any to a REST client's own sender id) are said to be
+    kept, not shown."""
     hidden = hidden or set()
+    kept, kept_note = (
+        ("summary.not_echoed", "summary.not_echoed_note")
+        if named_by_client
+        else ("summary.kept_from_before", "summary.kept_note")
+    )
     confidential = set(slots.get("confidential_fields") or [])
     lines = [f"Here is your {form.noun}. Please check it before you submit:"]
     for question in form.applicable(slots):
         if question.slot == "confidential_fields":
             continue
-        if question.slot in hidden:
-            value = text("summary.kept_from_before")
-        else:
-            value = describe(slots.get(question.slot))
+        value = text(kept) if question.slot in hidden else describe(slots.get(question.slot))
         if len(value) > 160:
             value = value[:157] + "..."
         marker = " (confidential)" if question.slot in confidential else ""
         lines.append(f"• {question.label}{marker}: {value}")
     if hidden:
-        lines.append(text("summary.kept_note"))
+        lines.append(text(kept_note))
     lines.append("Contact details are never published. Submit it now?")
     return "\n".join(lines)
 
 
 async def hidden_contact(form: SubmissionForm, tracker: Tracker) -> set[str]:
-    """The contact answers not to show in this browser session (see browser_session)."""
+    """The contact answers not to show: every one to a REST client's own sender id
+    (whoever names the id reads the answer; a resumed draft would show them), and in the
+    web chat those from another browser session (see browser_session). Slack DMs and the
+    page's cookie identity are authenticated: the person's own answers are shown."""
     details = form.contact_details(tracker.slots)
+    if is_named_by_client(tracker.sender_id):
+        return set(details)
     where = browser_session.current(tracker)
     if not details or where is None:
         return set()
@@ -229,7 +242,12 @@ class AskConfirmation(Action, ABC):
     ) -> list[EventType]:
         form = FORMS[self.key]
         dispatcher.utter_message(
-            text=summary(form, tracker.slots, await hidden_contact(form, tracker)),
+            text=summary(
+                form,
+                tracker.slots,
+                await hidden_contact(form, tracker),
+                named_by_client=is_named_by_client(tracker.sender_id),
+            ),
             buttons=[
                 {"title": "Submit", "payload": "Yes, submit"},
                 {"title": "Change an answer", "payload": "I want to change an answer"},

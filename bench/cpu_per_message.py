@@ -25,8 +25,9 @@ from pathlib import Path
 import httpx
 
 from bench.load import CONVERSATION, drive
-from bench.stacks import entryway
+from bench.stacks import ROOT, entryway
 from bot.rasa_client import home_server
+from storage import process_tokens
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -77,6 +78,15 @@ def cpu_per_message(base_url: str, users: int) -> None:
     print(f"| all | {total:.2f} | {1000 * total / messages:.2f} |")
 
 
+def rasa_token() -> str:
+    """The token Rasa asks for (as the app sends it): the environment's, else the one
+    `make run` generated (storage/process_tokens.py)."""
+    return (
+        os.environ.get("ENTRYWAY_RASA_TOKEN")
+        or process_tokens.read(ROOT / "var" / "secrets.env")["ENTRYWAY_RASA_TOKEN"]
+    )
+
+
 def hop(base_url: str, rasa_urls: list[str], conversations: int = 13) -> None:
     """p50 of one user's messages through the app and straight to Rasa, two rounds each."""
     medians: dict[str, list[float]] = defaultdict(list)
@@ -92,6 +102,7 @@ def hop(base_url: str, rasa_urls: list[str], conversations: int = 13) -> None:
                     client.post(
                         "/webhooks/rest/webhook",
                         json={"sender": sender, "message": template.format(n=number)},
+                        params={} if "app" in route else {"token": rasa_token()},
                     )
                     times.append((time.perf_counter() - started) * 1000)
         medians[route].append(statistics.median(times))

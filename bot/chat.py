@@ -2,9 +2,16 @@
 own endpoints, where the chat identity is the app's cookie (bot/web_identity.py).
 
     POST /webhooks/rest/webhook   Rasa's REST channel format, `?stream=true` included
-    POST /chat/inbox              what staff decided since the last visit
+    POST /chat/inbox              what staff decided since the last visit (cookie only)
     POST /chat/message            the page's messages, as the cookie's identity
     GET | PUT | POST /chat/session   the page's identity: read, remember or not, renew
+
+A REST client names its own sender id, so the id proves nothing: the channel answers
+the assistant's replies for it, never what is private to a person (their inbox, the
+contact answers of a draft; the action server masks those for such ids). With
+ENTRYWAY_REST_TOKEN set, the channel answers only requests carrying the token. The page's
+endpoints (/chat/*) answer for the cookie identity alone, and never another site's page
+(bot/web_identity.py).
 
 Bad requests are answered here, before Rasa sees them, so a malformed or huge message
 can never disturb a conversation (or the draft) in progress; bodies are read only up to
@@ -12,11 +19,12 @@ MAX_BODY_BYTES. Whatever Rasa does, a message gets replies in Rasa's format (HTT
 its own, or one saying it is restarting (bot/conversation.py)."""
 
 import asyncio
+import hmac
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -54,10 +62,6 @@ class RestMessage(BaseModel):
         description=f"The conversation's id, chosen by the client ({RESERVED} are reserved)",
     )
     message: str = Field(description="What the person wrote (or a button's payload)")
-
-
-class InboxRequest(BaseModel):
-    sender: str = RestMessage.model_fields["sender"]
 
 
 class PageMessage(BaseModel):
@@ -156,8 +160,8 @@ def _rest_sender(payload: dict[str, Any]) -> str:
         )
     prefix = reserved_prefix(sender)
     if prefix:
-        # Nobody speaks as (or reads the inbox of) a Slack user or a web chat page's
-        # identity from outside: those are issued by the app alone.
+        # Nobody speaks as a Slack user or as a web chat page's identity from outside:
+        # those are issued by the app alone.
         channel = "Slack" if prefix == SLACK_PREFIX else "the web chat page"
         raise HTTPException(400, f"Sender ids starting with '{prefix}' are reserved for {channel}.")
     return sender
@@ -173,11 +177,31 @@ def _message(payload: dict[str, Any]) -> str:
 REST_EXAMPLE = '{"sender": "...", "message": "..."}'
 
 
+def _rest_token_checked(request: Request) -> None:
+    """With ENTRYWAY_REST_TOKEN set, a 401 for a request without it (before the body)."""
+    expected = get_settings().rest_token
+    if not expected:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), expected.encode()
+    ):
+        raise HTTPException(
+            401,
+            "This REST channel answers known integrations only: send the token the City "
+            "gave you as 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": 'Bearer realm="entryway-rest"'},
+        )
+
+
 @router.post(
     "/webhooks/rest/webhook",
     summary="Send a message (Rasa's REST channel)",
-    responses={**_replies(streams=True), **documented(422)},
+    description="With ENTRYWAY_REST_TOKEN set, only requests carrying it "
+    "(`Authorization: Bearer <token>`) are answered; others get 401.",
+    responses={**_replies(streams=True), **documented(401, 422)},
     openapi_extra=_body(RestMessage),
+    dependencies=[Depends(_rest_token_checked)],
 )
 async def rest_webhook(request: Request, stream: bool = STREAM) -> Response:
     payload = await json_object(request, MAX_BODY_BYTES, REST_EXAMPLE)
@@ -201,18 +225,27 @@ def _unseen(sender: str) -> list[dict]:
         ]
 
 
+PAGE_ONLY = [Depends(web_identity.refuse_cross_site)]
+
+
 @router.post(
     "/chat/inbox",
     summary="What staff decided since the last visit",
-    description="With no body: for the web chat page's identity (its cookie). With "
-    '{"sender": ...}: for that REST client\'s sender id. Each message is handed out once.',
-    responses=_replies(streams=False),
-    openapi_extra=_body(InboxRequest, required=False),
+    description="For the web chat page's identity (its cookie) only, sent without a body. "
+    "Each message is handed out once. A sender id is never enough to read someone's "
+    "inbox: a REST client's submitter asks the assistant for the status of their "
+    "reference with its private status code.",
+    responses={**_replies(streams=False), **documented(403)},
+    dependencies=PAGE_ONLY,
 )
 async def inbox(request: Request) -> Response:
-    payload = await optional_json_object(request, MAX_BODY_BYTES, '{"sender": "..."}')
-    if payload is not None:
-        return JSONResponse(await asyncio.to_thread(_unseen, _rest_sender(payload)))
+    if await optional_json_object(request, MAX_BODY_BYTES, "no body") is not None:
+        raise HTTPException(
+            400,
+            "The inbox answers for the web chat page's own identity (its cookie) only, "
+            "never for a sender id: send no body. A REST client's submitter asks the "
+            "assistant for the status of their reference with its private status code.",
+        )
     identity = web_identity.of(request)
     response = JSONResponse(await asyncio.to_thread(_unseen, identity.sender))
     web_identity.keep(response, identity, request)
@@ -225,8 +258,9 @@ async def inbox(request: Request) -> Response:
 @router.post(
     "/chat/message",
     summary="Send a message as the web chat page's identity (its cookie)",
-    responses={**_replies(streams=True), **documented(422)},
+    responses={**_replies(streams=True), **documented(403, 422)},
     openapi_extra=_body(PageMessage),
+    dependencies=PAGE_ONLY,
 )
 async def page_message(request: Request, stream: bool = STREAM) -> Response:
     payload = await json_object(request, MAX_BODY_BYTES, '{"message": "..."}')
@@ -257,14 +291,15 @@ async def _remember_choice(request: Request, *, required: bool) -> bool | None:
     return remember
 
 
-SESSION_RESPONSES = {200: {"model": SessionState}, **documented(400, 413, 415)}
+SESSION_RESPONSES = {200: {"model": SessionState}, **documented(400, 403, 413, 415)}
 
 
 @router.get(
     "/chat/session",
     summary="The web chat page's identity: whether it is remembered on this device",
     description="Issues the identity cookies when the browser has none.",
-    responses={200: {"model": SessionState}},
+    responses={200: {"model": SessionState}, **documented(403)},
+    dependencies=PAGE_ONLY,
 )
 async def read_session(request: Request) -> Response:
     return _session(request, web_identity.of(request))
@@ -275,6 +310,7 @@ async def read_session(request: Request) -> Response:
     summary="Remember this device's identity for 30 days, or only for this browser session",
     responses=SESSION_RESPONSES,
     openapi_extra=_body(RememberChoice),
+    dependencies=PAGE_ONLY,
 )
 async def remember_session(request: Request) -> Response:
     remember = await _remember_choice(request, required=True)
@@ -288,6 +324,7 @@ async def remember_session(request: Request) -> Response:
     description="Without a body the new identity is remembered as the old one was.",
     responses=SESSION_RESPONSES,
     openapi_extra=_body(RememberChoice, required=False),
+    dependencies=PAGE_ONLY,
 )
 async def new_session(request: Request) -> Response:
     current = web_identity.of(request)

@@ -6,6 +6,8 @@ from typing import Any
 
 WHY = {
     400: "Malformed request (the detail says what was expected)",
+    401: "A token is required (Authorization: Bearer ...) and this one is missing or wrong",
+    403: "Sent from another site's page",
     404: "Not found",
     413: "Request body too large",
     415: "The body is not JSON",

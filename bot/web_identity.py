@@ -3,9 +3,19 @@ cookies the page's own script cannot read.
 
 The identity unlocks drafts (with contact details), the person's own submissions and
 what staff wrote to them, so the page neither chooses it nor keeps it: the app draws it
-at random (storage.identity.new_browser_sender) and sets it HttpOnly and SameSite=Strict
+at random (storage.identity.new_browser_sender) and sets it HttpOnly and SameSite=Lax
 (Secure over HTTPS), for the browser session only unless the person ticks "Remember me
 on this device", which makes it last REMEMBER_FOR.
+
+Lax, not Strict: the City links to the chat from its own sites, and a Strict cookie is
+not sent on that cross-site navigation, so the person would arrive as a stranger. With
+Lax the browser sends it on a top-level GET from another site, and on none of another
+site's POSTs, fetches or frames. Those arrive without the cookie and would be given a new
+identity, whose Set-Cookie (on a top-level form POST) replaces the remembered one: so the
+page's endpoints refuse every cross-site request (refuse_cross_site) before an identity is
+read or issued. An identity is issued only to the page's own (same-origin or same-site)
+requests, and to clients that are no browser (no Sec-Fetch-Site, no Origin): those hold
+nobody else's cookie.
 
 A second cookie names the browser session itself, always for that session only. It goes
 to the assistant with every message, so a draft resumed in a later browser session (on a
@@ -16,8 +26,9 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 
 from storage.identity import is_browser_sender, new_browser_sender
 
@@ -78,7 +89,7 @@ def keep(response: Response, identity: WebIdentity, request: Request) -> None:
         return
     cookie = {
         "httponly": True,
-        "samesite": "strict",
+        "samesite": "lax",
         "secure": request.url.scheme == "https",
         "path": "/",
     }
@@ -89,3 +100,27 @@ def keep(response: Response, identity: WebIdentity, request: Request) -> None:
         response.set_cookie(REMEMBERED_COOKIE, "1", max_age=lifetime, **cookie)
     else:
         response.delete_cookie(REMEMBERED_COOKIE, **cookie)
+
+
+def is_cross_site(request: Request) -> bool:
+    """Whether a browser sent `request` from another site's page.
+
+    Browsers say so in Sec-Fetch-Site; older ones only name the page's origin (Origin),
+    compared with the Host the browser addressed (kept by the proxy in front)."""
+    fetched_from = request.headers.get("sec-fetch-site")
+    if fetched_from is not None:
+        return fetched_from == "cross-site"
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    return urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower()
+
+
+def refuse_cross_site(request: Request) -> None:
+    """The page's endpoints' guard (a route dependency): 403 for another site's request."""
+    if is_cross_site(request):
+        raise HTTPException(
+            403,
+            "The web chat answers its own page only: open the chat at "
+            f"{request.base_url} to continue your conversation.",
+        )

@@ -118,6 +118,7 @@ import functools
 import gc
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -627,6 +628,12 @@ MessageProcessor._parse_message_with_graph = parse_cache.parse_message_with_grap
 
 if __name__ == "__main__":
     sys.argv[0] = "rasa"
+    token = os.environ.get("ENTRYWAY_RASA_TOKEN")
+    if token and sys.argv[1:2] == ["run"]:
+        # Given here, not by scripts/run-rasa: any user on the host can read a process's
+        # command line (ps), and only the service user its environment. One word with
+        # "=": a token that starts with "-" would otherwise be read as an option.
+        sys.argv.append(f"--auth-token={token}")
     if WITHOUT_TENSORFLOW:
         print(f"rasa_env.launch: serving {_served} without TensorFlow (fix 5)", file=sys.stderr)
     main()

@@ -33,6 +33,12 @@ def reserved_prefix(sender_id: str) -> str | None:
     return next((p for p in RESERVED_PREFIXES if sender_id.startswith(p)), None)
 
 
+def is_named_by_client(sender_id: str) -> bool:
+    """Whether a REST client chose `sender_id` (anyone may name it): it proves nothing,
+    so nothing private to a person is shown to it."""
+    return reserved_prefix(sender_id) is None
+
+
 def slack_sender(team_id: str, user_id: str) -> str:
     return f"{SLACK_PREFIX}{team_id}-{user_id}"
 

@@ -1,12 +1,21 @@
 """Service levels: how many business days a submission may spend in each status, counted
-in the City's time zone on business days (weekdays that are not US federal or Texas
-state holidays, from the maintained `holidays` package).
+in the City's time zone on business days (weekdays that are not one of the City's
+holidays, listed in the same file).
 
 They live in one file (service_levels.yml, or ENTRYWAY_SERVICE_LEVELS); every process
 reads it at start, and a malformed file stops the start with a message naming the line.
 Status answers in chat, the public API's next_decision_by, reminders and escalations all
-come from it."""
+come from it.
 
+A holiday is given one of three ways, so the City's own calendar can be written down as
+it is published: a date every year ("July 4": on a Saturday the Friday before is kept, on
+a Sunday the Monday after, as the City observes federal holidays), a weekday rule ("third
+Monday of January", "last Monday of May", "day after fourth Thursday of November"), or
+the days themselves, year by year ([2027-03-29, 2028-03-27]) for one the City sets each
+year. Two holidays kept on one day are two days off: the later one in the file moves to
+the weekday before."""
+
+import calendar as months
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -14,7 +23,6 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import holidays
 import yaml
 
 from storage.models import Status, Submission
@@ -33,35 +41,96 @@ class ServiceLevelError(ValueError):
     """The service-level file cannot be used; the message names the file and line."""
 
 
+WEEKDAYS = {name.lower(): number for number, name in enumerate(months.day_name)}
+MONTHS = {name.lower(): number for number, name in enumerate(months.month_name) if name}
+NTH = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
+FIXED = re.compile(rf"(?P<month>{'|'.join(MONTHS)}) (?P<day>[0-9]{{1,2}})", re.IGNORECASE)
+RULE = re.compile(
+    rf"(?P<after>day after )?(?P<nth>{'|'.join(NTH)}) (?P<weekday>{'|'.join(WEEKDAYS)}) "
+    rf"of (?P<month>{'|'.join(MONTHS)})",
+    re.IGNORECASE,
+)
+HOLIDAY_FORMS = (
+    "a date every year ('July 4'), a weekday rule ('third Monday of January', "
+    "'day after fourth Thursday of November') or a list of dates ([2027-03-29])"
+)
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """One of the City's holidays, as the file gives it (exactly one form is set)."""
+
+    name: str
+    fixed: tuple[int, int] | None = None  # (month, day), kept on the nearest weekday
+    rule: tuple[int, int, int, int] | None = None  # (nth, weekday, month, days after)
+    dates: frozenset[date] = frozenset()
+
+    def days_in(self, year: int) -> set[date]:
+        """The days the City keeps for this holiday in `year` (none if they fall
+        outside it: New Year's Day of the next year may be kept on 31 December)."""
+        if self.dates:
+            return {day for day in self.dates if day.year == year}
+        found = {self._kept(y) for y in (year - 1, year, year + 1)}
+        return {day for day in found if day.year == year}
+
+    def _kept(self, year: int) -> date:
+        if self.fixed is not None:
+            day = date(year, *self.fixed)
+            # The federal rule the City follows: Saturday's on Friday, Sunday's on Monday.
+            shift = {5: -1, 6: 1}.get(day.weekday(), 0)
+            return day + timedelta(days=shift)
+        assert self.rule is not None
+        nth, weekday, month, after = self.rule
+        matching = [week[weekday] for week in months.monthcalendar(year, month) if week[weekday]]
+        return date(year, month, matching[nth - 1 if nth > 0 else -1]) + timedelta(days=after)
+
+
 @dataclass(frozen=True)
 class ServiceLevels:
     days: dict[Status, int]  # target business days per status (statuses without one: none)
     remind_before: int  # remind the owner this many business days before the due date
     escalate_after: int  # overdue by this many business days: the triage channel hears
     lead_after: int  # overdue by this many: the lead hears
+    holidays: tuple[Holiday, ...] = ()  # the City's: no business days
 
 
 class BusinessCalendar:
-    """Business days in the City's time zone: weekdays that are neither US federal nor
-    Texas state holidays."""
+    """Business days in the City's time zone: weekdays that are none of the City's
+    holidays."""
 
     EPOCH_YEAR = 1970
 
-    def __init__(self, zone: ZoneInfo) -> None:
+    def __init__(self, zone: ZoneInfo, holidays: tuple[Holiday, ...] = ()) -> None:
         self.zone = zone
-        # The Texas list leaves out federal holidays Texas does not keep (Columbus Day);
-        # the City's service levels count both.
-        self._holidays = holidays.country_holidays("US") + holidays.country_holidays(
-            "US", subdiv="TX"
-        )
+        self._rules = holidays
+        self._holidays: dict[int, frozenset[date]] = {}  # year -> the City's holidays
         self._within: dict[int, list[int]] = {}  # year -> business days since 1 Jan, per day
         self._before: dict[int, int] = {}  # year -> business days from EPOCH_YEAR to 1 Jan
 
     def local_date(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
 
+    def holidays_in(self, year: int) -> frozenset[date]:
+        found = self._holidays.get(year)
+        if found is None:
+            found = self._holidays[year] = frozenset(self._kept_in(year))
+        return found
+
+    def _kept_in(self, year: int) -> set[date]:
+        """The City's holidays in `year`, in the file's order: one whose day another
+        already took (Christmas on a Saturday is kept on Friday the 24th, Christmas Eve)
+        is kept on the weekday before, so each is a day off of its own. Dates the file
+        lists stay as given."""
+        taken: set[date] = set()
+        for holiday in self._rules:
+            for day in sorted(holiday.days_in(year)):
+                while day in taken and not holiday.dates:
+                    day -= timedelta(days=1 if day.weekday() > 0 else 3)
+                taken.add(day)
+        return taken
+
     def is_business_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self._holidays
+        return day.weekday() < 5 and day not in self.holidays_in(day.year)
 
     def _year(self, year: int) -> list[int]:
         counts = self._within.get(year)
@@ -198,6 +267,59 @@ def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
+def _holiday(name: str, node: yaml.Node, file: str) -> Holiday:
+    """One holiday's entry; raises ServiceLevelError naming its line."""
+    where = f"{file} line {_line(node)}"
+    if isinstance(node, yaml.SequenceNode) and node.value:
+        days = set()
+        for item in node.value:
+            try:
+                days.add(date.fromisoformat(str(item.value)))
+            except (ValueError, TypeError):
+                raise ServiceLevelError(
+                    f"{file} line {_line(item)}: holiday '{name}': {item.value!r} is not a "
+                    "date such as 2027-03-29"
+                ) from None
+        return Holiday(name, dates=frozenset(days))
+    said = " ".join(str(node.value).split()) if isinstance(node, yaml.ScalarNode) else ""
+    if fixed := FIXED.fullmatch(said):
+        month, day = MONTHS[fixed["month"].lower()], int(fixed["day"])
+        if not 1 <= day <= months.monthrange(2024, month)[1]:  # a leap year: 29 February
+            raise ServiceLevelError(f"{where}: holiday '{name}': {said!r} is no day of the year")
+        return Holiday(name, fixed=(month, day))
+    if rule := RULE.fullmatch(said):
+        return Holiday(
+            name,
+            rule=(
+                NTH[rule["nth"].lower()],
+                WEEKDAYS[rule["weekday"].lower()],
+                MONTHS[rule["month"].lower()],
+                1 if rule["after"] else 0,
+            ),
+        )
+    raise ServiceLevelError(
+        f"{where}: holiday '{name}' must be {HOLIDAY_FORMS} (got {said or node.value!r})"
+    )
+
+
+def _holidays(node: yaml.Node, file: str) -> tuple[Holiday, ...]:
+    if not isinstance(node, yaml.MappingNode):
+        raise ServiceLevelError(
+            f"{file} line {_line(node)}: 'holidays' must be 'name: when' lines, one a holiday"
+        )
+    found: dict[str, Holiday] = {}
+    for name_node, when in node.value:
+        name = str(name_node.value).strip()
+        if not isinstance(name_node, yaml.ScalarNode) or not name:
+            raise ServiceLevelError(f"{file} line {_line(name_node)}: a holiday needs a name")
+        if name in found:
+            raise ServiceLevelError(
+                f"{file} line {_line(name_node)}: holiday '{name}' is given twice"
+            )
+        found[name] = _holiday(name, when, file)
+    return tuple(found.values())
+
+
 def load(path: Path) -> ServiceLevels:
     """Reads and checks the file; raises ServiceLevelError naming the line of a problem."""
     name = path.name
@@ -215,13 +337,17 @@ def load(path: Path) -> ServiceLevels:
         raise ServiceLevelError(f"{name} line 1: expected 'status: business days' lines")
     days: dict[Status, int] = {}
     settings: dict[str, int] = {}
+    holidays: tuple[Holiday, ...] | None = None
     for key_node, value_node in root.value:
         key, line = key_node.value, _line(key_node)
-        if key not in Status.__members__ and key not in SETTINGS:
-            known = ", ".join([*OPEN, *SETTINGS])
+        if key not in Status.__members__ and key not in SETTINGS and key != "holidays":
+            known = ", ".join([*OPEN, *SETTINGS, "holidays"])
             raise ServiceLevelError(f"{name} line {line}: unknown key '{key}' (known: {known})")
-        if key in days or key in settings:
+        if key in days or key in settings or (key == "holidays" and holidays is not None):
             raise ServiceLevelError(f"{name} line {line}: '{key}' is given twice")
+        if key == "holidays":
+            holidays = _holidays(value_node, name)
+            continue
         raw = value_node.value if isinstance(value_node, yaml.ScalarNode) else None
         if raw is None or not WHOLE_NUMBER.fullmatch(str(raw)) or int(raw) > 1000:
             raise ServiceLevelError(
@@ -237,6 +363,8 @@ def load(path: Path) -> ServiceLevels:
                 f"{name} line {line}: {key} is a final status and has no service level"
             )
     missing = [key for key in (*OPEN, *SETTINGS) if key not in days and key not in settings]
+    if holidays is None:  # never silently none: `holidays: {}` says so
+        missing.append("holidays")
     if missing:
         raise ServiceLevelError(f"{name}: missing {', '.join(missing)}")
     if settings["lead_after"] <= settings["escalate_after"]:
@@ -244,7 +372,8 @@ def load(path: Path) -> ServiceLevels:
             f"{name}: lead_after ({settings['lead_after']}) must come after escalate_after "
             f"({settings['escalate_after']}): the lead hears of what the channel did not settle"
         )
-    return ServiceLevels(days=days, **settings)
+    assert holidays is not None
+    return ServiceLevels(days=days, holidays=holidays, **settings)
 
 
 @lru_cache
@@ -255,8 +384,13 @@ def current(path: str) -> ServiceLevels:
 
 
 @lru_cache
+def _calendar(zone: str, path: str) -> BusinessCalendar:
+    return BusinessCalendar(ZoneInfo(zone), current(path).holidays)
+
+
 def calendar(zone: str) -> BusinessCalendar:
-    return BusinessCalendar(ZoneInfo(zone))
+    """Business days in `zone`, with the holidays of the service-level file in force."""
+    return _calendar(zone, get_settings().service_levels_file)
 
 
 def in_force() -> tuple[ServiceLevels, BusinessCalendar]:

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # one host's loopback: Rasa's HTTP API (--auth-token) and the action server.
     rasa_token: str | None = Field(None, alias="ENTRYWAY_RASA_TOKEN")
     actions_token: str | None = Field(None, alias="ENTRYWAY_ACTIONS_TOKEN")
+    # When set, the REST channel (POST /webhooks/rest/webhook) answers only requests
+    # carrying it (Authorization: Bearer ...): for deployments that open it to known
+    # integrations only. Unset: open to any Rasa REST client.
+    rest_token: str | None = Field(None, alias="ENTRYWAY_REST_TOKEN")
     # Requests per client address (limits' notation, several separated by ';'; empty:
     # no limit) to the chat endpoints and to the public API and report. A library or
     # office shares one address, so these are floods, not people.

@@ -24,16 +24,20 @@ from actions.submission_flow import (
     KeepDraft,
     StartProposal,
 )
-from storage import repository
+from storage import repository, workflow
 from storage.db import session_scope
+from storage.identity import new_browser_sender
 from storage.models import Kind, OutboxMessage
 from tests.conversation import PROPOSAL_ANSWERS
 
 DOMAIN = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text())
-SENDER = "web-test-sender"
+SENDER = new_browser_sender()  # the web chat page's identity, as the app issues it
+REST_SENDER = "web-test-sender"  # a REST client's own sender id
 
 
-def tracker(slots=None, text="", intent="affirm", confidence=0.9, extra=None) -> Tracker:
+def tracker(
+    slots=None, text="", intent="affirm", confidence=0.9, extra=None, sender=SENDER
+) -> Tracker:
     all_slots = {name: None for name in DOMAIN["slots"]}
     all_slots.update(slots or {})
     message = {
@@ -43,7 +47,7 @@ def tracker(slots=None, text="", intent="affirm", confidence=0.9, extra=None) ->
         **(extra or {}),
     }
     return Tracker(
-        SENDER, all_slots, message, [], False, None, {"name": "proposal_form"}, "action_listen"
+        sender, all_slots, message, [], False, None, {"name": "proposal_form"}, "action_listen"
     )
 
 
@@ -396,14 +400,19 @@ def test_contact_answers_from_an_earlier_browser_session_are_kept_but_not_shown(
     slots = answer_all(form, PROPOSAL_ANSWERS, "visit-A")
     contact = dict(PROPOSAL_ANSWERS[:5])  # organisation, name, email, phone, website
 
-    def summary_in(session: str | None) -> str:
-        _, messages = run(AskProposalConfirmed(), tracker(slots, "", extra=visit(session)))
+    def summary_in(session: str | None, sender: str = SENDER) -> str:
+        current = tracker(slots, "", extra=visit(session), sender=sender)
+        _, messages = run(AskProposalConfirmed(), current)
         return messages[0]["text"]
 
     same_visit, later_visit = summary_in("visit-A"), summary_in("visit-B")
-    rest_client = summary_in(None)
     assert all(value in same_visit for value in contact.values())
-    assert all(value in rest_client for value in contact.values())  # no browser session
+    # A REST client's own sender id is never shown contact answers (anyone may name it),
+    # whatever metadata it sends; the rest of the summary is.
+    for rest_client in (summary_in(None, REST_SENDER), summary_in("visit-A", REST_SENDER)):
+        assert not any(value in rest_client for value in contact.values())
+        assert rest_client.count("saved (not shown in this channel)") == 5
+        assert "Adaptive signal timing pilot on Lamar" in rest_client
     assert not any(value in later_visit for value in contact.values())
     assert later_visit.count("kept from your earlier visit (not shown)") == 5
     assert "change my email" in later_visit
@@ -454,3 +463,45 @@ def test_the_draft_records_where_contact_answers_came_from_without_counting_it(d
     )
     _, messages = run(StartProposal(), tracker())
     assert "unfinished proposal with 6 answers saved" in messages[0]["text"]
+
+
+def submitted_idea(sender: str) -> tuple[str, str]:
+    """An idea submitted as `sender` with an e-mail; its reference and private code."""
+    idea = [
+        ("idea_text", "Drinking fountains along the Butler Trail"),
+        ("idea_location", "Lady Bird Lake"),
+        ("idea_beneficiaries", "Runners"),
+        ("idea_contact", "runner@example.org"),
+        ("idea_publish", "Yes"),
+    ]
+    slots = {}
+    for slot, value in idea:
+        current = tracker({**slots, "requested_slot": slot}, value, "inform", 0.3, sender=sender)
+        events, _ = run(ValidateIdeaForm(), current)
+        slots.update(slot_events(events))
+    slots.update(active_form="idea", idea_confirmed="yes", form_outcome="confirmed")
+    events, messages = run(FinishSubmission(), tracker(slots, "", sender=sender))
+    receipt = messages[0]["text"]
+    # The receipt names the e-mail to the page's identity only, never to a REST sender id.
+    assert ("runner@example.org" in receipt) is (sender == SENDER)
+    code = receipt.split("private status code is ")[1].split(":")[0]
+    return slot_events(events)["last_reference"], code
+
+
+def test_a_rest_sender_id_never_shows_contact_answers_nor_what_staff_wrote(database):
+    """Anyone may name a REST client's sender id: the summary before submitting hides the
+    contact answers, and the status look-up shows what staff wrote only with the private
+    status code. The page's cookie identity, issued by the app, is proof enough."""
+    reference, code = submitted_idea(REST_SENDER)
+    own_reference, _ = submitted_idea(SENDER)
+    with session_scope(database) as session:
+        for asked in (reference, own_reference):
+            workflow.request_info(session, asked, workflow.Staff("cli:ann"), "Which trail part?")
+
+    def status(sender: str, said: str) -> list[str]:
+        _, messages = run(CheckStatus(), tracker(text=said, sender=sender))
+        return [m.get("response") for m in messages]
+
+    assert "utter_status_for_you" not in status(REST_SENDER, f"status of {reference}")
+    assert "utter_status_for_you" in status(REST_SENDER, f"status of {reference} code {code}")
+    assert "utter_status_for_you" in status(SENDER, f"status of {own_reference}")

@@ -1,7 +1,9 @@
 """The web chat page in real headless Chromium (Debian's), against the real stack."""
 
 import shutil
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -112,7 +114,7 @@ def test_the_identity_is_a_cookie_the_page_cannot_read_kept_for_the_session(stac
         type_message(page, "hello")
         cookie = identity_cookie(context)
         assert cookie["value"].startswith("browser-") and len(cookie["value"]) == 40
-        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
         assert cookie["expires"] == -1  # a session cookie: gone when the browser closes
         assert "entryway_id" not in page.evaluate("document.cookie")  # script cannot read it
         assert page.evaluate("Object.keys(localStorage)") == []
@@ -197,3 +199,70 @@ def click_and_wait(page, button) -> str:
     before = bot_messages(page)
     button.click()
     return wait_for_reply(page, before)
+
+
+class AnotherSite:
+    """A page of another site (localhost is not 127.0.0.1's site) that links to the chat,
+    as the City's own sites will, and posts a form to it, as a hostile one could."""
+
+    def __init__(self, chat_url: str) -> None:
+        page = (
+            f'<a id="link" href="{chat_url}/">Talk to the City</a>'
+            f'<form id="form" method="post" action="{chat_url}/chat/session">'
+            '<button id="post">Start over</button></form>'
+        ).encode()
+
+        class Page(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        self.url = f"http://localhost:{self.server.server_port}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_link_from_another_site_keeps_the_remembered_identity_and_its_posts_change_nothing(
+    stack,
+):
+    other = AnotherSite(stack.url)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(stack.url)
+        type_message(page, "hello")
+        page.get_by_label("Remember me on this device").check()
+        page.get_by_text("This device will remember you for 30 days.").wait_for()
+        remembered = identity_cookie(context)
+
+        # Followed from the other site's link: the same person, still remembered.
+        page.goto(other.url)
+        with page.expect_navigation():
+            page.click("#link")
+        page.locator("#log li.bot").first.wait_for()
+        assert page.get_by_label("Remember me on this device").is_checked()
+        type_message(page, "hello")
+        assert identity_cookie(context) == remembered
+
+        # The other site's form, posted at the chat (the browser sends no Lax cookie
+        # with it): refused, and the identity the browser holds is untouched.
+        page.goto(other.url)
+        with page.expect_response(lambda r: r.url.endswith("/chat/session")) as posted:
+            page.click("#post")
+        assert posted.value.status == 403
+        assert "answers its own page only" in posted.value.json()["detail"]
+        assert identity_cookie(context) == remembered
+        context.close()
+        browser.close()
+    other.close()

@@ -3,6 +3,7 @@ whatever Rasa does, Rasa's streaming mode, bodies capped before they are read, a
 web chat page's cookie identity."""
 
 import json
+import secrets
 import socket
 import time
 from collections.abc import Iterator
@@ -11,9 +12,15 @@ from http.cookies import SimpleCookie
 
 import httpx
 import pytest
+from sqlmodel import select
 
+from actions.idea import ValidateIdeaForm
+from storage import repository, workflow
 from storage.catalogue import text
+from storage.db import session_scope
 from storage.identity import is_browser_sender
+from storage.models import SubmitterMessage
+from storage.settings import get_settings
 from tests.live_app import live_app
 from tests.misbehaving_rasa import MisbehavingRasa
 from tests.stack import free_port
@@ -158,13 +165,15 @@ def attributes(response: httpx.Response, name: str) -> dict[str, str]:
     return {key: str(value) for key, value in morsel.items() if value} | {"value": morsel.value}
 
 
-def test_the_app_issues_an_http_only_strict_session_identity(app_settings, monkeypatch):
+def test_the_app_issues_an_http_only_lax_session_identity(app_settings, monkeypatch):
     with app_with_rasa(monkeypatch, "echo") as (url, _), httpx.Client(base_url=url) as browser:
         first = browser.get("/chat/session")
         assert first.json() == {"remembered": False}
         identity = attributes(first, "entryway_id")
         assert is_browser_sender(identity["value"])
-        assert identity["httponly"] and identity["samesite"].lower() == "strict"
+        # Lax: sent on a link from the City's own sites (a top-level GET), on no other
+        # site's POST, fetch or frame.
+        assert identity["httponly"] and identity["samesite"].lower() == "lax"
         assert identity["path"] == "/" and "secure" not in identity  # plain HTTP here
         assert "max-age" not in identity and "expires" not in identity  # this session only
 
@@ -217,15 +226,149 @@ def test_an_identity_the_app_did_not_issue_is_replaced(app_settings, monkeypatch
             assert response.json()[0]["recipient_id"] == issued
 
 
-@pytest.mark.parametrize("path", ["/webhooks/rest/webhook", "/chat/inbox"])
-def test_rest_clients_cannot_speak_as_a_browser_identity(app_settings, monkeypatch, path):
+def test_rest_clients_cannot_speak_as_a_browser_identity(app_settings, monkeypatch):
     with app_with_rasa(monkeypatch, "echo") as (url, rasa):
         sender = httpx.get(f"{url}/chat/session").cookies["entryway_id"]
-        response = httpx.post(f"{url}{path}", json={"sender": sender, "message": "hi"})
-        own = httpx.post(f"{url}{path}", json={"sender": "my-client-42", "message": "hi"})
+        webhook = f"{url}/webhooks/rest/webhook"
+        response = httpx.post(webhook, json={"sender": sender, "message": "hi"})
+        own = httpx.post(webhook, json={"sender": "my-client-42", "message": "hi"})
     assert response.status_code == 400
     assert "reserved for the web chat page" in response.json()["detail"]
     assert own.status_code == 200
-    assert [r["sender"] for r in rasa.requests] == (
-        ["my-client-42"] if path.startswith("/webhooks") else []
+    assert [r["sender"] for r in rasa.requests] == ["my-client-42"]
+
+
+def staff_wrote_to(sender: str) -> str:
+    """A submission by `sender` and a question staff asked about it (unseen news)."""
+    new = ValidateIdeaForm().build_submission(
+        sender,
+        "web",
+        {
+            "idea_text": "Drinking fountains along the Butler Trail",
+            "idea_location": "Lady Bird Lake",
+            "idea_beneficiaries": "Runners",
+            "idea_contact": "runner@example.org",
+            "idea_publish": "Yes",
+        },
     )
+    with session_scope(get_settings().database_url) as session:
+        reference = repository.create_submission(session, new, get_settings().zone).reference
+        workflow.request_info(session, reference, workflow.Staff("cli:ann"), "Which part?")
+    return reference
+
+
+def unseen(sender: str) -> int:
+    """How many of the sender's messages are still news (without handing them out)."""
+    with session_scope(get_settings().database_url) as session:
+        mine = select(SubmitterMessage).where(SubmitterMessage.sender_id == sender)
+        return sum(message.shown_at is None for message in session.exec(mine))
+
+
+def test_the_inbox_answers_the_cookie_identity_never_a_sender_id_in_the_body(
+    app_settings, monkeypatch
+):
+    with app_with_rasa(monkeypatch, "echo") as (url, _), httpx.Client(base_url=url) as browser:
+        browser.get("/chat/session")
+        page_identity = browser.cookies["entryway_id"]
+        staff_wrote_to("vendor-42")
+        staff_wrote_to(page_identity)
+        for sender in ("vendor-42", page_identity, "slack-T1-U1"):
+            named = httpx.post(f"{url}/chat/inbox", json={"sender": sender})
+            assert named.status_code == 400, sender
+            assert "never for a sender id" in named.json()["detail"]
+            # The page's own request with a body is no exception: its cookie decides.
+            assert browser.post("/chat/inbox", json={"sender": sender}).status_code == 400
+        assert unseen("vendor-42") == 1 and unseen(page_identity) == 1  # nothing marked seen
+
+        [news] = browser.post("/chat/inbox").json()
+        assert "Which part?" in news["text"] and news["recipient_id"] == page_identity
+        assert browser.post("/chat/inbox").json() == []  # handed out once
+        assert unseen("vendor-42") == 1
+        # A stranger's request (no cookie) reads a fresh identity's empty inbox.
+        assert httpx.post(f"{url}/chat/inbox").json() == []
+
+
+def test_with_a_rest_token_the_rest_channel_answers_only_requests_carrying_it(
+    app_settings, monkeypatch
+):
+    token = "-" + secrets.token_urlsafe(24)  # even one that starts like an option
+    monkeypatch.setenv("ENTRYWAY_REST_TOKEN", token)
+    body = {"sender": "integration-7", "message": "hi"}
+    with app_with_rasa(monkeypatch, "echo") as (url, rasa):
+        webhook = f"{url}/webhooks/rest/webhook"
+        refused = [
+            httpx.post(webhook, json=body),
+            httpx.post(webhook, json=body, headers={"Authorization": f"Bearer {token}x"}),
+            httpx.post(webhook, json=body, headers={"Authorization": f"Basic {token}"}),
+            httpx.post(webhook, json=body, headers={"Authorization": "Bearer"}),
+            httpx.post(f"{webhook}?stream=true", json=body),
+        ]
+        assert rasa.requests == []  # nothing reached the assistant
+        answered = httpx.post(webhook, json=body, headers={"Authorization": f"Bearer {token}"})
+        page = httpx.post(f"{url}/chat/message", json={"message": "hi"})  # the page: cookie
+    for response in refused:
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert "Authorization: Bearer <token>" in response.json()["detail"]
+    assert answered.status_code == 200 and answered.json()[0]["recipient_id"] == "integration-7"
+    assert page.status_code == 200
+    assert rasa.requests[0]["sender"] == "integration-7" and len(rasa.requests) == 2
+
+
+CROSS_SITE = [
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "cross-site", "Origin": "https://attacker.example"},
+    {"Origin": "https://attacker.example"},  # a browser without Sec-Fetch-*
+    {"Origin": "null"},  # a sandboxed frame or a file
+]
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+def test_a_cross_site_request_never_replaces_a_remembered_identity(
+    app_settings, monkeypatch, headers
+):
+    with app_with_rasa(monkeypatch, "echo") as (url, rasa), httpx.Client(base_url=url) as browser:
+        browser.get("/chat/session")
+        remembered = browser.put("/chat/session", json={"remember": True}).cookies["entryway_id"]
+        # Lax sends no cookie with another site's POST: the request arrives as a stranger's.
+        stranger = httpx.Client(base_url=url, headers=headers)
+        attempts = [
+            stranger.post("/chat/session", json={"remember": True}),
+            stranger.post("/chat/session"),
+            stranger.put("/chat/session", json={"remember": True}),
+            stranger.post("/chat/message", json={"message": "hi"}),
+            stranger.post("/chat/inbox"),
+            stranger.get("/chat/session"),
+        ]
+        for response in attempts:
+            assert response.status_code == 403, response.request.url
+            assert "answers its own page only" in response.json()["detail"]
+            assert "set-cookie" not in response.headers
+        assert rasa.requests == []
+        # A link from another site (a top-level GET, cookie sent under Lax) opens the
+        # page; the page's own requests then go on as the remembered identity.
+        assert browser.get("/", headers=headers).status_code == 200
+        own = {"Sec-Fetch-Site": "same-origin", "Origin": url}
+        assert browser.get("/chat/session", headers=own).json() == {"remembered": True}
+        [reply] = browser.post("/chat/message", json={"message": "hi"}, headers=own).json()
+        assert reply["recipient_id"] == remembered == browser.cookies["entryway_id"]
+        stranger.close()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # not a browser (curl, a script): it holds nobody's cookie
+        {"Sec-Fetch-Site": "none"},  # typed in the address bar
+        {"Sec-Fetch-Site": "same-site"},  # another of the City's sites, same registrable domain
+        {"Origin": "{url}"},
+    ],
+)
+def test_the_pages_own_and_non_browser_requests_are_issued_an_identity(
+    app_settings, monkeypatch, headers
+):
+    with app_with_rasa(monkeypatch, "echo") as (url, _):
+        headers = {name: value.format(url=url) for name, value in headers.items()}
+        response = httpx.get(f"{url}/chat/session", headers=headers)
+    assert response.status_code == 200
+    assert is_browser_sender(response.cookies["entryway_id"])

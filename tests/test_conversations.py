@@ -8,7 +8,7 @@ import pytest
 
 from storage import repository, workflow
 from storage.db import session_scope
-from tests.conversation import Conversation
+from tests.conversation import Conversation, PageConversation
 
 pytestmark = pytest.mark.stack
 
@@ -96,7 +96,7 @@ def test_procurement_barrier_is_coded_and_can_be_anonymous(stack):
 
 
 def test_status_details_only_for_the_submitter_or_the_code(stack):
-    submitter = chat(stack)
+    submitter = PageConversation(stack.url)  # the identity the app issued, in its cookie
     submitter.say("I have an idea")
     for answer in [
         "More benches along the Shoal Creek trail",

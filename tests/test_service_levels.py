@@ -1,5 +1,6 @@
-"""Service levels in business days (US federal and Texas state holidays, City time), the
-dates submitters and the public API are given, and a malformed file stopping the start."""
+"""Service levels in business days (the City of Austin's holidays from the file, City
+time), the dates submitters and the public API are given, and a malformed file stopping
+the start."""
 
 import os
 import subprocess
@@ -24,6 +25,7 @@ OPEN_STATUSES = "".join(
     f"{status}: 5\n"
     for status in ("received", "screening", "needs_info", "evaluation", "pilot", "procurement")
 )
+LEVELS = OPEN_STATUSES + "remind_before: 2\nescalate_after: 2\nlead_after: 5\n"  # 9 lines
 
 
 @pytest.mark.parametrize(
@@ -33,14 +35,65 @@ OPEN_STATUSES = "".join(
         (FRIDAY_BEFORE_THANKSGIVING, 5, date(2026, 12, 1)),
         (date(2026, 11, 21), 5, date(2026, 12, 2)),  # a Saturday counts from Monday
         (date(2026, 11, 26), 0, date(2026, 11, 30)),  # Thanksgiving itself is no business day
-        (date(2026, 12, 23), 2, date(2026, 12, 29)),  # Christmas Eve, Day, Day after
+        (date(2026, 12, 23), 2, date(2026, 12, 29)),  # Christmas Eve, Day, weekend
         (date(2026, 6, 18), 1, date(2026, 6, 22)),  # Juneteenth (Fri 19)
-        (date(2026, 10, 9), 1, date(2026, 10, 13)),  # Columbus Day: federal, not Texan
+        (date(2026, 3, 27), 1, date(2026, 3, 31)),  # César Chávez Day (Mon 30): the City's
+        (date(2026, 10, 9), 1, date(2026, 10, 12)),  # Columbus Day: federal, not the City's
+        (date(2026, 3, 1), 1, date(2026, 3, 3)),  # Texas Independence Day (2): the State's
+        (date(2026, 7, 2), 1, date(2026, 7, 6)),  # Independence Day, a Saturday: Fri 3 off
+        (date(2027, 12, 22), 1, date(2027, 12, 27)),  # Christmas (Sat) and Eve: Thu 23, Fri 24
+        (date(2027, 12, 30), 1, date(2028, 1, 3)),  # New Year's Day 2028 (Sat): Fri 31 off
         (date(2026, 12, 1), -2, date(2026, 11, 25)),  # backwards, over the holidays too
     ],
 )
-def test_business_days_skip_weekends_and_federal_and_texas_holidays(start, days, due):
+def test_business_days_skip_weekends_and_the_citys_holidays(start, days, due):
     assert CALENDAR.add(start, days) == due
+
+
+def test_the_citys_holidays_are_read_from_the_file_in_each_of_its_forms(tmp_path):
+    path = tmp_path / "levels.yml"
+    path.write_text(
+        OPEN_STATUSES
+        + "remind_before: 2\nescalate_after: 2\nlead_after: 5\n"
+        + "holidays:\n"
+        + "  Founders' Day: october 6\n"  # any case, kept on a weekday
+        + "  Rodeo Day: Second Tuesday of March\n"
+        + "  Staff Day: day after last Thursday of April\n"
+        + "  Council recess: [2026-08-14, 2027-08-13]\n",
+        encoding="utf-8",
+    )
+    calendar = service_levels.BusinessCalendar(AUSTIN, load(path).holidays)
+    assert calendar.holidays_in(2026) == {
+        date(2026, 10, 6),
+        date(2026, 3, 10),
+        date(2026, 5, 1),  # the day after 30 April
+        date(2026, 8, 14),
+    }
+    assert date(2027, 8, 13) in calendar.holidays_in(2027)
+    assert date(2027, 10, 6) in calendar.holidays_in(2027)  # a Wednesday
+    assert date(2030, 10, 7) in calendar.holidays_in(2030)  # a Sunday: the Monday after
+    # Thanksgiving is a business day in this City: only the file decides.
+    assert calendar.is_business_day(date(2026, 11, 26))
+
+
+def test_the_default_file_lists_the_citys_published_holidays():
+    names = [holiday.name for holiday in load(ROOT / "service_levels.yml").holidays]
+    assert names == [
+        "New Year's Day",
+        "Martin Luther King Jr. Day",
+        "Presidents' Day",
+        "César Chávez Day",
+        "Memorial Day",
+        "Juneteenth",
+        "Independence Day",
+        "Labor Day",
+        "Veterans Day",
+        "Thanksgiving Day",
+        "Day after Thanksgiving",
+        "Christmas Eve",
+        "Christmas Day",
+    ]
+    assert len(CALENDAR.holidays_in(2026)) == 13
 
 
 def test_business_days_between():
@@ -107,8 +160,19 @@ def test_every_status_gets_its_due_date_and_submitters_are_told_it(database_url)
         ("received: 5\nscreening: 2\nreceived: 4\n", "line 3: 'received' is given twice"),
         ("received: ²\n", "line 1: 'received' must be a whole number"),
         ("received: 5\n", "missing screening, needs_info, evaluation, pilot, procurement"),
+        (LEVELS, "missing holidays"),
+        (f"{LEVELS}holidays:\n  A: July 4\n  B: Jully 4\n", "line 12: holiday 'B' must be"),
+        (f"{LEVELS}holidays:\n  A: February 30\n", "line 11: holiday 'A': 'February 30' is no"),
+        (f"{LEVELS}holidays:\n  A: sixth Monday of May\n", "line 11: holiday 'A' must be"),
+        (f"{LEVELS}holidays:\n  A: [2026-02-30]\n", "line 11: holiday 'A': '2026-02-30' is not"),
+        (f"{LEVELS}holidays:\n  A: [2026-03-01,\n    soon]\n", "line 12: holiday 'A': 'soon'"),
+        (f"{LEVELS}holidays:\n  A: July 4\n  A: July 5\n", "line 12: holiday 'A' is given twice"),
+        (f"{LEVELS}holidays:\n  - July 4\n", "line 11: 'holidays' must be 'name: when' lines"),
+        (f"{LEVELS}holidays:\n  A: {{date: July 4}}\n", "line 11: holiday 'A' must be"),
+        (f"{LEVELS}holidays:\n  A: []\n", "line 11: holiday 'A' must be"),
+        (f"{LEVELS}holidays: {{}}\nholidays: {{}}\n", "line 11: 'holidays' is given twice"),
         (
-            OPEN_STATUSES + "remind_before: 2\nescalate_after: 5\nlead_after: 5\n",
+            OPEN_STATUSES + "remind_before: 2\nescalate_after: 5\nlead_after: 5\nholidays: {}\n",
             "lead_after (5) must come after escalate_after (5)",
         ),
     ],

@@ -13,7 +13,7 @@ from storage import repository, triage
 from storage.db import session_scope
 from storage.models import Status
 from tests.conftest import TRIAGE_CHANNEL
-from tests.conversation import PROPOSAL_ANSWERS, Conversation
+from tests.conversation import PROPOSAL_ANSWERS, Conversation, PageConversation
 from tests.fake_slack import FakeSlack, Posted
 from tests.slack_requests import SlackClient, chosen, sign
 
@@ -279,7 +279,7 @@ def test_a_proposal_by_dm_is_triaged_evaluated_and_its_vendor_told_each_change_o
 
 
 def test_a_web_chat_submitter_sees_decisions_in_the_chat_and_by_email(stack, fake_slack, mailbox):
-    person = Conversation(stack.url, f"web-{uuid.uuid4()}")
+    person = PageConversation(stack.url)  # the inbox is the page's cookie identity's
     person.say("I have an idea for the city")
     for answer in ("Shade sails over every playground in Montopolis", "Montopolis", "Children"):
         person.say(answer)
@@ -295,9 +295,9 @@ def test_a_web_chat_submitter_sees_decisions_in_the_chat_and_by_email(stack, fak
         ann.user, view, {"reason": "Parks already plans shade for these playgrounds next year."}
     )
     card_shows(ann, reference, "Status: *declined*")
-    inbox = httpx.post(f"{stack.url}/chat/inbox", json={"sender": person.sender}).json()
+    inbox = person.client.post("/chat/inbox").json()
     assert len(inbox) == 1 and "Parks already plans shade" in inbox[0]["text"]
-    assert httpx.post(f"{stack.url}/chat/inbox", json={"sender": person.sender}).json() == []
+    assert person.client.post("/chat/inbox").json() == []
     status = person.text(person.say(f"status of {reference}"))
     assert "declined" in status and "Parks already plans shade" in status
     [mail] = mailbox.wait_for("resident@home.example", 1)

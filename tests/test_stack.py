@@ -1,16 +1,20 @@
 """End to end on the real stack: Rasa, the action server, the app and the database."""
 
+import os
 import re
+import stat
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
-from storage import repository
+from storage import process_tokens, repository
 from storage.db import session_scope
 from storage.models import Kind
 from tests.conversation import CONFIDENTIAL_VALUES, PROPOSAL_ANSWERS, Conversation
-from tests.stack import port_is_open
+from tests.stack import ROOT, port_is_open
 
 pytestmark = pytest.mark.stack
 
@@ -31,12 +35,72 @@ def test_health_reports_every_component(stack):
     }
 
 
-def test_rasa_http_api_parses_on_loopback(stack):
-    port = stack.ports["ENTRYWAY_RASA_PORT"]
-    parsed = httpx.post(
-        f"http://127.0.0.1:{port}/model/parse", json={"text": "I want to submit a proposal"}
-    ).json()
+def test_every_process_boundary_asks_for_its_token_generated_by_make_run(stack):
+    """No token set (tests/stack.py unsets them): `make run` generated Rasa's and the
+    action server's, kept for the service user only; without them, nothing on the host
+    can call Rasa's HTTP API, its REST channel (as any sender) or the action server."""
+    kept = ROOT / "var" / "secrets.env"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and kept.stat().st_uid == os.geteuid()
+    tokens = process_tokens.read(kept)
+    rasa = f"http://127.0.0.1:{stack.ports['ENTRYWAY_RASA_PORT']}"
+    actions = f"http://127.0.0.1:{stack.ports['ENTRYWAY_ACTIONS_PORT']}"
+    rasa_token, actions_token = tokens["ENTRYWAY_RASA_TOKEN"], tokens["ENTRYWAY_ACTIONS_TOKEN"]
+    wrong = {"token": rasa_token[:-1]}
+    text = {"text": "I want to submit a proposal"}
+    someone = {"sender": "browser-" + "A" * 32, "message": "hello"}
+    call = {
+        "next_action": "action_greet",
+        "sender_id": "test-token",
+        "tracker": TRACKER,
+        "domain": yaml.safe_load((ROOT / "domain.yml").read_text()),
+    }
+
+    for params in ({}, wrong, {"token": actions_token}):
+        assert httpx.post(f"{rasa}/model/parse", json=text, params=params).status_code == 401
+        webhook = httpx.post(f"{rasa}/webhooks/rest/webhook", json=someone, params=params)
+        assert webhook.status_code == 401
+    for params in ({}, {"token": rasa_token}):
+        assert httpx.post(f"{actions}/webhook", json=call, params=params).status_code == 401
+
+    # Rasa's HTTP API answers with the token (what shared/interface.md promises).
+    with_token = {"token": rasa_token}
+    parsed = httpx.post(f"{rasa}/model/parse", json=text, params=with_token).json()
     assert parsed["intent"]["name"] == "submit_proposal"
+    replies = httpx.post(
+        f"{rasa}/webhooks/rest/webhook",
+        json={"sender": f"test-{uuid.uuid4()}", "message": "hello"},
+        params=with_token,
+        timeout=60,
+    )
+    assert replies.status_code == 200 and replies.json()
+    answered = httpx.post(f"{actions}/webhook", json=call, params={"token": actions_token})
+    assert answered.status_code == 200 and answered.json()["responses"]
+
+    # Nowhere another user of the host could read them: no process's command line (ps),
+    # and Rasa's endpoints file (the action server's token) is the service user's alone.
+    for command_line in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = command_line.read_bytes()
+        except OSError:  # the process ended meanwhile
+            continue
+        assert rasa_token.encode() not in words and actions_token.encode() not in words
+    [endpoints] = (ROOT / "var" / "run").glob(
+        f"supervise-*/rasa-endpoints-{stack.ports['ENTRYWAY_RASA_PORT']}.yml"
+    )
+    assert actions_token in endpoints.read_text()
+    assert stat.S_IMODE(endpoints.stat().st_mode) == 0o600
+
+
+TRACKER = {
+    "sender_id": "test-token",
+    "slots": {},
+    "latest_message": {"text": "hello", "intent": {"name": "greet"}, "entities": []},
+    "events": [],
+    "paused": False,
+    "followup_action": None,
+    "active_loop": {},
+    "latest_action_name": "action_listen",
+}
 
 
 def test_a_restart_loses_neither_submissions_nor_the_conversation_in_progress(stack):
