@@ -238,7 +238,9 @@ def cluster(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Cluster, FakeSl
                 # Every vendor comes from 127.0.0.1, faster than people do (as in the
                 # rest of the suite: tests/conftest.py).
                 "ENTRYWAY_RATE_LIMIT_CHAT": "",
-                "ENTRYWAY_RATE_LIMIT_PUBLIC": "",
+                "ENTRYWAY_SUBMISSION_LIMIT_PER_CLIENT": "",
+                # The public API keeps a limit, low enough for the test to reach.
+                "ENTRYWAY_RATE_LIMIT_PUBLIC": f"{SPOOFED_REQUESTS - 20}/hour",
             },
             work_dir=tmp_path,
         )
