@@ -200,8 +200,9 @@ def test_remember_me_makes_the_identity_last_30_days_and_new_conversation_renews
 
 
 def test_the_cookie_is_secure_when_the_page_is_served_over_https(app_settings, monkeypatch):
+    monkeypatch.setenv("ENTRYWAY_TRUSTED_PROXIES", "127.0.0.1")
     with app_with_rasa(monkeypatch, "echo") as (url, _):
-        # HAProxy terminating TLS says so; uvicorn trusts it from the loopback proxy.
+        # HAProxy terminating TLS says so; the app believes it from the proxy it trusts.
         response = httpx.get(f"{url}/chat/session", headers={"X-Forwarded-Proto": "https"})
     assert attributes(response, "entryway_id")["secure"]
 
