@@ -172,7 +172,10 @@ def test_the_app_issues_an_http_only_strict_session_identity(app_settings, monke
         [reply] = browser.post("/chat/message", json={"message": "hi"}).json()
         said = json.loads(reply["text"])
         assert said["sender"] == identity["value"] == reply["recipient_id"]
-        assert said["metadata"] == {"browser_session": browser.cookies["entryway_visit"]}
+        assert said["metadata"] == {
+            "browser_session": browser.cookies["entryway_visit"],
+            "client": "127.0.0.1",  # for the assistant's limits, set by the app
+        }
         # The cookies are not set again on every answer.
         assert "set-cookie" not in browser.post("/chat/inbox").headers
 
@@ -230,3 +233,14 @@ def test_rest_clients_cannot_speak_as_a_browser_identity(app_settings, monkeypat
     assert [r["sender"] for r in rasa.requests] == (
         ["my-client-42"] if path.startswith("/webhooks") else []
     )
+
+
+def test_the_client_the_assistant_counts_is_the_apps_never_the_requests(app_settings, monkeypatch):
+    forged = {"client": "198.51.100.99", "browser_session": "x" * 22}
+    with app_with_rasa(monkeypatch, "echo") as (url, rasa):
+        httpx.post(
+            f"{url}/webhooks/rest/webhook",
+            json={"sender": "vendor-9", "message": "hi", "metadata": forged},
+            headers={"X-Forwarded-For": "198.51.100.99"},  # from no trusted proxy
+        )
+    assert rasa.requests[0]["metadata"] == {"client": "127.0.0.1"}
