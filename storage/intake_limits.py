@@ -10,7 +10,7 @@ sent; the actions read it from the tracker's latest message. A conversation with
 
 Counted in the database (ClientIntake), in the same transaction as what is counted, so
 the limits hold across hosts and restarts. A client's address is kept for the window
-only: each new row removes those older than it."""
+only: each new row removes those older than it, and the nightly purge the rest."""
 
 import math
 from dataclasses import dataclass
@@ -92,6 +92,11 @@ def over_limit(session: Session, kind: Intake, client: str, limits: Limits) -> O
 
 def record(session: Session, kind: Intake, client: str) -> None:
     """Counts one `kind` from `client`, and forgets what is older than the window."""
-    now = utcnow()
-    session.execute(delete(ClientIntake).where(col(ClientIntake.at) < now - WINDOW))
-    session.add(ClientIntake(kind=kind.value, client=client[:128], at=now))
+    forget_old(session)
+    session.add(ClientIntake(kind=kind.value, client=client[:128], at=utcnow()))
+
+
+def forget_old(session: Session) -> int:
+    """Removes what no limit counts any more; how many."""
+    result = session.execute(delete(ClientIntake).where(col(ClientIntake.at) < utcnow() - WINDOW))
+    return result.rowcount or 0

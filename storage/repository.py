@@ -181,7 +181,11 @@ def purge_old_records(session: Session, older_than: timedelta) -> dict[str, int]
     cutoff = utcnow() - older_than
     lookups = session.exec(delete(StatusLookup).where(StatusLookup.at < cutoff))
     handoffs = session.exec(delete(HandoffRequest).where(HandoffRequest.created_at < cutoff))
-    return {"status look-ups": lookups.rowcount or 0, "handoff requests": handoffs.rowcount or 0}
+    return {
+        "status look-ups": lookups.rowcount or 0,
+        "handoff requests": handoffs.rowcount or 0,
+        "client addresses": intake_limits.forget_old(session),  # past their hour
+    }
 
 
 # --- submissions -------------------------------------------------------------
