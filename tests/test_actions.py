@@ -367,6 +367,22 @@ def test_handoffs_over_a_clients_hourly_limit_are_recorded_and_the_person_told(
     assert kinds == ["handoff", "handoff", "handoff", "handoff_summary"]
 
 
+def test_over_the_hourly_limit_of_everyone_together_a_handoff_is_held_and_said_so(
+    database, monkeypatch
+):
+    monkeypatch.setenv("ENTRYWAY_HANDOFF_LIMIT_TOTAL", "1")
+    get_settings.cache_clear()
+    slots = {"handoff_topic": "Our pilot", "handoff_contact": "ann@acme.example"}
+    run(FinishHandoff(), tracker(slots, sender="web-a", extra=from_client("198.51.100.1")))
+    _, messages = run(
+        FinishHandoff(), tracker(slots, sender="web-b", extra=from_client("198.51.100.2"))
+    )
+    assert "Many people asked to talk to City staff in the last hour" in messages[0]["text"]
+    with session_scope(database) as session:
+        recorded = [(r.sender_id, r.delivery) for r in repository.list_handoffs(session)]
+    assert recorded == [("web-b", HandoffDelivery.held), ("web-a", HandoffDelivery.posted)]
+
+
 def test_a_submission_over_a_clients_hourly_limit_stays_a_draft(database, monkeypatch):
     monkeypatch.setenv("ENTRYWAY_SUBMISSION_LIMIT_PER_CLIENT", "1")
     get_settings.cache_clear()
