@@ -1,7 +1,10 @@
 """Passing a person to City staff: two questions, then the request is stored with its
 post to the triage channel (the app's notifier sends it through the outbox). A
-reference the person names is marked verified only if this chat identity submitted it,
-and requests per chat identity are limited, so nobody can flood the staff channel.
+reference the person names is marked verified only if this chat identity submitted it.
+Requests are limited per chat identity (MAX_HANDOFFS a day, asked before the questions),
+and per client and in total per hour (storage/intake_limits.py): a request over those is
+still recorded for staff, and the person is told it waits in their list. A burst of
+requests reaches the channel as one summary post (storage/handoff_pace.py).
 
 Asked for at a form's summary, the handoff interrupts the form, which comes back at
 its summary once the request is sent."""
@@ -23,9 +26,10 @@ from actions.guided_form import (
 )
 from actions.parsing import find_reference
 from actions.store import in_session
-from storage import repository
+from storage import intake_limits, repository
 from storage.catalogue import text
 from storage.identity import channel_of
+from storage.settings import get_settings
 
 # At most this many requests per chat identity in the window: staff answer each one.
 HANDOFF_WINDOW = timedelta(hours=24)
@@ -111,7 +115,8 @@ class FinishHandoff(Action):
             return [*clear, *back_to_interrupted_form(tracker)]
         topic = tracker.get_slot("handoff_topic")
         contact = tracker.get_slot("handoff_contact")
-        await in_session(
+        settings = get_settings()
+        recorded = await in_session(
             lambda session: repository.create_handoff(
                 session,
                 tracker.sender_id,
@@ -119,9 +124,18 @@ class FinishHandoff(Action):
                 topic,
                 contact,
                 _reference_in(topic, tracker),
+                client=intake_limits.client_in(tracker.latest_message, tracker.sender_id),
+                limits=intake_limits.Limits(
+                    settings.handoff_limit_per_client, settings.handoff_limit_total
+                ),
             )
         )
-        dispatcher.utter_message(
-            response="utter_handoff_sent", contact=contact, answer_time=text("handoff.answer_time")
-        )
+        answer_time = text("handoff.answer_time")
+        if recorded.over_limit is not None:
+            key = f"handoff.held_{recorded.over_limit.scope.value}"
+            dispatcher.utter_message(text=text(key, contact=contact, answer_time=answer_time))
+        else:
+            dispatcher.utter_message(
+                response="utter_handoff_sent", contact=contact, answer_time=answer_time
+            )
         return [*clear, *back_to_interrupted_form(tracker)]

@@ -17,7 +17,7 @@ from actions.guided_form import GuidedForm, SubmissionForm, describe, slot_chang
 from actions.idea import ValidateIdeaForm
 from actions.proposal import ValidateProposalForm
 from actions.store import in_session
-from storage import repository
+from storage import intake_limits, repository
 from storage.catalogue import text
 from storage.identity import channel_of, is_named_by_client
 from storage.models import Draft, Kind, Status
@@ -298,13 +298,33 @@ class FinishSubmission(Action):
             return done
         new = form.build_submission(tracker.sender_id, channel_of(tracker.sender_id), tracker.slots)
         hidden = await hidden_contact(form, tracker)  # before the draft goes
+        settings = get_settings()
+        client = intake_limits.client_in(tracker.latest_message, tracker.sender_id)
+        kind = intake_limits.Intake.submission
+        limits = intake_limits.Limits(
+            settings.submission_limit_per_client, settings.submission_limit_total
+        )
 
-        def submit(session):
-            receipt = repository.create_submission(session, new, get_settings().zone)
+        def submit(session) -> repository.Receipt | intake_limits.OverLimit:
+            over = intake_limits.over_limit(session, kind, client, limits)
+            if over is not None:
+                return over  # the draft stays, with every answer
+            intake_limits.record(session, kind, client)
+            receipt = repository.create_submission(session, new, settings.zone)
             repository.discard_draft(session, tracker.sender_id, new.kind)
             return receipt
 
         receipt = await in_session(submit)
+        if isinstance(receipt, intake_limits.OverLimit):
+            dispatcher.utter_message(
+                text=text(
+                    f"submission_held.{receipt.scope.value}",
+                    noun=form.noun,
+                    limit=receipt.limit,
+                    minutes=receipt.minutes,
+                )
+            )
+            return done
         reach = new.contact and (new.contact.email or new.contact.phone)
         follow_up = f" Staff will use {reach} if they have questions." if reach else ""
         if reach and reach in {tracker.slots.get(slot) for slot in hidden}:

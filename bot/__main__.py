@@ -25,7 +25,10 @@ def main() -> None:
         factory=True,
         host=settings.host,
         port=settings.port,
-        proxy_headers=True,
+        # The app believes X-Forwarded-For from ENTRYWAY_TRUSTED_PROXIES only, by itself
+        # (bot/client_address.py); uvicorn's own handling would trust 127.0.0.1 (or
+        # FORWARDED_ALLOW_IPS) as well, and hide the connection's own address.
+        proxy_headers=False,
         timeout_graceful_shutdown=5,
         log_level="info",
         access_log=False,

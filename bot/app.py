@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import chat, health, public_api
+from bot.client_address import ForwardedClient
 from bot.pipeline import page as pipeline_page
 from bot.rasa_client import RasaWorkers
 from bot.rate_limit import RateLimits
@@ -91,6 +92,7 @@ def create_app() -> FastAPI:
     async def lifespan(app: FastAPI):
         await rasa.open()
         app.state.rasa = rasa
+        app.state.health = health.HealthState(rasa)
         app.state.rate_limits = RateLimits(settings)
         await app.state.rate_limits.warm_up()
         if slack is not None:
@@ -123,6 +125,8 @@ def create_app() -> FastAPI:
         return await slack.endpoint.handle(request)
 
     app.add_middleware(SecurityHeaders)
+    # Outermost: every other part sees the client address it resolves.
+    app.add_middleware(ForwardedClient, trusted_proxies=settings.trusted_proxy_networks)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

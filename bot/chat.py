@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from bot import web_identity
+from bot.client_address import client_of
 from bot.conversation import AssistantUnavailable, converse, converse_streaming, refusal, restarting
 from bot.http_errors import documented
 from bot.rate_limit import rate_limited
@@ -37,6 +38,7 @@ from bot.web_identity import WebIdentity
 from storage import repository
 from storage.db import session_scope
 from storage.identity import RESERVED_PREFIXES, SLACK_PREFIX, reserved_prefix
+from storage.intake_limits import with_client
 from storage.settings import get_settings
 
 MAX_BODY_BYTES = 64 * 1024
@@ -135,6 +137,8 @@ async def _answer(
 ) -> Response:
     """The assistant's replies to `message`, as a JSON list or (stream) JSON lines."""
     rasa = request.app.state.rasa
+    # Whom the assistant's handoff and submission limits count (storage/intake_limits.py).
+    metadata = with_client(metadata, client_of(request))
     polite = refusal(message)
     if stream:
         replies = (

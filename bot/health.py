@@ -2,15 +2,28 @@
 action server and the database answer, and Redis too when the deployment uses it; 503
 otherwise. Each part is reported by its state only ("ok", "starting", "unavailable"):
 no internal address or error detail, which would tell a stranger how the City's
-servers are laid out."""
+servers are laid out.
+
+Every part is checked (the deep check) for callers on this host only: the connection
+and the client address both loopback (bot/client_address.is_this_host; a header can
+make a caller public, never local). Everyone else, HAProxy's health checks included
+(they come from HAProxy's own address), gets the state of the last deep check, at most
+FRESH_FOR old: when it is older, the first such caller has it made again and every
+caller meanwhile waits for that one, so the public cannot make the app reach its
+parts more than about once a second, however often it asks. Such an answer says how
+old it is in an `Age` header."""
 
 import asyncio
 import json
+import math
+import time
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from bot.client_address import is_this_host
 from bot.rasa_client import RasaWorkers
 from storage.db import get_engine
 from storage.settings import get_settings
@@ -18,6 +31,7 @@ from storage.settings import get_settings
 router = APIRouter()
 OK, STARTING, UNAVAILABLE = "ok", "starting", "unavailable"
 PROBE_SECONDS = 3.0
+FRESH_FOR = 1.0  # seconds a deep check's state answers the public
 
 
 async def _rasa_server(workers: RasaWorkers, server: str) -> str:
@@ -57,9 +71,15 @@ async def _check(probe) -> str:
         return UNAVAILABLE
 
 
-@router.get("/healthz")
-async def healthz(request: Request) -> JSONResponse:
-    workers: RasaWorkers = request.app.state.rasa
+@dataclass(frozen=True)
+class Report:
+    body: dict[str, str]
+    healthy: bool
+    checked_at: float  # time.monotonic() when the check ended
+
+
+async def deep_check(workers: RasaWorkers) -> Report:
+    """Asks every part, now."""
     settings = get_settings()
     servers, actions, database = await asyncio.gather(
         asyncio.gather(*(_check(_rasa_server(workers, server)) for server in workers.urls)),
@@ -75,12 +95,47 @@ async def healthz(request: Request) -> JSONResponse:
     if redis_state is not None:
         components["redis"] = redis_state
     healthy = all(state == OK for state in components.values())
-    return JSONResponse(
-        {
-            "status": OK if healthy else UNAVAILABLE,
-            **components,
-            # One server down of several is not an outage: the others take its conversations.
-            "rasa_servers_ready": f"{ready} of {len(servers)}",
-        },
-        status_code=200 if healthy else 503,
-    )
+    body = {
+        "status": OK if healthy else UNAVAILABLE,
+        **components,
+        # One server down of several is not an outage: the others take its conversations.
+        "rasa_servers_ready": f"{ready} of {len(servers)}",
+    }
+    return Report(body, healthy, time.monotonic())
+
+
+class HealthState:
+    """The last deep check's report, and the one under way for public callers."""
+
+    def __init__(self, workers: RasaWorkers) -> None:
+        self.workers = workers
+        self.last: Report | None = None
+        self._refreshing: asyncio.Task[Report] | None = None
+
+    async def now(self) -> Report:
+        report = await deep_check(self.workers)
+        if self.last is None or report.checked_at > self.last.checked_at:
+            self.last = report
+        return report
+
+    async def recent(self) -> Report:
+        """A report at most FRESH_FOR old, made again by one caller when it is older."""
+        last = self.last
+        if last is not None and time.monotonic() - last.checked_at <= FRESH_FOR:
+            return last
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.create_task(self.now())
+        # Shielded: a caller that hangs up does not cancel the check the others wait for.
+        return await asyncio.shield(self._refreshing)
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> JSONResponse:
+    state: HealthState = request.app.state.health
+    headers = {"Cache-Control": "no-store"}
+    if is_this_host(request):
+        report = await state.now()
+    else:
+        report = await state.recent()
+        headers["Age"] = str(math.floor(time.monotonic() - report.checked_at))
+    return JSONResponse(report.body, status_code=200 if report.healthy else 503, headers=headers)

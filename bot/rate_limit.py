@@ -1,14 +1,12 @@
 """Per-client rate limits: the chat endpoints and the public API answer a client that
 sends too much with 429 and a Retry-After, before its request is read.
 
-Counted per client address (uvicorn puts the address HAProxy forwarded in
-X-Forwarded-For in its place, for trusted proxies only; an IPv6 client counts per /64,
-the block one host is usually given), with `limits`' moving window, in Redis when
-REDIS_URL is set, so every app instance behind the load balancer shares one count, and
-in this process's memory otherwise."""
+Counted per client address (bot/client_address.py: the address HAProxy forwarded,
+believed from ENTRYWAY_TRUSTED_PROXIES only; an IPv6 client per /64), with `limits`'
+moving window, in Redis when REDIS_URL is set, so every app instance behind the load
+balancer shares one count, and in this process's memory otherwise."""
 
 import asyncio
-import ipaddress
 import logging
 import math
 import time
@@ -20,6 +18,7 @@ from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from bot.client_address import client_of
 from storage.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -34,20 +33,6 @@ WARN_EVERY_SECONDS = 60.0
 # at start, with this much time.
 WARM_UP_TIMEOUT_SECONDS = 5.0
 WARM_UP_KEY = "warm-up"
-
-
-def client_of(request: Request) -> str:
-    """The address a client's requests are counted under."""
-    host = request.client.host if request.client else ""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host or "unknown"
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
 
 
 def _storage(settings: Settings) -> Storage:

@@ -13,7 +13,7 @@ same history and sending the same notifications (storage.workflow).
     python -m bot.staff_cli block SC-2026-00001 --on legal_review   (or --on none)
     python -m bot.staff_cli snooze SC-2026-00001
     python -m bot.staff_cli report
-    python -m bot.staff_cli handoffs
+    python -m bot.staff_cli handoffs [--limit 50]   (posted, summarised or held each)
     python -m bot.staff_cli outbox [--retry 42]
 
 Who acts is `--as NAME` (a Slack user id such as U0123ABCD, or a name), by default the
@@ -109,10 +109,11 @@ def show(reference: str, with_confidential: bool, staff: workflow.Staff) -> list
         return lines
 
 
-def show_handoffs(limit: int) -> list[str]:
+def show_handoffs(limit: int | None) -> list[str]:
     with session_scope(get_settings().database_url) as session:
         return [
-            f"#{r.id}  {r.created_at:%Y-%m-%d %H:%M}  {r.channel}  {r.contact or '-'}  "
+            f"#{r.id}  {r.created_at:%Y-%m-%d %H:%M}  {r.channel}  {r.delivery.value}  "
+            f"{r.contact or '-'}  "
             f"{r.reference or ''}{' (verified)' if r.reference_verified else ''}  {r.topic}"
             for r in repository.list_handoffs(session, limit)
         ]
@@ -236,7 +237,7 @@ def _parser() -> argparse.ArgumentParser:
     snoozing.add_argument("reference", type=_reference)
     commands.add_parser("report", help="where submissions get stuck")
     handoffs = commands.add_parser("handoffs", help="who asked for a person, newest first")
-    handoffs.add_argument("--limit", type=int, default=50)
+    handoffs.add_argument("--limit", type=int, help="the newest N only (default: every one)")
     box = commands.add_parser("outbox", help="messages that failed to send, and retrying them")
     box.add_argument("--retry", type=int, metavar="ID")
     return parser

@@ -148,8 +148,17 @@ class ReferenceCounter(SQLModel, table=True):
     last_sequence: int = 0
 
 
+class HandoffDelivery(StrEnum):
+    """How a handoff request reaches staff (storage/handoff_pace.py)."""
+
+    posted = "posted"  # a post of its own in the triage channel
+    summarised = "summarised"  # one of many at once: counted in the window's summary post
+    held = "held"  # over a per-client or total limit (the person was told): as summarised
+
+
 class HandoffRequest(SQLModel, table=True):
-    """Someone asked for a person. Visible to staff; posted to Slack through the outbox."""
+    """Someone asked for a person. Visible to staff (`staff_cli handoffs`); posted to
+    Slack through the outbox, or counted in a summary post when many come at once."""
 
     id: int | None = Field(default=None, primary_key=True)
     sender_id: str = Field(max_length=128, index=True)
@@ -160,6 +169,40 @@ class HandoffRequest(SQLModel, table=True):
     # True only when the chat identity that asked is the one that made that submission.
     reference_verified: bool = False
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    delivery: HandoffDelivery = Field(
+        default=HandoffDelivery.posted,
+        sa_type=_enum(HandoffDelivery),
+        sa_column_kwargs={"server_default": HandoffDelivery.posted.value},
+    )
+
+
+class HandoffPace(SQLModel, table=True):
+    """The one row that paces handoff posts (storage/handoff_pace.py): the window now
+    open, how many requests got a post of their own in it, and whether its summary post
+    is queued. Every new request locks it first, so two at once never both take the
+    window's last post."""
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    opened_at: datetime | None = None
+    closes_at: datetime | None = None
+    posts: int = 0
+    summary_queued: bool = False
+
+
+class ClientIntake(SQLModel, table=True):
+    """One handoff request or new submission, by the client it came from (an address, or a
+    Slack user), for the per-client and total limits of storage/intake_limits.py. Kept
+    for the limits' window only: each new row removes those older than it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    client: str = Field(max_length=128)
+    at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (
+        Index("ix_clientintake_kind_at", "kind", "at"),
+        Index("ix_clientintake_kind_client_at", "kind", "client", "at"),
+    )
 
 
 class StatusLookup(SQLModel, table=True):

@@ -12,7 +12,7 @@ from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from storage import outbox, service_levels
+from storage import handoff_pace, intake_limits, outbox, service_levels
 from storage.catalogue import text
 from storage.db import insert_for, insert_once
 from storage.models import (
@@ -181,7 +181,11 @@ def purge_old_records(session: Session, older_than: timedelta) -> dict[str, int]
     cutoff = utcnow() - older_than
     lookups = session.exec(delete(StatusLookup).where(StatusLookup.at < cutoff))
     handoffs = session.exec(delete(HandoffRequest).where(HandoffRequest.created_at < cutoff))
-    return {"status look-ups": lookups.rowcount or 0, "handoff requests": handoffs.rowcount or 0}
+    return {
+        "status look-ups": lookups.rowcount or 0,
+        "handoff requests": handoffs.rowcount or 0,
+        "client addresses": intake_limits.forget_old(session),  # past their hour
+    }
 
 
 # --- submissions -------------------------------------------------------------
@@ -404,6 +408,13 @@ def recent_lookups(session: Session, sender_id: str, window: timedelta) -> tuple
 # --- handoff to staff ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RecordedHandoff:
+    request: HandoffRequest
+    # The limit it went over (the person is told; staff still see the request), or None.
+    over_limit: intake_limits.OverLimit | None
+
+
 def create_handoff(
     session: Session,
     sender_id: str,
@@ -411,8 +422,17 @@ def create_handoff(
     topic: str,
     contact: str | None,
     reference: str | None,
-) -> HandoffRequest:
-    """Stores the request and, in the same transaction, its post to the triage channel."""
+    *,
+    client: str | None = None,
+    limits: intake_limits.Limits = intake_limits.NO_LIMITS,
+) -> RecordedHandoff:
+    """Stores the request, counted against its client's limits, and in the same
+    transaction its post to the triage channel or its place in the window's summary
+    post (storage/handoff_pace.py)."""
+    pace = handoff_pace.locked(session)  # first: see there
+    client = client or sender_id
+    over = intake_limits.over_limit(session, intake_limits.Intake.handoff, client, limits)
+    intake_limits.record(session, intake_limits.Intake.handoff, client)
     submission = get_submission(session, reference) if reference else None
     request = HandoffRequest(
         sender_id=sender_id,
@@ -424,14 +444,9 @@ def create_handoff(
     )
     session.add(request)
     session.flush()
-    outbox.enqueue(
-        session,
-        "handoff",
-        {"handoff_id": request.id},
-        submission_id=submission.id if submission else None,
-        dedupe_key=f"handoff:{request.id}",
-    )
-    return request
+    request.delivery = handoff_pace.place(session, pace, request, over is not None)
+    session.add(request)
+    return RecordedHandoff(request, over)
 
 
 def recent_handoffs(session: Session, sender_id: str, window: timedelta) -> int:
@@ -443,7 +458,8 @@ def recent_handoffs(session: Session, sender_id: str, window: timedelta) -> int:
     ).one()
 
 
-def list_handoffs(session: Session, limit: int = 100) -> list[HandoffRequest]:
+def list_handoffs(session: Session, limit: int | None = 100) -> list[HandoffRequest]:
+    """Newest first; every one with no limit."""
     return list(
         session.exec(select(HandoffRequest).order_by(col(HandoffRequest.id).desc()).limit(limit))
     )

@@ -2,6 +2,7 @@
 shared/interface.md). It lives in storage because storage is the one package both
 processes share: the app (bot/) and the action server (actions/) never import each other."""
 
+import ipaddress
 import os
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -61,6 +62,19 @@ class Settings(BaseSettings):
     # office shares one address, so these are floods, not people.
     rate_limit_chat: str = Field("10/second;300/minute", alias="ENTRYWAY_RATE_LIMIT_CHAT")
     rate_limit_public: str = Field("20/second;300/minute", alias="ENTRYWAY_RATE_LIMIT_PUBLIC")
+    # The proxies (addresses or networks, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto the app believes: HAProxy's address. Empty: none, not even
+    # 127.0.0.1, so a client cannot name itself a new address with each request.
+    trusted_proxies: str = Field("", alias="ENTRYWAY_TRUSTED_PROXIES")
+    # Requests to talk to staff and new submissions per hour, per client (its address;
+    # a Slack user in Slack) and from everyone together; empty: no limit. Over a limit a
+    # handoff is still recorded (without a post of its own) and a submission stays a draft.
+    handoff_limit_per_client: int | None = Field(5, alias="ENTRYWAY_HANDOFF_LIMIT_PER_CLIENT", ge=1)
+    handoff_limit_total: int | None = Field(60, alias="ENTRYWAY_HANDOFF_LIMIT_TOTAL", ge=1)
+    submission_limit_per_client: int | None = Field(
+        10, alias="ENTRYWAY_SUBMISSION_LIMIT_PER_CLIENT", ge=1
+    )
+    submission_limit_total: int | None = Field(200, alias="ENTRYWAY_SUBMISSION_LIMIT_TOTAL", ge=1)
 
     slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
@@ -95,6 +109,30 @@ class Settings(BaseSettings):
                 ) from None
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_parse(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                # uvicorn would take a name or "*" as it is ("*": every client a proxy).
+                raise ValueError(
+                    f"{entry!r} is not an address or network such as 10.0.0.5 or 10.0.0.0/24"
+                ) from None
+        return value
+
+    @field_validator(
+        "handoff_limit_per_client",
+        "handoff_limit_total",
+        "submission_limit_per_client",
+        "submission_limit_total",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_no_limit(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _lease_outlasts_a_send(self) -> "Settings":
         if self.outbox_lease_seconds < 2 * self.send_timeout_seconds:
@@ -107,6 +145,14 @@ class Settings(BaseSettings):
     @property
     def rasa_urls(self) -> list[str]:
         return [f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_workers)]
+
+    @property
+    def trusted_proxy_networks(self) -> list[str]:
+        return [
+            str(ipaddress.ip_network(part.strip(), strict=False))
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        ]
 
     @property
     def actions_url(self) -> str:

@@ -347,8 +347,9 @@ class Cluster:
             "DATABASE_URL": str(database.copy_with(host=gateway, port=5432)),
             "REDIS_URL": str(redis.copy_with(host=gateway, port=6379)),
             "SLACK_API_URL": str(slack.copy_with(host=gateway)),
-            # The load balancer's X-Forwarded-For is believed (uvicorn's own setting).
-            "FORWARDED_ALLOW_IPS": gateway,
+            # The load balancer's X-Forwarded-For is believed, from it alone: HAProxy
+            # reaches the hosts from the gateway address.
+            "ENTRYWAY_TRUSTED_PROXIES": gateway,
             **env,
         }
         self.hosts = [Host(self.network, index, shared) for index in range(1, count + 1)]

@@ -1,5 +1,6 @@
 """The app served by uvicorn on a real loopback port, in a thread of the test process,
-configured as `python -m bot` configures it (proxy headers from trusted proxies)."""
+configured as `python -m bot` configures it (the app itself believes proxy headers from
+ENTRYWAY_TRUSTED_PROXIES only)."""
 
 import threading
 import time
@@ -22,8 +23,7 @@ def live_app() -> Iterator[str]:
         create_app(),
         host="127.0.0.1",
         port=port,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",  # as behind a HAProxy on the same host
+        proxy_headers=False,
         log_level="warning",
         lifespan="on",
     )

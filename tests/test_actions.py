@@ -25,9 +25,11 @@ from actions.submission_flow import (
     StartProposal,
 )
 from storage import repository, workflow
+from storage.catalogue import text as catalogue_text
 from storage.db import session_scope
 from storage.identity import new_browser_sender
-from storage.models import Kind, OutboxMessage
+from storage.models import HandoffDelivery, Kind, OutboxMessage, Submission
+from storage.settings import get_settings
 from tests.conversation import PROPOSAL_ANSWERS
 
 DOMAIN = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text())
@@ -322,6 +324,90 @@ def test_handoffs_per_chat_identity_are_limited(database):
     events, messages = run(StartHandoff(), tracker())
     assert messages[0]["response"] == "utter_handoff_limited"
     assert FollowupAction("handoff_form") not in events
+
+
+def from_client(client: str) -> dict:
+    """A latest message as the app passes it on: with the client it came from."""
+    return {"metadata": {"client": client, "browser_session": "b" * 22}}
+
+
+def test_handoffs_over_a_clients_hourly_limit_are_recorded_and_the_person_told(
+    database, monkeypatch
+):
+    monkeypatch.setenv("ENTRYWAY_HANDOFF_LIMIT_PER_CLIENT", "2")
+    get_settings.cache_clear()
+    slots = {"handoff_topic": "Our pilot", "handoff_contact": "ann@acme.example"}
+    replies = []
+    # Three chat identities (free to make) on one address, then one elsewhere.
+    for sender, client in [
+        ("web-a", "198.51.100.7"),
+        ("web-b", "198.51.100.7"),
+        ("web-c", "198.51.100.7"),
+        ("web-d", "198.51.100.8"),
+    ]:
+        _, messages = run(FinishHandoff(), tracker(slots, sender=sender, extra=from_client(client)))
+        replies.append(messages[0])
+    assert [reply.get("response") for reply in replies] == [
+        "utter_handoff_sent",
+        "utter_handoff_sent",
+        None,
+        "utter_handoff_sent",
+    ]
+    assert replies[2]["text"] == catalogue_text(
+        "handoff.held_client", contact="ann@acme.example", answer_time="within 2 business days"
+    )
+    with session_scope(database) as session:
+        requests = {r.sender_id: r.delivery for r in repository.list_handoffs(session)}
+        kinds = sorted(m.kind for m in session.exec(select(OutboxMessage)))
+    # Every one recorded for staff; the one over the limit is in the summary post.
+    assert requests == {
+        "web-a": HandoffDelivery.posted,
+        "web-b": HandoffDelivery.posted,
+        "web-c": HandoffDelivery.held,
+        "web-d": HandoffDelivery.posted,
+    }
+    assert kinds == ["handoff", "handoff", "handoff", "handoff_summary"]
+
+
+def test_over_the_hourly_limit_of_everyone_together_a_handoff_is_held_and_said_so(
+    database, monkeypatch
+):
+    monkeypatch.setenv("ENTRYWAY_HANDOFF_LIMIT_TOTAL", "1")
+    get_settings.cache_clear()
+    slots = {"handoff_topic": "Our pilot", "handoff_contact": "ann@acme.example"}
+    run(FinishHandoff(), tracker(slots, sender="web-a", extra=from_client("198.51.100.1")))
+    _, messages = run(
+        FinishHandoff(), tracker(slots, sender="web-b", extra=from_client("198.51.100.2"))
+    )
+    assert "Many people asked to talk to City staff in the last hour" in messages[0]["text"]
+    with session_scope(database) as session:
+        recorded = [(r.sender_id, r.delivery) for r in repository.list_handoffs(session)]
+    assert recorded == [("web-b", HandoffDelivery.held), ("web-a", HandoffDelivery.posted)]
+
+
+def test_a_submission_over_a_clients_hourly_limit_stays_a_draft(database, monkeypatch):
+    monkeypatch.setenv("ENTRYWAY_SUBMISSION_LIMIT_PER_CLIENT", "1")
+    get_settings.cache_clear()
+    slots = _proposal_slots(proposal_confirmed="yes", form_outcome="confirmed")
+    draft = {"organisation": "Acme", "title": "Adaptive signal timing pilot on Lamar"}
+    for sender in ("web-first", "web-second"):
+        with session_scope(database) as session:
+            repository.save_draft(session, sender, Kind.proposal, draft)
+    first, _ = run(FinishSubmission(), tracker(slots, sender="web-first", extra=from_client("x")))
+    events, messages = run(
+        FinishSubmission(), tracker(slots, sender="web-second", extra=from_client("x"))
+    )
+    assert "last_reference" in slot_events(first)
+    assert "last_reference" not in slot_events(events)
+    assert "is not submitted yet" in messages[0]["text"]
+    assert "your answers are saved as a draft" in messages[0]["text"]
+    assert "say 'continue my proposal'" in messages[0]["text"]
+    with session_scope(database) as session:
+        assert len(session.exec(select(Submission)).all()) == 1
+        assert repository.get_draft(session, "web-second", Kind.proposal).answers == draft
+    # From another client it goes through.
+    later, _ = run(FinishSubmission(), tracker(slots, sender="web-second", extra=from_client("y")))
+    assert "last_reference" in slot_events(later)
 
 
 def _proposal_slots(**changes) -> dict:

@@ -181,7 +181,10 @@ def test_the_app_issues_an_http_only_lax_session_identity(app_settings, monkeypa
         [reply] = browser.post("/chat/message", json={"message": "hi"}).json()
         said = json.loads(reply["text"])
         assert said["sender"] == identity["value"] == reply["recipient_id"]
-        assert said["metadata"] == {"browser_session": browser.cookies["entryway_visit"]}
+        assert said["metadata"] == {
+            "browser_session": browser.cookies["entryway_visit"],
+            "client": "127.0.0.1",  # for the assistant's limits, set by the app
+        }
         # The cookies are not set again on every answer.
         assert "set-cookie" not in browser.post("/chat/inbox").headers
 
@@ -209,8 +212,9 @@ def test_remember_me_makes_the_identity_last_30_days_and_new_conversation_renews
 
 
 def test_the_cookie_is_secure_when_the_page_is_served_over_https(app_settings, monkeypatch):
+    monkeypatch.setenv("ENTRYWAY_TRUSTED_PROXIES", "127.0.0.1")
     with app_with_rasa(monkeypatch, "echo") as (url, _):
-        # HAProxy terminating TLS says so; uvicorn trusts it from the loopback proxy.
+        # HAProxy terminating TLS says so; the app believes it from the proxy it trusts.
         response = httpx.get(f"{url}/chat/session", headers={"X-Forwarded-Proto": "https"})
     assert attributes(response, "entryway_id")["secure"]
 
@@ -372,3 +376,14 @@ def test_the_pages_own_and_non_browser_requests_are_issued_an_identity(
         response = httpx.get(f"{url}/chat/session", headers=headers)
     assert response.status_code == 200
     assert is_browser_sender(response.cookies["entryway_id"])
+
+
+def test_the_client_the_assistant_counts_is_the_apps_never_the_requests(app_settings, monkeypatch):
+    forged = {"client": "198.51.100.99", "browser_session": "x" * 22}
+    with app_with_rasa(monkeypatch, "echo") as (url, rasa):
+        httpx.post(
+            f"{url}/webhooks/rest/webhook",
+            json={"sender": "vendor-9", "message": "hi", "metadata": forged},
+            headers={"X-Forwarded-For": "198.51.100.99"},  # from no trusted proxy
+        )
+    assert rasa.requests[0]["metadata"] == {"client": "127.0.0.1"}

@@ -7,10 +7,11 @@ the middle of their forms.
 Shown: every vendor goes on from the question the form is at on the surviving host
 (their answer in flight was kept or not, never lost halfway), and every proposal is
 submitted once with all its answers; reference numbers stay unique and
-consecutive; every triage card, reminder and the weekly digest reaches Slack exactly
-once although both hosts' schedulers planned and sent; no conversation lock is left
-in Redis. What the vendors waited after the power cut goes to
-tests/artifacts/hosts/summary.txt (and is printed)."""
+consecutive; a new X-Forwarded-For on every request does not get round the rate limits
+(HAProxy replaces the header), nor reach a host's deep health check; every triage
+card, reminder and the weekly digest reaches Slack exactly once although both hosts'
+schedulers planned and sent; no conversation lock is left in Redis. What the vendors
+waited after the power cut goes to tests/artifacts/hosts/summary.txt (and is printed)."""
 
 import json
 import os
@@ -56,6 +57,7 @@ GIVE_UP_SECONDS = 150.0  # on one message, sent again and again
 # Longer than the outbox lease (6 s here): a message sent twice would have come by then.
 DOUBLE_SEND_MARGIN = 8.0
 RESTARTING = "The assistant is restarting"
+SPOOFED_REQUESTS = 120  # each with another X-Forwarded-For, to the public API
 # Answers that are each vendor's own, so a shifted or lost answer cannot go unseen.
 OWN_ANSWERS = {
     "organisation", "contact_name", "title", "problem", "solution", "maturity_where",
@@ -238,7 +240,9 @@ def cluster(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Cluster, FakeSl
                 # Every vendor comes from 127.0.0.1, faster than people do (as in the
                 # rest of the suite: tests/conftest.py).
                 "ENTRYWAY_RATE_LIMIT_CHAT": "",
-                "ENTRYWAY_RATE_LIMIT_PUBLIC": "",
+                "ENTRYWAY_SUBMISSION_LIMIT_PER_CLIENT": "",
+                # The public API keeps a limit, low enough for the test to reach.
+                "ENTRYWAY_RATE_LIMIT_PUBLIC": f"{SPOOFED_REQUESTS - 20}/hour",
             },
             work_dir=tmp_path,
         )
@@ -265,6 +269,35 @@ def seed_overdue_submission(database_url: str) -> str:
         session_scope(database_url) as session,
     ):
         return repository.create_submission(session, new, ZoneInfo("America/Chicago")).reference
+
+
+def a_loopback_address() -> str:
+    """A source address of its own for a client of HAProxy (whose counts, in Redis,
+    no earlier run can have touched)."""
+    return f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+
+
+def spoofing_gets_nowhere(url: str, reference: str) -> None:
+    """HAProxy replaces X-Forwarded-For with the connection's address, and the hosts
+    believe it from HAProxy alone: a client naming a new address in every request is
+    still one client; another client keeps its own budget; and a forged 127.0.0.1 gets
+    the public's cached health state, not the deep check."""
+    spoofer = httpx.HTTPTransport(local_address=a_loopback_address())
+    with httpx.Client(base_url=url, transport=spoofer, timeout=30) as client:
+        statuses = [
+            client.get(
+                f"/api/proposals/{reference}",
+                headers={"X-Forwarded-For": f"198.18.{n // 250}.{n % 250 + 1}"},
+            ).status_code
+            for n in range(SPOOFED_REQUESTS)
+        ]
+    allowed = SPOOFED_REQUESTS - 20
+    assert statuses == [200] * allowed + [429] * 20, Counter(statuses)
+    neighbour = httpx.HTTPTransport(local_address=a_loopback_address())
+    with httpx.Client(base_url=url, transport=neighbour, timeout=30) as client:
+        assert client.get(f"/api/proposals/{reference}").status_code == 200
+        health = client.get("/healthz", headers={"X-Forwarded-For": "127.0.0.1"})
+    assert health.status_code == 200 and "age" in health.headers, health.headers
 
 
 def run_vendors(vendors: list[Vendor]) -> list:
@@ -322,6 +355,7 @@ def test_two_hosts_serve_every_conversation_and_one_can_die_mid_form(cluster, po
     host1 = hosts.hosts[0]
     seeded = seed_overdue_submission(postgres_url)
     started = hosts.start()
+    spoofing_gets_nowhere(hosts.url, seeded)
 
     # Both hosts up: whole proposals, every message to whichever host HAProxy picks.
     early = [Vendor(hosts.url, n) for n in range(1, VENDORS_BEFORE + 1)]

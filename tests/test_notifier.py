@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from bot.notifier import Notifier
 from bot.staff_cli import main as staff_cli
-from storage import outbox, repository, workflow
+from storage import handoff_pace, intake_limits, outbox, repository, workflow
 from storage.db import session_scope
 from storage.models import Kind, OutboxMessage, OutboxState, utcnow
 from storage.settings import get_settings
@@ -192,6 +192,55 @@ def test_handoff_post_quotes_the_person_so_nothing_can_pass_for_a_field(configur
     )
     assert f"About {reference}, which this chat identity submitted" in json.dumps(first)
     assert "did not submit (not verified)" in json.dumps(second)
+
+
+def test_a_burst_of_handoffs_costs_the_channel_a_few_posts_and_one_summary(
+    configured, slack, capsys
+):
+    burst = handoff_pace.POSTS_PER_WINDOW + 4
+    limits = intake_limits.Limits(per_client=5, total=None)
+    with session_scope(configured) as session:
+        for n in range(burst):  # many chat identities, one address
+            repository.create_handoff(
+                session, f"web-{n}", "web", f"Question {n}", "a@b.example", None,
+                client="198.51.100.7", limits=limits,
+            )  # fmt: skip
+    reference = submit(configured)  # a triage card, queued behind the burst
+    Notifier(get_settings()).run_once()
+    posts = slack.in_channel(TRIAGE_CHANNEL)
+    own = [p for p in posts if p.text.startswith("Request #")]
+    [summary] = [p for p in posts if p.text.startswith("More requests to talk to a person")]
+    assert len(own) == handoff_pace.POSTS_PER_WINDOW
+    assert any(reference in p.text for p in posts)
+    shown = "\n".join(texts_of(summary.blocks, "mrkdwn"))
+    assert "Recorded without one since" in shown and "*4*" in shown
+    assert "python -m bot.staff_cli handoffs" in shown
+
+    with session_scope(configured) as session:  # two more, in the same window
+        for n in range(burst, burst + 2):
+            repository.create_handoff(
+                session, f"web-{n}", "web", f"Question {n}", "a@b.example", None,
+                client="198.51.100.7", limits=limits,
+            )  # fmt: skip
+    Notifier(get_settings()).run_once()
+    assert len(slack.in_channel(TRIAGE_CHANNEL)) == len(posts)  # no post more
+    with session_scope(configured) as session:  # the window closes: its summary is updated
+        session.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.kind == handoff_pace.SUMMARY_UPDATE)
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+    Notifier(get_settings()).run_once()
+    assert summary.edits == 1
+    shown = "\n".join(texts_of(summary.blocks, "mrkdwn"))
+    assert "Recorded without one between" in shown and "*6*" in shown
+
+    assert staff_cli(["handoffs"]) == 0  # and staff see every one
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == burst + 2
+    assert sum(" posted " in line for line in listed) == handoff_pace.POSTS_PER_WINDOW
+    assert sum(" held " in line for line in listed) == burst + 2 - 5
+    assert sum(" summarised " in line for line in listed) == 5 - handoff_pace.POSTS_PER_WINDOW
 
 
 def test_failed_sends_back_off_give_up_show_in_the_cli_and_can_be_retried(

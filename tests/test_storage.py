@@ -289,10 +289,14 @@ def test_idle_conversations_and_old_records_are_deleted(database_url):
             text("UPDATE handoffrequest SET created_at = :old"),
             {"old": utcnow() - timedelta(days=31)},
         )
+        # The address the handoff came from, kept for its limits' hour only.
+        session.execute(
+            text("UPDATE clientintake SET at = :old"), {"old": utcnow() - timedelta(hours=2)}
+        )
     with session_scope(database_url) as session:
         assert repository.purge_idle_conversations(session, timedelta(days=30)) == 1
         removed = repository.purge_old_records(session, timedelta(days=30))
-    assert removed == {"status look-ups": 1, "handoff requests": 1}
+    assert removed == {"status look-ups": 1, "handoff requests": 1, "client addresses": 1}
     with session_scope(database_url) as session:
         left = session.execute(text("SELECT DISTINCT sender_id FROM events")).all()
         assert left == [("active",)]

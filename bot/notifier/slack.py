@@ -22,7 +22,7 @@ from bot.notifier import failures
 from bot.notifier.lease import Lease
 from bot.notifier.results import Postpone, Sent
 from bot.slack.blocks import chat, digest, handoff, reminder, triage_card
-from storage import outbox, reports, repository, service_levels, workflow
+from storage import handoff_pace, outbox, reports, repository, service_levels, workflow
 from storage.db import session_scope
 from storage.identity import slack_user_of
 from storage.models import HandoffRequest, Submission, SubmitterMessage, utcnow
@@ -67,6 +67,10 @@ class SlackSender:
                 triage_card=self.triage_card,
                 card_update=self.card_update,
                 handoff=self.handoff,
+                **{
+                    handoff_pace.SUMMARY: self.handoff_summary,
+                    handoff_pace.SUMMARY_UPDATE: self.handoff_summary_update,
+                },
                 reminder=self.reminder,
                 digest=self.digest,
             )
@@ -163,6 +167,32 @@ class SlackSender:
             return Sent()
         await self._post(
             claim, self.channel, text=handoff.fallback(request), blocks=handoff.blocks(request)
+        )
+        return Sent()
+
+    async def handoff_summary(self, claim: outbox.Claim) -> Sent:
+        """The summary post of a busy window; when it goes out before the window
+        closes, its update at the close is queued with where it was posted."""
+        window = handoff_pace.Window.from_payload(claim.payload)
+        with session_scope(self.settings.database_url) as session:
+            count = handoff_pace.recorded_only(session, window)
+        closed = utcnow() >= window.closes_at
+        posted = await self._post(
+            claim, self.channel, **handoff.summary(count, window, self.settings.zone, closed)
+        )
+        if closed:
+            return Sent()
+        channel, ts = posted["channel"], posted["ts"]
+        return Sent(lambda session: handoff_pace.queue_update(session, window, channel, ts))
+
+    async def handoff_summary_update(self, claim: outbox.Claim) -> Sent:
+        window = handoff_pace.Window.from_payload(claim.payload)
+        with session_scope(self.settings.database_url) as session:
+            count = handoff_pace.recorded_only(session, window)
+        await self.client.chat_update(
+            channel=claim.payload["channel"],
+            ts=claim.payload["ts"],
+            **handoff.summary(count, window, self.settings.zone, closed=True),
         )
         return Sent()
 

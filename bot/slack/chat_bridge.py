@@ -15,6 +15,7 @@ from bot.rasa_client import RasaWorkers
 from bot.slack.blocks import chat
 from storage.catalogue import text
 from storage.identity import slack_sender
+from storage.intake_limits import with_client
 
 logger = logging.getLogger(__name__)
 _turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -39,7 +40,8 @@ async def talk(
             replies = [{"text": polite}]
         else:
             try:
-                replies = await converse(rasa, sender, message)
+                # In Slack the client the assistant's limits count is the user.
+                replies = await converse(rasa, sender, message, with_client(None, sender))
             except AssistantUnavailable:
                 replies = [{"text": text("chat.restarting")}]
         for reply in replies or [{"text": text("chat.restarting")}]:

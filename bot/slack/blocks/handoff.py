@@ -1,7 +1,12 @@
-"""A request to talk to a person, as posted to the triage channel."""
+"""A request to talk to a person, as posted to the triage channel; and the summary post
+of a window with more requests than posts (storage/handoff_pace.py)."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.slack.text import escape, labelled, mrkdwn, plain
 from storage.catalogue import text
+from storage.handoff_pace import Window
 from storage.models import HandoffRequest
 
 
@@ -37,3 +42,21 @@ def blocks(request: HandoffRequest) -> list[dict]:
             {"type": "context", "elements": [mrkdwn(text(key, reference=request.reference))]}
         )
     return result
+
+
+def summary(count: int, window: Window, zone: ZoneInfo, closed: bool) -> dict:
+    """The window's summary post (text and blocks): how many requests had no post of
+    their own, and where staff find them."""
+    times = {"opened": _clock(window.opened_at, zone), "closes": _clock(window.closes_at, zone)}
+    key = "handoff_post.summary_closed" if closed else "handoff_post.summary_open"
+    return {
+        "text": text("handoff_post.summary_fallback", count=count),
+        "blocks": [
+            {"type": "header", "text": plain(text("handoff_post.summary_header"))},
+            {"type": "section", "text": mrkdwn(text(key, count=count, **times))},
+        ],
+    }
+
+
+def _clock(moment: datetime, zone: ZoneInfo) -> str:
+    return f"{moment.astimezone(zone):%H:%M}"
