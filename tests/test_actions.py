@@ -158,6 +158,26 @@ def test_an_answer_starting_with_change_is_an_answer_unless_it_names_one():
     assert "update the step" in messages[0]["text"]
 
 
+def test_a_5000_character_answer_full_of_punctuation_is_still_an_answer():
+    # Long runs of punctuation after "change ..." made the old pattern quadratic.
+    start, end = "Change the insurance rules", " to scale with the contract value"
+    answer = start + "!" * (5000 - len(start) - len(end)) + end
+    slots = {
+        "barrier_what": "The RFP demanded $10M cover",
+        "barrier_step": "Insurance and bonding",
+        "barrier_where": "not given",
+        "barrier_impact": ["Could not bid"],
+        "requested_slot": "barrier_suggestion",
+        "barrier_suggestion": answer,
+    }
+    events, messages = run(ValidateBarrierForm(), tracker(slots, answer))
+    assert len(answer) == 5000 and messages == []
+    assert slot_events(events) == {
+        "barrier_suggestion": answer,
+        "requested_slot": "barrier_contact",
+    }
+
+
 def test_stop_asks_for_confirmation_then_closes_the_form():
     slots = {**answered("title"), "requested_slot": "title", "title": "stop"}
     events, _ = run(ValidateProposalForm(), tracker(slots, "stop", "stop", 0.99))
