@@ -17,7 +17,13 @@ from rasa_sdk.events import ActionExecuted, EventType, SlotSet, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.guided_form import LONG_ANSWER, QUESTION_START, STOP, slot_changes
+from actions.guided_form import (
+    DIGRESSION_CONFIDENCE,
+    LONG_ANSWER,
+    QUESTION_START,
+    STOP,
+    slot_changes,
+)
 from actions.parsing import clean_text, find_reference
 from actions.store import in_session
 from storage import workflow
@@ -40,8 +46,8 @@ CONVERSATIONAL = frozenset(
         "ask_why",
     }
 )
-# Requests to start something else: a short one is asked about; a longer one is most
-# likely an answer that talks about the proposal, its data or its costs.
+# Requests to start something else: a short one the classifier is sure of is asked about;
+# anything else is most likely an answer that talks about the proposal, its data or costs.
 REQUESTS = frozenset({"submit_proposal", "suggest_idea", "report_barrier", "out_of_scope"})
 SHORT_REQUEST_WORDS = 8
 # A message that only names one of the open questions' references (typed instead of
@@ -63,7 +69,8 @@ def plainly_something_else(message: dict[str, Any]) -> bool:
     if len(said) < 2 or STOP.match(said) or intent in CONVERSATIONAL:
         return True
     if intent in REQUESTS:
-        return len(said.split()) <= SHORT_REQUEST_WORDS
+        sure = ((message.get("intent") or {}).get("confidence") or 0.0) >= DIGRESSION_CONFIDENCE
+        return sure and len(said.split()) <= SHORT_REQUEST_WORDS
     if intent == "faq":
         return "?" in said or bool(QUESTION_START.match(said))
     return False

@@ -646,9 +646,7 @@ def test_with_several_questions_open_the_person_picks_which_one_a_reply_answers(
 def test_a_reply_longer_than_an_answer_takes_is_refused_and_nothing_is_recorded(database):
     reference = submitted_by_sender(database)
     ask(database, reference, "Which parks do you mean?")
-    _, messages = run(
-        ReplyToQuestion(), tracker({"question_open": True}, "Zilker " * 900, "faq")
-    )
+    _, messages = run(ReplyToQuestion(), tracker({"question_open": True}, "Zilker " * 900, "faq"))
     assert messages[0]["response"] == "utter_answer_too_long"
     assert question_state(database, reference) == (Status.needs_info, None)
 
@@ -676,3 +674,9 @@ def test_a_reply_longer_than_an_answer_takes_is_refused_and_nothing_is_recorded(
 def test_what_plainly_is_something_else_than_an_answer(text, intent, something_else):
     message = {"text": text, "intent": {"name": intent, "confidence": 0.9}}
     assert plainly_something_else(message) is something_else
+
+
+def test_a_short_request_the_classifier_is_unsure_of_is_an_answer():
+    message = {"text": "Bottle fillers, so runners can refill", "intent": {"name": "suggest_idea"}}
+    message["intent"]["confidence"] = 0.6
+    assert not plainly_something_else(message)
