@@ -56,6 +56,7 @@ PICK_WORDS = 6
 # Of a message held back, what the rules need to handle it as it was understood.
 UNDERSTOOD = ("text", "intent", "entities", "response_selector", "metadata", "message_id")
 RANKED_INTENTS_KEPT = 5
+INTENT_PAYLOAD = "/"  # how a button's payload ("/affirm{...}") reaches Rasa
 
 OpenQuestions = list[tuple[str, str]]  # (reference, question), newest first
 
@@ -212,6 +213,8 @@ class ReplyToQuestion(Action):
         if tracker.get_slot("answer_offered") and kept and picked:
             return await record_answer(dispatcher, tracker, picked, kept.get("text") or "")
         said = message.get("text") or ""
+        if said.startswith(INTENT_PAYLOAD):  # a button of an earlier message, never typed
+            return handled_as_understood(tracker, held(message))
         if len(said) > LONG_ANSWER:
             dispatcher.utter_message(
                 response="utter_answer_too_long",

@@ -643,6 +643,17 @@ def test_with_several_questions_open_the_person_picks_which_one_a_reply_answers(
     assert question_state(database, first) == (Status.needs_info, None)
 
 
+def test_a_button_pressed_on_an_earlier_message_is_never_taken_as_an_answer(database):
+    reference = submitted_by_sender(database)
+    ask(database, reference, "Which parks do you mean?")
+    stale = tracker({"question_open": True}, f'/affirm{{"reference":"{reference}"}}', "affirm", 1.0)
+    events, messages = run(ReplyToQuestion(), stale)
+    assert messages == []
+    assert slot_events(events) == {"reply_set_aside": True}
+    assert events[-1]["parse_data"]["intent"]["name"] == "affirm"
+    assert question_state(database, reference) == (Status.needs_info, None)
+
+
 def test_a_reply_longer_than_an_answer_takes_is_refused_and_nothing_is_recorded(database):
     reference = submitted_by_sender(database)
     ask(database, reference, "Which parks do you mean?")
