@@ -84,8 +84,8 @@ def test_in_the_web_chat_a_typed_reply_is_the_answer_and_so_for_later_questions(
     ask(stack, reference, "Would the benches need mains power?")
     asked = person.say("hello")
     assert person.text(asked) == (
-        f"Is this your answer to the City's question about {reference}: "
-        "“Would the benches need mains power?”?"
+        f"Is this your answer to the City's question about {reference}? "
+        "They asked: “Would the benches need mains power?”"
     )
     assert [b["title"] for b in asked[0]["buttons"]] == ["Yes, it's my answer", "No, it isn't"]
     assert "Hello! I'm Entryway" in person.text(person.say(asked[0]["buttons"][1]["payload"]))
