@@ -115,6 +115,14 @@ def test_in_the_web_chat_with_two_questions_open_the_person_picks_which_one(stac
     screened_and_asked(stack, fountains, "Bottle fillers or drinking fountains?")
     screened_and_asked(stack, racks, "How many racks per library?")
 
+    # A request for a person is asked about, and on "no" it goes ahead as asked.
+    asked = person.say("I want to talk to a person")
+    assert "more than one question" in person.text(asked)
+    handoff = person.text(person.say(asked[0]["buttons"][-1]["payload"]))
+    assert "What would you like to talk to City staff about" in handoff
+    person.say("stop")
+    assert "no request was sent" in person.text(person.say("yes"))
+
     asked = person.say("Two racks at each branch, four at the Central Library")
     assert "more than one question" in person.text(asked)
     assert [b["title"] for b in asked[0]["buttons"]] == [
