@@ -54,7 +54,7 @@ SHORT_REQUEST_WORDS = 8
 # pressing its button) picks that question for the reply held back.
 PICK_WORDS = 6
 # Of a message held back, what the rules need to handle it as it was understood.
-UNDERSTOOD = ("text", "intent", "entities", "response_selector", "metadata", "message_id")
+UNDERSTOOD = ("text", "intent", "entities", "response_selector", "metadata")
 RANKED_INTENTS_KEPT = 5
 INTENT_PAYLOAD = "/"  # how a button's payload ("/affirm{...}") reaches Rasa
 
