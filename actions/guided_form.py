@@ -53,11 +53,12 @@ WHY = re.compile(
 )
 # "change" followed by nothing in particular: the user wants to correct something unnamed.
 UNNAMED_ANSWER = {"", "an answer", "answer", "my answer", "something", "it", "that", "one"}
-CHANGE = re.compile(
+CHANGE_VERB = re.compile(
     r"^\s*(?:(?:i\s*(?:want|would like|'d like|need)|can i|could i|let me|please)\s+(?:to\s+)?)?"
-    r"(?:change|edit|correct|update|fix|amend|modify)\b\s*(?:my|the|our)?\s*(?P<target>.*?)\s*[.!?]*$",
+    r"(?:change|edit|correct|update|fix|amend|modify)\b",
     re.IGNORECASE,
 )
+CHANGE_OWNER = re.compile(r"\s*(?:my|the|our)?\s*", re.IGNORECASE)
 QUESTION_START = re.compile(
     r"^\s*(how|what|who|when|where|which|is|are|does|do|can|could|will|would|should)\b",
     re.IGNORECASE,
@@ -69,6 +70,22 @@ INTERRUPTIONS = ("stopped", "handoff")
 # A digression is only taken as one when the classifier is this sure of it;
 # otherwise the message is an answer, which is the safer mistake (it can be changed).
 DIGRESSION_CONFIDENCE = 0.8
+
+
+def change_target(text: str) -> str | None:
+    """What a "change ..." message names ("" when nothing in particular), or None when
+    the message is no request to change an answer. The trailing spaces and punctuation
+    are cut off with string methods: a lazy pattern followed by `\\s*[.!?]*$` tried
+    every split of a long run of them, quadratic in the answer's length."""
+    verb = CHANGE_VERB.match(text)
+    if verb is None:
+        return None
+    rest = text[verb.end() :]
+    rest = rest[CHANGE_OWNER.match(rest).end() :]  # type: ignore[union-attr]
+    if rest.endswith("\n"):  # `$` also matched before a final line break
+        rest = rest[:-1]
+    target = rest.rstrip(".!?").rstrip()
+    return None if "\n" in target else target
 
 
 class Invalid(ValueError):
@@ -265,9 +282,9 @@ class GuidedForm(FormValidationAction, ABC):
             reason = f"utter_why_{requested}" if self.question(requested) else "utter_why_general"
             dispatcher.utter_message(response=reason)
             return [SlotSet(requested, None)]
-        change = CHANGE.match(text)
-        if change:
-            events = self.change_answer(dispatcher, tracker, requested, change.group("target"))
+        target = change_target(text)
+        if target is not None:
+            events = self.change_answer(dispatcher, tracker, requested, target)
             if events is not None:
                 return events
         if requested == self.confirm_slot:

@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.guided_form import GuidedForm, Question, accept_text
+from actions.guided_form import GuidedForm, Question, accept_text, slot_changes
 from actions.parsing import find_reference
 from actions.store import in_session
 from storage import workflow
@@ -59,6 +59,8 @@ class StartInfoAnswer(Action):
             response="utter_info_question", reference=reference, question=open_questions[reference]
         )
         return [
+            # A typed reply held back to ask whether it was the answer is not, after all.
+            *slot_changes(tracker, {"answer_offered": False, "reply_held": None}),
             SlotSet("info_reference", reference),
             SlotSet("info_answer", None),
             SlotSet("form_outcome", None),

@@ -2,6 +2,7 @@
 
 import asyncio
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -24,11 +25,18 @@ from actions.submission_flow import (
     KeepDraft,
     StartProposal,
 )
+from actions.typed_answer import (
+    AnswerWithHeldReply,
+    HandleHeldReplyAsUnderstood,
+    LookForQuestion,
+    ReplyToQuestion,
+    plainly_something_else,
+)
 from storage import repository, workflow
 from storage.catalogue import text as catalogue_text
 from storage.db import session_scope
 from storage.identity import new_browser_sender
-from storage.models import HandoffDelivery, Kind, OutboxMessage, Submission
+from storage.models import HandoffDelivery, InfoRequest, Kind, OutboxMessage, Status, Submission
 from storage.settings import get_settings
 from tests.conversation import PROPOSAL_ANSWERS
 
@@ -154,6 +162,26 @@ def test_an_answer_starting_with_change_is_an_answer_unless_it_names_one():
         "requested_slot": "barrier_step",
     }
     assert "update the step" in messages[0]["text"]
+
+
+def test_a_5000_character_answer_full_of_punctuation_is_still_an_answer():
+    # Long runs of punctuation after "change ..." made the old pattern quadratic.
+    start, end = "Change the insurance rules", " to scale with the contract value"
+    answer = start + "!" * (5000 - len(start) - len(end)) + end
+    slots = {
+        "barrier_what": "The RFP demanded $10M cover",
+        "barrier_step": "Insurance and bonding",
+        "barrier_where": "not given",
+        "barrier_impact": ["Could not bid"],
+        "requested_slot": "barrier_suggestion",
+        "barrier_suggestion": answer,
+    }
+    events, messages = run(ValidateBarrierForm(), tracker(slots, answer))
+    assert len(answer) == 5000 and messages == []
+    assert slot_events(events) == {
+        "barrier_suggestion": answer,
+        "requested_slot": "barrier_contact",
+    }
 
 
 def test_stop_asks_for_confirmation_then_closes_the_form():
@@ -591,3 +619,212 @@ def test_a_rest_sender_id_never_shows_contact_answers_nor_what_staff_wrote(datab
     assert "utter_status_for_you" not in status(REST_SENDER, f"status of {reference}")
     assert "utter_status_for_you" in status(REST_SENDER, f"status of {reference} code {code}")
     assert "utter_status_for_you" in status(SENDER, f"status of {own_reference}")
+
+
+# --- a reply typed while City staff wait for an answer (actions/typed_answer.py) -------
+
+ASKER = workflow.Staff("cli:operator")
+
+
+def submitted_by_sender(database: str, title: str = "Smart benches") -> str:
+    new = repository.NewSubmission(
+        kind=Kind.proposal,
+        title=title,
+        category="Other",
+        answers={"solution": "Benches with solar chargers"},
+        confidential_fields=frozenset(),
+        contact=repository.ContactDetails(sender_id=SENDER, channel="web"),
+        procurement_path="no_cost_pilot",
+        procurement_reason="vendor pays",
+    )
+    with session_scope(database) as session:
+        reference = repository.create_submission(session, new, ZoneInfo("America/Chicago"))
+        workflow.advance(session, reference.reference, ASKER)  # received -> screening
+        return reference.reference
+
+
+def ask(database: str, reference: str, question: str) -> None:
+    with session_scope(database) as session:
+        workflow.request_info(session, reference, ASKER, question)
+
+
+def question_state(database: str, reference: str) -> tuple[Status, str | None]:
+    with session_scope(database) as session:
+        submission = repository.get_submission(session, reference)
+        request = session.exec(
+            select(InfoRequest)
+            .where(InfoRequest.submission_id == submission.id)
+            .order_by(InfoRequest.id.desc())
+        ).first()
+        return submission.status, request.answer if request else None
+
+
+def test_with_no_open_question_every_message_is_handled_as_usual(database):
+    first = tracker({"question_open": False}, "who owns the data?", "faq")
+    events, messages = run(LookForQuestion(), first)
+    assert events == [] and messages == []  # question_open starts false: nothing changes
+    events, _ = run(LookForQuestion(), tracker({"question_open": True}, "hi", "greet"))
+    assert slot_events(events) == {"question_open": False}
+
+
+def test_a_reply_typed_while_a_question_is_open_is_taken_as_its_answer(database):
+    reference = submitted_by_sender(database)
+    ask(database, reference, "What would the pilot cost, and who would own the data?")
+    events, _ = run(LookForQuestion(), tracker(text="x", intent="faq"))
+    assert slot_events(events) == {"question_open": True}
+
+    answer = "Our budget is $40,000 and the City would own all data collected."
+    selector = {
+        "response_selector": {"faq": {"response": {"utter_action": "utter_faq/data_ownership"}}}
+    }
+    events, messages = run(
+        ReplyToQuestion(), tracker({"question_open": True}, answer, "faq", 0.9, selector)
+    )
+    assert [m["text"] for m in messages] == [
+        f"Thank you: your answer is attached to {reference}, which is now back in screening."
+    ]
+    assert events == []
+    assert question_state(database, reference) == (Status.screening, answer)
+    events, _ = run(LookForQuestion(), tracker({"question_open": True}, "thanks", "thank"))
+    assert slot_events(events) == {"question_open": False}
+
+
+def test_a_greeting_is_asked_about_and_no_handles_it_as_understood(database):
+    reference = submitted_by_sender(database)
+    ask(database, reference, "Which parks do you mean?")
+    greeting = tracker({"question_open": True, "resume_offered": True}, "hello there", "greet")
+    events, messages = run(ReplyToQuestion(), greeting)
+    assert messages[0]["response"] == "utter_ask_reply_is_answer"
+    assert (messages[0]["reference"], messages[0]["question"]) == (
+        reference,
+        "Which parks do you mean?",
+    )
+    assert [(b["title"], b["payload"]) for b in messages[0]["buttons"]] == [
+        ("Yes, it's my answer", f'/affirm{{"reference":"{reference}"}}'),
+        ("No, it isn't", "/deny"),
+    ]
+    slots = slot_events(events)
+    assert slots["answer_offered"] is True and slots["resume_offered"] is False
+    assert slots["reply_held"]["text"] == "hello there"
+    assert slots["reply_held"]["intent"]["name"] == "greet"
+
+    no = tracker({"answer_offered": True, "reply_held": slots["reply_held"]}, "no", "deny")
+    events, messages = run(HandleHeldReplyAsUnderstood(), no)
+    assert messages == []
+    assert [e["event"] for e in events] == ["slot", "slot", "slot", "action", "user"]
+    assert slot_events(events) == {
+        "answer_offered": None,
+        "reply_held": None,
+        "reply_set_aside": True,
+    }
+    assert events[3]["name"] == "action_listen"
+    assert events[4]["text"] == "hello there"
+    assert events[4]["parse_data"]["intent"]["name"] == "greet"
+    # The message handed back is let through as if no question were open...
+    handed_back = tracker({"reply_set_aside": True, "question_open": True}, "hello there", "greet")
+    events, _ = run(LookForQuestion(), handed_back)
+    assert slot_events(events) == {"reply_set_aside": False, "question_open": False}
+    # ...and nothing was attached to the submission, whose question stays open.
+    assert question_state(database, reference) == (Status.needs_info, None)
+
+
+def test_a_reply_asked_about_is_recorded_on_yes(database):
+    reference = submitted_by_sender(database)
+    ask(database, reference, "Would the benches need mains power?")
+    events, messages = run(ReplyToQuestion(), tracker({"question_open": True}, "No", "deny"))
+    assert messages[0]["response"] == "utter_ask_reply_is_answer"
+    held = slot_events(events)["reply_held"]
+    pressed = tracker(
+        {"answer_offered": True, "reply_held": held},
+        f'/affirm{{"reference":"{reference}"}}',
+        "affirm",
+        1.0,
+        {"entities": [{"entity": "reference", "value": reference}]},
+    )
+    events, messages = run(AnswerWithHeldReply(), pressed)
+    assert f"your answer is attached to {reference}" in messages[0]["text"]
+    assert slot_events(events) == {"answer_offered": None, "reply_held": None}
+    assert question_state(database, reference) == (Status.screening, "No")
+
+
+def test_with_several_questions_open_the_person_picks_which_one_a_reply_answers(database):
+    first = submitted_by_sender(database, "Smart benches")
+    second = submitted_by_sender(database, "Solar shade")
+    ask(database, first, "Which parks do you mean?")
+    ask(database, second, "How tall are the shade sails?")
+    answer = "About four metres, so trucks can pass under them"
+    events, messages = run(
+        ReplyToQuestion(), tracker({"question_open": True}, answer, "out_of_scope", 0.6)
+    )
+    assert messages[0]["response"] == "utter_ask_reply_answers_which"
+    assert "How tall are the shade sails?" in messages[0]["questions"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        f'/affirm{{"reference":"{second}"}}',  # the newest first
+        f'/affirm{{"reference":"{first}"}}',
+        "/deny",
+    ]
+    held = slot_events(events)["reply_held"]
+    # A plain "yes" does not say which: the question is asked again.
+    yes = tracker({"answer_offered": True, "reply_held": held}, "yes", "affirm")
+    events, messages = run(AnswerWithHeldReply(), yes)
+    assert messages[0]["response"] == "utter_ask_reply_answers_which"
+    # Typing the reference instead of pressing its button picks it too.
+    typed = tracker(
+        {"answer_offered": True, "reply_held": held, "question_open": True},
+        second.lower(),
+        "check_status",
+    )
+    events, messages = run(ReplyToQuestion(), typed)
+    assert f"your answer is attached to {second}" in messages[0]["text"]
+    assert question_state(database, second) == (Status.screening, answer)
+    assert question_state(database, first) == (Status.needs_info, None)
+
+
+def test_a_button_pressed_on_an_earlier_message_is_never_taken_as_an_answer(database):
+    reference = submitted_by_sender(database)
+    ask(database, reference, "Which parks do you mean?")
+    stale = tracker({"question_open": True}, f'/affirm{{"reference":"{reference}"}}', "affirm", 1.0)
+    events, messages = run(ReplyToQuestion(), stale)
+    assert messages == []
+    assert slot_events(events) == {"reply_set_aside": True}
+    assert events[-1]["parse_data"]["intent"]["name"] == "affirm"
+    assert question_state(database, reference) == (Status.needs_info, None)
+
+
+def test_a_reply_longer_than_an_answer_takes_is_refused_and_nothing_is_recorded(database):
+    reference = submitted_by_sender(database)
+    ask(database, reference, "Which parks do you mean?")
+    _, messages = run(ReplyToQuestion(), tracker({"question_open": True}, "Zilker " * 900, "faq"))
+    assert messages[0]["response"] == "utter_answer_too_long"
+    assert question_state(database, reference) == (Status.needs_info, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "something_else"),
+    [
+        ("hi", "greet", True),
+        ("thanks!", "thank", True),
+        ("what's the status of SC-2026-00001?", "check_status", True),
+        ("I want to talk to a person", "human_handoff", True),
+        ("stop", "faq", True),
+        ("who owns the data from a pilot?", "faq", True),
+        ("I want to submit a new proposal", "submit_proposal", True),
+        ("Our budget is $40,000 and the City would own all data collected.", "faq", False),
+        (
+            "We would run the sensors at ten intersections on Lamar for six months at our cost",
+            "submit_proposal",
+            False,
+        ),
+        ("Zilker and Pease parks", "nlu_fallback", False),
+        ("7", "nlu_fallback", True),
+    ],
+)
+def test_what_plainly_is_something_else_than_an_answer(text, intent, something_else):
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}}
+    assert plainly_something_else(message) is something_else
+
+
+def test_a_short_request_the_classifier_is_unsure_of_is_an_answer():
+    message = {"text": "Bottle fillers, so runners can refill", "intent": {"name": "suggest_idea"}}
+    message["intent"]["confidence"] = 0.6
+    assert not plainly_something_else(message)

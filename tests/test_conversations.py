@@ -117,9 +117,12 @@ def test_status_details_only_for_the_submitter_or_the_code(stack):
             internal_note="check with Parks",
         )
 
-    own = submitter.text(submitter.say("what's the status?"))
-    assert f"Do you mean {reference}" in own
-    own = submitter.text(submitter.say(f"status of {reference}"))
+    # While staff wait for an answer, a status question might be one: asked, then no.
+    asked = submitter.text(submitter.say("what's the status?"))
+    assert f"Is this your answer to the City's question about {reference}" in asked
+    assert f"Do you mean {reference}" in submitter.text(submitter.say("no"))
+    submitter.say(f"status of {reference}")
+    own = submitter.text(submitter.say("no"))
     assert "waiting for information from you" in own
     assert "Which trail sections do you mean?" in own
     assert "check with Parks" not in own

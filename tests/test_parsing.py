@@ -1,7 +1,11 @@
 """What people type, turned into clean values."""
 
+import random
+import re
+
 import pytest
 
+from actions.guided_form import change_target
 from actions.parsing import (
     clean_text,
     find_reference,
@@ -80,3 +84,45 @@ def test_yes_no_and_text_cleaning():
     assert clean_text("  a\x00b \t c\n\n\n\nd  ") == "ab c\n\nd"
     assert clean_text("🚦 café") == "🚦 café"
     assert len(clean_text("x" * 9000)) == 5000
+
+
+# The pattern "change ..." requests were read with until it was made linear: a lazy target
+# followed by `\s*[.!?]*$` tried every split of a long run of spaces or punctuation (135 ms
+# on 5,000 characters). It stays here as the specification change_target must keep.
+QUADRATIC_CHANGE = re.compile(
+    r"^\s*(?:(?:i\s*(?:want|would like|'d like|need)|can i|could i|let me|please)\s+(?:to\s+)?)?"
+    r"(?:change|edit|correct|update|fix|amend|modify)\b\s*(?:my|the|our)?\s*(?P<target>.*?)\s*[.!?]*$",
+    re.IGNORECASE,
+)
+TRICKY_PIECES = [" ", "  ", ".", "!", "?", "\n", "\t", "\u00a0", "a", "my", "My", "the", "our"]
+TRICKY_PIECES += ["THE", "change", "Fix", "email", "please", "i want to", "changes", "x"]
+
+
+def as_the_quadratic_pattern_read_it(text: str) -> str | None:
+    match = QUADRATIC_CHANGE.match(text)
+    return match.group("target") if match else None
+
+
+def test_change_requests_are_read_as_before_on_tricky_inputs():
+    chance = random.Random(17)
+    for _ in range(20_000):
+        text = "".join(chance.choice(TRICKY_PIECES) for _ in range(chance.randint(0, 9)))
+        if chance.random() < 0.6:
+            text = chance.choice(["change", "Please change", "i want to fix", " edit "]) + text
+        assert change_target(text) == as_the_quadratic_pattern_read_it(text), repr(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "change x" + "." * 4990 + "y",
+        "change my" + "!" * 4991,
+        "fix the" + " " * 4992 + "?",
+        "edit " + ". " * 2497 + "z",
+        "change" + "\n" * 4994,
+        "correct it" + "?!." * 1663,
+    ],
+)
+def test_a_5000_character_adversarial_change_request_is_read_as_before(text):
+    assert len(text) <= 5000
+    assert change_target(text) == as_the_quadratic_pattern_read_it(text)

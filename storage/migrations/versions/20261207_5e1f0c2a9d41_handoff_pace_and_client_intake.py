@@ -4,7 +4,7 @@ new submissions are counted per client for the hour's limits. Existing requests 
 each posted.
 
 Revision ID: 5e1f0c2a9d41
-Revises: 87c184aaf786
+Revises: 5d1e0b7a93c4
 Create Date: 2026-12-07 09:43:55.268213
 """
 
