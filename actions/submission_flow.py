@@ -297,6 +297,29 @@ class FinishSubmission(Action):
             f"{receipt.reference}.\nWhat happens next: {next_step}{follow_up}\n"
             f"Check its status any time by asking me 'status of {receipt.reference}', or at "
             f"/api/proposals/{receipt.reference}.\nYour private status code is "
-            f"{receipt.status_token}: keep it, it lets you see details meant only for you."
+            f"{receipt.status_token}: keep it, it lets you see details meant only for you.",
+            **{PRIVATE: private_receipt(form, receipt, anonymous=new.contact is None)},
         )
+        if new.contact is None:
+            return done  # nothing in the conversation names what it submitted
         return [*done, SlotSet("last_reference", receipt.reference)]
+
+
+# What the tracker store must never write of a reply (rasa_env/redaction.py reads it
+# from the reply's metadata; the two run in different environments).
+PRIVATE = "entryway_private"
+
+
+def private_receipt(
+    form: SubmissionForm, receipt: repository.Receipt, anonymous: bool
+) -> dict[str, Any]:
+    """The receipt's private status code is shown to the person, never stored with the
+    conversation. After an anonymous submission the stored conversation also forgets
+    the form's answers and the reference, which would link the person to it."""
+    if not anonymous:
+        return {"secrets": [receipt.status_token]}
+    slots = [question.slot for question in form.questions] + [form.confirm_slot]
+    return {
+        "secrets": [receipt.status_token, receipt.reference],
+        "forget": {"forms": [form.form_name()], "slots": slots},
+    }
