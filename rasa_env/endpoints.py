@@ -66,6 +66,8 @@ def endpoints(environ: dict[str, str]) -> dict:
             # Conversations hold personal answers: Redis forgets idle ones after the
             # same time as drafts (each message renews it).
             "record_exp": days * 24 * 3600,
+            # Nor is anything kept longer than this, however active it stays.
+            "max_age_days": int(environ.get("ENTRYWAY_CONVERSATION_MAX_AGE_DAYS", "90")),
             **redis(redis_url),
         }
     else:

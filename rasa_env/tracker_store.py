@@ -208,13 +208,35 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
 
 class PrivateRedisTrackerStore(RedisTrackerStore):
-    """Rasa's Redis tracker store, storing nothing rasa_env/redaction.py removes. Rasa
-    writes the whole conversation (every session) on each save, merged from what Redis
-    held and the tracker: the marks apply to that."""
+    """Rasa's Redis tracker store, storing nothing rasa_env/redaction.py removes, nor
+    the events of earlier sessions older than `max_age_days` (the retention job's
+    absolute limit, ENTRYWAY_CONVERSATION_MAX_AGE_DAYS; Redis itself forgets a
+    conversation idle for `record_exp`). Rasa writes the whole conversation (every
+    session) on each save, merged from what Redis held and the tracker: both apply to
+    that."""
+
+    def __init__(self, *args: Any, max_age_days: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._max_age = max_age_days * 24 * 3600 if max_age_days else None
 
     def serialise_tracker(self, tracker: DialogueStateTracker) -> str:  # type: ignore[override]
         redaction.redact_tracker(tracker)
+        if self._max_age is not None:
+            _drop_old_sessions(tracker, time.time() - self._max_age)
         return super().serialise_tracker(tracker)
+
+
+def _drop_old_sessions(tracker: DialogueStateTracker, cutoff: float) -> None:
+    """Drops the events older than `cutoff` from before the latest session's start: Rasa
+    reads a conversation from there on (as repository.purge_old_conversations says)."""
+    starts = [event.timestamp for event in tracker.events if isinstance(event, SessionStarted)]
+    if not starts:
+        return
+    before = min(cutoff, max(starts))
+    kept = [event for event in tracker.events if event.timestamp >= before]
+    if len(kept) < len(tracker.events):
+        tracker.events.clear()
+        tracker.events.extend(kept)
 
 
 class WindowedSQLTrackerStore(PrivateSQLTrackerStore):

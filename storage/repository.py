@@ -160,6 +160,11 @@ def purge_idle_conversations(session: Session, older_than: timedelta) -> int:
     cutoff = (utcnow() - older_than).timestamp()
     idle = sql("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff")
     senders = [row[0] for row in session.execute(idle, {"cutoff": cutoff})]
+    _delete_conversations(session, senders)
+    return len(senders)
+
+
+def _delete_conversations(session: Session, senders: list[str]) -> None:
     # The windowed tracker store's checkpoints (rasa_env/tracker_store.py) hold the same
     # answers as slot values: they go with their conversation.
     tables = ["events"]
@@ -173,7 +178,42 @@ def purge_idle_conversations(session: Session, older_than: timedelta) -> int:
                 ),
                 {"senders": senders[start : start + 500]},
             )
-    return len(senders)
+
+
+# Rasa reads a conversation from the start of its latest session (by timestamp): earlier
+# sessions' events change nothing the assistant does, and the slots a new session keeps
+# are written again at its start.
+_OLD_SESSIONS = sql(
+    "DELETE FROM events WHERE timestamp < :cutoff AND timestamp < ("
+    " SELECT MAX(started.timestamp) FROM events started"
+    " WHERE started.sender_id = events.sender_id AND started.type_name = 'session_started')"
+)
+# Conversations whose latest session (or first event, without one) began before then.
+_OLD_CONVERSATIONS = sql(
+    "SELECT sender_id FROM events GROUP BY sender_id HAVING COALESCE("
+    " MAX(CASE WHEN type_name = 'session_started' THEN timestamp END), MIN(timestamp)"
+    ") < :cutoff"
+)
+_ORPHAN_CHECKPOINTS = sql(
+    "DELETE FROM tracker_checkpoints WHERE NOT EXISTS ("
+    " SELECT 1 FROM events WHERE events.id = tracker_checkpoints.last_event_id)"
+)
+
+
+def purge_old_conversations(session: Session, older_than: timedelta) -> dict[str, int]:
+    """However often someone writes, nothing of their conversation (Rasa's SQL tracker
+    store) is kept longer than `older_than`: the events of earlier sessions older than
+    that, and a conversation whose current session began before then, whole. A
+    checkpoint whose event is gone goes too. Returns what was deleted."""
+    if not inspect(session.get_bind()).has_table("events"):
+        return {}  # Redis: rasa_env/tracker_store.py drops old sessions as it writes
+    cutoff = (utcnow() - older_than).timestamp()
+    events = session.execute(_OLD_SESSIONS, {"cutoff": cutoff}).rowcount or 0
+    senders = [row[0] for row in session.execute(_OLD_CONVERSATIONS, {"cutoff": cutoff})]
+    _delete_conversations(session, senders)
+    if inspect(session.get_bind()).has_table("tracker_checkpoints"):
+        session.execute(_ORPHAN_CHECKPOINTS)
+    return {"old conversations": len(senders), "events of old sessions": events}
 
 
 def purge_old_records(session: Session, older_than: timedelta) -> dict[str, int]:

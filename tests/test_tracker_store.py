@@ -248,7 +248,7 @@ def test_windowed_store_stores_and_rebuilds_what_rasas_store_does(database, requ
 
 
 PRIVATE = """
-import asyncio, json
+import asyncio, json, time
 import redis
 import sqlalchemy as sa
 from rasa.core.tracker_store import TrackerStore
@@ -385,6 +385,16 @@ async def check(environ):
         tracker = await store.retrieve(sender)
         assert tracker.latest_message.text == "question 99", name
         assert tracker.get_slot("barrier_what") is None, name
+    if hasattr(store, "red"):  # the retention job's absolute limit, as Redis is written
+        now = time.time()
+        clock[0] = now - 100 * 24 * 3600
+        await turn(store, "aged", [at(ActionExecuted("action_session_start")),
+                                   at(SessionStarted()), *faq(1000)])
+        clock[0] = now
+        await turn(store, "aged", [at(ActionExecuted("action_session_start")),
+                                   at(SessionStarted()), *faq(1001)])
+        kept = stored(store, "aged")[0]
+        assert "question 1000" not in kept and "question 1001" in kept, kept
     if hasattr(store, "engine"):
         for engine in {{store.engine, getattr(store, "_single_statements", store.engine)}}:
             assert engine.hide_parameters, name
