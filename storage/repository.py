@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, func, inspect, tuple_, update
@@ -29,6 +29,7 @@ from storage.models import (
     Submission,
     SubmissionAnswer,
     SubmissionPublic,
+    SubmissionPublished,
     SubmitterMessage,
     utcnow,
 )
@@ -315,6 +316,20 @@ def public_view(submission: Submission) -> SubmissionPublic:
     if not submission.title_public:
         public.title = text(f"public_title.{submission.kind.value}")
     return public
+
+
+def published(public: SubmissionPublic, zone: ZoneInfo) -> SubmissionPublished:
+    """The public view as the public API and open data publish it (SubmissionPublished)."""
+    view = SubmissionPublished.model_validate(public, from_attributes=True)
+    if public.kind == Kind.feedback:
+        view.submitted_at = _month_of(public.submitted_at, zone)
+        view.updated_at = _month_of(public.updated_at, zone)
+    return view
+
+
+def _month_of(moment: datetime, zone: ZoneInfo) -> str:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).strftime("%Y-%m")
 
 
 def get_public_submission(session: Session, reference: str) -> SubmissionPublic | None:
