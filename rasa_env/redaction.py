@@ -22,9 +22,14 @@ itself could not remove them), and before anything is written:
 
 Kept in step with the mark actions/submission_flow.py sends (the two run in different
 environments and do not import each other).
+
+Nor does Rasa log what people typed: its structured log events name the fields that carry
+it (its own `_anonymizer` lists them, for a plugin to rewrite), and `logged_without_text`
+replaces their values (rasa_env/launch.py puts it in the anonymizer's place). A message
+that fails is still logged, with its traceback, without its text.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,3 +129,48 @@ def redact_tracker(tracker: DialogueStateTracker) -> Marks:
         if after is not before:
             tracker.events[index] = Event.from_parameters(after)
     return marks
+
+
+# Fields of Rasa's log events that carry what people typed: those Rasa 3.6's own
+# anonymizer (rasa.utils.log_utils._anonymizer) names, and the few others its events use.
+LOGGED_TEXT = frozenset(
+    {
+        "text",
+        "response_text",
+        "user_text",
+        "slot_values",
+        "parse_data_text",
+        "parse_data_entities",
+        "prediction_events",
+        "tracker_latest_message",
+        "prefilled_slots",
+        "message",
+        "response",
+        "slot_candidates",
+        "rasa_event",
+        "rasa_events",
+        "tracker_states",
+        "current_states",
+        "old_states",
+        "successes",
+        "current_entity",
+        "next_entity",
+        "states",
+        "entity",
+        "token_text",
+        "user_message",
+        "json_message",
+        "parse_data",
+        "tracker",
+        "events",
+    }
+)
+
+
+def logged_without_text(
+    _: Any, __: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A structlog processor: the event with the values of fields carrying text replaced."""
+    for key in LOGGED_TEXT & event.keys():
+        event[key] = REDACTED
+    return event
