@@ -248,6 +248,17 @@ def test_database_errors_never_show_what_people_typed(database_url):
         )  # fmt: skip
     assert "quillon.secret" not in str(failed.value)
 
+    # Every engine the app and the action server make, the autocommit one included.
+    def look_up(connection):
+        assert connection.engine.hide_parameters
+        connection.execute(text("SELECT nothing FROM contact WHERE email = :e"), {"e": "zq@x"})
+
+    with pytest.raises(DBAPIError) as failed:
+        in_single_statements(database_url, look_up)
+    assert "zq@x" not in str(failed.value)
+    with session_scope(database_url) as session:
+        assert session.get_bind().hide_parameters
+
 
 def _tracker_tables(session) -> None:
     """Rasa's `events` and the windowed store's `tracker_checkpoints`, as they create them."""
