@@ -20,7 +20,7 @@ itself could not remove them), and before anything is written:
   and the next message goes on as it would have;
 - the mark itself is dropped.
 
-Kept in step with the mark actions/submission_flow.py sends (the two run in different
+Kept in step with the mark actions/private.py makes (the two run in different
 environments and do not import each other).
 
 Nor does Rasa log what people typed: its structured log events name the fields that carry

@@ -83,7 +83,8 @@ def test_anonymous_feedback_leaves_no_answer_beside_an_identity_in_any_table(
         assert len(_code_in(receipts[channel])) == 16
         # And the conversation goes on from the redacted one.
         assert "Thank you for bringing a proposal" in say("I want to submit a proposal")
-        say("stop")
+        assert "Do you want to stop here?" in say("stop")
+        say("Yes")
 
     rows = _every_row(stack.database_url)
     assert "events" in rows and "tracker_checkpoints" in rows
@@ -101,6 +102,12 @@ def test_anonymous_feedback_leaves_no_answer_beside_an_identity_in_any_table(
         assert beside_identity == [], (channel, beside_identity)
     conversation_rows = "\n".join(rows["events"] + rows["tracker_checkpoints"])
     assert "[redacted]" in conversation_rows
+
+    # Typed back to see one's own details, the code is not kept either.
+    code, reference = _code_in(receipts["rest"]), _reference_in(receipts["rest"])
+    assert "Procurement barrier" in rest.text(rest.say(f"status of {reference} code {code}"))
+    rows = _every_row(stack.database_url)
+    assert not [row for found in rows.values() for row in found if code in row]
 
     with stack.log_path.open() as log:
         log.seek(log_start)
