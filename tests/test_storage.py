@@ -19,6 +19,7 @@ from storage.models import (
     Status,
     SubmissionAnswer,
     SubmissionPublic,
+    SubmissionPublished,
     utcnow,
 )
 from storage.reference import parse_reference
@@ -127,6 +128,8 @@ def test_public_model_has_no_private_fields():
     assert not public_fields & set(Contact.model_fields) - {"id"}
     assert not public_fields & {"value", "confidential", "status_token_hash", "contact_id"}
     assert "value" in SubmissionAnswer.model_fields  # answers live only in their own table
+    # What the public API and open data publish has the same fields, in the same order.
+    assert list(SubmissionPublished.model_fields) == list(SubmissionPublic.model_fields)
 
 
 def test_drafts_save_replace_discard_and_expire(database_url):
