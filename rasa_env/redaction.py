@@ -121,10 +121,16 @@ def redacted(events: list[dict[str, Any]], marks: Marks) -> list[dict[str, Any]]
 def redact_tracker(tracker: DialogueStateTracker) -> Marks:
     """Applies the marks found in the tracker's events to them, in place; returns them
     (empty when there were none, and nothing changed)."""
-    events = [event.as_dict() for event in tracker.events]
-    marks = marks_of(events)
+    # On every save: only marked replies are turned into dicts to look at.
+    marked = [
+        event.as_dict()
+        for event in tracker.events
+        if isinstance(event, BotUttered) and MARK in (event.metadata or {})
+    ]
+    marks = marks_of(marked)
     if not marks:
         return marks
+    events = [event.as_dict() for event in tracker.events]
     for index, (before, after) in enumerate(zip(events, redacted(events, marks), strict=True)):
         if after is not before:
             tracker.events[index] = Event.from_parameters(after)
