@@ -12,6 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import private
 from actions.parsing import find_reference
 from actions.store import in_session
 from storage import repository
@@ -54,6 +55,8 @@ async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
 
     sender = tracker.sender_id
     codes = STATUS_CODE.findall(said)
+    # A code typed to see one's details is not stored with the conversation.
+    mark = private.keep_out(codes) if codes else {}
 
     def look_up(session):
         total, unknown = repository.recent_lookups(session, sender, LOOKUP_WINDOW)
@@ -80,12 +83,12 @@ async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
 
     outcome, public, note = await in_session(look_up)
     if outcome == "limited":
-        dispatcher.utter_message(response="utter_status_limited")
+        dispatcher.utter_message(response="utter_status_limited", **mark)
         return []
     if outcome == "unknown":
-        dispatcher.utter_message(response="utter_status_unknown", reference=reference)
+        dispatcher.utter_message(response="utter_status_unknown", reference=reference, **mark)
         return [SlotSet("reference", None)]
-    dispatcher.utter_message(response="utter_status", **status_values(public))
+    dispatcher.utter_message(response="utter_status", **status_values(public), **mark)
     if note:
         dispatcher.utter_message(response="utter_status_for_you", note=note)
         if public.status is Status.needs_info:

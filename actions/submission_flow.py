@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import browser_session
+from actions import browser_session, private
 from actions.barrier import ValidateBarrierForm
 from actions.guided_form import GuidedForm, SubmissionForm, describe, slot_changes
 from actions.idea import ValidateIdeaForm
@@ -335,6 +335,24 @@ class FinishSubmission(Action):
             f"{receipt.reference}.\nWhat happens next: {next_step}{follow_up}\n"
             f"Check its status any time by asking me 'status of {receipt.reference}', or at "
             f"/api/proposals/{receipt.reference}.\nYour private status code is "
-            f"{receipt.status_token}: keep it, it lets you see details meant only for you."
+            f"{receipt.status_token}: keep it, it lets you see details meant only for you.",
+            **private_receipt(form, receipt, anonymous=new.contact is None),
         )
+        if new.contact is None:
+            return done  # nothing in the conversation names what it submitted
         return [*done, SlotSet("last_reference", receipt.reference)]
+
+
+def private_receipt(
+    form: SubmissionForm, receipt: repository.Receipt, anonymous: bool
+) -> dict[str, Any]:
+    """The receipt's private status code is shown to the person, never stored with the
+    conversation. After an anonymous submission the stored conversation also forgets
+    the form's answers and the reference, which would link the person to it."""
+    if not anonymous:
+        return private.keep_out([receipt.status_token])
+    return private.keep_out(
+        [receipt.status_token, receipt.reference],
+        forms=[form.form_name()],
+        slots=[question.slot for question in form.questions] + [form.confirm_slot],
+    )

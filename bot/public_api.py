@@ -1,5 +1,6 @@
-"""Public status and open data. Only `SubmissionPublic` leaves here: it has no contact
-or answer fields at all, so confidential values cannot be exposed by mistake."""
+"""Public status and open data. Only `SubmissionPublished` leaves here (the public view,
+feedback's times to the month): it has no contact or answer fields at all, so
+confidential values cannot be exposed by mistake."""
 
 import asyncio
 import csv
@@ -15,7 +16,7 @@ from bot.http_errors import documented
 from bot.rate_limit import rate_limited
 from storage import repository
 from storage.db import session_scope
-from storage.models import SubmissionPublic
+from storage.models import SubmissionPublished
 from storage.reference import REFERENCE_SCHEMA_PATTERN, parse_reference
 from storage.settings import get_settings
 
@@ -23,26 +24,28 @@ router = APIRouter(prefix="/api", dependencies=[rate_limited("public")], respons
 CSV = "text/csv; charset=utf-8"
 # Documented as the body it is: text, not the JSON FastAPI assumes by default.
 CSV_RESPONSE = {200: {"description": "CSV, one header row", "content": {"text/csv": {}}}}
-OPEN_DATA_FIELDS = list(SubmissionPublic.model_fields)
+OPEN_DATA_FIELDS = list(SubmissionPublished.model_fields)
 # Rows per chunk of a streamed export: each chunk is one hop to a worker thread, and what
 # the app holds of an export at once, whatever the number of submissions.
 ROWS_PER_CHUNK = 1000
 
 
-def _public(reference: str) -> SubmissionPublic | None:
-    with session_scope(get_settings().database_url) as session:
-        return repository.get_public_submission(session, reference)
+def _public(reference: str) -> SubmissionPublished | None:
+    settings = get_settings()
+    with session_scope(settings.database_url) as session:
+        public = repository.get_public_submission(session, reference)
+    return repository.published(public, settings.zone) if public else None
 
 
-def _all_public() -> Iterator[SubmissionPublic]:
+def _all_public() -> Iterator[SubmissionPublished]:
     """Every public view, a page at a time, each page read in a session of its own: a
     client that downloads slowly holds no database connection or transaction meanwhile."""
-    database_url = get_settings().database_url
+    settings = get_settings()
     after: tuple[int, int] | None = None
     while True:
-        with session_scope(database_url) as session:
+        with session_scope(settings.database_url) as session:
             page, after = repository.public_submissions_page(session, after, ROWS_PER_CHUNK)
-        yield from page
+        yield from (repository.published(public, settings.zone) for public in page)
         if after is None:
             return
 
@@ -72,7 +75,7 @@ REFERENCE = Path(
 
 @router.get(
     "/proposals/{reference}",
-    response_model=SubmissionPublic,
+    response_model=SubmissionPublished,
     responses=documented(400, 404, 422),
 )
 async def proposal_status(reference: str = REFERENCE):
@@ -99,7 +102,7 @@ def _json_pieces() -> Iterator[str]:
     yield "]"
 
 
-@router.get("/open-data/proposals.json", response_model=list[SubmissionPublic])
+@router.get("/open-data/proposals.json", response_model=list[SubmissionPublished])
 async def open_data_json() -> StreamingResponse:
     return await _streamed(_json_pieces(), "application/json")
 

@@ -32,13 +32,17 @@ SLACK_DELIVERY_MEMORY = timedelta(days=1)
 def purge_personal_data() -> None:
     """Drafts, conversations, status look-ups and handoff requests hold what people
     typed, and sent outbox messages who was told what; they are kept only as long as
-    people were told (ENTRYWAY_DRAFT_RETENTION_DAYS)."""
+    people were told (ENTRYWAY_DRAFT_RETENTION_DAYS idle; a conversation
+    ENTRYWAY_CONVERSATION_MAX_AGE_DAYS at most)."""
     settings = get_settings()
     keep = timedelta(days=settings.draft_retention_days)
     with session_scope(settings.database_url) as session:
         removed = {
             "drafts": repository.purge_stale_drafts(session, keep),
             "idle conversations": repository.purge_idle_conversations(session, keep),
+            **repository.purge_old_conversations(
+                session, timedelta(days=settings.conversation_max_age_days)
+            ),
             **repository.purge_old_records(session, keep),
             "sent outbox messages": outbox.purge_sent(session, keep),
         }

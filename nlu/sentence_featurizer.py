@@ -9,7 +9,6 @@ Measured with `make nlu-eval` (README, "NLU evaluation").
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.common_texts import CommonTexts, current_sender
 from nlu.sentence_encoder import (
     SentenceEncoder,
     cached_graph,
@@ -52,7 +52,10 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             # Unit-length embeddings next to raw word counts: without a weight the
             # classifier's regularisation all but ignores them (see README).
             "scale": 6.0,
-            # Short replies ("yes", "skip", "hi") recur in every conversation.
+            # Short replies ("yes", "skip", "hi") recur in every conversation: the
+            # embeddings of texts common to several conversations are kept, this many at
+            # most, on the parse cache's terms (nlu/common_texts.py: short texts, a
+            # second sender, 15 minutes), never one person's answers.
             "cache_size": 4096,
         }
 
@@ -92,7 +95,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         self._identity = encoder_identity(digest)
         graph = cached_graph(self._model_dir, digest)
         self._encoder = SentenceEncoder(self._model_dir, self._config["max_tokens"], graph)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache: CommonTexts[np.ndarray] = CommonTexts(self._config["cache_size"])
 
     @classmethod
     def create(
@@ -133,17 +136,14 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return self._resource
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        missing = sorted({text for text in texts if text not in self._cache})
+        vectors = {text: self._cache.get(text) for text in set(texts)}
+        missing = sorted(text for text, vector in vectors.items() if vector is None)
         if missing:
+            sender = current_sender.get()
             for text, vector in zip(missing, self._encoder.encode(missing), strict=True):
-                self._cache[text] = vector * self._config["scale"]
-        rows = []
-        for text in texts:
-            self._cache.move_to_end(text)
-            rows.append(self._cache[text])
-        while len(self._cache) > self._config["cache_size"]:
-            self._cache.popitem(last=False)
-        return np.stack(rows)
+                vectors[text] = vector * self._config["scale"]
+                self._cache.offer(text, sender, vectors[text])
+        return np.stack([vectors[text] for text in texts])
 
     def _featurize(self, messages: list[Message]) -> None:
         with_text = [message for message in messages if message.get(TEXT)]

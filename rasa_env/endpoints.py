@@ -5,7 +5,9 @@ deployment, from the same environment variables the app reads.
   DATABASE_URL (SQLite for `make run`, PostgreSQL in production), or Redis when
   ENTRYWAY_TRACKER_STORE=redis (REDIS_URL); see the README for the measurements behind
   the default. The SQL store is Rasa's, reading only a bounded recent window of a long
-  conversation (rasa_env/tracker_store.py).
+  conversation (rasa_env/tracker_store.py). Whichever store, it is one of
+  rasa_env/tracker_store.py's, which store nothing rasa_env/redaction.py removes (a
+  private status code, the answers of an anonymous submission).
 - Whenever REDIS_URL is set, conversations are locked in Redis, so several Rasa
   processes (on one host or several) may serve the same conversation, one message at
   a time (Rasa's ticket lock, one script per step: rasa_env/lock_store.py). Without
@@ -59,19 +61,23 @@ def endpoints(environ: dict[str, str]) -> dict:
             raise SystemExit("ENTRYWAY_TRACKER_STORE=redis needs REDIS_URL")
         days = int(environ.get("ENTRYWAY_DRAFT_RETENTION_DAYS", "30"))
         found["tracker_store"] = {
-            "type": "redis",
+            "type": "rasa_env.tracker_store.PrivateRedisTrackerStore",
             "key_prefix": "entryway:tracker:",
             # Conversations hold personal answers: Redis forgets idle ones after the
             # same time as drafts (each message renews it).
             "record_exp": days * 24 * 3600,
+            # Nor is anything kept longer than this, however active it stays.
+            "max_age_days": int(environ.get("ENTRYWAY_CONVERSATION_MAX_AGE_DAYS", "90")),
             **redis(redis_url),
         }
     else:
         # Rasa's SQL store reading a bounded window of long conversations
-        # (rasa_env/tracker_store.py); ENTRYWAY_TRACKER_WINDOW=0 is Rasa's own, to compare.
+        # (rasa_env/tracker_store.py); ENTRYWAY_TRACKER_WINDOW=0 reads as Rasa's own does
+        # (every event of the session), to compare.
         windowed = environ.get("ENTRYWAY_TRACKER_WINDOW", "1") != "0"
+        store = "WindowedSQLTrackerStore" if windowed else "PrivateSQLTrackerStore"
         found["tracker_store"] = {
-            "type": "rasa_env.tracker_store.WindowedSQLTrackerStore" if windowed else "SQL",
+            "type": f"rasa_env.tracker_store.{store}",
             "url": tracker_url(environ.get("DATABASE_URL", DEFAULT_DATABASE)),
         }
     if redis_url:

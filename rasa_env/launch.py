@@ -106,6 +106,10 @@ much of its CPU on two things that do not depend on the conversation:
     one conversation sent is parsed once while it stays common, when every NLU component
     reads the text alone (rasa_env/parse_cache.py).
 
+And for privacy: Rasa's structured log events name the fields that carry what people
+typed (a failed message is logged with its text); their values are replaced before any
+log line is written (rasa_env/redaction.py, in the place of Rasa's own anonymizer).
+
 All fourteen replace or stand in for parts of the pinned Rasa 3.6.21
 (rasa_env/requirements.lock); tests/test_stack.py exercises them on every run;
 tests/test_rasa_launch.py checks that validation still rejects what it did, the
@@ -176,12 +180,13 @@ from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.utils.common import all_subclasses  # noqa: E402
+from rasa.utils import log_utils  # noqa: E402
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig  # noqa: E402
 from rasa.utils.tensorflow.constants import RANKING_LENGTH  # noqa: E402
 from scipy.sparse import coo_matrix  # noqa: E402
 from sklearn.utils.extmath import softmax  # noqa: E402
 
-from rasa_env import parse_cache  # noqa: E402
+from rasa_env import parse_cache, redaction  # noqa: E402
 
 
 @functools.cache
@@ -625,6 +630,7 @@ DialogueStateTracker.past_states = _past_states
 DialogueStateTracker.copy = _copy_tracker
 rasa_run.load_agent_on_start = _load_agent_then_freeze
 MessageProcessor._parse_message_with_graph = parse_cache.parse_message_with_graph
+log_utils._anonymizer = redaction.logged_without_text
 
 if __name__ == "__main__":
     sys.argv[0] = "rasa"

@@ -8,41 +8,33 @@ every message). Rasa still ran the whole graph for each: 0.5 ms of CPU for "yes"
 for an FAQ question, with the sentence encoder's own cache hit; a copy from here takes
 0.05 ms.
 
-Only texts of at most `MAX_CHARS` that more than one conversation sent are kept, each for
-at most `KEEP_SECONDS`, as long as the trackers Rasa keeps (rasa_env/tracker_store.py).
-So what the cache holds is what people say in common, not one conversation's answers (a
-name, an email address, a description), which are parsed every time. The same person
-writing from two conversations (web and Slack, say) can make their answer common, for
-those minutes. Until a second conversation sends a text, only hashes of the text and of
-its first sender are remembered. Callers change the parse they get (Rasa adds the full
-retrieval intent to it), so each gets its own copy.
+What is kept is what nlu/common_texts.py allows (the featurizer's embeddings follow the
+same rule): only texts of at most `MAX_CHARS` that more than one conversation sent, each
+for at most `KEEP_SECONDS`, never one conversation's answers. Callers change the parse
+they get (Rasa adds the full retrieval intent to it), so each gets its own copy. Each
+parse also tells the NLU graph whose message it is (`common_texts.current_sender`).
 """
 
 import copy
-import time
-from collections import OrderedDict
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from nlu.common_texts import FIRST_SENDERS, KEEP_SECONDS, CommonTexts, current_sender
 from rasa_env import components
 
 # Parses kept per Rasa server (a parse with its rankings is 4-7 KiB of Python objects,
 # tracemalloc, and a 100-character text's tokens at most 6 more: at most about 6 MiB; a
-# 5,000-character text's tokens alone would be hundreds of KiB), and texts whose first
-# sender is remembered until a second one comes.
-MAX_CHARS = 100
+# 5,000-character text's tokens alone would be hundreds of KiB).
 KEPT_PARSES = 512
-KEEP_SECONDS = 15 * 60
-FIRST_SENDERS = 8192
 CACHE = "_entryway_parse_cache"
 
 
-class ParseCache:
+class ParseCache(CommonTexts[dict[str, Any]]):
     """The parses of short texts that more than one conversation sent, the most recent
-    `parses` of them, each for `seconds`."""
+    `parses` of them, each for `seconds`; each caller gets its own copy."""
 
     def __init__(
         self,
@@ -50,37 +42,7 @@ class ParseCache:
         first_senders: int = FIRST_SENDERS,
         seconds: float = KEEP_SECONDS,
     ) -> None:
-        self._parses: OrderedDict[str, tuple[dict[str, Any], float]] = OrderedDict()
-        self._first_sender: OrderedDict[int, int] = OrderedDict()  # hashes: text -> sender
-        self._sizes = (parses, first_senders)
-        self._seconds = seconds
-
-    def get(self, text: str) -> dict[str, Any] | None:
-        """A copy of the text's kept parse, if it has one."""
-        kept = self._parses.get(text)
-        if kept is None:
-            return None
-        parse, since = kept
-        if time.monotonic() - since > self._seconds:
-            del self._parses[text]  # to be sent by two conversations again
-            return None
-        self._parses.move_to_end(text)
-        return copy.deepcopy(parse)
-
-    def offer(self, text: str, sender: str | None, parse: dict[str, Any]) -> None:
-        """Keeps a copy of the parse once a second conversation has sent the text."""
-        if len(text) > MAX_CHARS:
-            return
-        key, sent_by = hash(text), hash(sender)
-        first = self._first_sender.pop(key, sent_by)
-        if first == sent_by:  # the first sender, or the same one again
-            self._first_sender[key] = first
-            if len(self._first_sender) > self._sizes[1]:
-                self._first_sender.popitem(last=False)
-            return
-        self._parses[text] = (copy.deepcopy(parse), time.monotonic())
-        while len(self._parses) > self._sizes[0]:
-            self._parses.popitem(last=False)
+        super().__init__(parses, first_senders, seconds, copy=copy.deepcopy)
 
 
 def text_only(processor: MessageProcessor) -> bool:
@@ -108,11 +70,15 @@ def parse_message_with_graph(
 ) -> dict[str, Any]:
     """Rasa's parse of the message, from the cache when its text is common. Only the
     output properties are cached (the rest carries the message's id and metadata)."""
-    cache = _cache_of(self)
-    if cache is None or not only_output_properties or not isinstance(message.text, str):
-        return _original_parse(self, message, tracker, only_output_properties)
-    parse = cache.get(message.text)
-    if parse is None:
-        parse = _original_parse(self, message, tracker, only_output_properties)
-        cache.offer(message.text, message.sender_id, parse)
-    return parse
+    sender = current_sender.set(message.sender_id)
+    try:
+        cache = _cache_of(self)
+        if cache is None or not only_output_properties or not isinstance(message.text, str):
+            return _original_parse(self, message, tracker, only_output_properties)
+        parse = cache.get(message.text)
+        if parse is None:
+            parse = _original_parse(self, message, tracker, only_output_properties)
+            cache.offer(message.text, message.sender_id, parse)
+        return parse
+    finally:
+        current_sender.reset(sender)

@@ -45,6 +45,12 @@ but what is stored; one changed since it was kept is not handed out. It is kept 
 only when the save found the conversation as the tracker left it (the INSERT reads the
 newest id before its own rows, in the same statement): a message that outlived its lock
 while another was handled leaves the conversation to be read back whole.
+
+Nothing rasa_env/redaction.py removes is written: a secret a reply was marked with
+never, and after an anonymous submission the form's texts and answers are replaced in
+every stored event and in the checkpoint (`PrivateSQLTrackerStore`; Redis:
+`PrivateRedisTrackerStore`). Every engine made here and by Rasa's SQL store hides the
+values of its statements from error messages and logs (`hide_parameters`).
 """
 
 import itertools
@@ -57,7 +63,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.core import tracker_store as rasa_tracker_store
+from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore
 from rasa.shared.core.events import (
     ActionExecuted,
     ActionExecutionRejected,
@@ -70,6 +77,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import declarative_base
+
+from rasa_env import redaction
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +120,20 @@ class Stored:
         )
 
 
+_rasa_engine_options = rasa_tracker_store.create_engine_kwargs
+
+
+def create_engine_kwargs(url: Any) -> dict[str, Any]:
+    """Rasa's options for a tracker store's engine, and `hide_parameters`: a failed
+    statement's error (which Rasa logs) then names no value people typed."""
+    return {**_rasa_engine_options(url), "hide_parameters": True}
+
+
+# Rasa's SQL store builds its engine with this function, once this module is loaded
+# (the endpoints name a store of this module whenever the SQL store is used).
+rasa_tracker_store.create_engine_kwargs = create_engine_kwargs
+
+
 def _stored(tracker: DialogueStateTracker) -> Stored | None:
     return getattr(tracker, STORED, None)
 
@@ -150,7 +173,73 @@ def _empty_both_pools_on_disconnect(*engines: Any) -> None:
         sa.event.listen(seen, "handle_error", empty_the_others)
 
 
-class WindowedSQLTrackerStore(SQLTrackerStore):
+class PrivateSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store, storing nothing rasa_env/redaction.py removes."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        marks = redaction.redact_tracker(tracker)
+        await super().save(tracker)
+        if marks.forgets:
+            self._forget(tracker.sender_id, marks)
+
+    def _forget(self, sender_id: str, marks: redaction.Marks) -> None:
+        """Applies the marks to every stored event of the conversation and to its
+        checkpoint (written by the windowed store, which may have run before)."""
+        with self.session_scope() as session:
+            rows = (
+                session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .order_by(self.SQLEvent.id)
+                .all()
+            )
+            events = [json.loads(row.data) for row in rows]
+            for row, before, after in zip(
+                rows, events, redaction.redacted(events, marks), strict=True
+            ):
+                if after is not before:
+                    row.data = json.dumps(after)
+            if sa.inspect(session.get_bind()).has_table(Checkpoint.__tablename__):
+                checkpoint = session.get(Checkpoint, sender_id)
+                if checkpoint is not None:
+                    checkpoint.events = json.dumps(
+                        redaction.redacted(json.loads(checkpoint.events), marks)
+                    )
+            session.commit()
+
+
+class PrivateRedisTrackerStore(RedisTrackerStore):
+    """Rasa's Redis tracker store, storing nothing rasa_env/redaction.py removes, nor
+    the events of earlier sessions older than `max_age_days` (the retention job's
+    absolute limit, ENTRYWAY_CONVERSATION_MAX_AGE_DAYS; Redis itself forgets a
+    conversation idle for `record_exp`). Rasa writes the whole conversation (every
+    session) on each save, merged from what Redis held and the tracker: both apply to
+    that."""
+
+    def __init__(self, *args: Any, max_age_days: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._max_age = max_age_days * 24 * 3600 if max_age_days else None
+
+    def serialise_tracker(self, tracker: DialogueStateTracker) -> str:  # type: ignore[override]
+        redaction.redact_tracker(tracker)
+        if self._max_age is not None:
+            _drop_old_sessions(tracker, time.time() - self._max_age)
+        return super().serialise_tracker(tracker)
+
+
+def _drop_old_sessions(tracker: DialogueStateTracker, cutoff: float) -> None:
+    """Drops the events older than `cutoff` from before the latest session's start: Rasa
+    reads a conversation from there on (as repository.purge_old_conversations says)."""
+    starts = [event.timestamp for event in tracker.events if isinstance(event, SessionStarted)]
+    if not starts:
+        return
+    before = min(cutoff, max(starts))
+    kept = [event for event in tracker.events if event.timestamp >= before]
+    if len(kept) < len(tracker.events):
+        tracker.events.clear()
+        tracker.events.extend(kept)
+
+
+class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
     """Rasa's SQL tracker store that reads a checkpoint and the events after it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -258,6 +347,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        marks = redaction.redact_tracker(tracker)
         await self.stream_events(tracker)
         stored = _stored(tracker)
         if stored is not None:
@@ -274,9 +364,17 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             before, last_event_id = self._insert(tracker.sender_id, new, expected)
         else:
             before = last_event_id = expected
+        if marks.forgets:
+            self._forget(tracker.sender_id, marks)
         # Kept only if nobody else wrote to the conversation meanwhile, and not when the
-        # new events start a later session (read back from its start, as Rasa does).
-        if window is not None and before == expected and not _starts_later_session(tracker, new):
+        # new events start a later session (read back from its start, as Rasa does), nor
+        # when stored events were just redacted (read back as they now are).
+        if (
+            window is not None
+            and before == expected
+            and not _starts_later_session(tracker, new)
+            and not marks.forgets
+        ):
             window += len(new)
         else:
             window = None

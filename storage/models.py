@@ -56,6 +56,19 @@ class SubmissionPublic(SQLModel):
     next_decision_by: date | None = None
 
 
+class SubmissionPublished(SubmissionPublic):
+    """What the public API and open data publish: the public view, with procurement
+    feedback's times to the month only ("2026-12", City time). Feedback may be given
+    anonymously; its exact minute would link it to whoever was chatting then."""
+
+    submitted_at: datetime | str = Field(
+        description="UTC timestamp; procurement feedback: the month only (City time), 2026-12"
+    )
+    updated_at: datetime | str = Field(
+        description="UTC timestamp; procurement feedback: the month only (City time), 2026-12"
+    )
+
+
 class Submission(SubmissionPublic, table=True):
     __table_args__ = (UniqueConstraint("year", "sequence"),)
 

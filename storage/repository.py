@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, func, inspect, tuple_, update
@@ -29,6 +29,7 @@ from storage.models import (
     Submission,
     SubmissionAnswer,
     SubmissionPublic,
+    SubmissionPublished,
     SubmitterMessage,
     utcnow,
 )
@@ -160,6 +161,11 @@ def purge_idle_conversations(session: Session, older_than: timedelta) -> int:
     cutoff = (utcnow() - older_than).timestamp()
     idle = sql("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff")
     senders = [row[0] for row in session.execute(idle, {"cutoff": cutoff})]
+    _delete_conversations(session, senders)
+    return len(senders)
+
+
+def _delete_conversations(session: Session, senders: list[str]) -> None:
     # The windowed tracker store's checkpoints (rasa_env/tracker_store.py) hold the same
     # answers as slot values: they go with their conversation.
     tables = ["events"]
@@ -173,7 +179,42 @@ def purge_idle_conversations(session: Session, older_than: timedelta) -> int:
                 ),
                 {"senders": senders[start : start + 500]},
             )
-    return len(senders)
+
+
+# Rasa reads a conversation from the start of its latest session (by timestamp): earlier
+# sessions' events change nothing the assistant does, and the slots a new session keeps
+# are written again at its start.
+_OLD_SESSIONS = sql(
+    "DELETE FROM events WHERE timestamp < :cutoff AND timestamp < ("
+    " SELECT MAX(started.timestamp) FROM events started"
+    " WHERE started.sender_id = events.sender_id AND started.type_name = 'session_started')"
+)
+# Conversations whose latest session (or first event, without one) began before then.
+_OLD_CONVERSATIONS = sql(
+    "SELECT sender_id FROM events GROUP BY sender_id HAVING COALESCE("
+    " MAX(CASE WHEN type_name = 'session_started' THEN timestamp END), MIN(timestamp)"
+    ") < :cutoff"
+)
+_ORPHAN_CHECKPOINTS = sql(
+    "DELETE FROM tracker_checkpoints WHERE NOT EXISTS ("
+    " SELECT 1 FROM events WHERE events.id = tracker_checkpoints.last_event_id)"
+)
+
+
+def purge_old_conversations(session: Session, older_than: timedelta) -> dict[str, int]:
+    """However often someone writes, nothing of their conversation (Rasa's SQL tracker
+    store) is kept longer than `older_than`: the events of earlier sessions older than
+    that, and a conversation whose current session began before then, whole. A
+    checkpoint whose event is gone goes too. Returns what was deleted."""
+    if not inspect(session.get_bind()).has_table("events"):
+        return {}  # Redis: rasa_env/tracker_store.py drops old sessions as it writes
+    cutoff = (utcnow() - older_than).timestamp()
+    events = session.execute(_OLD_SESSIONS, {"cutoff": cutoff}).rowcount or 0
+    senders = [row[0] for row in session.execute(_OLD_CONVERSATIONS, {"cutoff": cutoff})]
+    _delete_conversations(session, senders)
+    if inspect(session.get_bind()).has_table("tracker_checkpoints"):
+        session.execute(_ORPHAN_CHECKPOINTS)
+    return {"old conversations": len(senders), "events of old sessions": events}
 
 
 def purge_old_records(session: Session, older_than: timedelta) -> dict[str, int]:
@@ -279,6 +320,20 @@ def public_view(submission: Submission) -> SubmissionPublic:
     if not submission.title_public:
         public.title = text(f"public_title.{submission.kind.value}")
     return public
+
+
+def published(public: SubmissionPublic, zone: ZoneInfo) -> SubmissionPublished:
+    """The public view as the public API and open data publish it (SubmissionPublished)."""
+    view = SubmissionPublished.model_validate(public, from_attributes=True)
+    if public.kind == Kind.feedback:
+        view.submitted_at = _month_of(public.submitted_at, zone)
+        view.updated_at = _month_of(public.updated_at, zone)
+    return view
+
+
+def _month_of(moment: datetime, zone: ZoneInfo) -> str:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).strftime("%Y-%m")
 
 
 def get_public_submission(session: Session, reference: str) -> SubmissionPublic | None:

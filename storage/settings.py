@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(5000, alias="ENTRYWAY_MAX_MESSAGE_CHARS")
     # Drafts nobody touched for this long are deleted (they hold contact details).
     draft_retention_days: int = Field(30, alias="ENTRYWAY_DRAFT_RETENTION_DAYS")
+    # Conversations are deleted once idle that long, and nothing of one is kept longer
+    # than this however active it stays (its earlier sessions, or all of it).
+    conversation_max_age_days: int = Field(90, alias="ENTRYWAY_CONVERSATION_MAX_AGE_DAYS", ge=1)
     # Business days per status, reminders and escalations (storage/service_levels.py).
     service_levels_file: str = Field("service_levels.yml", alias="ENTRYWAY_SERVICE_LEVELS")
     # Who hears of submissions overdue by service_levels' lead_after (a Slack user id).

@@ -279,6 +279,9 @@ def test_finish_stores_the_proposal_and_gives_reference_and_token(database):
     events, messages = run(FinishSubmission(), tracker(slots))
     reference = slot_events(events)["last_reference"]
     assert reference in messages[0]["text"]
+    # Shown to the person; marked so that the tracker store never writes it.
+    code = messages[0]["text"].split("private status code is ")[1].split(":")[0]
+    assert messages[0]["entryway_private"] == {"secrets": [code]}
     with session_scope(database) as session:
         stored = repository.get_submission(session, reference)
         assert stored.title == "Adaptive signal timing pilot on Lamar"

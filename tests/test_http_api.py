@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 
 from bot import public_api
@@ -313,3 +314,30 @@ def test_nobody_speaks_as_a_slack_user_from_the_web(client):
     body = {"sender": "slack-T0001-U0VENDOR", "message": "hi"}
     response = client.post("/webhooks/rest/webhook", json=body)
     assert response.status_code == 400 and "reserved for Slack" in response.json()["detail"]
+
+
+def test_feedback_is_published_to_the_month_only(client, app_settings):
+    """Feedback may be anonymous: the public API and open data give its month (City
+    time), never the minute someone was chatting; other kinds keep their timestamps."""
+    feedback = repository.NewSubmission(
+        kind=Kind.feedback,
+        title="Procurement barrier: Timeline",
+        category="timeline",
+        answers={"barrier_step": "Timeline"},
+        confidential_fields=frozenset(),
+        contact=None,
+    )
+    # 03:10 UTC on 1 December is still 30 November in Austin.
+    with time_machine.travel(datetime(2026, 12, 1, 3, 10, 42, tzinfo=UTC), tick=False):
+        with session_scope(app_settings) as session:
+            anonymous = repository.create_submission(session, feedback, ZoneInfo("America/Chicago"))
+        proposal = submit(app_settings)
+    one = client.get(f"/api/proposals/{anonymous.reference}").json()
+    assert (one["submitted_at"], one["updated_at"]) == ("2026-11", "2026-11")
+    rows = {row["reference"]: row for row in client.get("/api/open-data/proposals.json").json()}
+    assert rows[anonymous.reference]["submitted_at"] == "2026-11"
+    assert rows[proposal]["submitted_at"].startswith("2026-12-01T03:10:42")
+    as_csv = client.get("/api/open-data/proposals.csv").text
+    line = next(line for line in as_csv.splitlines() if line.startswith(anonymous.reference))
+    assert ",2026-11,2026-11," in line and "03:10" not in line
+    assert "2026-12-01T03:10:42" in as_csv  # the proposal's

@@ -413,12 +413,12 @@ async def main():
     for _ in range(3):
         assert parse("Jane Doe-17", "ann") == rasas("Jane Doe-17")
     assert runs.count("Jane Doe-17") == 6, runs
-    assert "Jane Doe-17" not in processor.__dict__[parse_cache.CACHE]._parses
+    assert "Jane Doe-17" not in processor.__dict__[parse_cache.CACHE]
     # Nor is a long text, however many send it (its tokens alone would be large).
     long_text = "a " * 60
     for sender in ("ann", "bob", "cy"):
         parse(long_text, sender)
-    assert long_text not in processor.__dict__[parse_cache.CACHE]._parses
+    assert long_text not in processor.__dict__[parse_cache.CACHE]
     # `rasa test nlu` asks for every property (the message's id and metadata too).
     runs.clear()
     parse("yes", "ann", only_output_properties=False)

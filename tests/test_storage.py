@@ -19,6 +19,7 @@ from storage.models import (
     Status,
     SubmissionAnswer,
     SubmissionPublic,
+    SubmissionPublished,
     utcnow,
 )
 from storage.reference import parse_reference
@@ -127,6 +128,8 @@ def test_public_model_has_no_private_fields():
     assert not public_fields & set(Contact.model_fields) - {"id"}
     assert not public_fields & {"value", "confidential", "status_token_hash", "contact_id"}
     assert "value" in SubmissionAnswer.model_fields  # answers live only in their own table
+    # What the public API and open data publish has the same fields, in the same order.
+    assert list(SubmissionPublished.model_fields) == list(SubmissionPublic.model_fields)
 
 
 def test_drafts_save_replace_discard_and_expire(database_url):
@@ -247,6 +250,79 @@ def test_database_errors_never_show_what_people_typed(database_url):
             {"email": "quillon.secret@example.org"},
         )  # fmt: skip
     assert "quillon.secret" not in str(failed.value)
+
+    # Every engine the app and the action server make, the autocommit one included.
+    def look_up(connection):
+        assert connection.engine.hide_parameters
+        connection.execute(text("SELECT nothing FROM contact WHERE email = :e"), {"e": "zq@x"})
+
+    with pytest.raises(DBAPIError) as failed:
+        in_single_statements(database_url, look_up)
+    assert "zq@x" not in str(failed.value)
+    with session_scope(database_url) as session:
+        assert session.get_bind().hide_parameters
+
+
+def _tracker_tables(session) -> None:
+    """Rasa's `events` and the windowed store's `tracker_checkpoints`, as they create them."""
+    session.execute(
+        text(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+            "type_name VARCHAR(255), timestamp FLOAT, data TEXT)"
+        )
+    )
+    session.execute(
+        text(
+            "CREATE TABLE tracker_checkpoints (sender_id VARCHAR(255) PRIMARY KEY, "
+            "last_event_id INTEGER NOT NULL, event_count INTEGER NOT NULL, events TEXT)"
+        )
+    )
+
+
+def test_conversations_are_kept_no_longer_than_their_maximum_age(database_url):
+    """Someone who writes every day is never idle: their earlier sessions still go once
+    older than the limit, and a session that began before it goes whole."""
+    now = utcnow().timestamp()
+    with session_scope(database_url) as session:
+        assert repository.purge_old_conversations(session, timedelta(days=90)) == {}
+        _tracker_tables(session)
+        rows = [
+            ("chatty", "session_started", 200),
+            ("chatty", "user", 200),
+            ("chatty", "session_started", 100),
+            ("chatty", "user", 95),
+            ("chatty", "session_started", 1),
+            ("chatty", "user", 0),
+            ("marathon", "session_started", 120),
+            ("marathon", "user", 0),
+            ("no-session", "user", 91),
+            ("recent", "session_started", 89),
+            ("recent", "user", 10),
+        ]
+        for number, (sender, kind, age_days) in enumerate(rows, start=1):
+            session.execute(
+                text(
+                    "INSERT INTO events (id, sender_id, type_name, timestamp) "
+                    "VALUES (:n, :s, :k, :t)"
+                ),
+                {"n": number, "s": sender, "k": kind, "t": now - age_days * 86400},
+            )
+        session.execute(
+            text(
+                "INSERT INTO tracker_checkpoints VALUES ('chatty', 4, 1, '[]'), "
+                "('marathon', 8, 1, '[]'), ('recent', 11, 1, '[]')"
+            )
+        )
+    with session_scope(database_url) as session:
+        removed = repository.purge_old_conversations(session, timedelta(days=90))
+    assert removed == {"old conversations": 2, "events of old sessions": 4}
+    with session_scope(database_url) as session:
+        left = session.execute(text("SELECT id FROM events ORDER BY id")).scalars().all()
+        assert left == [5, 6, 10, 11]
+        kept = session.execute(text("SELECT sender_id FROM tracker_checkpoints")).all()
+        assert kept == [("recent",)]
+        session.execute(text("DROP TABLE events"))
+        session.execute(text("DROP TABLE tracker_checkpoints"))
 
 
 def test_idle_conversations_and_old_records_are_deleted(database_url):

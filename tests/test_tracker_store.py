@@ -245,3 +245,192 @@ asyncio.run(main())
 def test_windowed_store_stores_and_rebuilds_what_rasas_store_does(database, request) -> None:
     url = request.getfixturevalue(f"{database}_url")
     print(assert_passes_in_rasa_environment(CHECK.format(url=tracker_url(url))))
+
+
+PRIVATE = """
+import asyncio, json, time
+import redis
+import sqlalchemy as sa
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, SessionStarted,
+    SlotSet, UserUttered)
+from rasa.utils.endpoints import EndpointConfig
+from rasa_env import tracker_store as windowed_module
+from rasa_env.endpoints import endpoints
+
+ENVIRONMENTS = {environments!r}
+domain = Domain.load("domain.yml")
+clock = [1_700_000_000.0]
+CODE, REFERENCE = "Qx7-private_code", "SC-2026-0042"
+ANSWERS = ["Vendor registration ZEBRA-WHAT-1", "ZEBRA-WHERE-2 department",
+           "ZEBRA-SUGGEST-3 please", "ZEBRA-CONTACT-4@example.org"]
+
+def at(event):
+    clock[0] += 1.0
+    event.timestamp = clock[0]
+    return event
+
+def user(text, intent="inform"):
+    found = {{"name": intent, "confidence": 0.9}}
+    entities = [{{"entity": "email", "value": text}}]
+    return at(UserUttered(text, found, entities,
+                          {{"text": text, "intent": found, "entities": entities}}))
+
+def faq(number):
+    return [user(f"question {{number}}", "faq"), at(ActionExecuted("utter_faq")),
+            at(BotUttered(f"answer {{number}}")), at(ActionExecuted("action_listen"))]
+
+def answer(text, slot, next_slot):
+    return [user(text), at(ActionExecuted("barrier_form")), at(SlotSet(slot, text)),
+            at(SlotSet("requested_slot", next_slot)),
+            at(BotUttered(f"Here is your feedback: {{text}}")), at(ActionExecuted("action_listen"))]
+
+def start_form():
+    return [user("I want to report a barrier", "report_barrier"),
+            at(ActionExecuted("action_start_feedback")), at(SlotSet("active_form", "feedback")),
+            at(ActionExecuted("barrier_form")), at(ActiveLoop("barrier_form")),
+            at(SlotSet("requested_slot", "barrier_what")), at(BotUttered("What happened?")),
+            at(ActionExecuted("action_listen"))]
+
+def stop_form():
+    return [user("stop", "stop"), at(ActionExecuted("barrier_form")), at(ActiveLoop(None)),
+            at(SlotSet("requested_slot", None)), at(ActionExecuted("action_finish_submission")),
+            at(SlotSet("barrier_what", None)), at(SlotSet("active_form", None)),
+            at(BotUttered("Stopped.")), at(ActionExecuted("action_listen"))]
+
+def resume():
+    return [user("continue my feedback", "resume"), at(ActionExecuted("action_resume_draft")),
+            at(SlotSet("active_form", "feedback")), at(SlotSet("barrier_what", ANSWERS[0])),
+            at(ActionExecuted("barrier_form")), at(ActiveLoop("barrier_form")),
+            at(SlotSet("requested_slot", "barrier_where")), at(BotUttered("Where?")),
+            at(ActionExecuted("action_listen"))]
+
+def submit(anonymous):
+    private = {{"secrets": [CODE]}}
+    if anonymous:
+        private = {{"secrets": [CODE, REFERENCE], "forget": {{"forms": ["barrier_form"],
+                   "slots": ["barrier_what", "barrier_where", "barrier_suggestion",
+                             "barrier_contact", "feedback_confirmed"]}}}}
+    receipt = (f"Thank you, your feedback is submitted. Your reference is {{REFERENCE}}. "
+               f"Your private status code is {{CODE}}: keep it.")
+    return [user("Yes, submit", "affirm"), at(ActionExecuted("barrier_form")),
+            at(SlotSet("feedback_confirmed", "yes")), at(ActiveLoop(None)),
+            at(SlotSet("requested_slot", None)), at(ActionExecuted("action_finish_submission")),
+            *[at(SlotSet(slot, None)) for slot in ("barrier_what", "barrier_where",
+              "barrier_suggestion", "barrier_contact", "feedback_confirmed")],
+            at(SlotSet("active_form", None)),
+            at(BotUttered(receipt, metadata={{"entryway_private": private}})),
+            at(ActionExecuted("action_listen"))]
+
+def conversation(anonymous):
+    turns = [[at(ActionExecuted("action_session_start")), at(SessionStarted()),
+              at(ActionExecuted("action_listen"))], start_form(),
+             answer(ANSWERS[0], "barrier_what", "barrier_where"), stop_form(), resume()]
+    # Enough turns for the windowed store to write a checkpoint while the form is active.
+    turns += [faq(n) for n in range(12)]
+    turns += [answer(ANSWERS[1], "barrier_where", "barrier_suggestion"),
+              answer(ANSWERS[2], "barrier_suggestion", "barrier_contact"),
+              answer(ANSWERS[3] if not anonymous else "anonymous", "barrier_contact",
+                     "feedback_confirmed")]
+    turns += [faq(n) for n in range(12, 20)]
+    return turns + [submit(anonymous)]
+
+def store_for(environ):
+    return TrackerStore.create(EndpointConfig.from_dict(endpoints(environ)["tracker_store"]),
+                               domain)
+
+def stored(store, sender):
+    if hasattr(store, "red"):
+        value = store.red.get(store.key_prefix + sender)
+        return [value if isinstance(value, str) else value.decode()]
+    with store.session_scope() as session:
+        texts = [row.data for row in session.query(store.SQLEvent).filter_by(sender_id=sender)]
+        checkpoint = session.get(windowed_module.Checkpoint, sender)
+        return texts + ([checkpoint.events] if checkpoint is not None else [])
+
+async def turn(store, sender, events):
+    tracker = await store.retrieve(sender) or store.init_tracker(sender)
+    for event in events:
+        tracker.update(event)
+    await store.save(tracker)
+
+async def check(environ):
+    store, other = store_for(environ), store_for(environ)
+    name = type(store).__name__
+    for anonymous in (True, False):
+        sender = f"{{name}}-{{anonymous}}"
+        for events in conversation(anonymous):
+            await turn(store, sender, events)
+        if name.startswith("Windowed"):  # with the form's answers in it, until submitted
+            with store.session_scope() as session:
+                assert session.get(windowed_module.Checkpoint, sender) is not None
+        everything = "\\n".join(stored(store, sender))
+        assert CODE not in everything and "entryway_private" not in everything, name
+        assert "Thank you, your feedback is submitted" in everything, name
+        missing = [text for text in ANSWERS + [REFERENCE] if text not in everything]
+        if anonymous:
+            assert missing == ANSWERS + [REFERENCE], (name, missing)
+            assert "[redacted]" in everything
+        else:
+            assert missing == [], (name, missing)
+        # The next message goes on from the redacted conversation, on this server and on
+        # another that never saw it.
+        for server in (store, other):
+            tracker = await server.retrieve(sender)
+            assert tracker.active_loop_name is None, name
+            assert tracker.get_slot("barrier_what") is None, name
+            assert tracker.latest_action_name == "action_listen", name
+        await turn(other, sender, faq(99))
+        tracker = await store.retrieve(sender)
+        assert tracker.latest_message.text == "question 99", name
+        assert tracker.get_slot("barrier_what") is None, name
+    if hasattr(store, "red"):  # the retention job's absolute limit, as Redis is written
+        now = time.time()
+        clock[0] = now - 100 * 24 * 3600
+        await turn(store, "aged", [at(ActionExecuted("action_session_start")),
+                                   at(SessionStarted()), *faq(1000)])
+        clock[0] = now
+        await turn(store, "aged", [at(ActionExecuted("action_session_start")),
+                                   at(SessionStarted()), *faq(1001)])
+        kept = stored(store, "aged")[0]
+        assert "question 1000" not in kept and "question 1001" in kept, kept
+    if hasattr(store, "engine"):
+        for engine in {{store.engine, getattr(store, "_single_statements", store.engine)}}:
+            assert engine.hide_parameters, name
+            try:
+                with engine.connect() as connection:
+                    connection.execute(sa.text("SELECT nothing FROM events WHERE sender_id = :s"),
+                                       {{"s": "ZEBRA-PARAMETER"}})
+            except sa.exc.DBAPIError as error:
+                assert "ZEBRA-PARAMETER" not in str(error), error
+            else:
+                raise AssertionError("the statement ran")
+
+async def main():
+    for environ in ENVIRONMENTS:
+        if "REDIS_URL" in environ:
+            redis.Redis.from_url(environ["REDIS_URL"]).flushdb()
+        await check(environ)
+    print("ok")
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_stores_keep_no_private_code_and_forget_an_anonymous_form(database, request) -> None:
+    """Whichever store the endpoints name (windowed SQL, SQL read whole, Redis), a reply's
+    secret is never stored, an anonymous submission's answers and reference are gone from
+    every stored event and checkpoint, the conversation goes on, and a failed statement's
+    error names no value."""
+    url = tracker_url(request.getfixturevalue(f"{database}_url"))
+    environments = [
+        {"DATABASE_URL": url},
+        {"DATABASE_URL": url, "ENTRYWAY_TRACKER_WINDOW": "0"},
+    ]
+    if database == "sqlite":
+        environments.append(
+            {"ENTRYWAY_TRACKER_STORE": "redis", "REDIS_URL": "redis://127.0.0.1:6379/12"}
+        )
+    print(assert_passes_in_rasa_environment(PRIVATE.format(environments=environments)))
