@@ -43,6 +43,8 @@ NOT_IN_THE_IMAGE = {
     ".gitignore",
     ".dockerignore",
     "README.md",
+    "SECURITY.md",
+    "docs",
     "bench",
     "tests",
     "deploy/Dockerfile",
