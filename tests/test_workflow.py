@@ -16,15 +16,17 @@ from storage.models import (
     InfoRequest,
     Kind,
     OutboxMessage,
+    StaffRole,
     Status,
     SubmitterMessage,
 )
 from storage.settings import get_settings
+from tests.roster import on_roster
 
 AUSTIN = ZoneInfo("America/Chicago")
-ANN = workflow.Staff("slack:UANN")
-BOB = workflow.Staff("slack:UBOB")
-CLI = workflow.Staff("cli:carol")
+ANN = workflow.Staff("slack:UANN")  # a lead
+BOB = workflow.Staff("slack:UBOB")  # an evaluator
+CLI = workflow.Staff.operator("carol")
 SCORES = {c: 4 for c in workflow.RUBRIC}
 
 
@@ -34,6 +36,12 @@ def email_on(monkeypatch):
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def staff(database_url):
+    on_roster(database_url, "UANN")
+    on_roster(database_url, "UBOB", role=StaffRole.evaluator)
 
 
 def submit(
@@ -279,7 +287,7 @@ def test_scores_out_of_range_or_incomplete_are_refused(database_url, scores):
         act(database_url, lambda s: workflow.score(s, reference, ANN, scores))
 
 
-def test_only_the_assignee_may_see_confidential_answers(database_url):
+def test_only_leads_and_the_assignee_may_see_confidential_answers(database_url):
     reference = submit(database_url)
     act(database_url, lambda s: workflow.assign(s, reference, CLI, to=ANN))
     with session_scope(database_url) as session:
@@ -304,7 +312,7 @@ def test_someone_with_a_conflict_neither_owns_nor_decides_nor_reads_confidential
         assert not workflow.may_see_confidential(session, submission, ANN)
     for attempt in (
         lambda s: workflow.assign(s, reference, ANN),
-        lambda s: workflow.assign(s, reference, BOB, to=ANN),
+        lambda s: workflow.assign(s, reference, CLI, to=ANN),
         lambda s: workflow.advance(s, reference, ANN),
         lambda s: workflow.decline(s, reference, ANN, "Not for the City, sorry."),
         lambda s: workflow.request_info(s, reference, ANN, "What does it cost?"),
