@@ -255,8 +255,9 @@ def changes_since(session: Session, submission: Submission, version: int) -> lis
         )
     ):
         to = entry.detail.get("to") if isinstance(entry.detail, dict) else None
+        kind = "took_on" if entry.kind == "assigned" and to == entry.actor else entry.kind
         said = text(
-            f"workflow.change.{entry.kind}",
+            f"workflow.change.{kind}",
             who=_who(session, entry.actor),
             to=_who(session, to) if to else text("workflow.nobody"),
             time=_at(entry.at),
