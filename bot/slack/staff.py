@@ -92,9 +92,27 @@ STAFF_INTERACTIONS = frozenset(
 def _is_staff_work(body: dict) -> bool:
     if body.get("type") not in STAFF_INTERACTIONS:
         return False
-    if body.get("type") == "block_actions":
-        actions = body.get("actions") or [{}]
+    actions = body.get("actions")
+    if body.get("type") == "block_actions" and _well_formed(body):
         return not all(str(a.get("action_id") or "").startswith(chat.CHOICE) for a in actions)
+    return True
+
+
+def _well_formed(body: dict) -> bool:
+    """Whether an interaction has the shape Slack sends (a signed body can still be
+    anything): a user with an id, a list of actions or a view."""
+    user = body.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        return False
+    if body.get("type") == "block_actions":
+        actions = body.get("actions")
+        return (
+            bool(actions)
+            and isinstance(actions, list)
+            and all(isinstance(a, dict) for a in actions)
+        )
+    if body.get("type") in ("view_submission", "view_closed"):
+        return isinstance(body.get("view"), dict)
     return True
 
 
@@ -122,6 +140,8 @@ async def staff_only(
     if not _is_staff_work(body):
         await next()
         return None
+    if not _well_formed(body):
+        return BoltResponse(status=200, body="")  # nobody to tell, nothing to do
     own_team = context.authorize_result.team_id if context.authorize_result else None
     staff = await asyncio.to_thread(
         _acting_member, body, own_team, context["settings"].database_url
