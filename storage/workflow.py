@@ -192,8 +192,9 @@ def _record(session: Session, submission: Submission, actor: str, kind: str, **d
 
 def _bump(session: Session, submission: Submission, *conditions, **values) -> bool:
     """The compare-and-set every change makes: applies `values` and the next version
-    only if nobody changed the submission since it was read (and `conditions` hold).
-    False, with `submission` refreshed, when someone else was first."""
+    only if nobody changed the submission since it was read (and `conditions` hold),
+    and has the card redrawn, so its buttons carry the new version. False, with
+    `submission` refreshed, when someone else was first."""
     result = session.execute(
         update(Submission)
         .where(
@@ -203,7 +204,10 @@ def _bump(session: Session, submission: Submission, *conditions, **values) -> bo
         .execution_options(synchronize_session=False)
     )
     session.refresh(submission)
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    card_changed(session, submission.id)
+    return True
 
 
 def _who(session: Session, identity: str) -> str:
@@ -460,7 +464,6 @@ def _move(
         change.id,
         shown,
     )
-    card_changed(session, submission.id)
     return change
 
 
@@ -516,7 +519,6 @@ def assign(
     if not _bump(session, submission, condition, assignee=owner.identity):
         return Outcome(reference, False, text("workflow.assigned_meanwhile", reference=reference))
     _record(session, submission, staff.identity, "assigned", to=owner.identity, previous=previous)
-    card_changed(session, submission.id)
     return Outcome(reference, True, text("workflow.assigned", reference=reference))
 
 
@@ -526,7 +528,6 @@ def release(session: Session, submission: Submission, actor: str, reason: str) -
     if owner is None or not _bump(session, submission, Submission.assignee == owner, assignee=None):
         return False
     _record(session, submission, actor, "unassigned", previous=owner, reason=reason)
-    card_changed(session, submission.id)
     return True
 
 
@@ -702,8 +703,6 @@ def declare_conflict(
     if has_conflict and submission.assignee == staff.identity:
         # Someone with a conflict cannot own the evaluation.
         release(session, submission, staff.identity, "conflict of interest")
-    if has_conflict:
-        card_changed(session, submission.id)
     key = "workflow.conflict_recorded" if has_conflict else "workflow.no_conflict_recorded"
     return Outcome(reference, True, text(key, reference=reference))
 
@@ -772,7 +771,6 @@ def score(
         comments=comments,
         previous=previous,
     )
-    card_changed(session, submission.id)
     key = "workflow.score_revised" if previous else "workflow.scored"
     return Outcome(reference, True, text(key, reference=reference))
 
@@ -880,7 +878,6 @@ def set_blocked(
     if not _bump(session, submission, blocked_by=blocker):
         return stale_view(session, submission, seen) or _already_moved(submission)
     _record(session, submission, staff.identity, "blocked", blocker=blocker, previous=previous)
-    card_changed(session, submission.id)
     if blocker is None:
         return Outcome(reference, True, text("workflow.unblocked", reference=reference))
     label = text(f"blocker.{blocker}")
@@ -897,7 +894,12 @@ def snooze(
 ) -> Outcome:
     """Holds the reminders about a submission for SNOOZE_BUSINESS_DAYS business days; then
     they come again, once. A second press of the same reminder's button snoozes once.
-    Evaluators snooze the reminders of what they own; leads any."""
+    Evaluators snooze the reminders of what they own; leads any.
+
+    A reminder is never redrawn, so its Snooze is checked against what the reminder was
+    about (the stay in a status, the snooze round), not the version: a score or a
+    blocker recorded since does not make "remind me later" wrong. Other callers may
+    still pass `expected_version`."""
     role = role_of(session, staff)
     submission = find(session, reference)
     if submission.status in CLOSED:

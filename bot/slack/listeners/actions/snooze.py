@@ -1,6 +1,7 @@
 """Snooze 3 business days, on a reminder: the owner's reminders come again after that,
 once. Pressed twice, or on a reminder of an earlier stay, it snoozes once (the button
-carries the snooze round, the status and the version it belongs to)."""
+carries the snooze round and the status it belongs to; see storage.workflow.snooze for
+why not the version)."""
 
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
@@ -24,7 +25,6 @@ async def snooze(
             staff_of(context),
             expected_snoozes=card.snoozes,
             expected_status=card.status,
-            expected_version=card.version,
         ),
     )
     return outcome.message
