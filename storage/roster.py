@@ -16,6 +16,8 @@ from storage.workflow import CLOSED, Refused, Staff
 # Slack user ids: U… for people, W… for Enterprise Grid users.
 SLACK_USER: Final = re.compile(r"^[UW][A-Z0-9]{2,39}$")
 MAX_NAME: Final = 120
+# Who the roster history names for changes that follow the Slack user groups.
+USERGROUP_SYNC: Final = "sync:slack-usergroups"
 
 
 def slack_user_id(raw: str) -> str:
@@ -50,30 +52,18 @@ def add(session: Session, raw_user: str, role: StaffRole, name: str | None, acto
     user = slack_user_id(raw_user)
     name = (name or "").strip()[:MAX_NAME] or None
     member = session.get(StaffMember, user)
-    now = utcnow()
     if member is not None and member.removed_at is None:
         if member.role is role and (name is None or member.name == name):
             return text("cli.roster_unchanged", user=user, role=role.value)
         member.role, member.name = role, name or member.name
-        change, said = "changed", "cli.roster_changed"
-    else:
-        member = member or StaffMember(slack_user=user, role=role, added_by=actor.identity)
-        member.role, member.name = role, name or member.name
-        member.added_by, member.added_at = actor.identity, now
-        member.removed_by = member.removed_at = None
-        change, said = "added", "cli.roster_added"
-    session.add(member)
-    session.add(
-        RosterChange(
-            at=now,
-            actor=actor.identity,
-            slack_user=user,
-            change=change,
-            role=role,
-            name=member.name,
-        )
-    )
-    return text(said, user=user, role=role.value)
+        _write(session, member, "changed", actor.identity)
+        return text("cli.roster_changed", user=user, role=role.value)
+    member = member or StaffMember(slack_user=user, role=role, added_by=actor.identity)
+    member.role, member.name = role, name or member.name
+    member.added_by, member.added_at = actor.identity, utcnow()
+    member.removed_by = member.removed_at = None
+    _write(session, member, "added", actor.identity)
+    return text("cli.roster_added", user=user, role=role.value)
 
 
 def remove(session: Session, raw_user: str, actor: Staff) -> str:
@@ -84,22 +74,62 @@ def remove(session: Session, raw_user: str, actor: Staff) -> str:
     member = workflow.roster_member(session, user)
     if member is None:
         raise Refused(text("cli.roster_not_member", user=user))
-    now = utcnow()
-    member.removed_by, member.removed_at = actor.identity, now
+    member.removed_by, member.removed_at = actor.identity, utcnow()
+    _write(session, member, "removed", actor.identity)
+    released = _release_all(session, user, actor.identity)
+    return text("cli.roster_removed", user=user, released=released)
+
+
+def _write(session: Session, member: StaffMember, change: str, actor: str) -> None:
     session.add(member)
     session.add(
         RosterChange(
-            at=now, actor=actor.identity, slack_user=user, change="removed", role=member.role,
-            name=member.name,
+            at=utcnow(), actor=actor, slack_user=member.slack_user, change=change,
+            role=member.role, name=member.name,
         )
     )  # fmt: skip
+
+
+def sync(session: Session, leads: set[str], evaluators: set[str]) -> int:
+    """Keeps the roster in step with the Slack user groups: their members are on it (a
+    member of both is a lead), and those the groups put on it and who left them come
+    off. People added with the CLI stay until a lead removes them. Returns how many
+    changes were made."""
+    wanted = {user: StaffRole.lead for user in leads if SLACK_USER.match(user)}
+    for user in evaluators:
+        if SLACK_USER.match(user):
+            wanted.setdefault(user, StaffRole.evaluator)
+    changes = 0
+    for user, role in wanted.items():
+        member = session.get(StaffMember, user)
+        if member is not None and member.removed_at is None:
+            if member.role is role:
+                continue
+            member.role = role
+            _write(session, member, "changed", USERGROUP_SYNC)
+        else:
+            member = member or StaffMember(slack_user=user, role=role, added_by=USERGROUP_SYNC)
+            member.role, member.added_by, member.added_at = role, USERGROUP_SYNC, utcnow()
+            member.removed_by = member.removed_at = None
+            _write(session, member, "added", USERGROUP_SYNC)
+        changes += 1
+    for member in members(session):
+        if member.added_by == USERGROUP_SYNC and member.slack_user not in wanted:
+            member.removed_by, member.removed_at = USERGROUP_SYNC, utcnow()
+            _write(session, member, "removed", USERGROUP_SYNC)
+            _release_all(session, member.slack_user, USERGROUP_SYNC)
+            changes += 1
+    return changes
+
+
+def _release_all(session: Session, user: str, actor: str) -> int:
+    """What someone leaving the roster owned, still open, goes back to nobody."""
     owned = session.exec(
         select(Submission).where(
             Submission.assignee == f"slack:{user}", col(Submission.status).not_in(list(CLOSED))
         )
     ).all()
-    released = sum(workflow.release(session, s, actor.identity, "left the roster") for s in owned)
-    return text("cli.roster_removed", user=user, released=released)
+    return sum(workflow.release(session, s, actor, "left the roster") for s in owned)
 
 
 def resolve(session: Session, name: str) -> Staff:

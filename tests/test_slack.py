@@ -558,7 +558,7 @@ def test_only_roster_members_of_our_own_workspace_act_as_staff(stack, fake_slack
     reminder = json.dumps(
         {"r": reference, "s": "received", "a": "", "n": 0, "v": version(stack, reference)}
     )
-    before = state(stack, reference)
+    unchanged = state(stack, reference)
     opened = len(fake_slack.called("views.open"))
     stranger = Staff(stack, fake_slack, "USTRANGER", role=None)
     guest = Staff(stack, fake_slack, "UGUEST")  # on the roster, but shown in another workspace
@@ -581,7 +581,7 @@ def test_only_roster_members_of_our_own_workspace_act_as_staff(stack, fake_slack
             assert said["response_action"] == "update" and ONLY_STAFF in json.dumps(said)
     assert len(fake_slack.called("views.open")) == opened  # no Details, no form for them
     time.sleep(1)
-    assert state(stack, reference) == before
+    assert state(stack, reference) == unchanged
     shown = texts(lead.card(reference))
     assert "USTRANGER" not in shown and "UGUEST" not in shown
     told = json.dumps([e for e in fake_slack.called("chat.postEphemeral")])
