@@ -92,9 +92,9 @@ STAFF_INTERACTIONS = frozenset(
 def _is_staff_work(body: dict) -> bool:
     if body.get("type") not in STAFF_INTERACTIONS:
         return False
-    actions = body.get("actions")
     if body.get("type") == "block_actions" and _well_formed(body):
-        return not all(str(a.get("action_id") or "").startswith(chat.CHOICE) for a in actions)
+        pressed = [str(action.get("action_id") or "") for action in body["actions"]]
+        return not all(action_id.startswith(chat.CHOICE) for action_id in pressed)
     return True
 
 
@@ -157,8 +157,7 @@ async def staff_only(
             body=json.dumps({"response_action": "update", "view": refusal}),
             headers={"content-type": "application/json"},
         )
-    user = body.get("user") if isinstance(body.get("user"), dict) else {}
-    if body.get("type") == "block_actions" and isinstance(user.get("id"), str):
+    if body.get("type") == "block_actions":
         await tell(client, body, text("slack.not_on_roster"))
     return BoltResponse(status=200, body="")
 
