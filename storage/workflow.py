@@ -71,8 +71,10 @@ RUBRIC: Final = ("alignment", "feasibility", "value", "equity", "risk", "procure
 SCORE_RANGE: Final = range(1, 6)
 MAX_REASON_CHARS: Final = 2000
 SUBMITTER: Final = "submitter"
-# The identity of whoever runs the staff CLI without --as: the operator, with a lead's
-# rights (nobody else can take it: Slack identities are `slack:` ones).
+# Identities of whoever runs the staff CLI without --as (`cli:operator:<login>`): the
+# operator, with a lead's rights. Only code running with the deployment's database
+# makes `cli:` identities; Slack's are always `slack:` ones.
+CLI_PREFIX: Final = "cli:"
 OPERATOR_PREFIX: Final = "cli:operator:"
 # Activity that changes a submission, and so tells a stale view what changed since.
 DESCRIBED_CHANGES: Final = frozenset(
@@ -127,7 +129,7 @@ def roster_member(session: Session, slack_user: str | None) -> StaffMember | Non
 def role_of(session: Session, staff: Staff) -> StaffRole:
     """What this person may do: their role on the roster (the operator is a lead);
     Refused for anyone else."""
-    if staff.identity.startswith(OPERATOR_PREFIX):
+    if staff.identity.startswith(CLI_PREFIX):
         return StaffRole.lead
     member = roster_member(session, staff.slack_user)
     if member is None:

@@ -138,7 +138,7 @@ class SlackSender:
             to = reminders.recipient(session, submission, stage, self.settings.escalation_lead)
         asked = f"{request.asked_at:%d %b}" if request else None
         calendar = service_levels.calendar(self.settings.timezone)
-        message = reminder.message(stage, submission, calendar, owner, asked)
+        message = reminder.message(stage, submission, calendar, asked, owner=owner)
         self._post(claim, to or self.channel, **message)
         return Sent()
 

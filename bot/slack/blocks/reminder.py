@@ -26,8 +26,9 @@ def message(
     stage: str,
     submission: Submission,
     calendar: BusinessCalendar,
-    owner: str | None,
     asked: str | None = None,
+    *,
+    owner: str | None,
 ) -> dict:
     """chat.postMessage arguments for one reminder stage (owner, channel, lead, unanswered).
     `owner` is the owner to name (storage.reminders.owner_on_roster): roster members only."""
