@@ -17,6 +17,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.notifier import Notifier
 from bot.pipeline import figures
+from bot.slack import roster_sync
 from storage import outbox, reminders, repository, service_levels
 from storage.db import session_scope
 from storage.models import utcnow
@@ -25,6 +26,8 @@ from storage.settings import get_settings
 logger = logging.getLogger("entryway.scheduler")
 # The public report's figures are this many minutes old at most.
 PUBLISH_MINUTES = 10
+# How often the staff roster follows the Slack user groups, when they are configured.
+ROSTER_SYNC_MINUTES = 5
 # Slack retries an event for about an hour at most; keys older than this are not needed.
 SLACK_DELIVERY_MEMORY = timedelta(days=1)
 
@@ -106,6 +109,17 @@ def main() -> None:
         coalesce=True,
         max_instances=1,
     )
+    if roster_sync.configured(settings):
+        scheduler.add_job(
+            roster_sync.sync_once,
+            "interval",
+            args=[settings],
+            minutes=ROSTER_SYNC_MINUTES,
+            id="roster_sync",
+            coalesce=True,
+            max_instances=1,
+        )
+        roster_sync.sync_once(settings)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     logger.info("scheduler: started (%d jobs)", len(scheduler.get_jobs()))
     purge_personal_data()

@@ -15,10 +15,15 @@ same history and sending the same notifications (storage.workflow).
     python -m bot.staff_cli report
     python -m bot.staff_cli handoffs [--limit 50]   (posted, summarised or held each)
     python -m bot.staff_cli outbox [--retry 42]
+    python -m bot.staff_cli staff add U0123ABCD --role evaluator|lead [--name "Ann Lee"]
+    python -m bot.staff_cli staff remove U0123ABCD
+    python -m bot.staff_cli staff list
 
-Who acts is `--as NAME` (a Slack user id such as U0123ABCD, or a name), by default the
-login name. It reads DATABASE_URL like the app. Exit status: 0 done (or nothing to do),
-1 refused (the reason is printed), 2 bad usage.
+Who acts is `--as NAME`: someone on the staff roster, by Slack user id (U0123ABCD) or
+by roster name, with their role's rights. Without --as, the operator acts (recorded as
+`cli:operator:<login>`) with a lead's rights: whoever can run this command can already
+reach the database. It reads DATABASE_URL like the app. Exit status: 0 done (or nothing
+to do), 1 refused (the reason is printed), 2 bad usage.
 """
 
 import argparse
@@ -28,10 +33,10 @@ from collections.abc import Callable, Sequence
 
 from sqlmodel import Session
 
-from storage import outbox, reports, repository, service_levels, triage, workflow
+from storage import outbox, reports, repository, roster, service_levels, triage, workflow
 from storage.catalogue import text
 from storage.db import session_scope
-from storage.models import Kind, Status, utcnow
+from storage.models import Kind, StaffRole, Status, utcnow
 from storage.reference import parse_reference
 from storage.settings import get_settings
 
@@ -55,9 +60,12 @@ def list_submissions(status: Status | None, limit: int) -> list[str]:
 
 def show(reference: str, with_confidential: bool, staff: workflow.Staff) -> list[str]:
     with session_scope(get_settings().database_url) as session:
+        workflow.role_of(session, staff)
         submission = workflow.find(session, reference)
         if with_confidential and workflow.conflicted(session, submission, staff):
             raise workflow.Refused(text("workflow.conflict_no_decisions", reference=reference))
+        if with_confidential and not workflow.may_see_confidential(session, submission, staff):
+            raise workflow.Refused(text("workflow.not_yours_to_see", reference=reference))
         found = triage.details(session, submission, with_confidential)
         if with_confidential:
             workflow.record_confidential_view(session, submission, staff)
@@ -167,6 +175,33 @@ def report() -> list[str]:
     return lines
 
 
+def staff_roster(args: argparse.Namespace, actor: workflow.Staff) -> list[str]:
+    with session_scope(get_settings().database_url) as session:
+        match args.roster_command:
+            case "add":
+                return [roster.add(session, args.user, StaffRole(args.role), args.name, actor)]
+            case "remove":
+                return [roster.remove(session, args.user, actor)]
+        return [
+            f"{m.slack_user:12}  {m.role.value:9}  {m.name or '-':24}  "
+            f"added {m.added_at:%Y-%m-%d} by {m.added_by}"
+            for m in roster.members(session)
+        ] or [text("cli.roster_empty")]
+
+
+def acting(name: str | None) -> workflow.Staff:
+    """Who acts: the roster member --as names, or the operator."""
+    if name is None:
+        return workflow.Staff.operator(getpass.getuser())
+    with session_scope(get_settings().database_url) as session:
+        return roster.resolve(session, name)
+
+
+def _member(name: str) -> workflow.Staff:
+    with session_scope(get_settings().database_url) as session:
+        return roster.resolve(session, name)
+
+
 def _act(work: Callable[[Session], workflow.Outcome]) -> list[str]:
     with session_scope(get_settings().database_url) as session:
         return [work(session).message]
@@ -189,7 +224,9 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--as", dest="actor", default=getpass.getuser(), help="who acts (default: login name)"
+        "--as",
+        dest="actor",
+        help="a roster member's Slack id or name (default: the operator, as a lead)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="submissions, newest first")
@@ -202,7 +239,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     assigning = commands.add_parser("assign", help="make someone the evaluator")
     assigning.add_argument("reference", type=_reference)
-    assigning.add_argument("--to", help="Slack user id or name (default: yourself)")
+    assigning.add_argument("--to", help="a roster member's Slack id or name (default: yourself)")
     asking = commands.add_parser("request-info", help="ask the submitter a question")
     asking.add_argument("reference", type=_reference)
     asking.add_argument("--question", required=True)
@@ -240,18 +277,27 @@ def _parser() -> argparse.ArgumentParser:
     handoffs.add_argument("--limit", type=int, help="the newest N only (default: every one)")
     box = commands.add_parser("outbox", help="messages that failed to send, and retrying them")
     box.add_argument("--retry", type=int, metavar="ID")
+    staff = commands.add_parser("staff", help="the staff roster: who acts as staff, and as what")
+    staff_commands = staff.add_subparsers(dest="roster_command", required=True)
+    adding = staff_commands.add_parser("add", help="put someone on the roster (or change it)")
+    adding.add_argument("user", metavar="SLACK_USER_ID")
+    adding.add_argument("--role", required=True, choices=[r.value for r in StaffRole])
+    adding.add_argument("--name", help="how they are named (and can be named with --as)")
+    removing = staff_commands.add_parser("remove", help="take someone off the roster")
+    removing.add_argument("user", metavar="SLACK_USER_ID")
+    staff_commands.add_parser("list", help="everyone on the roster")
     return parser
 
 
 def run(args: argparse.Namespace) -> list[str]:
-    staff = workflow.Staff.parse(args.actor)
+    staff = acting(args.actor)
     match args.command:
         case "list":
             return list_submissions(args.status, args.limit) or ["no submissions"]
         case "show":
             return show(args.reference, args.confidential, staff)
         case "assign":
-            to = workflow.Staff.parse(args.to) if args.to else None
+            to = _member(args.to) if args.to else None
             return _act(lambda s: workflow.assign(s, args.reference, staff, to))
         case "request-info":
             return _act(
@@ -294,6 +340,8 @@ def run(args: argparse.Namespace) -> list[str]:
             return show_handoffs(args.limit) or ["no handoffs yet"]
         case "outbox":
             return show_outbox(args.retry)
+        case "staff":
+            return staff_roster(args, staff)
     raise AssertionError(args.command)
 
 

@@ -102,6 +102,10 @@ class Submission(SubmissionPublic, table=True):
     snoozes: int = 0
     # When its next reminder or escalation falls due (storage/reminders.py), or None.
     next_reminder_at: datetime | None = Field(default=None, index=True)
+    # Bumped by every change a person makes (status, owner, questions and answers,
+    # declarations, scores, blocker, snooze), never by bookkeeping: buttons and modals
+    # carry the version they were drawn at, so a decision on a stale view is refused.
+    version: int = 0
 
 
 class Contact(SQLModel, table=True):
@@ -139,6 +143,8 @@ class StatusChange(SQLModel, table=True):
     to_status: Status = Field(sa_type=_enum(Status))
     public_reason: str | None = None
     internal_note: str | None = None
+    # The submission's version this change produced (None before versions existed).
+    version: int | None = None
 
 
 class Draft(SQLModel, table=True):
@@ -241,6 +247,9 @@ class Activity(SQLModel, table=True):
     actor: str = Field(max_length=120)
     kind: str = Field(max_length=40)
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The submission's version this entry produced; None for what changes nothing
+    # (a viewing) and for entries from before versions existed.
+    version: int | None = None
 
 
 class ConflictDeclaration(SQLModel, table=True):
@@ -290,6 +299,39 @@ class SubmitterMessage(SQLModel, table=True):
     buttons: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     shown_at: datetime | None = None
+
+
+class StaffRole(StrEnum):
+    evaluator = "evaluator"
+    lead = "lead"
+
+
+class StaffMember(SQLModel, table=True):
+    """One person on the staff roster (storage/roster.py): only they act as staff. A
+    removed member's row stays, with who removed them and when; the whole story is in
+    RosterChange."""
+
+    slack_user: str = Field(max_length=40, primary_key=True)
+    role: StaffRole = Field(sa_type=_enum(StaffRole))
+    name: str | None = Field(default=None, max_length=120)
+    added_by: str = Field(max_length=120)
+    added_at: datetime = Field(default_factory=utcnow)
+    removed_by: str | None = Field(default=None, max_length=120)
+    removed_at: datetime | None = None
+
+
+class RosterChange(SQLModel, table=True):
+    """Append-only history of the roster: who added, changed or removed whom, and when
+    (enforced by triggers, like StatusChange)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=120)
+    slack_user: str = Field(max_length=40, index=True)
+    # added, changed (role or name) or removed
+    change: str = Field(max_length=20)
+    role: StaffRole | None = Field(default=None, sa_type=_enum(StaffRole))
+    name: str | None = Field(default=None, max_length=120)
 
 
 class OutboxState(StrEnum):

@@ -15,7 +15,8 @@ Stages, in business days from the due date (service_levels.yml), at 09:00 City t
 - owner: remind_before days before: the assignee by DM, or the triage channel if nobody
   owns it. Snoozable: a snooze holds it, then brings it back once;
 - channel: overdue by escalate_after days: the triage channel;
-- lead: overdue by lead_after days: ENTRYWAY_ESCALATION_LEAD (the channel, if unset).
+- lead: overdue by lead_after days: ENTRYWAY_ESCALATION_LEAD (the channel, if unset, or
+  if that person is not a lead on the roster).
 Escalations are not snoozable: they exist for when the owner does not act.
 While waiting for the submitter's answer (needs_info):
 - submitter: remind_before days before the answer is due: the submitter, once;
@@ -29,7 +30,7 @@ from sqlmodel import Session, col, select
 from storage import outbox, reports, service_levels, workflow
 from storage.catalogue import text
 from storage.db import session_scope
-from storage.models import OutboxMessage, Submission
+from storage.models import OutboxMessage, StaffRole, Submission
 from storage.service_levels import BusinessCalendar, Stage, moment, next_after, stages
 
 DIGEST_WEEKDAY = 0  # Monday, at service_levels.REMINDER_HOUR
@@ -44,6 +45,27 @@ def stay_of(submission: Submission) -> str:
 def reminder_key(submission: Submission, stage: Stage) -> str:
     key = f"reminder:{submission.id}:{stay_of(submission)}:{stage.name}"
     return f"{key}:{submission.snoozes}" if stage.snoozable else key
+
+
+def owner_on_roster(session: Session, submission: Submission) -> str | None:
+    """The owner a reminder may name and write to: only someone still on the roster."""
+    owner = workflow.Staff(submission.assignee or "")
+    return owner.identity if workflow.roster_member(session, owner.slack_user) else None
+
+
+def recipient(
+    session: Session, submission: Submission, stage: str, escalation_lead: str | None
+) -> str | None:
+    """Whom a reminder stage goes to, as a Slack user id; None for the triage channel.
+    Only roster members are written to: the owner's stages go to the owner, the lead's
+    to ENTRYWAY_ESCALATION_LEAD when that is a lead on the roster."""
+    if stage == "lead":
+        member = workflow.roster_member(session, (escalation_lead or "").strip() or None)
+        return member.slack_user if member and member.role is StaffRole.lead else None
+    if stage in service_levels.OWNER_STAGES:
+        owner = owner_on_roster(session, submission)
+        return workflow.Staff(owner).slack_user if owner else None
+    return None
 
 
 def _remind_submitter(session: Session, submission: Submission, key: str) -> None:

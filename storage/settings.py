@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_triage_channel: str | None = Field(None, alias="SLACK_TRIAGE_CHANNEL")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+    # Slack user groups (ids like S0123ABCD) that the staff roster follows, synced by the
+    # scheduler (bot/slack/roster_sync.py); unset: the roster is kept with the CLI alone.
+    staff_usergroup_leads: str | None = Field(None, alias="ENTRYWAY_STAFF_USERGROUP_LEADS")
+    staff_usergroup_evaluators: str | None = Field(
+        None, alias="ENTRYWAY_STAFF_USERGROUP_EVALUATORS"
+    )
 
     smtp_url: str | None = Field(None, alias="SMTP_URL")
     mail_from: str = Field("Entryway <entryway@localhost>", alias="ENTRYWAY_MAIL_FROM")

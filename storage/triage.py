@@ -56,6 +56,7 @@ class CardFacts:
     due: date | None
     blocked_by: str | None
     snoozes: int
+    version: int
 
 
 def score_summary(session: Session, submission_id: int) -> ScoreSummary:
@@ -122,6 +123,7 @@ def card_facts(session: Session, submission: Submission) -> CardFacts:
         due=submission.next_decision_by,
         blocked_by=submission.blocked_by,
         snoozes=submission.snoozes,
+        version=submission.version,
     )
 
 

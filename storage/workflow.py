@@ -4,12 +4,19 @@ own answers in chat (actions/info_request.py) all go through these functions, so
 change writes the same history, updates the triage card and tells the submitter once.
 
 Each function works inside the caller's session (one transaction): the change, its
-history, and the outbox rows that announce it commit together or not at all. Changes
-that a stale button could repeat are compare-and-set updates on the row, so a double
-click or two people at once change it once, and the second is told what happened."""
+history, and the outbox rows that announce it commit together or not at all. Every
+change a person makes bumps the submission's version with a compare-and-set update
+(the version in the UPDATE's WHERE), so a double click or two people at once change it
+once, and a decision made on a card or form drawn before the last change is refused
+with what changed since.
+
+Who may do what is decided here too, from the staff roster (StaffMember), so Slack and
+the CLI obey the same rules: evaluators work on what they own, leads decide."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -23,6 +30,8 @@ from storage.models import (
     Contact,
     InfoRequest,
     Score,
+    StaffMember,
+    StaffRole,
     Status,
     StatusChange,
     Submission,
@@ -62,6 +71,15 @@ RUBRIC: Final = ("alignment", "feasibility", "value", "equity", "risk", "procure
 SCORE_RANGE: Final = range(1, 6)
 MAX_REASON_CHARS: Final = 2000
 SUBMITTER: Final = "submitter"
+# Identities of whoever runs the staff CLI without --as (`cli:operator:<login>`): the
+# operator, with a lead's rights. Only code running with the deployment's database
+# makes `cli:` identities; Slack's are always `slack:` ones.
+CLI_PREFIX: Final = "cli:"
+OPERATOR_PREFIX: Final = "cli:operator:"
+# Activity that changes a submission, and so tells a stale view what changed since.
+DESCRIBED_CHANGES: Final = frozenset(
+    {"assigned", "unassigned", "info_answered", "conflict_declared", "scored", "blocked", "snoozed"}
+)
 
 
 def allowed_transitions(submission: Submission) -> tuple[Status, ...]:
@@ -83,8 +101,9 @@ def advance_targets(submission: Submission) -> tuple[Status, ...]:
 
 @dataclass(frozen=True)
 class Staff:
-    """A member of City staff: `slack:U0123` for someone acting in Slack, `cli:<name>`
-    for someone using the staff CLI."""
+    """Someone acting as City staff: `slack:U0123` for a roster member (in Slack, or
+    named with the CLI's --as), `cli:operator:<login>` for the CLI's operator. What they
+    may do is looked up on the roster when they act (`role_of`), never carried here."""
 
     identity: str
 
@@ -93,18 +112,34 @@ class Staff:
         return self.identity.removeprefix("slack:") if self.identity.startswith("slack:") else None
 
     @classmethod
-    def parse(cls, name: str) -> "Staff":
-        """A staff identity from what someone typed: `slack:U0123`, `U0123`, or a name."""
-        name = name.strip()
-        if name.startswith(("slack:", "cli:")):
-            return cls(name)
-        if name[:1] in ("U", "W") and name.isalnum() and name.isupper():
-            return cls(f"slack:{name}")
-        return cls(f"cli:{name}")
+    def operator(cls, login: str) -> "Staff":
+        return cls(f"{OPERATOR_PREFIX}{login}")
 
 
 class Refused(Exception):
     """The request cannot be done as asked; the message says why, for the person asking."""
+
+
+def roster_member(session: Session, slack_user: str | None) -> StaffMember | None:
+    """The roster entry of a Slack user, or None when they are not (or no longer) on it."""
+    member = session.get(StaffMember, slack_user) if slack_user else None
+    return member if member is not None and member.removed_at is None else None
+
+
+def role_of(session: Session, staff: Staff) -> StaffRole:
+    """What this person may do: their role on the roster (the operator is a lead);
+    Refused for anyone else."""
+    if staff.identity.startswith(CLI_PREFIX):
+        return StaffRole.lead
+    member = roster_member(session, staff.slack_user)
+    if member is None:
+        raise Refused(text("workflow.not_on_roster"))
+    return member.role
+
+
+def require_lead(session: Session, staff: Staff, action: str) -> None:
+    if role_of(session, staff) is not StaffRole.lead:
+        raise Refused(text("workflow.leads_only", action=text(f"workflow.lead_action.{action}")))
 
 
 @dataclass(frozen=True)
@@ -140,7 +175,117 @@ def _clean(value: str | None, limit: int = MAX_REASON_CHARS) -> str | None:
 
 
 def _log(session: Session, submission: Submission, actor: str, kind: str, **detail) -> None:
+    """Records something that changes nothing (a viewing, a note on what happened)."""
     session.add(Activity(submission_id=submission.id, actor=actor, kind=kind, detail=detail))
+
+
+def _record(session: Session, submission: Submission, actor: str, kind: str, **detail) -> None:
+    """Records a change, under the version it produced."""
+    session.add(
+        Activity(
+            submission_id=submission.id,
+            actor=actor,
+            kind=kind,
+            detail=detail,
+            version=submission.version,
+        )
+    )
+
+
+def _bump(session: Session, submission: Submission, *conditions, **values) -> bool:
+    """The compare-and-set every change makes: applies `values` and the next version
+    only if nobody changed the submission since it was read (and `conditions` hold),
+    and has the card redrawn, so its buttons carry the new version. False, with
+    `submission` refreshed, when someone else was first."""
+    result = session.execute(
+        update(Submission)
+        .where(
+            Submission.id == submission.id, Submission.version == submission.version, *conditions
+        )
+        .values(version=Submission.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(submission)
+    if result.rowcount != 1:
+        return False
+    card_changed(session, submission.id)
+    return True
+
+
+def _who(session: Session, identity: str) -> str:
+    """A person as a stale-view message names them: their roster name, else their id."""
+    if identity == SUBMITTER:
+        return text("workflow.the_submitter")
+    member = roster_member(session, Staff(identity).slack_user)
+    if member is not None and member.name:
+        return member.name
+    return identity.removeprefix("slack:").removeprefix("cli:")
+
+
+def _at(moment: datetime) -> str:
+    """A time as City staff read it: the City's clock, with the date unless today."""
+    zone = ZoneInfo(get_settings().timezone)
+    local = moment.astimezone(zone)
+    if local.date() == utcnow().astimezone(zone).date():
+        return f"{local:%H:%M}"
+    return f"{local:%d %b %H:%M}"
+
+
+def changes_since(session: Session, submission: Submission, version: int) -> list[str]:
+    """What people changed on the submission after `version`, oldest first, in words."""
+    found: list[tuple[datetime, str]] = []
+    for change in session.exec(
+        select(StatusChange).where(
+            StatusChange.submission_id == submission.id, col(StatusChange.version) > version
+        )
+    ):
+        if change.actor == SUBMITTER:
+            continue  # their answer moved it back: said once, as the answer
+        key = (
+            "workflow.change.info_requested"
+            if change.to_status is Status.needs_info
+            else "workflow.change.status"
+        )
+        said = text(
+            key,
+            who=_who(session, change.actor),
+            status=status_label(change.to_status),
+            time=_at(change.at),
+        )
+        found.append((change.at, said))
+    for entry in session.exec(
+        select(Activity).where(
+            Activity.submission_id == submission.id,
+            col(Activity.version) > version,
+            col(Activity.kind).in_(DESCRIBED_CHANGES),
+        )
+    ):
+        to = entry.detail.get("to") if isinstance(entry.detail, dict) else None
+        kind = "took_on" if entry.kind == "assigned" and to == entry.actor else entry.kind
+        said = text(
+            f"workflow.change.{kind}",
+            who=_who(session, entry.actor),
+            to=_who(session, to) if to else text("workflow.nobody"),
+            time=_at(entry.at),
+        )
+        found.append((entry.at, said))
+    return [said for _, said in sorted(found, key=lambda pair: pair[0])]
+
+
+def stale_view(
+    session: Session, submission: Submission, expected_version: object
+) -> Outcome | None:
+    """Refuses a decision made on a view of an older version, saying what changed since;
+    None when the view is current (or the caller acts on whatever is there: ANY)."""
+    if expected_version is ANY or submission.version == expected_version:
+        return None
+    since = expected_version if isinstance(expected_version, int) else submission.version
+    changes = changes_since(session, submission, since) or [text("workflow.stale_unknown")]
+    return Outcome(
+        submission.reference,
+        False,
+        text("workflow.stale", reference=submission.reference, changes="; ".join(changes)),
+    )
 
 
 def card_changed(session: Session, submission_id: int) -> None:
@@ -245,15 +390,20 @@ def _move(
     public_reason: str | None,
     internal_note: str | None,
     expected_status: object,
+    expected_version: object = ANY,
     resume_status: Status | None = None,
     buttons: list[dict] | None = None,
     shown: bool = False,
 ) -> Outcome | StatusChange:
     """The one place a status changes: checked, compare-and-set, recorded, announced.
-    Returns an Outcome instead of a change when the submission had already moved."""
+    Returns an Outcome instead of a change when the submission had already moved, or
+    changed since the view the decision was made on."""
     current = submission.status
     if expected_status is not ANY and current is not expected_status:
         return _already_moved(submission)
+    stale = stale_view(session, submission, expected_version)
+    if stale is not None:
+        return stale
     if to_status not in allowed_transitions(submission):
         allowed = ", ".join(s.value for s in allowed_transitions(submission)) or text(
             "workflow.none"
@@ -269,28 +419,28 @@ def _move(
         )
     now = utcnow()
     due = service_levels.due(to_status, now)
-    result = session.execute(
-        update(Submission)
-        .where(Submission.id == submission.id, Submission.status == current)
-        .values(
-            status=to_status,
-            updated_at=now,
-            status_since=now,
-            next_step=repository.next_step_for(to_status),
-            next_decision_by=due,
-            next_reminder_at=service_levels.first_reminder(to_status, due),
-            resume_status=resume_status,
-            title_public=submission.title_public or to_status in SCREENED,
-            # A new stay: what it waited on, and snoozed reminders, belong to the old one.
-            blocked_by=None,
-            snoozed_until=None,
-            snoozes=0,
-        )
+    seen = submission.version
+    moved = _bump(
+        session,
+        submission,
+        Submission.status == current,
+        status=to_status,
+        updated_at=now,
+        status_since=now,
+        next_step=repository.next_step_for(to_status),
+        next_decision_by=due,
+        next_reminder_at=service_levels.first_reminder(to_status, due),
+        resume_status=resume_status,
+        title_public=submission.title_public or to_status in SCREENED,
+        # A new stay: what it waited on, and snoozed reminders, belong to the old one.
+        blocked_by=None,
+        snoozed_until=None,
+        snoozes=0,
     )
-    if result.rowcount != 1:  # someone else moved it between our read and this write
-        session.refresh(submission)
+    if not moved:  # someone else changed it between our read and this write
+        if submission.status is current:
+            return stale_view(session, submission, seen) or _already_moved(submission)
         return _already_moved(submission)
-    session.refresh(submission)
     change = StatusChange(
         submission_id=submission.id,
         at=now,
@@ -299,6 +449,7 @@ def _move(
         to_status=to_status,
         public_reason=public_reason,
         internal_note=internal_note,
+        version=submission.version,
     )
     session.add(change)
     session.flush()
@@ -315,7 +466,6 @@ def _move(
         change.id,
         shown,
     )
-    card_changed(session, submission.id)
     return change
 
 
@@ -338,10 +488,19 @@ def assign(
     staff: Staff,
     to: Staff | None = None,
     expected_assignee: object = ANY,
+    expected_version: object = ANY,
 ) -> Outcome:
-    """Makes `to` (default: the one asking) own the evaluation."""
+    """Makes `to` (default: the one asking) own the evaluation. Evaluators take what
+    nobody owns, for themselves; leads assign and reassign anyone on the roster."""
+    role = role_of(session, staff)
     submission = find(session, reference)
     owner = to or staff
+    if owner != staff and role is not StaffRole.lead:
+        raise Refused(
+            text("workflow.leads_only", action=text("workflow.lead_action.assign_others"))
+        )
+    if roster_member(session, owner.slack_user) is None:
+        raise Refused(text("workflow.assignee_not_on_roster", who=_who(session, owner.identity)))
     if submission.status in CLOSED:
         raise Refused(text("workflow.closed", reference=reference, status=submission.status.value))
     if conflicted(session, submission, owner):
@@ -351,19 +510,27 @@ def assign(
     previous = submission.assignee
     if expected_assignee is not ANY and previous != expected_assignee:
         return Outcome(reference, False, text("workflow.assigned_meanwhile", reference=reference))
+    if previous is not None and role is not StaffRole.lead:
+        raise Refused(text("workflow.no_take_over", reference=reference))
+    stale = stale_view(session, submission, expected_version)
+    if stale is not None:
+        return stale
     condition = (
         col(Submission.assignee).is_(None) if previous is None else Submission.assignee == previous
     )
-    result = session.execute(
-        update(Submission)
-        .where(Submission.id == submission.id, condition)
-        .values(assignee=owner.identity)
-    )
-    if result.rowcount != 1:
+    if not _bump(session, submission, condition, assignee=owner.identity):
         return Outcome(reference, False, text("workflow.assigned_meanwhile", reference=reference))
-    _log(session, submission, staff.identity, "assigned", to=owner.identity, previous=previous)
-    card_changed(session, submission.id)
+    _record(session, submission, staff.identity, "assigned", to=owner.identity, previous=previous)
     return Outcome(reference, True, text("workflow.assigned", reference=reference))
+
+
+def release(session: Session, submission: Submission, actor: str, reason: str) -> bool:
+    """Its owner no longer owns it (a declared conflict, or they left the roster)."""
+    owner = submission.assignee
+    if owner is None or not _bump(session, submission, Submission.assignee == owner, assignee=None):
+        return False
+    _record(session, submission, actor, "unassigned", previous=owner, reason=reason)
+    return True
 
 
 def request_info(
@@ -373,8 +540,10 @@ def request_info(
     question: str,
     internal_note: str | None = None,
     expected_status: object = ANY,
+    expected_version: object = ANY,
 ) -> Outcome:
     """Asks the submitter a question; the submission waits in needs_info for the answer."""
+    role_of(session, staff)
     submission = find(session, reference)
     _check_not_conflicted(session, submission, staff)
     question = _clean(question, 1000) or ""
@@ -395,6 +564,7 @@ def request_info(
         question,
         _clean(internal_note),
         expected_status,
+        expected_version,
         resume_status=submission.status,
         buttons=[answer_button(reference)],
     )
@@ -436,7 +606,6 @@ def answer_info(session: Session, reference: str, sender_id: str, answer: str) -
         return Outcome(reference, False, text("workflow.nothing_asked", reference=reference))
     request.answer, request.answered_at = _clean(answer, 5000) or "", utcnow()
     session.add(request)
-    _log(session, submission, SUBMITTER, "info_answered", request_id=request.id)
     change = (
         _move(
             session,
@@ -452,8 +621,18 @@ def answer_info(session: Session, reference: str, sender_id: str, answer: str) -
         else None
     )
     if change is None or isinstance(change, Outcome):  # staff had gone on without it
+        # Still a change: a decision drawn before the answer arrived must see it first.
+        session.execute(
+            update(Submission)
+            .where(Submission.id == submission.id)
+            .values(version=Submission.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(submission)
+        _record(session, submission, SUBMITTER, "info_answered", request_id=request.id)
         card_changed(session, submission.id)
         return Outcome(reference, True, text("workflow.info_answered_late", reference=reference))
+    _record(session, submission, SUBMITTER, "info_answered", request_id=request.id)
     return _moved(submission, change, "workflow.info_answered")
 
 
@@ -479,12 +658,29 @@ def _check_not_conflicted(session: Session, submission: Submission, staff: Staff
 
 
 def declare_conflict(
-    session: Session, reference: str, staff: Staff, has_conflict: bool, statement: str | None = None
+    session: Session,
+    reference: str,
+    staff: Staff,
+    has_conflict: bool,
+    statement: str | None = None,
+    expected_version: object = ANY,
 ) -> Outcome:
     """Records an evaluator's conflict-of-interest declaration. A declared conflict is
     final: that person's scores no longer count, and they cannot score again."""
+    role_of(session, staff)
     submission = find(session, reference)
     statement = _clean(statement, 1000)
+    existing = declaration(session, submission.id, staff.identity)
+    if existing is not None and existing.has_conflict:
+        return Outcome(reference, False, text("workflow.conflict_final", reference=reference))
+    if existing is not None and not has_conflict:
+        return Outcome(reference, False, text("workflow.already_declared", reference=reference))
+    stale = stale_view(session, submission, expected_version)
+    if stale is not None:
+        return stale
+    seen = submission.version
+    if not _bump(session, submission):
+        return stale_view(session, submission, seen) or _already_moved(submission)
     values = {
         "submission_id": submission.id,
         "evaluator": staff.identity,
@@ -492,21 +688,13 @@ def declare_conflict(
         "statement": statement,
         "at": utcnow(),
     }
-    unique = [ConflictDeclaration.submission_id, ConflictDeclaration.evaluator]
-    new = insert_once(session, ConflictDeclaration, values, unique, ConflictDeclaration.evaluator)
-    if new is None:  # declared before, or a moment ago in another request
-        existing = declaration(session, submission.id, staff.identity)
-        if existing.has_conflict:
-            return Outcome(reference, False, text("workflow.conflict_final", reference=reference))
-        if not has_conflict:
-            return Outcome(reference, False, text("workflow.already_declared", reference=reference))
+    if existing is None:
+        unique = [ConflictDeclaration.submission_id, ConflictDeclaration.evaluator]
+        insert_once(session, ConflictDeclaration, values, unique, ConflictDeclaration.evaluator)
+    else:  # from no conflict to a conflict: the one change a declaration may make
         existing.has_conflict, existing.statement, existing.at = True, statement, utcnow()
         session.add(existing)
-    if has_conflict and submission.assignee == staff.identity:
-        submission.assignee = None  # someone with a conflict cannot own the evaluation
-        session.add(submission)
-        _log(session, submission, staff.identity, "unassigned", reason="conflict of interest")
-    _log(
+    _record(
         session,
         submission,
         staff.identity,
@@ -514,14 +702,16 @@ def declare_conflict(
         conflict=has_conflict,
         statement=statement,
     )
-    if has_conflict:
-        card_changed(session, submission.id)
+    if has_conflict and submission.assignee == staff.identity:
+        # Someone with a conflict cannot own the evaluation.
+        release(session, submission, staff.identity, "conflict of interest")
     key = "workflow.conflict_recorded" if has_conflict else "workflow.no_conflict_recorded"
     return Outcome(reference, True, text(key, reference=reference))
 
 
 def check_may_score(session: Session, submission: Submission, staff: Staff) -> None:
     """Raises Refused unless this person may score this submission now."""
+    role_of(session, staff)
     if submission.status not in SCORABLE:
         raise Refused(
             text(
@@ -543,6 +733,7 @@ def score(
     staff: Staff,
     scores: dict[str, int],
     comments: dict[str, str] | None = None,
+    expected_version: object = ANY,
 ) -> Outcome:
     """Records (or revises) one evaluator's rubric scores, 1-5 per criterion."""
     submission = find(session, reference)
@@ -560,6 +751,12 @@ def score(
     ).first()
     if existing is not None and existing.scores == scores and existing.comments == comments:
         return Outcome(reference, False, text("workflow.score_unchanged", reference=reference))
+    stale = stale_view(session, submission, expected_version)
+    if stale is not None:
+        return stale
+    seen = submission.version
+    if not _bump(session, submission):
+        return stale_view(session, submission, seen) or _already_moved(submission)
     values = {"scores": dict(scores), "comments": comments, "at": utcnow()}
     session.execute(
         insert_for(session, Score)
@@ -567,7 +764,7 @@ def score(
         .on_conflict_do_update(index_elements=[Score.submission_id, Score.evaluator], set_=values)
     )
     previous = {"scores": existing.scores, "comments": existing.comments} if existing else None
-    _log(
+    _record(
         session,
         submission,
         staff.identity,
@@ -576,7 +773,6 @@ def score(
         comments=comments,
         previous=previous,
     )
-    card_changed(session, submission.id)
     key = "workflow.score_revised" if previous else "workflow.scored"
     return Outcome(reference, True, text(key, reference=reference))
 
@@ -589,8 +785,10 @@ def advance(
     public_reason: str | None = None,
     internal_note: str | None = None,
     expected_status: object = ANY,
+    expected_version: object = ANY,
 ) -> Outcome:
-    """Moves a submission forward (to the only next status, or the one chosen)."""
+    """Moves a submission forward (to the only next status, or the one chosen). Leads only."""
+    require_lead(session, staff, "advance")
     submission = find(session, reference)
     _check_not_conflicted(session, submission, staff)
     targets = advance_targets(submission)
@@ -624,6 +822,7 @@ def advance(
         reason,
         _clean(internal_note),
         expected_status,
+        expected_version,
     )
     return _moved(submission, change, "workflow.moved")
 
@@ -635,8 +834,10 @@ def decline(
     public_reason: str,
     internal_note: str | None = None,
     expected_status: object = ANY,
+    expected_version: object = ANY,
 ) -> Outcome:
-    """Declines a submission, with the reason the submitter will read."""
+    """Declines a submission, with the reason the submitter will read. Leads only."""
+    require_lead(session, staff, "decline")
     submission = find(session, reference)
     _check_not_conflicted(session, submission, staff)
     reason = _clean(public_reason)
@@ -650,12 +851,20 @@ def decline(
         reason,
         _clean(internal_note),
         expected_status,
+        expected_version,
     )
     return _moved(submission, change, "workflow.moved")
 
 
-def set_blocked(session: Session, reference: str, staff: Staff, blocker: str | None) -> Outcome:
+def set_blocked(
+    session: Session,
+    reference: str,
+    staff: Staff,
+    blocker: str | None,
+    expected_version: object = ANY,
+) -> Outcome:
     """Records what the submission waits on (one of BLOCKERS), or that it waits on nothing."""
+    role_of(session, staff)
     submission = find(session, reference)
     if blocker is not None and blocker not in BLOCKERS:
         raise Refused(text("workflow.unknown_blocker", known=", ".join(BLOCKERS)))
@@ -663,11 +872,14 @@ def set_blocked(session: Session, reference: str, staff: Staff, blocker: str | N
         raise Refused(text("workflow.closed", reference=reference, status=submission.status.value))
     if submission.blocked_by == blocker:
         return Outcome(reference, False, text("workflow.blocker_unchanged", reference=reference))
+    stale = stale_view(session, submission, expected_version)
+    if stale is not None:
+        return stale
     previous = submission.blocked_by
-    submission.blocked_by = blocker
-    session.add(submission)
-    _log(session, submission, staff.identity, "blocked", blocker=blocker, previous=previous)
-    card_changed(session, submission.id)
+    seen = submission.version
+    if not _bump(session, submission, blocked_by=blocker):
+        return stale_view(session, submission, seen) or _already_moved(submission)
+    _record(session, submission, staff.identity, "blocked", blocker=blocker, previous=previous)
     if blocker is None:
         return Outcome(reference, True, text("workflow.unblocked", reference=reference))
     label = text(f"blocker.{blocker}")
@@ -680,49 +892,69 @@ def snooze(
     staff: Staff,
     expected_snoozes: object = ANY,
     expected_status: object = ANY,
+    expected_version: object = ANY,
 ) -> Outcome:
     """Holds the reminders about a submission for SNOOZE_BUSINESS_DAYS business days; then
-    they come again, once. A second press of the same reminder's button snoozes once."""
+    they come again, once. A second press of the same reminder's button snoozes once.
+    Evaluators snooze the reminders of what they own; leads any.
+
+    A reminder is never redrawn, so its Snooze is checked against what the reminder was
+    about (the stay in a status, the snooze round), not the version: a score or a
+    blocker recorded since does not make "remind me later" wrong. Other callers may
+    still pass `expected_version`."""
+    role = role_of(session, staff)
     submission = find(session, reference)
     if submission.status in CLOSED:
         raise Refused(text("workflow.closed", reference=reference, status=submission.status.value))
+    if role is not StaffRole.lead and submission.assignee != staff.identity:
+        raise Refused(text("workflow.not_your_reminders", reference=reference))
     calendar = service_levels.calendar(get_settings().timezone)
     until = calendar.add(calendar.local_date(utcnow()), SNOOZE_BUSINESS_DAYS)
     if expected_status is not ANY and submission.status is not expected_status:
         return _already_moved(submission)  # a reminder of an earlier stay
+    if expected_snoozes is not ANY and submission.snoozes != expected_snoozes:
+        return _already_snoozed(submission)
+    stale = stale_view(session, submission, expected_version)
+    if stale is not None:
+        return stale
     # The owner's reminder comes back when the snooze ends; escalations keep their time.
     back = service_levels.after_snooze(submission.status, submission.next_decision_by, until)
     planned = [when for when in (submission.next_reminder_at, back) if when is not None]
-    snoozed = (
-        expected_snoozes is ANY or submission.snoozes == expected_snoozes
-    ) and session.execute(
-        update(Submission)
-        .where(Submission.id == submission.id, Submission.snoozes == submission.snoozes)
-        .values(
-            snoozed_until=until,
-            snoozes=Submission.snoozes + 1,
-            next_reminder_at=min(planned, default=None),
-        )
-    ).rowcount == 1
+    snoozed = _bump(
+        session,
+        submission,
+        Submission.snoozes == submission.snoozes,
+        snoozed_until=until,
+        snoozes=Submission.snoozes + 1,
+        next_reminder_at=min(planned, default=None),
+    )
     if not snoozed:
-        session.refresh(submission)
-        held = f"{submission.snoozed_until:%d %B}" if submission.snoozed_until else "-"
-        return Outcome(
-            reference, False, text("workflow.already_snoozed", reference=reference, date=held)
-        )
-    _log(session, submission, staff.identity, "snoozed", until=until.isoformat())
+        return _already_snoozed(submission)
+    _record(session, submission, staff.identity, "snoozed", until=until.isoformat())
     return Outcome(
         reference, True, text("workflow.snoozed", reference=reference, date=f"{until:%d %B}")
     )
 
 
-def may_see_confidential(session: Session, submission: Submission, staff: Staff) -> bool:
-    """Only the assigned evaluator, and never someone with a declared conflict."""
-    return (
-        submission.assignee is not None
-        and submission.assignee == staff.identity
-        and not conflicted(session, submission, staff)
+def _already_snoozed(submission: Submission) -> Outcome:
+    held = f"{submission.snoozed_until:%d %B}" if submission.snoozed_until else "-"
+    return Outcome(
+        submission.reference,
+        False,
+        text("workflow.already_snoozed", reference=submission.reference, date=held),
     )
+
+
+def may_see_confidential(session: Session, submission: Submission, staff: Staff) -> bool:
+    """Leads, and the evaluator it is assigned to; never someone with a declared
+    conflict, nor anyone off the roster."""
+    try:
+        role = role_of(session, staff)
+    except Refused:
+        return False
+    if conflicted(session, submission, staff):
+        return False
+    return role is StaffRole.lead or submission.assignee == staff.identity
 
 
 def record_confidential_view(session: Session, submission: Submission, staff: Staff) -> None:

@@ -101,6 +101,7 @@ class FakeSlack:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.socket_url: str | None = None
+        self.usergroups: dict[str, list[str]] = {}  # usergroup id: its members
         self._ts = itertools.count(1)
         fake = self
 
@@ -250,7 +251,16 @@ class FakeSlack:
             )
         elif method == "apps.connections.open":
             body.update(url=self.socket_url)
+        elif method == "usergroups.users.list":
+            return self._usergroup_users(arguments)
         return body
+
+    def _usergroup_users(self, arguments: dict) -> dict:
+        with self.lock:
+            users = self.usergroups.get(arguments.get("usergroup", ""))
+        if users is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(users)}
 
     # --- what a test looks at -----------------------------------------------------
 

@@ -78,14 +78,18 @@ class SlackClient:
         channel: str = "C0TRIAGE",
         message: dict | None = None,
         selected: dict | None = None,
+        team: str | None = TEAM,
     ) -> httpx.Response:
+        """Presses a button (or picks `selected`) as `user` of workspace `team` (None: a
+        payload that names no workspace)."""
         action = {"action_id": action_id, "block_id": "b", "type": "button", "value": value}
         if selected is not None:
             action = {"action_id": action_id, "type": "static_select", "selected_option": selected}
         return self.interaction(
             {
                 "type": "block_actions",
-                "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+                "team": {"id": team} if team else None,
+                "user": {"id": user, "username": user.lower(), "team_id": team},
                 "trigger_id": f"{next(_numbers)}.trigger",
                 "channel": {"id": channel},
                 "container": {"type": "message", "channel_id": channel},
@@ -94,7 +98,9 @@ class SlackClient:
             }
         )
 
-    def submit(self, user: str, view: dict, values: dict[str, dict]) -> httpx.Response:
+    def submit(
+        self, user: str, view: dict, values: dict[str, dict], team: str | None = TEAM
+    ) -> httpx.Response:
         """Submits a modal: `values` maps block ids to what was typed or chosen."""
         state = {}
         for block_id, value in values.items():
@@ -105,7 +111,8 @@ class SlackClient:
         return self.interaction(
             {
                 "type": "view_submission",
-                "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+                "team": {"id": team} if team else None,
+                "user": {"id": user, "username": user.lower(), "team_id": team},
                 "trigger_id": f"{next(_numbers)}.trigger",
                 "view": {
                     "id": "V1",

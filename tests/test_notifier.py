@@ -26,6 +26,7 @@ from storage.settings import get_settings
 from tests import sending
 from tests.fake_slack import FakeSlack, manifest_scopes
 from tests.mailbox import Mailbox, self_signed_certificate
+from tests.roster import on_roster
 from tests.sending import TRIAGE_CHANNEL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,7 @@ def configure(monkeypatch, url: str, slack: FakeSlack, mail: Mailbox) -> str:
 
 @pytest.fixture
 def configured(monkeypatch, database_url, slack, mail):
+    on_roster(database_url, "UANN")
     yield configure(monkeypatch, database_url, slack, mail)
     get_settings.cache_clear()
 

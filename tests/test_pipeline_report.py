@@ -18,6 +18,7 @@ from storage import repository, workflow
 from storage.db import session_scope
 from storage.models import Kind
 from storage.settings import get_settings
+from tests.roster import on_roster
 from tests.stack import ARTIFACTS
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -39,6 +40,7 @@ PRIVATE = (
 
 def populate(url: str) -> None:
     """Three months of submissions: enough in some cells to publish, too few in others."""
+    on_roster(url, "USTAFFSECRET")
     with session_scope(url) as session:
         for month, count in ((9, 3), (10, 4), (11, 2)):
             for n in range(count):

@@ -16,14 +16,15 @@ from sqlmodel import select
 
 from bot.notifier import Notifier
 from bot.slack.blocks import digest as digest_blocks
-from storage import reminders, reports, repository, service_levels, workflow
+from storage import reminders, reports, repository, roster, service_levels, workflow
 from storage.db import session_scope
 from storage.identity import channel_of
-from storage.models import Kind, OutboxMessage, OutboxState, Status, SubmitterMessage
+from storage.models import Kind, OutboxMessage, OutboxState, StaffRole, Status, SubmitterMessage
 from storage.settings import get_settings
 from tests import sending
 from tests.fake_slack import FakeSlack
 from tests.mailbox import Mailbox
+from tests.roster import TEST_OPERATOR, on_roster
 from tests.sending import TRIAGE_CHANNEL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,7 @@ def configure(monkeypatch, url: str, slack: FakeSlack, mail: Mailbox) -> str:
 
 @pytest.fixture
 def configured(monkeypatch, database_url, slack, mail):
+    on_roster(database_url, "UANN", LEAD)
     yield configure(monkeypatch, database_url, slack, mail)
     get_settings.cache_clear()
 
@@ -308,12 +310,14 @@ def _clock_at(moment: datetime) -> float:
 
 @pytest.fixture
 def on_sqlite(monkeypatch, sqlite_url, slack, mail):
+    on_roster(sqlite_url, LEAD)
     yield configure(monkeypatch, sqlite_url, slack, mail)
     get_settings.cache_clear()
 
 
 @pytest.fixture
 def on_postgres(monkeypatch, postgres_url, slack, mail):
+    on_roster(postgres_url, LEAD)
     yield configure(monkeypatch, postgres_url, slack, mail)
     get_settings.cache_clear()
 
@@ -371,6 +375,20 @@ def test_without_a_lead_the_channel_hears_the_last_escalation_too(monkeypatch, c
     send(LEAD_ESCALATION + timedelta(minutes=2))
     to_channel = [p for p in posts(slack, reference) if p["channel"] == TRIAGE_CHANNEL]
     assert sum("Escalation:" in json.dumps(p) for p in to_channel) == 1
+
+
+def test_reminders_name_and_write_to_roster_members_only(configured, slack):
+    owned = submit(configured)
+    act(configured, RECEIVED, lambda s: workflow.assign(s, owned, ANN))
+    with session_scope(configured) as session:
+        roster.add(session, LEAD, StaffRole.evaluator, None, TEST_OPERATOR)  # no longer a lead
+        roster.remove(session, "UANN", TEST_OPERATOR)  # left: gives up what they owned
+    plan(configured, LEAD_ESCALATION + timedelta(minutes=1))
+    send(LEAD_ESCALATION + timedelta(minutes=2))
+    sent = posts(slack, owned)
+    assert sent and {p["channel"] for p in sent} == {TRIAGE_CHANNEL}
+    assert "UANN" not in json.dumps(sent)
+    assert sum("Escalation:" in json.dumps(p) for p in sent) == 1  # the lead's, to the channel
 
 
 def test_a_staff_snooze_does_not_remind_the_submitter_twice(configured):

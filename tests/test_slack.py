@@ -5,17 +5,20 @@ Slack pointed at the fake Slack (a real HTTP server) and signed requests sent to
 import json
 import time
 import uuid
+from urllib.parse import urlencode
 
 import httpx
 import pytest
+from sqlmodel import select
 
-from storage import repository, triage
+from storage import repository, triage, workflow
 from storage.db import session_scope
-from storage.models import Status
+from storage.models import Activity, StaffRole, Status
 from tests.conftest import TRIAGE_CHANNEL
 from tests.conversation import PROPOSAL_ANSWERS, Conversation, PageConversation
 from tests.fake_slack import FakeSlack, Posted
-from tests.slack_requests import SlackClient, chosen, sign
+from tests.roster import on_roster
+from tests.slack_requests import TEAM, SlackClient, chosen, sign
 
 pytestmark = pytest.mark.stack
 
@@ -118,12 +121,18 @@ class SlackPerson:
 
 
 class Staff:
-    """A City staff member working on triage cards."""
+    """A City staff member working on triage cards, put on the roster with `role` (None:
+    someone who is not on it)."""
 
-    def __init__(self, stack, slack: FakeSlack, user: str) -> None:
+    def __init__(
+        self, stack, slack: FakeSlack, user: str, role: StaffRole | None = StaffRole.lead
+    ) -> None:
         self.slack = slack
         self.client = SlackClient(stack.url)
         self.user = user
+        self.database_url = stack.database_url
+        if role is not None:
+            on_roster(stack.database_url, user, role=role)
 
     def card(self, reference: str) -> Posted:
         return self.slack.wait_for(
@@ -133,11 +142,25 @@ class Staff:
             what=f"triage card of {reference}",
         )
 
-    def press(self, reference: str, title: str) -> httpx.Response:
-        card = self.card(reference)
+    def current_card(self, reference: str) -> Posted:
+        """The card once redrawn after the latest change: its buttons carry the
+        submission's version (a press on an older drawing is refused as stale)."""
+
+        def drawn_now() -> Posted | None:
+            card = self.card(reference)
+            actions = next(b for b in card.blocks if b["type"] == "actions")
+            drawn = json.loads(actions["elements"][0]["value"])["v"]
+            with session_scope(self.database_url) as session:
+                current = repository.get_submission(session, reference).version
+            return card if drawn == current else None
+
+        return self.slack.wait_for(drawn_now, what=f"card of {reference} redrawn")
+
+    def press(self, reference: str, title: str, team: str | None = TEAM) -> httpx.Response:
+        card = self.current_card(reference)
         actions = next(b for b in card.blocks if b["type"] == "actions")
         button = next(e for e in actions["elements"] if e["text"]["text"] == title)
-        return self.client.press(self.user, button["action_id"], button["value"])
+        return self.client.press(self.user, button["action_id"], button["value"], team=team)
 
     def modal(self, reference: str, title: str) -> dict:
         opened = len(self.slack.called("views.open"))
@@ -165,6 +188,11 @@ def card_shows(staff: Staff, reference: str, *expected: str) -> str:
     )
 
 
+def version(stack, reference: str) -> int:
+    with session_scope(stack.database_url) as session:
+        return repository.get_submission(session, reference).version
+
+
 def history(stack, reference: str) -> list[tuple[str, Status]]:
     with session_scope(stack.database_url) as session:
         submission = repository.get_submission(session, reference)
@@ -186,7 +214,8 @@ def test_a_proposal_by_dm_is_triaged_evaluated_and_its_vendor_told_each_change_o
     receipt = vendor.press("Submit")
     reference = next(w.rstrip(".") for w in receipt.split() if w.startswith("SC-"))
 
-    ann, bob = Staff(stack, fake_slack, "UANN"), Staff(stack, fake_slack, "UBOB")
+    ann = Staff(stack, fake_slack, "UANN")
+    bob = Staff(stack, fake_slack, "UBOB", StaffRole.evaluator)
     shown = card_shows(ann, reference, "Small purchase", "$12,000")
     assert "Adaptive signal timing pilot on Lamar" in shown
     assert "proprietary licence" in shown and "confidential answers present" in shown
@@ -477,13 +506,15 @@ def test_waiting_on_and_snooze_from_slack(stack, fake_slack):
         e for b in card.blocks if b["type"] == "actions" for e in b["elements"]
         if e["type"] == "static_select"
     )  # fmt: skip
-    legal = next(o for o in menu["options"] if o["value"].endswith("|legal_review"))
+    legal = next(o for o in menu["options"] if "|legal_review|" in o["value"])
     ann.client.press(ann.user, menu["action_id"], "", selected=legal)
     assert "waiting on legal review" in ann.wait_told(1)
     card_shows(ann, reference, "Waiting on: *legal review*")
 
     # A reminder's Snooze, pressed twice: one snooze.
-    value = json.dumps({"r": reference, "s": "received", "a": "", "n": 0})
+    value = json.dumps(
+        {"r": reference, "s": "received", "a": "", "n": 0, "v": version(stack, reference)}
+    )
     ann.client.press(ann.user, "triage_snooze", value)
     ann.client.press(ann.user, "triage_snooze", value)
     told = [ann.wait_told(2), ann.wait_told(3)]
@@ -492,3 +523,179 @@ def test_waiting_on_and_snooze_from_slack(stack, fake_slack):
     with session_scope(stack.database_url) as session:
         submission = repository.get_submission(session, reference)
         assert (submission.blocked_by, submission.snoozes) == ("legal_review", 1)
+
+
+ONLY_STAFF = "Only City staff on the roster can do this"
+
+
+def state(stack, reference: str) -> tuple:
+    """Everything a staff action could change about a submission."""
+    with session_scope(stack.database_url) as session:
+        submission = repository.get_submission(session, reference)
+        activity = session.exec(
+            select(Activity.kind).where(Activity.submission_id == submission.id)
+        ).all()
+        return (
+            submission.version, submission.status, submission.assignee, submission.blocked_by,
+            submission.snoozes, list(activity), history(stack, reference),
+        )  # fmt: skip
+
+
+def test_only_roster_members_of_our_own_workspace_act_as_staff(stack, fake_slack):
+    reference = Conversation(stack.url, f"web-{uuid.uuid4()}").submit_proposal()
+    lead = Staff(stack, fake_slack, "ULEADGATE")
+    forms = [
+        (lead.modal(reference, "Request info"), {"question": "What would a pilot cost?"}),
+        (lead.modal(reference, "Advance"), {"target": chosen("screening")}),
+        (lead.modal(reference, "Decline"), {"reason": "Not for the City at this time."}),
+        (lead.modal(reference, "Score"), {"declaration": chosen("none", "radio_buttons")}),
+    ]
+    assert forms[-1][0]["callback_id"] == "conflict"
+    rubric = lead.client.submit(lead.user, *forms[-1]).json()["view"]
+    forms.append((rubric, {f"score_{c}": chosen("4") for c in ("alignment", "feasibility")}))
+    card = lead.current_card(reference)
+    elements = next(b for b in card.blocks if b["type"] == "actions")["elements"]
+    reminder = json.dumps(
+        {"r": reference, "s": "received", "a": "", "n": 0, "v": version(stack, reference)}
+    )
+    unchanged = state(stack, reference)
+    opened = len(fake_slack.called("views.open"))
+    stranger = Staff(stack, fake_slack, "USTRANGER", role=None)
+    guest = Staff(stack, fake_slack, "UGUEST")  # on the roster, but shown in another workspace
+    for person, team in ((stranger, TEAM), (guest, "T0OTHERORG"), (guest, None)):
+        presses = [(e["action_id"], e.get("value", ""), None) for e in elements]
+        menu = next(e for e in elements if e["type"] == "static_select")
+        presses[-1] = (menu["action_id"], "", menu["options"][0])
+        presses += [("triage_snooze", reminder, None), ("triage_retired", "x", None)]
+        for action_id, value, selected in presses:
+            before = len(person.told())
+            response = person.client.press(
+                person.user, action_id, value, selected=selected, team=team
+            )
+            assert response.status_code == 200
+            assert ONLY_STAFF in person.wait_told(before + 1), (person.user, team, action_id)
+        for view, values in forms:
+            answer = person.client.submit(person.user, view, values, team=team)
+            assert answer.status_code == 200
+            said = answer.json()
+            assert said["response_action"] == "update" and ONLY_STAFF in json.dumps(said)
+    assert len(fake_slack.called("views.open")) == opened  # no Details, no form for them
+    time.sleep(1)
+    assert state(stack, reference) == unchanged
+    shown = texts(lead.card(reference))
+    assert "USTRANGER" not in shown and "UGUEST" not in shown
+    told = json.dumps([e for e in fake_slack.called("chat.postEphemeral")])
+    assert "Zephyr" not in told and "quillon" not in told.lower()
+
+
+def test_an_evaluator_cannot_advance_or_decline(stack, fake_slack):
+    reference = Conversation(stack.url, f"web-{uuid.uuid4()}").submit_proposal()
+    lead = Staff(stack, fake_slack, "ULEADROLE")
+    evaluator = Staff(stack, fake_slack, "UEVALROLE", StaffRole.evaluator)
+    unchanged = state(stack, reference)
+    opened = len(fake_slack.called("views.open"))
+    for title in ("Advance", "Decline"):
+        before = len(evaluator.told())
+        assert evaluator.press(reference, title).status_code == 200
+        assert f"Only a lead can {title.lower()}" in evaluator.wait_told(before + 1)
+    assert len(fake_slack.called("views.open")) == opened
+    # A form a lead opened does not let an evaluator decide either.
+    for title, values in (
+        ("Decline", {"reason": "Not for the City at this time."}),
+        ("Advance", {"target": chosen("screening")}),
+    ):
+        view = lead.modal(reference, title)
+        refused = evaluator.client.submit(evaluator.user, view, values).json()
+        assert f"Only a lead can {title.lower()}" in json.dumps(refused)
+    assert state(stack, reference) == unchanged
+    # What evaluators do: take what nobody owns (never from someone else).
+    before = len(evaluator.told())
+    evaluator.press(reference, "Assign to me")
+    assert "now assigned" in evaluator.wait_told(before + 1)
+    card_shows(lead, reference, "<@UEVALROLE>")
+    other = Staff(stack, fake_slack, "UEVALOTHER", StaffRole.evaluator)
+    other.press(reference, "Assign to me")
+    assert "only a lead can take it over" in other.wait_told(1)
+
+
+def test_a_form_opened_before_the_vendor_answered_is_refused_with_what_changed(stack, fake_slack):
+    person = Conversation(stack.url, f"web-{uuid.uuid4()}")
+    reference = person.submit_proposal()
+    lead = Staff(stack, fake_slack, "ULEADSTALE")
+    decline = lead.modal(reference, "Decline")  # opened, then left open for a while
+    ask = lead.modal(reference, "Request info")
+    asked = lead.client.submit(lead.user, ask, {"question": "What would a pilot cost?"}).json()
+    assert "waits in needs_info" in json.dumps(asked)
+    with session_scope(stack.database_url) as session:
+        workflow.answer_info(session, reference, person.sender, "About $4,000 per site.")
+    refused = lead.client.submit(lead.user, decline, {"reason": "Not for the City now."}).json()
+    said = json.dumps(refused)
+    assert refused["response_action"] == "update"
+    assert "changed since you opened this" in said and "look again" in said
+    assert "ULEADSTALE asked the submitter a question at" in said
+    assert "the submitter answered the City's question at" in said
+    assert [s for _, s in history(stack, reference)] == [
+        Status.received, Status.needs_info, Status.received,
+    ]  # fmt: skip
+    # The card is redrawn with the new version, and a decision on it goes through.
+    card_shows(lead, reference, "Information from the submitter received")
+    now = version(stack, reference)
+    assert all(
+        json.loads(e["value"])["v"] == now
+        for b in lead.current_card(reference).blocks if b["type"] == "actions"
+        for e in b["elements"] if e["type"] == "button"
+    )  # fmt: skip
+    done = lead.client.submit(
+        lead.user, lead.modal(reference, "Decline"), {"reason": "Not for the City now."}
+    ).json()
+    assert "now declined" in json.dumps(done)
+    # The same form submitted again (a double click) changes nothing more.
+    card_shows(lead, reference, "Status: *declined*")
+    assert version(stack, reference) == now + 1
+
+
+def test_forged_replayed_and_unreadable_staff_payloads_never_fail(stack, fake_slack):
+    reference = Conversation(stack.url, f"web-{uuid.uuid4()}").submit_proposal()
+    lead = Staff(stack, fake_slack, "ULEADFORGE")
+    client = lead.client
+    member = {"id": lead.user, "team_id": TEAM}
+    forged = [
+        {"type": "block_actions", "user": lead.user, "actions": [{"action_id": "triage_assign"}]},
+        {"type": "block_actions", "user": member, "actions": "triage_assign"},
+        {"type": "block_actions", "user": member, "actions": []},
+        {"type": "block_actions", "user": {"team_id": TEAM}, "actions": [{"action_id": "x"}]},
+        {"type": "block_actions", "user": member, "trigger_id": "1.t", "actions": [
+            {"action_id": "triage_assign", "value": json.dumps(
+                {"r": reference, "s": "received", "a": "", "v": "0"})},
+            ]},
+        {"type": "block_actions", "user": member, "trigger_id": "1.t", "actions": [
+            {"action_id": "triage_blocked", "selected_option": {"value": f"{reference}|funding|²"}},
+            ]},
+        {"type": "view_submission", "user": member, "view": "decline"},
+        {"type": "view_submission", "user": member, "view": {
+            "callback_id": "decline", "private_metadata": "{not json", "state": {}}},
+        {"type": "view_submission", "user": member, "view": {
+            "callback_id": "advance", "state": {"values": []},
+            "private_metadata": json.dumps({"r": reference, "s": "nowhere", "v": 0})}},
+        {"type": "view_submission", "user": member, "view": {
+            "callback_id": "score", "state": {"values": {}},
+            "private_metadata": json.dumps({"r": reference, "s": "received"})}},
+        {"type": "view_closed", "user": member, "view": None},
+        {"type": "block_suggestion", "user": member, "action_id": "x", "value": "y"},
+    ]  # fmt: skip
+    for payload in forged:
+        response = client.interaction(payload)
+        assert response.status_code < 500, payload
+    # A press captured and sent again is refused by its signature, and acts once.
+    value = next(b for b in lead.current_card(reference).blocks if b["type"] == "actions")
+    button = next(e for e in value["elements"] if e["text"]["text"] == "Assign to me")
+    body = urlencode({"payload": json.dumps({
+        "type": "block_actions", "team": {"id": TEAM}, "user": member, "trigger_id": "2.t",
+        "channel": {"id": TRIAGE_CHANNEL}, "actions": [button],
+    })})  # fmt: skip
+    headers = {**sign(body), "Content-Type": "application/x-www-form-urlencoded"}
+    assert client.http.post("/slack/events", content=body, headers=headers).status_code == 200
+    assert client.http.post("/slack/events", content=body, headers=headers).status_code == 401
+    card_shows(lead, reference, "<@ULEADFORGE>")
+    assert version(stack, reference) == 1
+    assert [s for _, s in history(stack, reference)] == [Status.received]

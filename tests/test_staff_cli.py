@@ -1,6 +1,7 @@
 """Staff without Slack: the CLI does everything the triage card does, writing the same
 history and sending the same notifications, on a real database."""
 
+import getpass
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,7 +10,7 @@ from sqlmodel import select
 from bot.staff_cli import main as staff_cli
 from storage import repository, workflow
 from storage.db import session_scope
-from storage.models import Activity, Kind, OutboxMessage, Status
+from storage.models import Activity, Kind, OutboxMessage, RosterChange, Status
 
 AUSTIN = ZoneInfo("America/Chicago")
 RUBRIC_ARGS = [
@@ -38,13 +39,27 @@ def cli(capsys, *argv: str) -> tuple[int, str]:
     return code, captured.out + captured.err
 
 
-def test_the_whole_evaluation_from_the_terminal(app_settings, reference, capsys):
+@pytest.fixture
+def roster(app_settings, capsys) -> None:
+    """Carol and Dana lead; Erin evaluates: put on the roster by the operator."""
+    for user, role, name in (
+        ("U0CAROL", "lead", "carol"), ("U0DANA", "lead", "dana"), ("U0ERIN", "evaluator", "Erin"),
+    ):  # fmt: skip
+        code, out = cli(capsys, "staff", "add", user, "--role", role, "--name", name)
+        assert code == 0 and f"{user} is on the roster as {role}" in out
+
+
+def test_the_whole_evaluation_from_the_terminal(app_settings, roster, reference, capsys):
     code, out = cli(capsys, "list")
     assert code == 0 and reference in out and "received" in out
-    code, out = cli(capsys, "--as", "carol", "show", reference)
+    code, out = cli(capsys, "--as", "U0ERIN", "show", reference)
     assert "TOPSECRET-SAUCE" not in out and "1 confidential answers hidden" in out
+    code, out = cli(capsys, "--as", "erin", "show", reference, "--confidential")
+    assert code == 1 and "evaluator and leads only" in out and "TOPSECRET" not in out
     code, out = cli(capsys, "--as", "carol", "assign", reference, "--to", "U0DANA")
     assert code == 0 and "now assigned" in out
+    code, out = cli(capsys, "--as", "erin", "advance", reference)
+    assert code == 1 and "Only a lead can advance" in out
     code, out = cli(capsys, "--as", "dana", "advance", reference)
     assert code == 0 and "now screening" in out
     code, out = cli(capsys, "--as", "dana", "request-info", reference, "--question", "Unit price?")
@@ -83,14 +98,17 @@ def test_the_whole_evaluation_from_the_terminal(app_settings, reference, capsys)
     code, out = cli(capsys, "--as", "U0DANA", "show", reference, "--confidential")
     assert "TOPSECRET-SAUCE" in out and "[confidential]" in out
     for expected in (
-        "cli:carol", "slack:U0DANA", "cli:dana: received -> screening",
+        "slack:U0CAROL", "slack:U0DANA", "slack:U0DANA: received -> screening",
         "submitter: needs_info -> screening", "public: Budget is committed this year.",
-        "internal: revisit in FY28", "$300 a sensor", "score by cli:dana", "1 declared a conflict",
+        "internal: revisit in FY28", "$300 a sensor", "score by slack:U0DANA",
+        "1 declared a conflict",
     ):  # fmt: skip
         assert expected in out, expected
+    code, out = cli(capsys, "show", reference, "--confidential")  # the operator: a lead
+    assert code == 0 and "TOPSECRET-SAUCE" in out
     with session_scope(app_settings) as session:
         viewed = session.exec(select(Activity).where(Activity.kind == "confidential_viewed")).all()
-        assert [v.actor for v in viewed] == ["slack:U0DANA"]
+        assert [v.actor for v in viewed] == ["slack:U0DANA", f"cli:operator:{getpass.getuser()}"]
         kinds = [m.kind for m in session.exec(select(OutboxMessage))]
     assert kinds.count("card_update") >= 1 and "triage_card" in kinds
 
@@ -108,3 +126,56 @@ def test_bad_usage_is_exit_2_and_refusals_exit_1(app_settings, reference, capsys
     assert code == 0 and out.strip() == "no submissions"
     with session_scope(app_settings) as session:
         assert repository.get_submission(session, reference).status is Status.received
+
+
+def test_the_roster_from_the_terminal(app_settings, capsys):
+    code, out = cli(capsys, "staff", "list")
+    assert code == 0 and "nobody is on the roster yet" in out
+    code, out = cli(capsys, "staff", "add", "U0ANN", "--role", "lead", "--name", "Ann Lee")
+    assert code == 0 and "U0ANN is on the roster as lead" in out
+    code, out = cli(capsys, "staff", "add", "<@u0bob>", "--role", "evaluator")
+    assert code == 0 and "U0BOB is on the roster as evaluator" in out
+    code, out = cli(capsys, "staff", "add", "U0BOB", "--role", "evaluator")
+    assert code == 0 and "already on the roster" in out
+    code, out = cli(capsys, "--as", "U0BOB", "staff", "add", "U0EVE", "--role", "lead")
+    assert code == 1 and "Only a lead can change the staff roster" in out
+    code, out = cli(capsys, "--as", "ann lee", "staff", "add", "U0BOB", "--role", "lead")
+    assert code == 0 and "U0BOB is now on the roster as lead" in out
+    code, out = cli(capsys, "staff", "list")
+    assert code == 0 and "U0ANN" in out and "Ann Lee" in out and "U0BOB" in out
+    code, out = cli(capsys, "--as", "Ann Lee", "staff", "remove", "U0BOB")
+    assert code == 0 and "U0BOB is off the roster" in out
+    code, out = cli(capsys, "staff", "remove", "U0BOB")
+    assert code == 1 and "is not on the roster" in out
+    code, out = cli(capsys, "--as", "U0BOB", "list")
+    assert code == 1 and "--as U0BOB: nobody of that Slack id or name is on the staff roster" in out
+    code, out = cli(capsys, "staff", "add", "not a user", "--role", "lead")
+    assert code == 1 and "not a Slack user id" in out
+    with pytest.raises(SystemExit) as usage:
+        staff_cli(["staff", "add", "U0EVE", "--role", "boss"])
+    assert usage.value.code == 2
+    with session_scope(app_settings) as session:
+        changes = session.exec(select(RosterChange).order_by(RosterChange.id)).all()
+    login = f"cli:operator:{getpass.getuser()}"
+    assert [(c.slack_user, c.change, c.actor) for c in changes] == [
+        ("U0ANN", "added", login),
+        ("U0BOB", "added", login),
+        ("U0BOB", "changed", "slack:U0ANN"),
+        ("U0BOB", "removed", "slack:U0ANN"),
+    ]
+
+
+def test_as_must_name_someone_on_the_roster(app_settings, roster, reference, capsys):
+    code, out = cli(capsys, "--as", "mallory", "assign", reference)
+    assert code == 1 and "--as mallory: nobody" in out
+    code, out = cli(capsys, "assign", reference, "--to", "U0MALLORY")
+    assert code == 1 and "nobody of that Slack id or name" in out
+    code, out = cli(capsys, "assign", reference)  # the operator owns nothing: name someone
+    assert code == 1 and "is not on the staff roster" in out
+    code, out = cli(capsys, "--as", "Erin", "assign", reference)
+    assert code == 0 and "now assigned" in out
+    code, out = cli(capsys, "--as", "U0ERIN", "show", reference, "--confidential")
+    assert code == 0 and "TOPSECRET-SAUCE" in out  # an evaluator, on what they own
+    with session_scope(app_settings) as session:
+        submission = repository.get_submission(session, reference)
+        assert (submission.assignee, submission.status) == ("slack:U0ERIN", Status.received)

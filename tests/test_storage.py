@@ -23,6 +23,7 @@ from storage.models import (
     utcnow,
 )
 from storage.reference import parse_reference
+from tests.roster import on_roster
 
 AUSTIN = ZoneInfo("America/Chicago")
 
@@ -84,12 +85,14 @@ def test_latest_submissions_are_newest_first_and_limited(database_url):
 
 def test_status_history_is_append_only(database_url):
     receipt = submit(database_url)
+    on_roster(database_url, "UREVIEWER")
+    reviewer = workflow.Staff("slack:UREVIEWER")
     with session_scope(database_url) as session:
-        workflow.assign(session, receipt.reference, workflow.Staff("cli:reviewer"))
+        workflow.assign(session, receipt.reference, reviewer)
         workflow.advance(
             session,
             receipt.reference,
-            workflow.Staff("cli:reviewer"),
+            reviewer,
             public_reason="Screening started",
             internal_note="looks promising",
         )

@@ -7,24 +7,29 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import delete
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
-from storage import outbox, repository, triage, workflow
+from storage import outbox, repository, roster, triage, workflow
 from storage.db import session_scope
 from storage.models import (
     Activity,
     InfoRequest,
     Kind,
     OutboxMessage,
+    RosterChange,
+    StaffRole,
     Status,
     SubmitterMessage,
 )
 from storage.settings import get_settings
+from tests.roster import on_roster
 
 AUSTIN = ZoneInfo("America/Chicago")
-ANN = workflow.Staff("slack:UANN")
-BOB = workflow.Staff("slack:UBOB")
-CLI = workflow.Staff("cli:carol")
+ANN = workflow.Staff("slack:UANN")  # a lead
+BOB = workflow.Staff("slack:UBOB")  # an evaluator
+CLI = workflow.Staff.operator("carol")
 SCORES = {c: 4 for c in workflow.RUBRIC}
 
 
@@ -34,6 +39,12 @@ def email_on(monkeypatch):
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def staff(database_url):
+    on_roster(database_url, "UANN")
+    on_roster(database_url, "UBOB", role=StaffRole.evaluator)
 
 
 def submit(
@@ -97,7 +108,7 @@ def test_advance_moves_forward_records_and_tells_the_submitter_once(database_url
         assert "in screening" in message.text and "looks promising" not in message.text
         assert message.sender_id == "web-vendor" and message.shown_at is None
     # web submitter: inbox plus e-mail; the card is redrawn
-    assert outbox_kinds(database_url) == ["triage_card", "submitter_email", "card_update"]
+    assert sorted(outbox_kinds(database_url)) == ["card_update", "submitter_email", "triage_card"]
 
 
 def test_illegal_moves_are_refused_and_change_nothing(database_url):
@@ -279,7 +290,7 @@ def test_scores_out_of_range_or_incomplete_are_refused(database_url, scores):
         act(database_url, lambda s: workflow.score(s, reference, ANN, scores))
 
 
-def test_only_the_assignee_may_see_confidential_answers(database_url):
+def test_only_leads_and_the_assignee_may_see_confidential_answers(database_url):
     reference = submit(database_url)
     act(database_url, lambda s: workflow.assign(s, reference, CLI, to=ANN))
     with session_scope(database_url) as session:
@@ -304,7 +315,7 @@ def test_someone_with_a_conflict_neither_owns_nor_decides_nor_reads_confidential
         assert not workflow.may_see_confidential(session, submission, ANN)
     for attempt in (
         lambda s: workflow.assign(s, reference, ANN),
-        lambda s: workflow.assign(s, reference, BOB, to=ANN),
+        lambda s: workflow.assign(s, reference, CLI, to=ANN),
         lambda s: workflow.advance(s, reference, ANN),
         lambda s: workflow.decline(s, reference, ANN, "Not for the City, sorry."),
         lambda s: workflow.request_info(s, reference, ANN, "What does it cost?"),
@@ -366,3 +377,175 @@ def test_a_redraw_not_yet_claimed_covers_later_changes_but_a_claimed_one_does_no
         outbox.claim(session, "notifier", timedelta(minutes=1), ["card_update"])
     act(database_url, lambda s: workflow.advance(s, reference, ANN))
     assert outbox_kinds(database_url).count("card_update") == 2
+
+
+# --- the roster and its roles -----------------------------------------------------------
+
+STRANGER = workflow.Staff("slack:USTRANGER")
+CARA = workflow.Staff("slack:UCARA")  # another evaluator
+
+
+def test_nobody_off_the_roster_changes_or_reads_anything(database_url):
+    reference = submit(database_url)
+    for attempt in (
+        lambda s: workflow.assign(s, reference, STRANGER),
+        lambda s: workflow.advance(s, reference, STRANGER),
+        lambda s: workflow.decline(s, reference, STRANGER, "Not for the City, sorry."),
+        lambda s: workflow.request_info(s, reference, STRANGER, "What does it cost?"),
+        lambda s: workflow.declare_conflict(s, reference, STRANGER, False),
+        lambda s: workflow.score(s, reference, STRANGER, SCORES),
+        lambda s: workflow.set_blocked(s, reference, STRANGER, "funding"),
+        lambda s: workflow.snooze(s, reference, STRANGER),
+        lambda s: workflow.assign(s, reference, CLI, to=STRANGER),
+    ):
+        with pytest.raises(workflow.Refused, match="roster"):
+            act(database_url, attempt)
+    with session_scope(database_url) as session:
+        submission = repository.get_submission(session, reference)
+        assert not workflow.may_see_confidential(session, submission, STRANGER)
+        assert (submission.version, submission.assignee, submission.blocked_by) == (0, None, None)
+        assert session.exec(select(Activity)).all() == []
+    assert [h[2] for h in history(database_url, reference)] == [Status.received]
+
+
+def test_evaluators_work_on_what_they_own_and_leads_decide(database_url):
+    on_roster(database_url, "UCARA", role=StaffRole.evaluator)
+    reference = submit(database_url)
+    with pytest.raises(workflow.Refused, match="Only a lead can assign someone else"):
+        act(database_url, lambda s: workflow.assign(s, reference, BOB, to=CARA))
+    assert act(database_url, lambda s: workflow.assign(s, reference, BOB)).changed
+    with pytest.raises(workflow.Refused, match="only a lead can take it over"):
+        act(database_url, lambda s: workflow.assign(s, reference, CARA))
+    with pytest.raises(workflow.Refused, match="Only a lead can advance"):
+        act(database_url, lambda s: workflow.advance(s, reference, BOB))
+    with pytest.raises(workflow.Refused, match="Only a lead can decline"):
+        act(database_url, lambda s: workflow.decline(s, reference, BOB, "Not for the City now."))
+    with pytest.raises(workflow.Refused, match="Only the evaluator who owns"):
+        act(database_url, lambda s: workflow.snooze(s, reference, CARA))
+    # What an evaluator may do on what they own.
+    assert act(database_url, lambda s: workflow.set_blocked(s, reference, CARA, "funding")).changed
+    assert act(database_url, lambda s: workflow.snooze(s, reference, BOB)).changed
+    act(database_url, lambda s: workflow.declare_conflict(s, reference, BOB, False))
+    assert act(database_url, lambda s: workflow.score(s, reference, BOB, SCORES)).changed
+    asked = act(database_url, lambda s: workflow.request_info(s, reference, BOB, "Unit price?"))
+    assert asked.changed
+    with session_scope(database_url) as session:
+        submission = repository.get_submission(session, reference)
+        assert workflow.may_see_confidential(session, submission, BOB)
+        assert not workflow.may_see_confidential(session, submission, CARA)
+        assert workflow.may_see_confidential(session, submission, ANN)  # a lead: any
+    # A lead reassigns, advances and declines; the operator (the CLI) is a lead.
+    assert act(database_url, lambda s: workflow.assign(s, reference, ANN, to=CARA)).changed
+    assert act(database_url, lambda s: workflow.advance(s, reference, ANN)).changed
+    assert act(
+        database_url, lambda s: workflow.decline(s, reference, CLI, "Budget is spent.")
+    ).changed
+    assert [h[0] for h in history(database_url, reference)][-2:] == ["slack:UANN", CLI.identity]
+
+
+def test_the_roster_history_is_kept_and_leaving_it_gives_up_what_one_owned(database_url):
+    reference = submit(database_url)
+    act(database_url, lambda s: workflow.assign(s, reference, BOB))
+    with session_scope(database_url) as session:
+        with pytest.raises(workflow.Refused, match="Only a lead can change the staff roster"):
+            roster.add(session, "UEVE", StaffRole.lead, None, BOB)
+        said = roster.remove(session, "UBOB", ANN)
+    assert "1 open submission" in said
+    with session_scope(database_url) as session:
+        assert repository.get_submission(session, reference).assignee is None
+        changes = session.exec(select(RosterChange).order_by(RosterChange.id)).all()
+        assert [(c.slack_user, c.change, c.actor) for c in changes][-1] == (
+            "UBOB", "removed", "slack:UANN",
+        )  # fmt: skip
+        assert [m.slack_user for m in roster.members(session)] == ["UANN"]
+    with pytest.raises(workflow.Refused, match="roster"):
+        act(database_url, lambda s: workflow.assign(s, reference, BOB))
+    with pytest.raises(DBAPIError), session_scope(database_url) as session:
+        session.execute(delete(RosterChange))  # the history is append-only
+
+
+# --- versions: decisions on stale views -------------------------------------------------
+
+
+def version_of(url: str, reference: str) -> int:
+    with session_scope(url) as session:
+        return repository.get_submission(session, reference).version
+
+
+def test_every_change_by_a_person_bumps_the_version_and_bookkeeping_does_not(database_url):
+    reference = submit(database_url, sender="web-v")
+    steps = [
+        lambda s: workflow.assign(s, reference, BOB),
+        lambda s: workflow.set_blocked(s, reference, BOB, "funding"),
+        lambda s: workflow.snooze(s, reference, BOB),
+        lambda s: workflow.declare_conflict(s, reference, BOB, False),
+        lambda s: workflow.score(s, reference, BOB, SCORES),
+        lambda s: workflow.request_info(s, reference, BOB, "Unit price?"),
+        lambda s: workflow.answer_info(s, reference, "web-v", "$300"),
+        lambda s: workflow.advance(s, reference, ANN),
+    ]
+    for number, step in enumerate(steps, start=1):
+        act(database_url, step)
+        assert version_of(database_url, reference) == number
+    with session_scope(database_url) as session:
+        submission = repository.get_submission(session, reference)
+        triage.record_card(session, submission.id, "C0TRIAGE", "1.2")
+        workflow.record_confidential_view(session, submission, ANN)
+    assert version_of(database_url, reference) == len(steps)
+
+
+def test_a_decision_drawn_before_a_question_was_answered_is_refused_with_what_changed(
+    database_url,
+):
+    reference = submit(database_url, sender="web-v")
+    shown = version_of(database_url, reference)  # the Decline form opens now
+    act(database_url, lambda s: workflow.request_info(s, reference, ANN, "Unit price?"))
+    act(database_url, lambda s: workflow.answer_info(s, reference, "web-v", "$300"))
+    stale = act(
+        database_url,
+        lambda s: workflow.decline(
+            s, reference, ANN, "Not for the City now.", expected_status=Status.received,
+            expected_version=shown,
+        ),
+    )  # fmt: skip
+    assert not stale.changed
+    assert "UANN asked the submitter a question at" in stale.message
+    assert "the submitter answered the City's question at" in stale.message
+    assert "look again" in stale.message
+    with session_scope(database_url) as session:
+        answered = session.exec(select(InfoRequest)).one().answered_at
+    local = answered.astimezone(ZoneInfo(get_settings().timezone))
+    assert f"{local:%H:%M}" in stale.message  # the City's clock
+    assert [h[2] for h in history(database_url, reference)][-1] is Status.received
+    current = version_of(database_url, reference)
+    done = act(
+        database_url,
+        lambda s: workflow.decline(
+            s, reference, ANN, "Not for the City now.", expected_status=Status.received,
+            expected_version=current,
+        ),
+    )  # fmt: skip
+    assert done.changed and version_of(database_url, reference) == current + 1
+
+
+def test_stale_buttons_change_nothing_and_double_clicks_change_once(database_url):
+    reference = submit(database_url)
+    act(database_url, lambda s: workflow.set_blocked(s, reference, ANN, "funding"))
+    for stale_press in (
+        lambda s: workflow.assign(s, reference, BOB, expected_assignee=None, expected_version=0),
+        lambda s: workflow.set_blocked(s, reference, BOB, "legal_review", expected_version=0),
+        lambda s: workflow.declare_conflict(s, reference, BOB, False, expected_version=0),
+        lambda s: workflow.advance(
+            s, reference, ANN, expected_status=Status.received, expected_version=0
+        ),
+    ):
+        outcome = act(database_url, stale_press)
+        assert not outcome.changed and "changed what it waits on at" in outcome.message
+    assert version_of(database_url, reference) == 1
+    presses = [
+        act(database_url, lambda s: workflow.assign(s, reference, BOB, expected_version=1))
+        for _ in range(2)
+    ]
+    assert [p.changed for p in presses] == [True, False]
+    assert "already assigned to you" in presses[1].message
+    assert version_of(database_url, reference) == 2

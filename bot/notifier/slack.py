@@ -22,14 +22,13 @@ from bot.notifier import failures
 from bot.notifier.lease import Lease
 from bot.notifier.results import Postpone, Sent
 from bot.slack.blocks import chat, digest, handoff, reminder, triage_card
-from storage import handoff_pace, outbox, reports, repository, service_levels, workflow
+from storage import handoff_pace, outbox, reminders, reports, repository, service_levels, workflow
 from storage.db import session_scope
 from storage.identity import slack_user_of
 from storage.models import HandoffRequest, Submission, SubmitterMessage, utcnow
 from storage.reminders import stay_of
 from storage.settings import Settings
 from storage.triage import card_facts, record_card
-from storage.workflow import Staff
 
 logger = logging.getLogger("entryway.notifier")
 OUTBOX_EVENT = "entryway_outbox"
@@ -218,16 +217,13 @@ class SlackSender:
             ):
                 return Sent()  # snoozed since it was written: it comes back after the snooze
             request = workflow.open_info_request(session, submission.id)
+            # Roster members only are named or written to; otherwise the channel.
+            owner = reminders.owner_on_roster(session, submission)
+            to = reminders.recipient(session, submission, stage, self.settings.escalation_lead)
         asked = f"{request.asked_at:%d %b}" if request else None
         calendar = service_levels.calendar(self.settings.timezone)
-        user = Staff(submission.assignee or "").slack_user
-        if stage == "lead":
-            to = self.settings.escalation_lead or self.channel
-        elif stage in service_levels.OWNER_STAGES and user:
-            to = user
-        else:
-            to = self.channel
-        await self._post(claim, to, **reminder.message(stage, submission, calendar, asked))
+        message = reminder.message(stage, submission, calendar, asked, owner=owner)
+        await self._post(claim, to or self.channel, **message)
         return Sent()
 
     async def digest(self, claim: outbox.Claim) -> Sent:

@@ -41,11 +41,28 @@ def _payload_problem(body: bytes, content_type: str) -> str | None:
             form = parse_qs(text)
             if "payload" in form:
                 parsed = json.loads(form["payload"][0])
-                return None if isinstance(parsed, dict) else "payload is not a JSON object"
+                if not isinstance(parsed, dict):
+                    return "payload is not a JSON object"
+                return _interaction_problem(parsed)
             return None if "command" in form else "expected a payload or a command"
     except (UnicodeDecodeError, json.JSONDecodeError):
         return "the body is not valid JSON"
     return f"unsupported content type {content_type or 'none'}"
+
+
+def _interaction_problem(payload: dict) -> str | None:
+    """Shapes bolt itself reads before any listener (and would fail on): the pressed
+    actions of a block_actions payload, the view of a view submission."""
+    actions, view = payload.get("actions"), payload.get("view")
+    if payload.get("type") == "block_actions" and not (
+        isinstance(actions, list) and actions and all(isinstance(a, dict) for a in actions)
+    ):
+        return "block_actions without actions"
+    if payload.get("type") in ("view_submission", "view_closed") and not (
+        isinstance(view, dict) and isinstance(view.get("type"), str)
+    ):
+        return f"{payload['type']} without a view"
+    return None
 
 
 class SlackEndpoint:

@@ -1,6 +1,7 @@
-"""The modals staff fill in from a triage card. Each carries the submission and the
-status its card showed in private_metadata, so a modal opened on a card that changed
-since does nothing twice (storage.workflow compares that status when it acts)."""
+"""The modals staff fill in from a triage card. Each carries the submission, the status
+its card showed and the submission's version in private_metadata, so a modal opened
+before the submission last changed decides nothing (storage.workflow compares the
+version when it acts, and says what changed since)."""
 
 import json
 
@@ -18,8 +19,8 @@ SCORE = "score"
 MAX_BLOCKS = 100
 
 
-def metadata(reference: str, status: str) -> str:
-    return json.dumps({"r": reference, "s": status})
+def metadata(reference: str, status: str, version: int) -> str:
+    return json.dumps({"r": reference, "s": status, "v": version})
 
 
 def _modal(
@@ -87,7 +88,7 @@ def _internal_note() -> dict:
     )
 
 
-def request_info(reference: str, status: str) -> dict:
+def request_info(reference: str, status: str, version: int) -> dict:
     return _modal(
         "modal.request_info.title",
         [
@@ -104,7 +105,7 @@ def request_info(reference: str, status: str) -> dict:
             _internal_note(),
         ],
         REQUEST_INFO,
-        metadata(reference, status),
+        metadata(reference, status, version),
     )
 
 
@@ -112,7 +113,7 @@ def _option(value: str, label: str) -> dict:
     return {"text": plain(label, 75), "value": value}
 
 
-def advance(reference: str, status: str, targets: tuple[Status, ...]) -> dict:
+def advance(reference: str, status: str, version: int, targets: tuple[Status, ...]) -> dict:
     options = [_option(t.value, status_label(t)) for t in targets]
     select = {"type": "static_select", "action_id": "value", "options": options}
     select["initial_option"] = options[0]
@@ -137,11 +138,11 @@ def advance(reference: str, status: str, targets: tuple[Status, ...]) -> dict:
             _internal_note(),
         ],
         ADVANCE,
-        metadata(reference, status),
+        metadata(reference, status, version),
     )
 
 
-def decline(reference: str, status: str) -> dict:
+def decline(reference: str, status: str, version: int) -> dict:
     return _modal(
         "modal.decline.title",
         [
@@ -158,11 +159,11 @@ def decline(reference: str, status: str) -> dict:
             _internal_note(),
         ],
         DECLINE,
-        metadata(reference, status),
+        metadata(reference, status, version),
     )
 
 
-def conflict(reference: str, status: str) -> dict:
+def conflict(reference: str, status: str, version: int) -> dict:
     options = [
         {"text": plain(text("modal.conflict.none")), "value": "none"},
         {"text": plain(text("modal.conflict.conflict")), "value": "conflict"},
@@ -186,13 +187,14 @@ def conflict(reference: str, status: str) -> dict:
             ),
         ],
         CONFLICT,
-        metadata(reference, status),
+        metadata(reference, status, version),
     )
 
 
 def score(
     reference: str,
     status: str,
+    version: int,
     current: dict[str, int] | None = None,
     comments: dict[str, str] | None = None,
 ) -> dict:
@@ -226,7 +228,7 @@ def score(
                 initial=(comments or {}).get(criterion),
             )
         )
-    return _modal("modal.score.title", blocks, SCORE, metadata(reference, status))
+    return _modal("modal.score.title", blocks, SCORE, metadata(reference, status, version))
 
 
 def message(title_key: str, body: str) -> dict:

@@ -17,14 +17,21 @@ def _value(submission: Submission) -> str:
             "s": submission.status.value,
             "a": submission.assignee or "",
             "n": submission.snoozes,
+            "v": submission.version,
         }
     )
 
 
 def message(
-    stage: str, submission: Submission, calendar: BusinessCalendar, asked: str | None = None
+    stage: str,
+    submission: Submission,
+    calendar: BusinessCalendar,
+    asked: str | None = None,
+    *,
+    owner: str | None,
 ) -> dict:
-    """chat.postMessage arguments for one reminder stage (owner, channel, lead, unanswered)."""
+    """chat.postMessage arguments for one reminder stage (owner, channel, lead, unanswered).
+    `owner` is the owner to name (storage.reminders.owner_on_roster): roster members only."""
     today = calendar.local_date(utcnow())
     due = submission.next_decision_by
     late = due is not None and due < today
@@ -44,7 +51,7 @@ def message(
         "reminder.context",
         status=status_label(submission.status),
         since=f"{calendar.local_date(submission.status_since):%d %b}",
-        assignee=who(submission.assignee),
+        assignee=who(owner),
     )
     value = _value(submission)
     labels = (

@@ -21,9 +21,16 @@ NOT_BLOCKED = "none"
 
 
 def button_value(facts: CardFacts) -> str:
-    """What a button carries: the submission and the state the card showed, so a press
-    on a card that has changed since is recognised."""
-    return json.dumps({"r": facts.reference, "s": facts.status.value, "a": facts.assignee or ""})
+    """What a button carries: the submission and the state the card showed, with its
+    version, so a press on a card that has changed since is recognised."""
+    return json.dumps(
+        {
+            "r": facts.reference,
+            "s": facts.status.value,
+            "a": facts.assignee or "",
+            "v": facts.version,
+        }
+    )
 
 
 def who(identity: str | None) -> str:
@@ -160,10 +167,15 @@ def blocks(facts: CardFacts) -> list[dict]:
     return result
 
 
+def blocker_value(facts: CardFacts, blocker: str) -> str:
+    """A menu option carries the submission, the choice and the card's version."""
+    return f"{facts.reference}|{blocker}|{facts.version}"
+
+
 def blocked_menu(facts: CardFacts) -> dict:
     """What the submission waits on, chosen from the card (for the reports)."""
     options = [
-        {"text": plain(text(f"blocker.{b}"), 75), "value": f"{facts.reference}|{b}"}
+        {"text": plain(text(f"blocker.{b}"), 75), "value": blocker_value(facts, b)}
         for b in (*BLOCKERS, NOT_BLOCKED)
     ]
     return {

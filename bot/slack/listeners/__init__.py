@@ -8,7 +8,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.rasa_client import RasaWorkers
 from bot.slack.listeners import actions, events, views
-from bot.slack.staff import tell
+from bot.slack.staff import staff_only, tell
 from storage import repository
 from storage.catalogue import text
 from storage.db import session_scope
@@ -37,6 +37,8 @@ def register(app: AsyncApp, settings: Settings, rasa: RasaWorkers) -> None:
 
     app.use(shared)
     app.use(once_per_event)
+    # Before any listener: staff work is for roster members of our own workspace only.
+    app.use(staff_only)
     events.register(app)
     actions.register(app)
     views.register(app)

@@ -1,11 +1,11 @@
 """Advance: opens the modal to choose where the submission goes next (only the moves
-the workflow allows from its current status are offered)."""
+the workflow allows from its current status are offered). Leads only."""
 
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
-from bot.slack.staff import CardState, in_transaction, on_card
+from bot.slack.staff import CardState, as_shown, in_transaction, on_card, staff_of
 from storage import workflow
 from storage.catalogue import text
 
@@ -15,15 +15,20 @@ async def advance(
     card: CardState, body: dict, context: AsyncBoltContext, client: AsyncWebClient
 ) -> str | None:
     def targets(session):
+        workflow.require_lead(session, staff_of(context), "advance")
         submission = workflow.find(session, card.reference)
+        if submission.status is not card.status:
+            return submission.status, None
+        as_shown(session, card)
         return submission.status, workflow.advance_targets(submission)
 
     status, moves = await in_transaction(context["settings"], targets)
-    if status is not card.status:
+    if moves is None:
         return text("workflow.already_moved", reference=card.reference, status=status.value)
     if not moves:
         return text("slack.cannot_advance", reference=card.reference, status=status.value)
     await client.views_open(
-        trigger_id=body["trigger_id"], view=modals.advance(card.reference, status.value, moves)
+        trigger_id=body["trigger_id"],
+        view=modals.advance(card.reference, status.value, card.version, moves),
     )
     return None

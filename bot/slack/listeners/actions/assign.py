@@ -1,4 +1,5 @@
-"""Assign to me: one click makes the person who pressed it the evaluator."""
+"""Assign to me: the person who pressed owns the evaluation (an evaluator only what
+nobody owns; a lead may take it over, after a confirmation on the button)."""
 
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
@@ -14,7 +15,11 @@ async def assign(
     outcome = await in_transaction(
         context["settings"],
         lambda session: workflow.assign(
-            session, card.reference, staff_of(body), expected_assignee=card.assignee
+            session,
+            card.reference,
+            staff_of(context),
+            expected_assignee=card.assignee,
+            expected_version=card.version,
         ),
     )
     return outcome.message

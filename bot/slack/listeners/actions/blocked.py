@@ -17,16 +17,20 @@ async def blocked(
     await ack()
     action = (body.get("actions") or [{}])[0]
     chosen = str((action.get("selected_option") or {}).get("value") or "")
-    raw_reference, _, blocker = chosen.partition("|")
+    raw_reference, blocker, version = [*chosen.split("|"), "", ""][:3]
     reference = parse_reference(raw_reference)
-    if reference is None or not blocker:
+    if reference is None or not blocker or not (version.isascii() and version.isdigit()):
         await tell(client, body, text("slack.unreadable_button"))
         return
     try:
         outcome = await in_transaction(
             context["settings"],
             lambda session: workflow.set_blocked(
-                session, reference, staff_of(body), None if blocker == NOT_BLOCKED else blocker
+                session,
+                reference,
+                staff_of(context),
+                None if blocker == NOT_BLOCKED else blocker,
+                expected_version=int(version),
             ),
         )
     except workflow.Refused as refused:

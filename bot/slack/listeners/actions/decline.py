@@ -1,16 +1,23 @@
-"""Decline: opens the modal for the public reason (and an internal note)."""
+"""Decline: opens the modal for the public reason (and an internal note). Leads only."""
 
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
-from bot.slack.staff import CardState, on_card
+from bot.slack.staff import CardState, as_shown, in_transaction, on_card, staff_of
+from storage import workflow
 
 
 @on_card
 async def decline(
     card: CardState, body: dict, context: AsyncBoltContext, client: AsyncWebClient
 ) -> None:
+    def check(session) -> None:
+        workflow.require_lead(session, staff_of(context), "decline")
+        as_shown(session, card)
+
+    await in_transaction(context["settings"], check)
     await client.views_open(
-        trigger_id=body["trigger_id"], view=modals.decline(card.reference, card.status.value)
+        trigger_id=body["trigger_id"],
+        view=modals.decline(card.reference, card.status.value, card.version),
     )

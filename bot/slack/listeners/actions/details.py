@@ -1,5 +1,5 @@
 """Details: the whole submission in a modal. Confidential answers are in it only for
-the assigned evaluator, and each time they are opened it is recorded."""
+leads and the assigned evaluator, and each time they are opened it is recorded."""
 
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
@@ -13,7 +13,7 @@ from storage import triage, workflow
 async def details(
     card: CardState, body: dict, context: AsyncBoltContext, client: AsyncWebClient
 ) -> None:
-    staff = staff_of(body)
+    staff = staff_of(context)
 
     def read(session):
         submission = workflow.find(session, card.reference)

@@ -5,7 +5,7 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
-from bot.slack.staff import CardState, in_transaction, on_card, staff_of
+from bot.slack.staff import CardState, as_shown, in_transaction, on_card, staff_of
 from storage import workflow
 from storage.models import Score
 
@@ -14,17 +14,19 @@ from storage.models import Score
 async def score(
     card: CardState, body: dict, context: AsyncBoltContext, client: AsyncWebClient
 ) -> None:
-    staff = staff_of(body)
+    staff = staff_of(context)
 
     def prepare(session):
-        submission = workflow.find(session, card.reference)
+        submission = as_shown(session, card)
+        status, version = submission.status.value, submission.version
         if workflow.declaration(session, submission.id, staff.identity) is None:
-            return modals.conflict(card.reference, submission.status.value)
+            return modals.conflict(card.reference, status, version)
         workflow.check_may_score(session, submission, staff)
         given = session.get(Score, (submission.id, staff.identity))
         return modals.score(
             card.reference,
-            submission.status.value,
+            status,
+            version,
             given.scores if given else None,
             given.comments if given else None,
         )

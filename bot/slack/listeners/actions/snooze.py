@@ -1,6 +1,7 @@
 """Snooze 3 business days, on a reminder: the owner's reminders come again after that,
 once. Pressed twice, or on a reminder of an earlier stay, it snoozes once (the button
-carries the snooze round and the status it belongs to)."""
+carries the snooze round and the status it belongs to; see storage.workflow.snooze for
+why not the version)."""
 
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,7 +22,7 @@ async def snooze(
         lambda session: workflow.snooze(
             session,
             card.reference,
-            staff_of(body),
+            staff_of(context),
             expected_snoozes=card.snoozes,
             expected_status=card.status,
         ),

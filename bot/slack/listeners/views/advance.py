@@ -18,7 +18,7 @@ def _target(value: str | None) -> Status:
 
 async def advance(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     view = body.get("view") or {}
-    staff = staff_of(body)
+    staff = staff_of(context)
     await answer(
         ack,
         body,
@@ -33,6 +33,7 @@ async def advance(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
                 field(view, "reason"),
                 field(view, "note"),
                 expected_status=card.status,
+                expected_version=card.version,
             )
         ),
         problem_block="target",

@@ -28,18 +28,25 @@ async def conflict(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None
             response_action="errors", errors={"declaration": text("slack.choose_declaration")}
         )
         return
-    staff = staff_of(body)
+    staff = staff_of(context)
 
     def declare(session):
         outcome = workflow.declare_conflict(
-            session, card.reference, staff, choice == "conflict", field(view, "statement")
+            session,
+            card.reference,
+            staff,
+            choice == "conflict",
+            field(view, "statement"),
+            expected_version=card.version,
         )
         submission = repository.get_submission(session, card.reference)
         declared = workflow.declaration(session, submission.id, staff.identity)
-        return outcome, not declared.has_conflict
+        may_score = declared is not None and not declared.has_conflict
+        # The rubric carries the version the declaration made.
+        return outcome, may_score, submission.version
 
     try:
-        outcome, may_score = await in_transaction(context["settings"], declare)
+        outcome, may_score, version = await in_transaction(context["settings"], declare)
     except workflow.Refused as refused:
         await ack(response_action="update", view=modals.message(TITLE, str(refused)))
         return
@@ -50,4 +57,6 @@ async def conflict(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None
     if not may_score:
         await ack(response_action="update", view=modals.message(TITLE, outcome.message))
         return
-    await ack(response_action="update", view=modals.score(card.reference, card.status.value))
+    await ack(
+        response_action="update", view=modals.score(card.reference, card.status.value, version)
+    )

@@ -9,7 +9,7 @@ from storage import workflow
 
 async def decline(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     view = body.get("view") or {}
-    staff = staff_of(body)
+    staff = staff_of(context)
     await answer(
         ack,
         body,
@@ -23,6 +23,7 @@ async def decline(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
                 field(view, "reason") or "",
                 field(view, "note"),
                 expected_status=card.status,
+                expected_version=card.version,
             )
         ),
         problem_block="reason",

@@ -10,7 +10,7 @@ from storage import workflow
 
 async def request_info(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     view = body.get("view") or {}
-    staff = staff_of(body)
+    staff = staff_of(context)
     await answer(
         ack,
         body,
@@ -24,6 +24,7 @@ async def request_info(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> 
                 field(view, "question") or "",
                 field(view, "note"),
                 expected_status=card.status,
+                expected_version=card.version,
             )
         ),
         problem_block="question",

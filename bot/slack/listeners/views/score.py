@@ -21,13 +21,15 @@ async def score(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
         await ack(response_action="errors", errors=errors)
         return
     comments = {c: field(view, f"comment_{c}") or "" for c in workflow.RUBRIC}
-    staff = staff_of(body)
+    staff = staff_of(context)
     await answer(
         ack,
         body,
         context,
         "modal.score.title",
         lambda card: (
-            lambda session: workflow.score(session, card.reference, staff, scores, comments)
+            lambda session: workflow.score(
+                session, card.reference, staff, scores, comments, expected_version=card.version
+            )
         ),
     )
