@@ -699,3 +699,24 @@ def test_forged_replayed_and_unreadable_staff_payloads_never_fail(stack, fake_sl
     card_shows(lead, reference, "<@ULEADFORGE>")
     assert version(stack, reference) == 1
     assert [s for _, s in history(stack, reference)] == [Status.received]
+
+
+def test_a_card_drawn_before_versions_is_redrawn_when_pressed(stack, fake_slack):
+    """Cards posted before cards carried versions: a press changes nothing, says why, and
+    the card is drawn again, so the next press (on the new card) works."""
+    reference = Conversation(stack.url, f"web-{uuid.uuid4()}").submit_proposal()
+    lead = Staff(stack, fake_slack, "ULEADOLDCARD")
+    card = lead.current_card(reference)
+    actions = next(b for b in card.blocks if b["type"] == "actions")
+    button = next(e for e in actions["elements"] if e["text"]["text"] == "Assign to me")
+    old = {key: value for key, value in json.loads(button["value"]).items() if key != "v"}
+    updates = len(fake_slack.called("chat.update"))
+    response = lead.client.press(lead.user, button["action_id"], json.dumps(old))
+    assert response.status_code == 200
+    assert "drawn again" in lead.wait_told(1)
+    fake_slack.wait_for(
+        lambda: len(fake_slack.called("chat.update")) > updates, what="the card redrawn"
+    )
+    assert version(stack, reference) == 0  # nothing changed
+    assert lead.press(reference, "Assign to me").status_code == 200
+    card_shows(lead, reference, "<@ULEADOLDCARD>")

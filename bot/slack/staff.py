@@ -67,6 +67,26 @@ def pressed(body: dict) -> CardState | None:
     return _state(actions[0].get("value"))
 
 
+def drawn_before_versions(body: dict) -> str | None:
+    """The reference of a card drawn before cards carried versions (its buttons name a
+    reference but no version), or None."""
+    actions = body.get("actions") or [{}]
+    try:
+        data = json.loads(actions[0].get("value") or "")
+    except (ValueError, TypeError, AttributeError):
+        return None
+    if not isinstance(data, dict) or "v" in data or not isinstance(data.get("r"), str):
+        return None
+    return parse_reference(data["r"])
+
+
+def redraw(session: Session, reference: str) -> bool:
+    """Asks for the card to be drawn again as the submission is now."""
+    submission = workflow.find(session, reference)
+    workflow.card_changed(session, submission.id)
+    return True
+
+
 def submitted(body: dict) -> CardState | None:
     """The card state a modal carried in its private metadata."""
     return _state((body.get("view") or {}).get("private_metadata"))
@@ -217,6 +237,14 @@ def on_card(handler: CardHandler):
         await ack()
         card = pressed(body)
         if card is None:
+            old = drawn_before_versions(body)
+            try:
+                if old is not None:
+                    await in_transaction(context["settings"], lambda s: redraw(s, old))
+                    await tell(client, body, text("slack.card_redrawn", reference=old))
+                    return
+            except workflow.Refused:
+                pass
             await tell(client, body, text("slack.unreadable_button"))
             return
         try:
