@@ -72,9 +72,7 @@ SCORE_RANGE: Final = range(1, 6)
 MAX_REASON_CHARS: Final = 2000
 SUBMITTER: Final = "submitter"
 # Identities of whoever runs the staff CLI without --as (`cli:operator:<login>`): the
-# operator, with a lead's rights. Only code running with the deployment's database
-# makes `cli:` identities; Slack's are always `slack:` ones.
-CLI_PREFIX: Final = "cli:"
+# operator, with a lead's rights. Anyone else acts as a roster member (`slack:<id>`).
 OPERATOR_PREFIX: Final = "cli:operator:"
 # Activity that changes a submission, and so tells a stale view what changed since.
 DESCRIBED_CHANGES: Final = frozenset(
@@ -129,7 +127,7 @@ def roster_member(session: Session, slack_user: str | None) -> StaffMember | Non
 def role_of(session: Session, staff: Staff) -> StaffRole:
     """What this person may do: their role on the roster (the operator is a lead);
     Refused for anyone else."""
-    if staff.identity.startswith(CLI_PREFIX):
+    if staff.identity.startswith(OPERATOR_PREFIX):
         return StaffRole.lead
     member = roster_member(session, staff.slack_user)
     if member is None:

@@ -172,7 +172,7 @@ def test_what_staff_decided_is_shown_on_the_next_visit(stack):
     reference = person.submit_proposal()
     with session_scope(stack.database_url) as session:
         workflow.request_info(
-            session, reference, workflow.Staff("cli:ann"), "Which intersections first?"
+            session, reference, workflow.Staff("cli:operator:ann"), "Which intersections first?"
         )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -257,7 +257,7 @@ def staff_wrote_to(sender: str) -> str:
     )
     with session_scope(get_settings().database_url) as session:
         reference = repository.create_submission(session, new, get_settings().zone).reference
-        workflow.request_info(session, reference, workflow.Staff("cli:ann"), "Which part?")
+        workflow.request_info(session, reference, workflow.Staff("cli:operator:ann"), "Which part?")
     return reference
 
 

@@ -43,7 +43,7 @@ def test_resident_idea_with_consent_is_public_and_without_consent_is_not(stack):
     assert shown["title"] == "Resident idea awaiting screening"
     with session_scope(stack.database_url) as session:
         for _ in range(2):  # received -> screening -> evaluation
-            workflow.advance(session, reference, workflow.Staff("cli:ann"))
+            workflow.advance(session, reference, workflow.Staff("cli:operator:ann"))
     shown = httpx.get(f"{stack.url}/api/proposals/{reference}").json()
     assert shown["title"] == "Put shade trees at every bus stop on Rundberg Lane"
 
@@ -112,7 +112,7 @@ def test_status_details_only_for_the_submitter_or_the_code(stack):
         workflow.request_info(
             session,
             reference,
-            workflow.Staff("cli:staff"),
+            workflow.Staff("cli:operator:staff"),
             "Which trail sections do you mean?",
             internal_note="check with Parks",
         )

@@ -91,7 +91,7 @@ def test_open_data_lists_public_fields_only_and_defuses_spreadsheet_formulas(cli
     hostile = submit(app_settings, title='=HYPERLINK("http://evil.example")')
     with session_scope(app_settings) as session:  # screened: its title is published
         for _ in range(2):
-            workflow.advance(session, hostile, workflow.Staff("cli:ann"))
+            workflow.advance(session, hostile, workflow.Staff("cli:operator:ann"))
     as_json = client.get("/api/open-data/proposals.json")
     as_csv = client.get("/api/open-data/proposals.csv")
     assert as_json.status_code == as_csv.status_code == 200

@@ -36,12 +36,12 @@ HOSTILE_TITLE = "Benches <!channel>\n*Reach them at:* evil@example.com"
 
 
 def configure(monkeypatch, url: str, slack: FakeSlack, mail: Mailbox) -> str:
+    on_roster(url, "UANN")
     return sending.configure(monkeypatch, url, slack, mail, ENTRYWAY_OUTBOX_MAX_ATTEMPTS="3")
 
 
 @pytest.fixture
 def configured(monkeypatch, database_url, slack, mail):
-    on_roster(database_url, "UANN")
     yield configure(monkeypatch, database_url, slack, mail)
     get_settings.cache_clear()
 
@@ -570,7 +570,7 @@ def test_retry_after_a_dead_sender_keeps_what_slack_answered(configured, slack, 
 def advance_for_mail(url: str) -> str:
     reference = submit(url)
     with session_scope(url) as session:
-        workflow.advance(session, reference, ANN)
+        workflow.advance(session, reference, workflow.Staff("cli:operator:test"))
     return reference
 
 

@@ -24,7 +24,7 @@ from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 AUSTIN = ZoneInfo("America/Chicago")
 DATASETS = ("submissions-by-month", "time-in-status", "blocked-by", "barriers-by-month")
-STAFF = (workflow.Staff("slack:USTAFFSECRET"), workflow.Staff("cli:carol.staffsecret"))
+STAFF = (workflow.Staff("slack:USTAFFSECRET"), workflow.Staff("cli:operator:carol.staffsecret"))
 # Nothing of these may appear in any public output.
 PRIVATE = (
     "vendor-secret@x.example",

@@ -17,7 +17,7 @@ from tests.test_slack import SlackPerson, Staff, card_shows, texts
 pytestmark = pytest.mark.stack
 
 # Staff ask through the workflow, as the staff CLI does (without --as: the operator).
-OPERATOR = workflow.Staff("cli:operator")
+OPERATOR = workflow.Staff("cli:operator:test")
 IDEA = ["More benches along the Shoal Creek trail", "Citywide", "Walkers", "skip", "Yes", "yes"]
 
 
