@@ -613,7 +613,9 @@ def test_a_rest_sender_id_never_shows_contact_answers_nor_what_staff_wrote(datab
     own_reference, _ = submitted_idea(SENDER)
     with session_scope(database) as session:
         for asked in (reference, own_reference):
-            workflow.request_info(session, asked, workflow.Staff("cli:operator:ann"), "Which trail part?")
+            workflow.request_info(
+                session, asked, workflow.Staff("cli:operator:ann"), "Which trail part?"
+            )
 
     def status(sender: str, said: str) -> list[str]:
         _, messages = run(CheckStatus(), tracker(text=said, sender=sender))

@@ -142,7 +142,9 @@ def test_every_status_gets_its_due_date_and_submitters_are_told_it(database_url)
             assert submission.next_decision_by == date(2026, 12, 7)  # screening: 5
             message = repository.latest_message(session, submission.id).text
             assert "Next decision expected by 07 December 2026." in message
-            workflow.decline(session, reference, workflow.Staff("cli:operator:ann"), "Parks has it planned.")
+            workflow.decline(
+                session, reference, workflow.Staff("cli:operator:ann"), "Parks has it planned."
+            )
         with session_scope(database_url) as session:
             assert repository.get_public_submission(session, reference).next_decision_by is None
 
