@@ -43,6 +43,7 @@ from storage.models import Contact, Kind, OutboxMessage, Submission, SubmissionA
 from tests.conversation import PROPOSAL_ANSWERS
 from tests.fake_slack import FakeSlack
 from tests.hosts import HOST_LOGS, ROOT, Cluster, missing_on_this_machine, remove_leftovers
+from tests.roster import on_roster
 from tests.sending import TRIAGE_CHANNEL
 from tests.slack_requests import SIGNING_SECRET
 
@@ -353,6 +354,8 @@ def stored_proposals(database_url: str) -> dict[str, tuple[str, dict[str, str]]]
 def test_two_hosts_serve_every_conversation_and_one_can_die_mid_form(cluster, postgres_url):
     hosts, slack, redis_url = cluster
     host1 = hosts.hosts[0]
+    # Escalations name the configured lead only while they are a lead on the roster.
+    on_roster(postgres_url, LEAD)
     seeded = seed_overdue_submission(postgres_url)
     started = hosts.start()
     spoofing_gets_nowhere(hosts.url, seeded)

@@ -80,6 +80,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from nlu.common_texts import current_sender
 from nlu.sentence_encoder import encoder_identity, weights_digest
 from nlu.sentence_featurizer import IDENTITY_FILE, SentenceEmbeddingFeaturizer
 
@@ -105,6 +106,11 @@ assert np.allclose(
     messages[1].get_dense_features("text")[1].features,
     messages[3].get_dense_features("text")[1].features,
 )
+assert len(loaded._cache) == 0  # texts of no conversation (training, evaluation): none kept
+for sender in ("conversation-a", "conversation-b"):  # texts two conversations sent are kept
+    token = current_sender.set(sender)
+    loaded.process([Message(data={"text": t}) for t in ("where is my proposal", "hi", "bye")])
+    current_sender.reset(token)
 assert len(loaded._cache) == 2  # bounded
 
 # Rasa's training cache must see the weights and what is built from them, or a
