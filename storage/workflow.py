@@ -11,7 +11,7 @@ click or two people at once change it once, and the second is told what happened
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 from sqlmodel import Session, col, select
 
 from storage import outbox, repository, service_levels
@@ -748,3 +748,21 @@ def open_questions_for(session: Session, sender_id: str) -> list[tuple[str, str]
     for reference, question in rows:
         seen.setdefault(reference, question)
     return list(seen.items())
+
+
+def has_open_question(connection: Connection, sender_id: str) -> bool:
+    """Whether staff wait for this chat identity to answer a question: the app asks
+    before each message (bot/conversation.py), so one indexed look-up (the contact's
+    sender id) that usually finds no contact at all."""
+    found = connection.execute(
+        select(InfoRequest.id)
+        .join(Submission, col(Submission.id) == col(InfoRequest.submission_id))
+        .join(Contact, col(Contact.id) == col(Submission.contact_id))
+        .where(
+            Contact.sender_id == sender_id,
+            Submission.status == Status.needs_info,
+            col(InfoRequest.answered_at).is_(None),
+        )
+        .limit(1)
+    )
+    return found.first() is not None
