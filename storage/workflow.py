@@ -11,7 +11,8 @@ click or two people at once change it once, and the second is told what happened
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
 from storage import outbox, repository, service_levels
@@ -750,19 +751,26 @@ def open_questions_for(session: Session, sender_id: str) -> list[tuple[str, str]
     return list(seen.items())
 
 
+# Asked before every message (bot/conversation.py), so written out once rather than
+# built per call (as storage.repository does for drafts): building and compiling the
+# ORM statement was half of the look-up's 0.45 ms on PostgreSQL. Starts at the contact's
+# sender id (indexed), which for most people finds no contact at all.
+_CONTACTS = Contact.__table__  # type: ignore[attr-defined]
+_SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
+_QUESTIONS = InfoRequest.__table__  # type: ignore[attr-defined]
+_OPEN_QUESTION = sql(
+    f"SELECT 1 FROM {_CONTACTS.name} AS c "
+    f"JOIN {_SUBMISSIONS.name} AS s ON s.contact_id = c.id "
+    f"JOIN {_QUESTIONS.name} AS q ON q.submission_id = s.id "
+    "WHERE c.sender_id = :sender_id AND s.status = :status AND q.answered_at IS NULL "
+    "LIMIT 1"
+).bindparams(bindparam("status", type_=_SUBMISSIONS.c.status.type))
+
+
 def has_open_question(connection: Connection, sender_id: str) -> bool:
-    """Whether staff wait for this chat identity to answer a question: the app asks
-    before each message (bot/conversation.py), so one indexed look-up (the contact's
-    sender id) that usually finds no contact at all."""
+    """Whether staff wait for this chat identity to answer a question (any of
+    open_questions_for)."""
     found = connection.execute(
-        select(InfoRequest.id)
-        .join(Submission, col(Submission.id) == col(InfoRequest.submission_id))
-        .join(Contact, col(Contact.id) == col(Submission.contact_id))
-        .where(
-            Contact.sender_id == sender_id,
-            Submission.status == Status.needs_info,
-            col(InfoRequest.answered_at).is_(None),
-        )
-        .limit(1)
+        _OPEN_QUESTION, {"sender_id": sender_id, "status": Status.needs_info}
     )
     return found.first() is not None

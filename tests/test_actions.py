@@ -664,7 +664,8 @@ def question_waits(database: str, sender: str = SENDER) -> bool:
     return in_single_statements(database, lambda c: workflow.has_open_question(c, sender))
 
 
-def test_the_app_finds_an_open_question_only_while_staff_wait_for_its_answer(database):
+def test_the_app_finds_an_open_question_only_while_staff_wait_for_its_answer(database_url):
+    database = database_url  # on SQLite and PostgreSQL: the look-up is written out in SQL
     assert not question_waits(database)  # no contact at all
     reference = submitted_by_sender(database)
     assert not question_waits(database)  # a submission, but no question
