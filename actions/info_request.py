@@ -83,6 +83,9 @@ class FinishInfoAnswer(Action):
             SlotSet("form_outcome", None),
             SlotSet("stop_requested", False),
             SlotSet("active_form", None),
+            # Set by the app before each message of the form while the question was
+            # open (bot/conversation.py): the next message is looked at afresh.
+            *slot_changes(tracker, {"question_open": False}),
         ]
         if tracker.get_slot("form_outcome") == "stopped" or not reference:
             dispatcher.utter_message(response="utter_info_not_sent")

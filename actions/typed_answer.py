@@ -2,12 +2,15 @@
 
 Staff ask a submitter a question from Slack or the CLI (storage.workflow.request_info),
 between two of the submitter's messages; the assistant only learns of it from the
-database. So the rules run action_look_for_question before handling any message (outside
-a form), which sets `question_open`. When a question is open, the message is taken as its
-answer, unless it plainly is something else (a greeting, a status question, stop, a
-request for a person, thanks...) or several questions are open: then the person is asked
-whether (and to which question) it is their answer. Yes records it; no hands the message,
-as it was understood, back to the rules, which handle it as if no question were open.
+database. So the app looks before each message and, when a question is open, sets
+`question_open` in the conversation (bot/conversation.py); the rules then bring the
+message here instead of handling it as usual. Here it is taken as the answer, unless it
+plainly is something else (a greeting, a status question, stop, a request for a person,
+thanks...) or several questions are open: then the person is asked whether (and to which
+question) it is their answer. Yes records it; no hands the message, as it was
+understood, back to the rules, which handle it as if no question were open. Each of these
+actions sets `question_open` back to false: the app sets it again before the next
+message while a question is still open.
 """
 
 from typing import Any
@@ -103,9 +106,13 @@ async def open_questions(tracker: Tracker) -> OpenQuestions:
 
 
 def let_go(tracker: Tracker) -> list[EventType]:
-    """Forgets a reply held back and the question asked about it (when there is one)."""
+    """Forgets a reply held back and the question asked about it (when there is one),
+    and that a question was open for this message."""
     held_back = ("answer_offered", "reply_held")
-    return [SlotSet(slot, None) for slot in held_back if tracker.get_slot(slot)]
+    return [
+        *(SlotSet(slot, None) for slot in held_back if tracker.get_slot(slot)),
+        *slot_changes(tracker, {"question_open": False}),
+    ]
 
 
 def answer_buttons(open_questions: OpenQuestions) -> list[dict[str, str]]:
@@ -148,7 +155,7 @@ def ask_whether_answer(
         SlotSet("reply_held", held(message)),
         SlotSet("answer_offered", True),
         # The yes or no that comes next is about this, not about a draft offered before.
-        *slot_changes(tracker, {"resume_offered": False}),
+        *slot_changes(tracker, {"resume_offered": False, "question_open": False}),
     ]
 
 
@@ -169,29 +176,13 @@ async def record_answer(
 
 def handled_as_understood(tracker: Tracker, message: dict[str, Any]) -> list[EventType]:
     """The message given back to the rules as if just typed (as Rasa's two-stage fallback
-    does with a message it clarified), marked so that it is not taken for an answer."""
+    does with a message it clarified), with `question_open` false (let_go), so that the
+    rules handle it as usual."""
     return [
         *let_go(tracker),
-        SlotSet("reply_set_aside", True),
         ActionExecuted("action_listen"),
         UserUttered(message.get("text"), message),
     ]
-
-
-class LookForQuestion(Action):
-    """Run by the rules before any message outside a form is handled."""
-
-    def name(self) -> str:
-        return "action_look_for_question"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        if tracker.get_slot("reply_set_aside"):
-            return slot_changes(tracker, {"reply_set_aside": False, "question_open": False})
-        waiting = bool(await open_questions(tracker))
-        events = slot_changes(tracker, {"question_open": waiting})
-        return events if waiting else [*events, *let_go(tracker)]
 
 
 class ReplyToQuestion(Action):
@@ -206,7 +197,7 @@ class ReplyToQuestion(Action):
     ) -> list[EventType]:
         message = tracker.latest_message or {}
         waiting = await open_questions(tracker)
-        if not waiting:  # answered or withdrawn a moment ago
+        if not waiting:  # answered or withdrawn since the app looked
             return handled_as_understood(tracker, held(message))
         kept = tracker.get_slot("reply_held")
         picked = picked_reference(message, waiting)

@@ -6,17 +6,24 @@ the person gets a reply: the assistant's own, or one saying it is restarting and
 nothing given so far is lost. An empty answer counts as a failure too: every message the
 assistant understands gets at least one reply, so silence means a part of it is down."""
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from bot.rasa_client import HopFailed, RasaWorkers
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.rasa_client import HopFailed, RasaWorkers, addressable
+from storage import db, workflow
 from storage.catalogue import text
 from storage.settings import get_settings
 
 logger = logging.getLogger(__name__)
 WEBHOOK = "/webhooks/rest/webhook"
+# Tells the rules (nlu/rules.yml) that staff wait for this person's answer, so that this
+# message may be it (actions/typed_answer.py looks again and sets it back to false).
+QUESTION_OPEN = [{"event": "slot", "name": "question_open", "value": True}]
 
 
 class AssistantUnavailable(Exception):
@@ -50,11 +57,53 @@ def _is_reply(value: object) -> bool:
     return isinstance(value, dict) and "recipient_id" in value
 
 
+def _question_waits(sender: str) -> bool:
+    return db.in_single_statements(
+        get_settings().database_url, lambda c: workflow.has_open_question(c, sender)
+    )
+
+
+async def flag_open_question(rasa: RasaWorkers, sender: str) -> None:
+    """Before a message: when staff wait for this person's answer (they ask from Slack or
+    the CLI, between two messages), sets `question_open` in the conversation, so the rules
+    take the message to the typed-answer handling. Nobody else pays more than one indexed
+    query: no custom action runs in front of every rule. (Asking the database from an
+    action before each message cost a round trip to the action server with the whole
+    tracker.)
+
+    A slot event through Rasa's HTTP API rather than the message's metadata, which no
+    rule can read: appended on the server the message then goes to (its home, on the same
+    connection pool), under Rasa's lock on the conversation, so it lands before the message
+    and in the tracker the message is handled with; with several servers, the home
+    routing keeps both there (and Redis' lock store keeps them in order across servers).
+    If the question is answered or withdrawn in between, the action looks again and
+    handles the message as usual. Raises AssistantUnavailable."""
+    if not addressable(sender):
+        return  # Rasa's API cannot name this conversation: the Answer button still works
+    try:
+        waits = await asyncio.to_thread(_question_waits, sender)
+    except SQLAlchemyError as problem:
+        # The message still goes ahead: answered as usual (the Answer button still works).
+        logger.warning("Could not look for an open question: %s", type(problem).__name__)
+        return
+    if not waits:
+        return
+    try:
+        status = await rasa.append_events(sender, QUESTION_OPEN)
+    except HopFailed as problem:
+        logger.warning("Rasa did not take the open question: %s", type(problem).__name__)
+        raise AssistantUnavailable from problem
+    if status != 200:
+        logger.error("Rasa answered HTTP %s to the open question", status)
+        raise AssistantUnavailable
+
+
 async def converse(
     rasa: RasaWorkers, sender: str, message: str, metadata: dict[str, Any] | None = None
 ) -> list[dict]:
     """The assistant's replies, in Rasa's REST format (never empty).
     Raises AssistantUnavailable."""
+    await flag_open_question(rasa, sender)
     try:
         status, body = await rasa.post(sender, WEBHOOK, _request(sender, message, metadata))
     except HopFailed as problem:
@@ -81,6 +130,7 @@ async def converse_streaming(
     any reply, in the middle, or an answer with none ends with the 'restarting' one."""
     given = 0
     try:
+        await flag_open_question(rasa, sender)
         async with rasa.stream(
             sender, WEBHOOK, _request(sender, message, metadata), {"stream": "true"}
         ) as response:

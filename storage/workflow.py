@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import text as sql
 from sqlmodel import Session, col, select
 
 from storage import outbox, repository, service_levels
@@ -978,3 +979,28 @@ def open_questions_for(session: Session, sender_id: str) -> list[tuple[str, str]
     for reference, question in rows:
         seen.setdefault(reference, question)
     return list(seen.items())
+
+
+# Asked before every message (bot/conversation.py), so written out once rather than
+# built per call (as storage.repository does for drafts): building and compiling the
+# ORM statement was half of the look-up's 0.45 ms on PostgreSQL. Starts at the contact's
+# sender id (indexed), which for most people finds no contact at all.
+_CONTACTS = Contact.__table__  # type: ignore[attr-defined]
+_SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
+_QUESTIONS = InfoRequest.__table__  # type: ignore[attr-defined]
+_OPEN_QUESTION = sql(
+    f"SELECT 1 FROM {_CONTACTS.name} AS c "
+    f"JOIN {_SUBMISSIONS.name} AS s ON s.contact_id = c.id "
+    f"JOIN {_QUESTIONS.name} AS q ON q.submission_id = s.id "
+    "WHERE c.sender_id = :sender_id AND s.status = :status AND q.answered_at IS NULL "
+    "LIMIT 1"
+).bindparams(bindparam("status", type_=_SUBMISSIONS.c.status.type))
+
+
+def has_open_question(connection: Connection, sender_id: str) -> bool:
+    """Whether staff wait for this chat identity to answer a question (any of
+    open_questions_for)."""
+    found = connection.execute(
+        _OPEN_QUESTION, {"sender_id": sender_id, "status": Status.needs_info}
+    )
+    return found.first() is not None

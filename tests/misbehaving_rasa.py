@@ -61,6 +61,13 @@ class MisbehavingRasa:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 request = json.loads(self.rfile.read(length))
+                if self.path.startswith("/conversations/"):  # events appended (Rasa's API)
+                    rasa.requests.append({"path": self.path, "events": request})
+                    if rasa.behaviour == "error":
+                        self._send(500, b'{"error": "no tracker store"}', "application/json")
+                    else:
+                        self._send(200, b"{}", "application/json")
+                    return
                 rasa.requests.append({"path": self.path, **request})
                 sender = request.get("sender")
                 reply = json.dumps({"recipient_id": sender, "text": "first"}).encode()

@@ -28,13 +28,12 @@ from actions.submission_flow import (
 from actions.typed_answer import (
     AnswerWithHeldReply,
     HandleHeldReplyAsUnderstood,
-    LookForQuestion,
     ReplyToQuestion,
     plainly_something_else,
 )
 from storage import repository, workflow
 from storage.catalogue import text as catalogue_text
-from storage.db import session_scope
+from storage.db import in_single_statements, session_scope
 from storage.identity import new_browser_sender
 from storage.models import HandoffDelivery, InfoRequest, Kind, OutboxMessage, Status, Submission
 from storage.settings import get_settings
@@ -48,7 +47,8 @@ REST_SENDER = "web-test-sender"  # a REST client's own sender id
 def tracker(
     slots=None, text="", intent="affirm", confidence=0.9, extra=None, sender=SENDER
 ) -> Tracker:
-    all_slots = {name: None for name in DOMAIN["slots"]}
+    # As Rasa starts a conversation: each slot at its initial value.
+    all_slots = {name: spec.get("initial_value") for name, spec in DOMAIN["slots"].items()}
     all_slots.update(slots or {})
     message = {
         "text": text,
@@ -664,19 +664,37 @@ def question_state(database: str, reference: str) -> tuple[Status, str | None]:
         return submission.status, request.answer if request else None
 
 
-def test_with_no_open_question_every_message_is_handled_as_usual(database):
-    first = tracker({"question_open": False}, "who owns the data?", "faq")
-    events, messages = run(LookForQuestion(), first)
-    assert events == [] and messages == []  # question_open starts false: nothing changes
-    events, _ = run(LookForQuestion(), tracker({"question_open": True}, "hi", "greet"))
+def question_waits(database: str, sender: str = SENDER) -> bool:
+    """What the app asks before each message (bot/conversation.py)."""
+    return in_single_statements(database, lambda c: workflow.has_open_question(c, sender))
+
+
+def test_the_app_finds_an_open_question_only_while_staff_wait_for_its_answer(database_url):
+    database = database_url  # on SQLite and PostgreSQL: the look-up is written out in SQL
+    assert not question_waits(database)  # no contact at all
+    reference = submitted_by_sender(database)
+    assert not question_waits(database)  # a submission, but no question
+    ask(database, reference, "Which parks do you mean?")
+    assert question_waits(database)
+    assert not question_waits(database, "someone-else")
+    with session_scope(database) as session:
+        workflow.answer_info(session, reference, SENDER, "Zilker and Pease")
+    assert not question_waits(database)
+
+
+def test_a_question_answered_since_the_app_looked_leaves_the_message_as_understood(database):
+    # Staff went on (or it was answered) between the app's look and the message.
+    events, messages = run(ReplyToQuestion(), tracker({"question_open": True}, "hi", "greet"))
+    assert messages == []
     assert slot_events(events) == {"question_open": False}
+    assert [e["event"] for e in events] == ["slot", "action", "user"]
+    assert events[-1]["parse_data"]["intent"]["name"] == "greet"
 
 
 def test_a_reply_typed_while_a_question_is_open_is_taken_as_its_answer(database):
     reference = submitted_by_sender(database)
     ask(database, reference, "What would the pilot cost, and who would own the data?")
-    events, _ = run(LookForQuestion(), tracker(text="x", intent="faq"))
-    assert slot_events(events) == {"question_open": True}
+    assert question_waits(database)
 
     answer = "Our budget is $40,000 and the City would own all data collected."
     selector = {
@@ -688,10 +706,9 @@ def test_a_reply_typed_while_a_question_is_open_is_taken_as_its_answer(database)
     assert [m["text"] for m in messages] == [
         f"Thank you: your answer is attached to {reference}, which is now back in screening."
     ]
-    assert events == []
+    assert slot_events(events) == {"question_open": False}  # until the app finds another
     assert question_state(database, reference) == (Status.screening, answer)
-    events, _ = run(LookForQuestion(), tracker({"question_open": True}, "thanks", "thank"))
-    assert slot_events(events) == {"question_open": False}
+    assert not question_waits(database)
 
 
 def test_a_greeting_is_asked_about_and_no_handles_it_as_understood(database):
@@ -710,25 +727,28 @@ def test_a_greeting_is_asked_about_and_no_handles_it_as_understood(database):
     ]
     slots = slot_events(events)
     assert slots["answer_offered"] is True and slots["resume_offered"] is False
+    assert slots["question_open"] is False
     assert slots["reply_held"]["text"] == "hello there"
     assert slots["reply_held"]["intent"]["name"] == "greet"
 
-    no = tracker({"answer_offered": True, "reply_held": slots["reply_held"]}, "no", "deny")
+    # The question is still open, so the app set question_open before the "no" too.
+    no = tracker(
+        {"answer_offered": True, "reply_held": slots["reply_held"], "question_open": True},
+        "no",
+        "deny",
+    )
     events, messages = run(HandleHeldReplyAsUnderstood(), no)
     assert messages == []
     assert [e["event"] for e in events] == ["slot", "slot", "slot", "action", "user"]
+    # The message handed back is handled as if no question were open (the rules)...
     assert slot_events(events) == {
         "answer_offered": None,
         "reply_held": None,
-        "reply_set_aside": True,
+        "question_open": False,
     }
     assert events[3]["name"] == "action_listen"
     assert events[4]["text"] == "hello there"
     assert events[4]["parse_data"]["intent"]["name"] == "greet"
-    # The message handed back is let through as if no question were open...
-    handed_back = tracker({"reply_set_aside": True, "question_open": True}, "hello there", "greet")
-    events, _ = run(LookForQuestion(), handed_back)
-    assert slot_events(events) == {"reply_set_aside": False, "question_open": False}
     # ...and nothing was attached to the submission, whose question stays open.
     assert question_state(database, reference) == (Status.needs_info, None)
 
@@ -750,6 +770,14 @@ def test_a_reply_asked_about_is_recorded_on_yes(database):
     assert f"your answer is attached to {reference}" in messages[0]["text"]
     assert slot_events(events) == {"answer_offered": None, "reply_held": None}
     assert question_state(database, reference) == (Status.screening, "No")
+    # With the question still open the app sets question_open: it is set back too.
+    events, _ = run(
+        AnswerWithHeldReply(),
+        tracker(
+            {"answer_offered": True, "reply_held": held, "question_open": True}, "yes", "affirm"
+        ),
+    )
+    assert slot_events(events)["question_open"] is False
 
 
 def test_with_several_questions_open_the_person_picks_which_one_a_reply_answers(database):
@@ -791,7 +819,7 @@ def test_a_button_pressed_on_an_earlier_message_is_never_taken_as_an_answer(data
     stale = tracker({"question_open": True}, f'/affirm{{"reference":"{reference}"}}', "affirm", 1.0)
     events, messages = run(ReplyToQuestion(), stale)
     assert messages == []
-    assert slot_events(events) == {"reply_set_aside": True}
+    assert slot_events(events) == {"question_open": False}
     assert events[-1]["parse_data"]["intent"]["name"] == "affirm"
     assert question_state(database, reference) == (Status.needs_info, None)
 

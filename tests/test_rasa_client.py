@@ -5,10 +5,14 @@ them, and the app in front of them."""
 import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from bot.rasa_client import home_server
+from storage import repository, workflow
+from storage.db import session_scope
+from storage.models import Kind
 from tests.live_app import live_app
 from tests.misbehaving_rasa import MisbehavingRasa
 from tests.stack import free_port, free_ports
@@ -27,7 +31,7 @@ def say(url: str, sender: str) -> httpx.Response:
 
 
 def senders(rasa: MisbehavingRasa) -> list[str]:
-    return [request["sender"] for request in rasa.requests]
+    return [request["sender"] for request in rasa.requests if "sender" in request]
 
 
 def test_a_new_conversation_goes_where_fewer_messages_wait_and_stays_there(
@@ -55,3 +59,68 @@ def test_a_new_conversation_goes_where_fewer_messages_wait_and_stays_there(
         # ...and a new conversation goes where its hash says.
         say(url, third)
         assert senders(busy) == [first, third]
+
+
+def asked_a_question(database: str, sender: str) -> None:
+    """A submission by `sender`, on which staff wait for an answer."""
+    new = repository.NewSubmission(
+        kind=Kind.idea,
+        title="Shade on the trail",
+        category="Other",
+        answers={"idea_text": "Trees"},
+        confidential_fields=frozenset(),
+        contact=repository.ContactDetails(sender_id=sender, channel="rest"),
+        procurement_path=None,
+        procurement_reason=None,
+    )
+    operator = workflow.Staff("cli:operator")
+    with session_scope(database) as session:
+        reference = repository.create_submission(session, new, ZoneInfo("America/Chicago"))
+        workflow.advance(session, reference.reference, operator)  # received -> screening
+        workflow.request_info(session, reference.reference, operator, "Which trail?")
+
+
+def test_an_open_question_is_set_in_the_conversation_on_its_home_server_first(
+    app_settings, monkeypatch
+):
+    waiting, idle = senders_at_home_on(1, 2)
+    # An id Rasa's API cannot name in a path, at home on the other server.
+    unaddressable = next(
+        s for s in (f"vendor {n}/ü" for n in itertools.count()) if home_server(s, 2) == 0
+    )
+    for sender in (waiting, unaddressable):
+        asked_a_question(app_settings, sender)
+    base = free_ports(2)
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(base))
+    monkeypatch.setenv("ENTRYWAY_RASA_WORKERS", "2")
+    monkeypatch.setenv("ENTRYWAY_ACTIONS_PORT", str(free_port()))
+    other, home = MisbehavingRasa("echo", port=base), MisbehavingRasa("echo", port=base + 1)
+    with other, home, live_app() as url:
+        for sender in (idle, waiting, unaddressable):
+            assert say(url, sender).status_code == 200
+    # Nothing before the message of a person nobody waits for; for the one staff wait
+    # for, the slot first, on the server the message then went to.
+    assert [r["path"] for r in home.requests] == [
+        "/webhooks/rest/webhook",
+        f"/conversations/{waiting}/tracker/events?include_events=NONE",
+        "/webhooks/rest/webhook",
+    ]
+    assert home.requests[1]["events"] == [{"event": "slot", "name": "question_open", "value": True}]
+    assert senders(home) == [idle, waiting]
+    # The one Rasa's API cannot name goes ahead as a plain message.
+    assert [r["path"] for r in other.requests] == ["/webhooks/rest/webhook"]
+    assert senders(other) == [unaddressable]
+
+
+def test_when_rasa_refuses_the_open_question_the_person_is_told_it_is_restarting(
+    app_settings, monkeypatch
+):
+    sender = "vendor-refused"
+    asked_a_question(app_settings, sender)
+    base = free_port()
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(base))
+    monkeypatch.setenv("ENTRYWAY_ACTIONS_PORT", str(free_port()))
+    with MisbehavingRasa("error", port=base) as rasa, live_app() as url:
+        replies = say(url, sender).json()
+    assert "restarting" in replies[0]["text"]
+    assert senders(rasa) == []  # the message waits for the person to send it again

@@ -4,13 +4,16 @@ Slack): in the web chat and in a Slack DM it is taken as the answer, the submiss
 needs_info and its card says so; what plainly is something else is asked about first
 (yes records it, no handles it as it was understood); and so for every later question."""
 
+import json
+
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from storage import repository, workflow
 from storage.db import session_scope
 from storage.models import InfoRequest, Status
-from tests.conversation import PageConversation
+from tests.conversation import Conversation, PageConversation
 from tests.fake_slack import FakeSlack
 from tests.test_slack import SlackPerson, Staff, card_shows, texts
 
@@ -18,6 +21,7 @@ pytestmark = pytest.mark.stack
 
 # Staff ask through the workflow, as the staff CLI does (without --as: the operator).
 OPERATOR = workflow.Staff("cli:operator:test")
+TRAIL_ANSWER = "From the Lamar bridge to the 31st Street trailhead, where there is no shade"
 IDEA = ["More benches along the Shoal Creek trail", "Citywide", "Walkers", "skip", "Yes", "yes"]
 
 
@@ -47,6 +51,69 @@ def questions_of(stack, reference: str) -> tuple[Status, list[tuple[str, str | N
             .order_by(col(InfoRequest.id))
         )
         return submission.status, [(r.question, r.answer) for r in asked]
+
+
+def rule_actions(stack, sender: str) -> list[tuple[str, str]]:
+    """(intent, the first action the rules chose for it) of each message, and every slot
+    event for question_open, from the conversation Rasa stored (its table `events`)."""
+    with session_scope(stack.database_url) as session:
+        rows = session.execute(
+            text(
+                "SELECT type_name, intent_name, action_name, data FROM events "
+                "WHERE sender_id = :s ORDER BY id"
+            ),
+            {"s": sender},
+        ).all()
+    turns, intent = [], None
+    for kind, intent_name, action, data in rows:
+        if kind == "user":
+            intent = intent_name
+        elif kind == "action" and intent and action != "action_listen":
+            turns.append((intent, action))
+            intent = None
+        elif kind == "slot" and json.loads(data)["name"] == "question_open":
+            turns.append(("question_open", json.loads(data)["value"]))
+    return turns
+
+
+def test_with_no_question_open_messages_run_the_actions_they_always_ran(stack):
+    # The bench's conversation (bench/load.py), over REST: no look-up action, no slot set.
+    person = Conversation(stack.url, "rest-no-question-1")
+    for message in [
+        "hello",
+        "how long does the evaluation take?",
+        "what's the status of SC-2026-00001?",
+        "I want to submit a proposal",
+    ]:
+        person.say(message)
+    assert rule_actions(stack, person.sender) == [
+        ("greet", "action_greet"),
+        ("faq", "utter_faq"),
+        ("check_status", "action_check_status"),
+        ("submit_proposal", "action_start_proposal"),
+    ]
+    person.say("stop")
+    person.say("yes")
+
+    # With a question open, the app sets question_open before the message, and the
+    # message goes to the typed-answer handling, which sets it back.
+    vendor = PageConversation(stack.url)
+    for answer in ["I have an idea for the city", *IDEA[:-1]]:
+        vendor.say(answer)
+    reference = reference_in(vendor.text(vendor.say(IDEA[-1])))
+    vendor.say("hello")
+    screened_and_asked(stack, reference, "Where along the trail?")
+    assert f"your answer is attached to {reference}" in vendor.text(vendor.say(TRAIL_ANSWER))
+    vendor.say("what's the status of SC-2026-00001?")
+    turns = rule_actions(stack, vendor.sender)
+    answered = turns[-3]
+    assert [turns[-5], turns[-4], answered[1], turns[-2], turns[-1]] == [
+        ("greet", "action_greet"),
+        ("question_open", True),
+        "action_reply_to_question",
+        ("question_open", False),
+        ("check_status", "action_check_status"),
+    ]
 
 
 def dm_saying(slack: FakeSlack, person: SlackPerson, words: str) -> str:
