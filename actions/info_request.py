@@ -7,10 +7,13 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import private
 from actions.guided_form import GuidedForm, Question, accept_text, slot_changes
 from actions.parsing import find_reference
+from actions.status import STATUS_CODE
 from actions.store import in_session
-from storage import workflow
+from storage import repository, workflow
+from storage.identity import is_named_by_client
 
 
 class ValidateInfoForm(GuidedForm):
@@ -31,6 +34,16 @@ def _named_reference(tracker: Tracker) -> str | None:
     return find_reference(message.get("text") or "") or tracker.get_slot("reference")
 
 
+def _proven(session, open_questions: dict[str, str], codes: list[str]) -> list[str]:
+    """The references among `open_questions` whose private status code is in `codes`."""
+    proven = []
+    for reference in open_questions:
+        submission = repository.get_submission(session, reference)
+        if submission and any(repository.token_matches(submission, code) for code in codes):
+            proven.append(reference)
+    return proven
+
+
 class StartInfoAnswer(Action):
     def name(self) -> str:
         return "action_start_info_answer"
@@ -38,25 +51,41 @@ class StartInfoAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        open_questions = dict(
-            await in_session(lambda s: workflow.open_questions_for(s, tracker.sender_id))
-        )
+        sender = tracker.sender_id
+        open_questions = dict(await in_session(lambda s: workflow.open_questions_for(s, sender)))
+        mark: dict = {}
+        if open_questions and is_named_by_client(sender):
+            # A REST client's sender id proves nothing (anyone may name it): staff's
+            # question is shown, and the answer taken, only with the submission's private
+            # status code in this very message (kept out of the stored conversation).
+            said = (tracker.latest_message or {}).get("text") or ""
+            codes = STATUS_CODE.findall(said)
+            mark = private.keep_out(codes) if codes else {}
+            proven = await in_session(lambda s: _proven(s, open_questions, codes))
+            if not proven:
+                dispatcher.utter_message(response="utter_info_code_needed", **mark)
+                return []
+            open_questions = {ref: open_questions[ref] for ref in proven}
         named = _named_reference(tracker)
         if named in open_questions:
             reference = named
         elif len(open_questions) == 1:
             reference = next(iter(open_questions))
         elif not open_questions:
-            dispatcher.utter_message(response="utter_info_nothing_asked")
+            dispatcher.utter_message(response="utter_info_nothing_asked", **mark)
             return []
         else:
             dispatcher.utter_message(
                 response="utter_info_which",
                 buttons=[workflow.answer_button(ref, title=ref) for ref in open_questions],
+                **mark,
             )
             return []
         dispatcher.utter_message(
-            response="utter_info_question", reference=reference, question=open_questions[reference]
+            response="utter_info_question",
+            reference=reference,
+            question=open_questions[reference],
+            **mark,
         )
         return [
             # A typed reply held back to ask whether it was the answer is not, after all.

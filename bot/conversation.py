@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.rasa_client import HopFailed, RasaWorkers, addressable
 from storage import db, workflow
 from storage.catalogue import text
+from storage.identity import is_named_by_client
 from storage.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -78,8 +79,11 @@ async def flag_open_question(rasa: RasaWorkers, sender: str) -> None:
     routing keeps both there (and Redis' lock store keeps them in order across servers).
     If the question is answered or withdrawn in between, the action looks again and
     handles the message as usual. Raises AssistantUnavailable."""
-    if not addressable(sender):
-        return  # Rasa's API cannot name this conversation: the Answer button still works
+    if is_named_by_client(sender) or not addressable(sender):
+        # A REST client's sender id proves nothing (anyone may name it): there staff's
+        # question is shown only with the private status code, so only the Answer button
+        # (with the code) answers it; and Rasa's API cannot name every id.
+        return
     try:
         waits = await asyncio.to_thread(_question_waits, sender)
     except SQLAlchemyError as problem:

@@ -15,6 +15,7 @@ from actions.barrier import ValidateBarrierForm
 from actions.clarify import Clarify
 from actions.handoff import MAX_HANDOFFS, FinishHandoff, StartHandoff
 from actions.idea import ValidateIdeaForm
+from actions.info_request import StartInfoAnswer
 from actions.proposal import QUESTIONS, ValidateProposalForm
 from actions.status import CheckStatus
 from actions.submission_flow import (
@@ -624,6 +625,32 @@ def test_a_rest_sender_id_never_shows_contact_answers_nor_what_staff_wrote(datab
     assert "utter_status_for_you" not in status(REST_SENDER, f"status of {reference}")
     assert "utter_status_for_you" in status(REST_SENDER, f"status of {reference} code {code}")
     assert "utter_status_for_you" in status(SENDER, f"status of {own_reference}")
+
+
+def test_a_rest_sender_sees_and_answers_staffs_question_only_with_the_status_code(database):
+    """Anyone may name a REST client's sender id: the Answer button shows staff's question
+    (and starts the answer) only with the submission's private status code in the same
+    message, and the code is marked to be kept out of the stored conversation."""
+    reference, code = submitted_idea(REST_SENDER)
+    with session_scope(database) as session:
+        workflow.request_info(session, reference, ASKER, "Which part of the trail?")
+    payload = f'/provide_info{{"reference":"{reference}"}}'
+
+    events, messages = run(StartInfoAnswer(), tracker(text=payload, sender=REST_SENDER))
+    assert [m.get("response") for m in messages] == ["utter_info_code_needed"]
+    assert events == []
+
+    with_code = tracker(text=f"{payload} {code}", sender=REST_SENDER)
+    events, messages = run(StartInfoAnswer(), with_code)
+    [shown] = messages
+    assert shown["response"] == "utter_info_question"
+    assert shown["question"] == "Which part of the trail?"
+    assert code in shown["entryway_private"]["secrets"]
+    assert slot_events(events)["info_reference"] == reference
+
+    wrong = tracker(text=f"{payload} {'x' * 16}", sender=REST_SENDER)
+    _, messages = run(StartInfoAnswer(), wrong)
+    assert [m.get("response") for m in messages] == ["utter_info_code_needed"]
 
 
 # --- a reply typed while City staff wait for an answer (actions/typed_answer.py) -------
