@@ -2,6 +2,7 @@
 events/ (messages and mentions), actions/ (buttons and menus), views/ (modals)."""
 
 import asyncio
+import traceback
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
@@ -47,8 +48,9 @@ def register(app: AsyncApp, settings: Settings, rasa: RasaWorkers) -> None:
     async def report(error: Exception, body: dict, client, logger) -> None:
         """A listener failed after Slack was answered: the person who pressed is told
         (their change rolled back with its transaction), and the error is logged."""
-        # The error's type only: its text may quote what a person typed (the traceback,
-        # kept for the operator, shows where).
-        logger.error("Slack listener failed: %s", type(error).__name__, exc_info=error)
+        # The error's type and where it happened, not its text: that may quote what a
+        # person typed.
+        where = "".join(traceback.format_tb(error.__traceback__))
+        logger.error("Slack listener failed: %s\n%s", type(error).__name__, where)
         if body.get("type") == "block_actions" and body.get("user"):
             await tell(client, body, text("slack.failed"))
