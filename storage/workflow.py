@@ -211,6 +211,20 @@ def _bump(session: Session, submission: Submission, *conditions, **values) -> bo
     return True
 
 
+def _change_as_seen(
+    session: Session, submission: Submission, expected_version: object, **values
+) -> Outcome | None:
+    """Applies `values` with the next version if the person saw the submission as it is
+    (`expected_version`, or ANY); else the Outcome saying what changed since."""
+    stale = stale_view(session, submission, expected_version)
+    if stale is not None:
+        return stale
+    seen = submission.version
+    if not _bump(session, submission, **values):
+        return stale_view(session, submission, seen) or _already_moved(submission)
+    return None
+
+
 def _who(session: Session, identity: str) -> str:
     """A person as a stale-view message names them: their roster name, else their id."""
     if identity == SUBMITTER:
@@ -674,12 +688,9 @@ def declare_conflict(
         return Outcome(reference, False, text("workflow.conflict_final", reference=reference))
     if existing is not None and not has_conflict:
         return Outcome(reference, False, text("workflow.already_declared", reference=reference))
-    stale = stale_view(session, submission, expected_version)
-    if stale is not None:
-        return stale
-    seen = submission.version
-    if not _bump(session, submission):
-        return stale_view(session, submission, seen) or _already_moved(submission)
+    refused = _change_as_seen(session, submission, expected_version)
+    if refused is not None:
+        return refused
     values = {
         "submission_id": submission.id,
         "evaluator": staff.identity,
@@ -750,12 +761,9 @@ def score(
     ).first()
     if existing is not None and existing.scores == scores and existing.comments == comments:
         return Outcome(reference, False, text("workflow.score_unchanged", reference=reference))
-    stale = stale_view(session, submission, expected_version)
-    if stale is not None:
-        return stale
-    seen = submission.version
-    if not _bump(session, submission):
-        return stale_view(session, submission, seen) or _already_moved(submission)
+    refused = _change_as_seen(session, submission, expected_version)
+    if refused is not None:
+        return refused
     values = {"scores": dict(scores), "comments": comments, "at": utcnow()}
     session.execute(
         insert_for(session, Score)
@@ -871,13 +879,10 @@ def set_blocked(
         raise Refused(text("workflow.closed", reference=reference, status=submission.status.value))
     if submission.blocked_by == blocker:
         return Outcome(reference, False, text("workflow.blocker_unchanged", reference=reference))
-    stale = stale_view(session, submission, expected_version)
-    if stale is not None:
-        return stale
     previous = submission.blocked_by
-    seen = submission.version
-    if not _bump(session, submission, blocked_by=blocker):
-        return stale_view(session, submission, seen) or _already_moved(submission)
+    refused = _change_as_seen(session, submission, expected_version, blocked_by=blocker)
+    if refused is not None:
+        return refused
     _record(session, submission, staff.identity, "blocked", blocker=blocker, previous=previous)
     if blocker is None:
         return Outcome(reference, True, text("workflow.unblocked", reference=reference))
