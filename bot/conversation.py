@@ -9,7 +9,7 @@ assistant understands gets at least one reply, so silence means a part of it is 
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -90,16 +90,21 @@ async def flag_open_question(rasa: RasaWorkers, sender: str) -> None:
         # The message still goes ahead: answered as usual (the Answer button still works).
         logger.warning("Could not look for an open question: %s", type(problem).__name__)
         return
-    if not waits:
-        return
+    if waits:
+        await _answered(rasa.append_events(sender, QUESTION_OPEN))
+
+
+async def _answered(hop: Awaitable[tuple[int, bytes]]) -> bytes:
+    """The body of a Rasa call that answered 200; AssistantUnavailable otherwise."""
     try:
-        status = await rasa.append_events(sender, QUESTION_OPEN)
+        status, body = await hop
     except HopFailed as problem:
-        logger.warning("Rasa did not take the open question: %s", type(problem).__name__)
+        logger.warning("Rasa did not answer: %s", type(problem).__name__)
         raise AssistantUnavailable from problem
     if status != 200:
-        logger.error("Rasa answered HTTP %s to the open question", status)
+        logger.error("Rasa answered HTTP %s", status)
         raise AssistantUnavailable
+    return body
 
 
 async def converse(
@@ -108,14 +113,7 @@ async def converse(
     """The assistant's replies, in Rasa's REST format (never empty).
     Raises AssistantUnavailable."""
     await flag_open_question(rasa, sender)
-    try:
-        status, body = await rasa.post(sender, WEBHOOK, _request(sender, message, metadata))
-    except HopFailed as problem:
-        logger.warning("Rasa did not answer: %s", type(problem).__name__)
-        raise AssistantUnavailable from problem
-    if status != 200:
-        logger.error("Rasa answered HTTP %s", status)
-        raise AssistantUnavailable
+    body = await _answered(rasa.post(sender, WEBHOOK, _request(sender, message, metadata)))
     try:
         replies = json.loads(body)
     except ValueError:

@@ -117,14 +117,13 @@ class RasaWorkers:
                 continue
         return await self._post(servers[-1], path, payload, params)
 
-    async def append_events(self, sender: str, events: list[dict]) -> int:
+    async def append_events(self, sender: str, events: list[dict]) -> tuple[int, bytes]:
         """Appends events to the conversation (Rasa's HTTP API), on the server its next
-        message goes to; returns the HTTP status. The sender id must be one Rasa's route
-        takes verbatim (`addressable`). Raises one of HopFailed."""
-        status, _ = await self.post(
+        message goes to; returns the status and the body, as `post` does. The sender id
+        must be one Rasa's route takes verbatim (`addressable`). Raises one of HopFailed."""
+        return await self.post(
             sender, f"/conversations/{sender}/tracker/events", events, {"include_events": "NONE"}
         )
-        return status
 
     async def _post(
         self, server: int, path: str, payload: dict | list, params: dict | None = None
