@@ -331,19 +331,7 @@ def test_conversations_are_kept_no_longer_than_their_maximum_age(database_url):
 def test_idle_conversations_and_old_records_are_deleted(database_url):
     now = utcnow().timestamp()
     with session_scope(database_url) as session:
-        session.execute(
-            text(
-                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-                "type_name VARCHAR(255), timestamp FLOAT, data TEXT)"
-            )
-        )
-        # The windowed tracker store's checkpoints (rasa_env/tracker_store.py).
-        session.execute(
-            text(
-                "CREATE TABLE tracker_checkpoints (sender_id VARCHAR(255) PRIMARY KEY, "
-                "last_event_id INTEGER NOT NULL, event_count INTEGER NOT NULL, events TEXT)"
-            )
-        )
+        _tracker_tables(session)
         session.execute(
             text(
                 "INSERT INTO tracker_checkpoints VALUES "
