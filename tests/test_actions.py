@@ -140,14 +140,20 @@ def test_change_clears_that_answer_so_it_is_asked_next():
     assert "email" in messages[0]["text"]
 
 
+# A barrier report answered up to its suggestion.
+AT_THE_SUGGESTION = {
+    "barrier_what": "The RFP demanded $10M cover",
+    "barrier_step": "Insurance and bonding",
+    "barrier_where": "not given",
+    "barrier_impact": ["Could not bid"],
+    "requested_slot": "barrier_suggestion",
+}
+
+
 def test_an_answer_starting_with_change_is_an_answer_unless_it_names_one():
     answer = "Change the insurance rules to scale with the contract value"
     slots = {
-        "barrier_what": "The RFP demanded $10M cover",
-        "barrier_step": "Insurance and bonding",
-        "barrier_where": "not given",
-        "barrier_impact": ["Could not bid"],
-        "requested_slot": "barrier_suggestion",
+        **AT_THE_SUGGESTION,
         "barrier_suggestion": answer,
     }
     events, messages = run(ValidateBarrierForm(), tracker(slots, answer))
@@ -170,11 +176,7 @@ def test_a_5000_character_answer_full_of_punctuation_is_still_an_answer():
     start, end = "Change the insurance rules", " to scale with the contract value"
     answer = start + "!" * (5000 - len(start) - len(end)) + end
     slots = {
-        "barrier_what": "The RFP demanded $10M cover",
-        "barrier_step": "Insurance and bonding",
-        "barrier_where": "not given",
-        "barrier_impact": ["Could not bid"],
-        "requested_slot": "barrier_suggestion",
+        **AT_THE_SUGGESTION,
         "barrier_suggestion": answer,
     }
     events, messages = run(ValidateBarrierForm(), tracker(slots, answer))
