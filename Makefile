@@ -12,15 +12,20 @@ RASA_ENV := .venv-rasa/.installed
 ENCODER := .venv-rasa/encoder/.installed
 PY := .venv/bin/python
 RASA := .venv-rasa/bin/rasa
+# The app's tests, then those that need Rasa itself (tests/support/in_rasa.py).
+PYTEST := $(PY) -m pytest -p no:cacheprovider
+RASA_PYTEST := .venv-rasa/bin/python -m pytest -p no:cacheprovider --noconftest -p tests.support.in_rasa
+RASA_TESTS := tests/rasa_env tests/nlu
 MODEL := models/entryway.tar.gz
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install model migrate run test lint validate bench nlu-eval lock browser hosts clean
+.PHONY: help install model migrate run test test-fast lint validate bench nlu-eval lock browser hosts clean
 
 help:
 	@echo "make run    install what is missing, train if needed, migrate, start everything"
 	@echo "make test   the whole test suite (what CI runs)"
+	@echo "make test-fast  the tests that start no Rasa server: the inner loop"
 	@echo "make bench  Entryway against a default 'rasa init' bot and how its cost grows: tables, PASS/FAIL, a plot"
 	@echo "make nlu-eval  cross-validated intent/FAQ accuracy, against Rasa's default pipeline"
 
@@ -75,7 +80,13 @@ hosts:
 	@command -v haproxy >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy iproute2 >/dev/null; }
 
 test: install browser hosts lint validate model
-	$(PY) -m pytest -p no:cacheprovider
+	$(PYTEST)
+	$(RASA_PYTEST) $(RASA_TESTS)
+
+# The inner loop: everything that starts no Rasa server (docs/development.md).
+test-fast: install lint model
+	$(PYTEST) -m "not stack"
+	$(RASA_PYTEST) -m "not stack" $(RASA_TESTS)
 
 bench: install model
 	$(PY) -m bench

@@ -33,6 +33,9 @@ for _limit in (
 ):
     os.environ.setdefault(_limit, "")
 
+# These run in the Rasa server's own environment (tests/support/in_rasa.py), not here.
+collect_ignore = ["rasa_env", "nlu"]
+
 STARTED = time.time()
 POSTGRES_URL = os.environ.get(
     "ENTRYWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
