@@ -16,7 +16,7 @@ import uuid
 import httpx
 
 from bench.stacks import fresh_database
-from tests.stack import Stack
+from tests.support.stack import Stack
 
 REDIS = os.environ.get("ENTRYWAY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 MESSAGES = int(os.environ.get("ENTRYWAY_BENCH_MESSAGES", "300"))

@@ -18,7 +18,7 @@ import sqlalchemy
 
 from bench.processes import RunningStack
 from storage.migrate import upgrade
-from tests.stack import free_port, free_ports
+from tests.support.stack import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"

@@ -14,11 +14,11 @@ from sqlalchemy import create_engine, text
 from storage.db import dispose
 from storage.migrate import upgrade
 from storage.settings import get_settings
-from tests.fake_slack import FakeSlack
-from tests.mailbox import Mailbox
-from tests.sending import TRIAGE_CHANNEL
-from tests.slack_requests import SIGNING_SECRET
-from tests.stack import ARTIFACTS, Stack
+from tests.support.fake_slack import FakeSlack
+from tests.support.mailbox import Mailbox
+from tests.support.sending import TRIAGE_CHANNEL
+from tests.support.slack_requests import SIGNING_SECRET
+from tests.support.stack import ARTIFACTS, Stack
 
 # The suite talks to every app it starts from 127.0.0.1, far faster than people do, and
 # hands off and submits from there many times an hour: the per-client limits are lifted

@@ -38,7 +38,7 @@ from storage.db import in_single_statements, session_scope
 from storage.identity import new_browser_sender
 from storage.models import HandoffDelivery, InfoRequest, Kind, OutboxMessage, Status, Submission
 from storage.settings import get_settings
-from tests.conversation import PROPOSAL_ANSWERS
+from tests.support.conversation import PROPOSAL_ANSWERS
 
 DOMAIN = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text())
 SENDER = new_browser_sender()  # the web chat page's identity, as the app issues it

@@ -10,8 +10,8 @@ from playwright.sync_api import sync_playwright
 
 from storage import workflow
 from storage.db import session_scope
-from tests.conversation import PROPOSAL_ANSWERS, PageConversation
-from tests.stack import ARTIFACTS
+from tests.support.conversation import PROPOSAL_ANSWERS, PageConversation
+from tests.support.stack import ARTIFACTS
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

@@ -21,9 +21,9 @@ from storage.db import session_scope
 from storage.identity import is_browser_sender
 from storage.models import SubmitterMessage
 from storage.settings import get_settings
-from tests.live_app import live_app
-from tests.misbehaving_rasa import MisbehavingRasa
-from tests.stack import free_port
+from tests.support.live_app import live_app
+from tests.support.misbehaving_rasa import MisbehavingRasa
+from tests.support.stack import free_port
 
 RESTARTING = text("chat.restarting")
 FAILURES = ("down", "empty", "error", "not_a_list", "not_json", "slow")

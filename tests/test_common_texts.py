@@ -5,7 +5,7 @@ conversation sent, for a quarter of an hour, never one person's own words."""
 import time
 
 from nlu.common_texts import MAX_CHARS, CommonTexts
-from tests.rasa_environment import assert_passes_in_rasa_environment
+from tests.support.rasa_environment import assert_passes_in_rasa_environment
 
 
 def test_only_short_texts_a_second_sender_sent_are_kept_for_a_while():

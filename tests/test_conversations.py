@@ -8,7 +8,7 @@ import pytest
 
 from storage import repository, workflow
 from storage.db import session_scope
-from tests.conversation import Conversation, PageConversation
+from tests.support.conversation import Conversation, PageConversation
 
 pytestmark = pytest.mark.stack
 

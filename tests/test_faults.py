@@ -26,8 +26,8 @@ from storage import repository
 from storage.db import session_scope
 from storage.models import Contact, Kind
 from tests.conftest import postgres_schema
-from tests.conversation import PROPOSAL_ANSWERS
-from tests.stack import ARTIFACTS, ROOT, Stack
+from tests.support.conversation import PROPOSAL_ANSWERS
+from tests.support.stack import ARTIFACTS, ROOT, Stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.faults]
 

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from tests.stack import ROOT
+from tests.support.stack import ROOT
 
 pytestmark = pytest.mark.stack
 

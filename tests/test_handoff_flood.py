@@ -20,11 +20,11 @@ from storage import handoff_pace, repository
 from storage.db import session_scope
 from storage.models import Kind
 from tests.conftest import slack_env
-from tests.conversation import Conversation
-from tests.fake_slack import FakeSlack
-from tests.mailbox import Mailbox
-from tests.sending import TRIAGE_CHANNEL
-from tests.stack import ROOT, Stack
+from tests.support.conversation import Conversation
+from tests.support.fake_slack import FakeSlack
+from tests.support.mailbox import Mailbox
+from tests.support.sending import TRIAGE_CHANNEL
+from tests.support.stack import ROOT, Stack
 
 pytestmark = pytest.mark.stack
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from bot.health import FRESH_FOR
-from tests.live_app import live_app
-from tests.stack import free_port
+from tests.support.live_app import live_app
+from tests.support.stack import free_port
 
 PUBLIC = {"X-Forwarded-For": "203.0.113.9"}  # as HAProxy forwards a stranger's request
 

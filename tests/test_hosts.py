@@ -1,4 +1,4 @@
-"""Several hosts for real: two hosts made of network namespaces (tests/hosts.py), each
+"""Several hosts for real: two hosts made of network namespaces (tests/support/hosts.py), each
 running every process of `make run`, behind HAProxy with deploy/haproxy.cfg, on one
 PostgreSQL and one Redis. Simulated vendors chat through HAProxy's round robin, so
 every conversation is served by both hosts in turn; then one host loses its power in
@@ -40,12 +40,12 @@ from storage import repository
 from storage.db import session_scope
 from storage.identity import channel_of
 from storage.models import Contact, Kind, OutboxMessage, Submission, SubmissionAnswer
-from tests.conversation import PROPOSAL_ANSWERS
-from tests.fake_slack import FakeSlack
-from tests.hosts import HOST_LOGS, ROOT, Cluster, missing_on_this_machine, remove_leftovers
-from tests.roster import on_roster
-from tests.sending import TRIAGE_CHANNEL
-from tests.slack_requests import SIGNING_SECRET
+from tests.support.conversation import PROPOSAL_ANSWERS
+from tests.support.fake_slack import FakeSlack
+from tests.support.hosts import HOST_LOGS, ROOT, Cluster, missing_on_this_machine, remove_leftovers
+from tests.support.roster import on_roster
+from tests.support.sending import TRIAGE_CHANNEL
+from tests.support.slack_requests import SIGNING_SECRET
 
 pytestmark = [pytest.mark.stack, pytest.mark.hosts]
 

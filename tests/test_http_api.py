@@ -18,8 +18,8 @@ from storage import repository, service_levels, workflow
 from storage.db import session_scope
 from storage.models import Kind
 from storage.settings import get_settings
-from tests.fake_slack import FakeSlack
-from tests.stack import free_port
+from tests.support.fake_slack import FakeSlack
+from tests.support.stack import free_port
 
 SIGNING_SECRET = "test-signing-secret"
 

@@ -12,7 +12,7 @@ import pytest
 from docker.api.build import process_dockerfile
 from docker.utils import tar
 
-from tests.stack import ROOT
+from tests.support.stack import ROOT
 
 # What a checkout may hold that must never reach an image: each is planted in the copy.
 PLANTED = [

@@ -5,7 +5,7 @@ waiting message that outlived its ticket refused, a cancelled one giving its pla
 late release taking nobody else's turn, and nothing left in Redis after."""
 
 from rasa_env.endpoints import endpoints
-from tests.rasa_environment import assert_passes_in_rasa_environment
+from tests.support.rasa_environment import assert_passes_in_rasa_environment
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 

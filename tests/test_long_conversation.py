@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from storage.db import session_scope
-from tests.conversation import PROPOSAL_ANSWERS, Conversation
-from tests.stack import Stack
+from tests.support.conversation import PROPOSAL_ANSWERS, Conversation
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.stack
 

@@ -23,11 +23,11 @@ from storage import handoff_pace, intake_limits, outbox, repository, workflow
 from storage.db import session_scope
 from storage.models import Kind, OutboxMessage, OutboxState, utcnow
 from storage.settings import get_settings
-from tests import sending
-from tests.fake_slack import FakeSlack, manifest_scopes
-from tests.mailbox import Mailbox, self_signed_certificate
-from tests.roster import on_roster
-from tests.sending import TRIAGE_CHANNEL
+from tests.support import sending
+from tests.support.fake_slack import FakeSlack, manifest_scopes
+from tests.support.mailbox import Mailbox, self_signed_certificate
+from tests.support.roster import on_roster
+from tests.support.sending import TRIAGE_CHANNEL
 
 ROOT = Path(__file__).resolve().parent.parent
 AUSTIN = ZoneInfo("America/Chicago")

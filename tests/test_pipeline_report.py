@@ -18,8 +18,8 @@ from storage import repository, workflow
 from storage.db import session_scope
 from storage.models import Kind
 from storage.settings import get_settings
-from tests.roster import on_roster
-from tests.stack import ARTIFACTS
+from tests.support.roster import on_roster
+from tests.support.stack import ARTIFACTS
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 AUSTIN = ZoneInfo("America/Chicago")

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from storage import process_tokens
-from tests.stack import ROOT
+from tests.support.stack import ROOT
 
 
 def exported(output: str) -> dict[str, str]:

@@ -15,9 +15,9 @@ from storage import repository, workflow
 from storage.db import session_scope
 from storage.identity import new_browser_sender
 from storage.models import Kind
-from tests.live_app import live_app
-from tests.misbehaving_rasa import MisbehavingRasa
-from tests.stack import free_port, free_ports
+from tests.support.live_app import live_app
+from tests.support.misbehaving_rasa import MisbehavingRasa
+from tests.support.stack import free_port, free_ports
 
 
 def senders_at_home_on(server: int, count: int) -> list[str]:

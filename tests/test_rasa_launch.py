@@ -1,6 +1,6 @@
 """The measured fixes in rasa_env/launch.py, run in the Rasa environment itself."""
 
-from tests.rasa_environment import assert_passes_in_rasa_environment
+from tests.support.rasa_environment import assert_passes_in_rasa_environment
 
 CHECK = """
 import sys

@@ -8,8 +8,8 @@ import secrets
 import httpx
 import pytest
 
-from tests.live_app import live_app
-from tests.stack import free_port
+from tests.support.live_app import live_app
+from tests.support.stack import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -21,11 +21,11 @@ from storage.db import session_scope
 from storage.identity import channel_of
 from storage.models import Kind, OutboxMessage, OutboxState, StaffRole, Status, SubmitterMessage
 from storage.settings import get_settings
-from tests import sending
-from tests.fake_slack import FakeSlack
-from tests.mailbox import Mailbox
-from tests.roster import TEST_OPERATOR, on_roster
-from tests.sending import TRIAGE_CHANNEL
+from tests.support import sending
+from tests.support.fake_slack import FakeSlack
+from tests.support.mailbox import Mailbox
+from tests.support.roster import TEST_OPERATOR, on_roster
+from tests.support.sending import TRIAGE_CHANNEL
 
 ROOT = Path(__file__).resolve().parent.parent
 AUSTIN = ZoneInfo("America/Chicago")

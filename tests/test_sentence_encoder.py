@@ -7,7 +7,7 @@ weights must reproduce them in float32; the 8-bit graph the server runs must sta
 next to them.
 """
 
-from tests.rasa_environment import assert_passes_in_rasa_environment
+from tests.support.rasa_environment import assert_passes_in_rasa_environment
 
 ENCODER = """
 import tempfile

@@ -15,10 +15,10 @@ from storage import repository, triage, workflow
 from storage.db import session_scope
 from storage.models import Activity, StaffRole, Status
 from tests.conftest import TRIAGE_CHANNEL
-from tests.conversation import PROPOSAL_ANSWERS, Conversation, PageConversation
-from tests.fake_slack import FakeSlack, Posted
-from tests.roster import on_roster
-from tests.slack_requests import TEAM, SlackClient, chosen, sign
+from tests.support.conversation import PROPOSAL_ANSWERS, Conversation, PageConversation
+from tests.support.fake_slack import FakeSlack, Posted
+from tests.support.roster import on_roster
+from tests.support.slack_requests import TEAM, SlackClient, chosen, sign
 
 pytestmark = pytest.mark.stack
 

@@ -13,8 +13,8 @@ import yaml
 from storage import process_tokens, repository
 from storage.db import session_scope
 from storage.models import Kind
-from tests.conversation import CONFIDENTIAL_VALUES, PROPOSAL_ANSWERS, Conversation
-from tests.stack import ROOT, port_is_open
+from tests.support.conversation import CONFIDENTIAL_VALUES, PROPOSAL_ANSWERS, Conversation
+from tests.support.stack import ROOT, port_is_open
 
 pytestmark = pytest.mark.stack
 
@@ -36,7 +36,7 @@ def test_health_reports_every_component(stack):
 
 
 def test_every_process_boundary_asks_for_its_token_generated_by_make_run(stack):
-    """No token set (tests/stack.py unsets them): `make run` generated Rasa's and the
+    """No token set (tests/support/stack.py unsets them): `make run` generated Rasa's and the
     action server's, kept for the service user only; without them, nothing on the host
     can call Rasa's HTTP API, its REST channel (as any sender) or the action server."""
     kept = ROOT / "var" / "secrets.env"

@@ -23,7 +23,7 @@ from storage.models import (
     utcnow,
 )
 from storage.reference import parse_reference
-from tests.roster import on_roster
+from tests.support.roster import on_roster
 
 AUSTIN = ZoneInfo("America/Chicago")
 

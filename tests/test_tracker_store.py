@@ -8,7 +8,7 @@ else wrote to its conversation."""
 import pytest
 
 from rasa_env.endpoints import tracker_url
-from tests.rasa_environment import assert_passes_in_rasa_environment
+from tests.support.rasa_environment import assert_passes_in_rasa_environment
 
 CHECK = """
 import asyncio, json

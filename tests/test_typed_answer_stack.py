@@ -13,8 +13,8 @@ from sqlmodel import col, select
 from storage import repository, workflow
 from storage.db import session_scope
 from storage.models import InfoRequest, Status
-from tests.conversation import Conversation, PageConversation
-from tests.fake_slack import FakeSlack
+from tests.support.conversation import Conversation, PageConversation
+from tests.support.fake_slack import FakeSlack
 from tests.test_slack import SlackPerson, Staff, card_shows, texts
 
 pytestmark = pytest.mark.stack

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from tests.conversation import PROPOSAL_ANSWERS, PageConversation
-from tests.rasa_environment import assert_passes_in_rasa_environment
+from tests.support.conversation import PROPOSAL_ANSWERS, PageConversation
+from tests.support.rasa_environment import assert_passes_in_rasa_environment
 
 pytestmark = pytest.mark.stack
 

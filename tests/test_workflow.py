@@ -24,7 +24,7 @@ from storage.models import (
     SubmitterMessage,
 )
 from storage.settings import get_settings
-from tests.roster import on_roster
+from tests.support.roster import on_roster
 
 AUSTIN = ZoneInfo("America/Chicago")
 ANN = workflow.Staff("slack:UANN")  # a lead

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 import yaml
 from aiohttp import WSMsgType, web
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 # The scopes a Web API method needs, any one of them (Slack's method reference); a method
 # not listed needs none (auth.test, views.*). conversations.history and .replies depend on
 # the kind of conversation: see `needed_scopes`.

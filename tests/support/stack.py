@@ -11,7 +11,7 @@ import httpx
 
 from storage.migrate import upgrade
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 RASA_WORKERS = 2
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from storage.settings import get_settings
-from tests.fake_slack import FakeSlack
-from tests.mailbox import Mailbox
+from tests.support.fake_slack import FakeSlack
+from tests.support.mailbox import Mailbox
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRIAGE_CHANNEL = "C0TRIAGE"
 
 
@@ -38,8 +38,8 @@ def configure(
 
 def start_scheduler(clock_offset: float | None = None) -> subprocess.Popen:
     """The real scheduler process, on this process's settings; on a clock moved by
-    `clock_offset` seconds when given (tests/clocked_scheduler.py)."""
-    module = "bot.scheduler" if clock_offset is None else "tests.clocked_scheduler"
+    `clock_offset` seconds when given (tests/support/clocked_scheduler.py)."""
+    module = "bot.scheduler" if clock_offset is None else "tests.support.clocked_scheduler"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if clock_offset is not None:
         env["ENTRYWAY_TEST_CLOCK_OFFSET"] = str(clock_offset)

@@ -11,7 +11,7 @@ import uvicorn
 
 from bot.app import create_app
 from storage.settings import get_settings
-from tests.stack import free_port
+from tests.support.stack import free_port
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""`python -m tests.clocked_scheduler`: the real scheduler (bot.scheduler), on a clock moved
+"""`python -m tests.support.clocked_scheduler`: the real scheduler (bot.scheduler), on a clock moved
 by ENTRYWAY_TEST_CLOCK_OFFSET seconds, so tests can push submissions through weeks. The
 offset is from the real clock, so every process started with it agrees on the time."""
 

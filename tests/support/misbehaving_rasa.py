@@ -8,7 +8,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.stack import free_port
+from tests.support.stack import free_port
 
 BEHAVIOURS = (
     "echo",

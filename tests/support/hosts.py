@@ -34,11 +34,11 @@ from pathlib import Path
 
 import httpx
 
-from tests.stack import ARTIFACTS, ROOT, free_port, port_is_open
+from tests.support.stack import ARTIFACTS, ROOT, free_port, port_is_open
 
 HAPROXY_CONFIG = ROOT / "deploy" / "haproxy.cfg"
-FORWARDERS_CONFIG = ROOT / "tests" / "hosts_forwarders.cfg"
-REQUEST_LOG_CONFIG = ROOT / "tests" / "hosts_request_log.cfg"
+FORWARDERS_CONFIG = ROOT / "tests" / "support" / "hosts_forwarders.cfg"
+REQUEST_LOG_CONFIG = ROOT / "tests" / "support" / "hosts_request_log.cfg"
 HOST_LOGS = ARTIFACTS / "hosts"
 NAMESPACE = re.compile(r"^entryway-(?P<pid>\d+)-(?P<run>[0-9a-f]{6})-host\d+$")
 APP_PORT = 8000  # every host has its own network stack: the same ports on each
@@ -212,7 +212,7 @@ class Host:
 
 class LoadBalancer:
     """HAProxy in the root namespace: deploy/haproxy.cfg in front of the hosts, plus
-    the test's forwarders (tests/hosts_forwarders.cfg) that let the hosts reach
+    the test's forwarders (tests/support/hosts_forwarders.cfg) that let the hosts reach
     PostgreSQL, Redis and the fake Slack."""
 
     def __init__(self, hosts: Iterable[Host], env: dict[str, str], work_dir: Path) -> None:

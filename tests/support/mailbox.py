@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.stack import free_port
+from tests.support.stack import free_port
 
 HOST = "127.0.0.1"
 SCHEMES = {None: "smtp", "starttls": "smtp+starttls", "smtps": "smtps"}
