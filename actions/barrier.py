@@ -16,7 +16,7 @@ from actions.guided_form import (
     optional,
 )
 from actions.parsing import is_skip, match_choices
-from storage import repository
+from storage import submissions
 from storage.models import Kind
 
 # Label shown to the user -> (code stored as the category, synonyms people use).
@@ -119,11 +119,11 @@ class ValidateBarrierForm(SubmissionForm):
 
     def build_submission(
         self, sender_id: str, channel: str, slots: dict[str, Any]
-    ) -> repository.NewSubmission:
+    ) -> submissions.NewSubmission:
         answers = self.answers(slots)
         contact = given(answers.pop("barrier_contact", "anonymous"))
         step = answers["barrier_step"]
-        return repository.NewSubmission(
+        return submissions.NewSubmission(
             kind=Kind.feedback,
             title=f"Procurement barrier: {step}",
             category=STEPS[step][0],

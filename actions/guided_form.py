@@ -31,7 +31,7 @@ from actions.parsing import (
 )
 from actions.status import answer_status
 from actions.store import in_single_statements
-from storage import repository
+from storage import contacts, drafts, submissions
 from storage.models import Kind
 
 # Stopping is recognised by its words, never by the classifier alone: a short answer
@@ -150,10 +150,10 @@ def email_or_phone(text: str) -> str | None:
 
 def contact_by(
     sender_id: str, channel: str, email_or_phone_answer: str | None
-) -> repository.ContactDetails:
+) -> contacts.ContactDetails:
     """A contact from an optional 'email or phone' answer (None: anonymous)."""
     is_email = bool(email_or_phone_answer and "@" in email_or_phone_answer)
-    return repository.ContactDetails(
+    return contacts.ContactDetails(
         sender_id=sender_id,
         channel=channel,
         email=email_or_phone_answer if is_email else None,
@@ -379,11 +379,11 @@ class GuidedForm(FormValidationAction, ABC):
         # Safe to repeat (in_single_statements may): the answer just given is recorded
         # from this session whatever the draft said.
         def save(connection: Connection) -> None:
-            previous = repository.draft_answers(connection, tracker.sender_id, kind) or {}
+            previous = drafts.draft_answers(connection, tracker.sender_id, kind) or {}
             to_save = browser_session.recorded(
                 answers, previous, answered, self.contact_slots, where
             )
-            repository.save_draft(connection, tracker.sender_id, kind, to_save)
+            drafts.save_draft(connection, tracker.sender_id, kind, to_save)
 
         await in_single_statements(save)
 
@@ -396,5 +396,5 @@ class SubmissionForm(GuidedForm, ABC):
     @abstractmethod
     def build_submission(
         self, sender_id: str, channel: str, slots: dict[str, Any]
-    ) -> repository.NewSubmission:
+    ) -> submissions.NewSubmission:
         """The submission the confirmed answers describe, with its contact."""

@@ -26,7 +26,7 @@ from actions.guided_form import (
 )
 from actions.parsing import find_reference
 from actions.store import in_session
-from storage import intake_limits, repository
+from storage import handoffs, intake_limits
 from storage.catalogue import text
 from storage.identity import channel_of
 from storage.settings import get_settings
@@ -79,7 +79,7 @@ class StartHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         recent = await in_session(
-            lambda session: repository.recent_handoffs(session, tracker.sender_id, HANDOFF_WINDOW)
+            lambda session: handoffs.recent_handoffs(session, tracker.sender_id, HANDOFF_WINDOW)
         )
         if recent >= MAX_HANDOFFS:
             dispatcher.utter_message(
@@ -117,7 +117,7 @@ class FinishHandoff(Action):
         contact = tracker.get_slot("handoff_contact")
         settings = get_settings()
         recorded = await in_session(
-            lambda session: repository.create_handoff(
+            lambda session: handoffs.create_handoff(
                 session,
                 tracker.sender_id,
                 channel_of(tracker.sender_id),

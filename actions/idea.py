@@ -15,7 +15,7 @@ from actions.guided_form import (
     optional,
 )
 from actions.parsing import clean_text, match_choice
-from storage import repository
+from storage import submissions
 from storage.models import Kind
 
 PUBLISH: dict[str, tuple[str, ...]] = {
@@ -81,11 +81,11 @@ class ValidateIdeaForm(SubmissionForm):
 
     def build_submission(
         self, sender_id: str, channel: str, slots: dict[str, Any]
-    ) -> repository.NewSubmission:
+    ) -> submissions.NewSubmission:
         answers = self.answers(slots)
         contact = given(answers.pop("idea_contact", None))
         publish = answers["idea_publish"] == "Yes"
-        return repository.NewSubmission(
+        return submissions.NewSubmission(
             kind=Kind.idea,
             # Without consent nothing the resident wrote becomes public, not even a title.
             title=_title_of(answers["idea_text"]) if publish else "Resident idea (not published)",

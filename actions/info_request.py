@@ -1,6 +1,6 @@
 """Answering a question City staff asked about one's submission. The question reaches
 the submitter with an "Answer" button (or they ask for it); their answer is attached to
-the submission, which goes back to where it was (storage.workflow.answer_info)."""
+the submission, which goes back to where it was (storage.workflow.transitions.answer_info)."""
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -12,8 +12,9 @@ from actions.guided_form import GuidedForm, Question, accept_text, slot_changes
 from actions.parsing import find_reference
 from actions.status import STATUS_CODE
 from actions.store import in_session
-from storage import repository, workflow
+from storage import submissions
 from storage.identity import is_named_by_client
+from storage.workflow import info_requests, rules, submitter_news, transitions
 
 
 class ValidateInfoForm(GuidedForm):
@@ -38,8 +39,8 @@ def _proven(session, open_questions: dict[str, str], codes: list[str]) -> list[s
     """The references among `open_questions` whose private status code is in `codes`."""
     proven = []
     for reference in open_questions:
-        submission = repository.get_submission(session, reference)
-        if submission and any(repository.token_matches(submission, code) for code in codes):
+        submission = submissions.get_submission(session, reference)
+        if submission and any(submissions.token_matches(submission, code) for code in codes):
             proven.append(reference)
     return proven
 
@@ -52,7 +53,9 @@ class StartInfoAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         sender = tracker.sender_id
-        open_questions = dict(await in_session(lambda s: workflow.open_questions_for(s, sender)))
+        open_questions = dict(
+            await in_session(lambda s: info_requests.open_questions_for(s, sender))
+        )
         mark: dict = {}
         if open_questions and is_named_by_client(sender):
             # A REST client's sender id proves nothing (anyone may name it): staff's
@@ -77,7 +80,7 @@ class StartInfoAnswer(Action):
         else:
             dispatcher.utter_message(
                 response="utter_info_which",
-                buttons=[workflow.answer_button(ref, title=ref) for ref in open_questions],
+                buttons=[submitter_news.answer_button(ref, title=ref) for ref in open_questions],
                 **mark,
             )
             return []
@@ -122,9 +125,9 @@ class FinishInfoAnswer(Action):
         answer = tracker.get_slot("info_answer") or ""
         try:
             outcome = await in_session(
-                lambda s: workflow.answer_info(s, reference, tracker.sender_id, answer)
+                lambda s: transitions.answer_info(s, reference, tracker.sender_id, answer)
             )
-        except workflow.Refused as refused:
+        except rules.Refused as refused:
             dispatcher.utter_message(text=str(refused))
             return clear
         dispatcher.utter_message(text=outcome.message)

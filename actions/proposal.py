@@ -23,7 +23,7 @@ from actions.parsing import (
     parse_website,
 )
 from actions.triage import city_pays, procurement_path, proposal_flags
-from storage import repository
+from storage import contacts, submissions
 from storage.models import Kind
 from storage.settings import get_settings
 
@@ -298,13 +298,13 @@ class ValidateProposalForm(SubmissionForm):
 
     def build_submission(
         self, sender_id: str, channel: str, slots: dict[str, Any]
-    ) -> repository.NewSubmission:
+    ) -> submissions.NewSubmission:
         answers = self.answers(slots)
         confidential = frozenset(answers.pop("confidential_fields", None) or [])
         contact = {field: given(answers.pop(field, None)) for field in CONTACT_FIELDS}
         facts = {field: given(value) for field, value in answers.items()}
         path, reason = procurement_path(facts, get_settings().small_purchase_limit, confidential)
-        return repository.NewSubmission(
+        return submissions.NewSubmission(
             kind=Kind.proposal,
             title=clean_text(answers.pop("title"), 120),
             category=answers.pop("category", None),
@@ -313,7 +313,7 @@ class ValidateProposalForm(SubmissionForm):
             procurement_path=path,
             procurement_reason=reason,
             flags=tuple(proposal_flags(facts, confidential)),
-            contact=repository.ContactDetails(
+            contact=contacts.ContactDetails(
                 sender_id=sender_id,
                 channel=channel,
                 organisation=contact["organisation"],

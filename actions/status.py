@@ -15,11 +15,11 @@ from rasa_sdk.types import DomainDict
 from actions import private
 from actions.parsing import find_reference
 from actions.store import in_session
-from storage import repository
+from storage import contacts, inbox, status_lookups, submissions
 from storage.catalogue import text
 from storage.identity import is_named_by_client
 from storage.models import Status, SubmissionPublic
-from storage.workflow import status_label
+from storage.workflow.rules import status_label
 
 LOOKUP_WINDOW = timedelta(minutes=10)
 MAX_LOOKUPS = 20
@@ -59,25 +59,25 @@ async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     mark = private.keep_out(codes) if codes else {}
 
     def look_up(session):
-        total, unknown = repository.recent_lookups(session, sender, LOOKUP_WINDOW)
+        total, unknown = status_lookups.recent_lookups(session, sender, LOOKUP_WINDOW)
         if total >= MAX_LOOKUPS or unknown >= MAX_UNKNOWN:
             return "limited", None, None
-        submission = repository.get_submission(session, reference)
-        repository.record_lookup(session, sender, reference, submission is not None)
+        submission = submissions.get_submission(session, reference)
+        status_lookups.record_lookup(session, sender, reference, submission is not None)
         if submission is None:
             return "unknown", None, None
         # A REST client's own sender id proves nothing (anyone may name it): there the
         # private status code is the proof; a Slack user or the page's cookie is one.
-        by_identity = not is_named_by_client(sender) and repository.submitted_by(
+        by_identity = not is_named_by_client(sender) and contacts.submitted_by(
             session, submission, sender
         )
-        mine = by_identity or any(repository.token_matches(submission, code) for code in codes)
-        latest = repository.latest_message(session, submission.id) if mine else None
+        mine = by_identity or any(submissions.token_matches(submission, code) for code in codes)
+        latest = inbox.latest_message(session, submission.id) if mine else None
         # The submitter sees their own title; anyone else what the public sees.
         shown = (
             SubmissionPublic.model_validate(submission)
             if mine
-            else repository.public_view(submission)
+            else submissions.public_view(submission)
         )
         return "found", shown, latest.text if latest else None
 
@@ -104,7 +104,7 @@ async def _without_reference(
         return []
     latest = tracker.get_slot("last_reference") or await in_session(
         lambda session: getattr(
-            repository.latest_submission_of_sender(session, tracker.sender_id), "reference", None
+            contacts.latest_submission_of_sender(session, tracker.sender_id), "reference", None
         )
     )
     if latest:

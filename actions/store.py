@@ -1,4 +1,4 @@
-"""Database access for actions: the repository, run off the event loop."""
+"""Database access for actions: storage's functions, run off the event loop."""
 
 import asyncio
 from collections.abc import Callable

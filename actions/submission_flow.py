@@ -17,8 +17,9 @@ from actions.guided_form import GuidedForm, SubmissionForm, describe, slot_chang
 from actions.idea import ValidateIdeaForm
 from actions.proposal import ValidateProposalForm
 from actions.store import in_session
-from storage import intake_limits, repository
+from storage import intake_limits, submissions
 from storage.catalogue import text
+from storage.drafts import discard_draft, get_draft, non_empty_drafts
 from storage.identity import channel_of, is_named_by_client
 from storage.models import Draft, Kind, Status
 from storage.settings import get_settings
@@ -57,7 +58,7 @@ async def saved_drafts(sender_id: str, keys: Iterable[str] = FORMS) -> list[Draf
     """The sender's non-empty drafts of these forms, oldest first."""
 
     kinds = [Kind(key) for key in keys]
-    return await in_session(lambda session: repository.non_empty_drafts(session, sender_id, kinds))
+    return await in_session(lambda session: non_empty_drafts(session, sender_id, kinds))
 
 
 def offer_to_resume(dispatcher: CollectingDispatcher, draft: Draft) -> list[EventType]:
@@ -135,9 +136,7 @@ async def resume(
     dispatcher: CollectingDispatcher, tracker: Tracker, form: SubmissionForm
 ) -> list[EventType]:
     """Reopens the form with the draft's answers: it asks the first one still missing."""
-    draft = await in_session(
-        lambda session: repository.get_draft(session, tracker.sender_id, Kind(form.key))
-    )
+    draft = await in_session(lambda session: get_draft(session, tracker.sender_id, Kind(form.key)))
     answers = draft.answers if draft else {}
     known = {q.slot for q in form.questions}
     dispatcher.utter_message(text="Welcome back. Let's pick up where you left off.")
@@ -220,9 +219,7 @@ async def hidden_contact(form: SubmissionForm, tracker: Tracker) -> set[str]:
     where = browser_session.current(tracker)
     if not details or where is None:
         return set()
-    draft = await in_session(
-        lambda session: repository.get_draft(session, tracker.sender_id, form.draft_kind)
-    )
+    draft = await in_session(lambda session: get_draft(session, tracker.sender_id, form.draft_kind))
     return browser_session.hidden(details, draft.answers if draft else {}, where)
 
 
@@ -305,13 +302,13 @@ class FinishSubmission(Action):
             settings.submission_limit_per_client, settings.submission_limit_total
         )
 
-        def submit(session) -> repository.Receipt | intake_limits.OverLimit:
+        def submit(session) -> submissions.Receipt | intake_limits.OverLimit:
             over = intake_limits.over_limit(session, kind, client, limits)
             if over is not None:
                 return over  # the draft stays, with every answer
             intake_limits.record(session, kind, client)
-            receipt = repository.create_submission(session, new, settings.zone)
-            repository.discard_draft(session, tracker.sender_id, new.kind)
+            receipt = submissions.create_submission(session, new, settings.zone)
+            discard_draft(session, tracker.sender_id, new.kind)
             return receipt
 
         receipt = await in_session(submit)
@@ -329,7 +326,7 @@ class FinishSubmission(Action):
         follow_up = f" Staff will use {reach} if they have questions." if reach else ""
         if reach and reach in {tracker.slots.get(slot) for slot in hidden}:
             follow_up = text("summary.follow_up_kept")  # not shown again on this device
-        next_step = repository.next_step_for(Status.received)
+        next_step = submissions.next_step_for(Status.received)
         dispatcher.utter_message(
             text=f"Thank you, your {form.noun} is submitted. Your reference is "
             f"{receipt.reference}.\nWhat happens next: {next_step}{follow_up}\n"
@@ -344,7 +341,7 @@ class FinishSubmission(Action):
 
 
 def private_receipt(
-    form: SubmissionForm, receipt: repository.Receipt, anonymous: bool
+    form: SubmissionForm, receipt: submissions.Receipt, anonymous: bool
 ) -> dict[str, Any]:
     """The receipt's private status code is shown to the person, never stored with the
     conversation. After an anonymous submission the stored conversation also forgets

@@ -1,6 +1,6 @@
 """A reply typed straight into the conversation while City staff wait for an answer.
 
-Staff ask a submitter a question from Slack or the CLI (storage.workflow.request_info),
+Staff ask a submitter a question from Slack or the CLI (storage.workflow.transitions),
 between two of the submitter's messages; the assistant only learns of it from the
 database. So the app looks before each message and, when a question is open, sets
 `question_open` in the conversation (bot/conversation.py); the rules then bring the
@@ -29,8 +29,8 @@ from actions.guided_form import (
 )
 from actions.parsing import clean_text, find_reference
 from actions.store import in_session
-from storage import workflow
 from storage.catalogue import text
+from storage.workflow import info_requests, rules, transitions
 
 # Moves in a conversation rather than content: a message of one of these intents is
 # taken as an answer only once the person says it is one.
@@ -102,7 +102,7 @@ def held(message: dict[str, Any]) -> dict[str, Any]:
 
 
 async def open_questions(tracker: Tracker) -> OpenQuestions:
-    return await in_session(lambda s: workflow.open_questions_for(s, tracker.sender_id))
+    return await in_session(lambda s: info_requests.open_questions_for(s, tracker.sender_id))
 
 
 def let_go(tracker: Tracker) -> list[EventType]:
@@ -162,12 +162,13 @@ def ask_whether_answer(
 async def record_answer(
     dispatcher: CollectingDispatcher, tracker: Tracker, reference: str, answer: str
 ) -> list[EventType]:
-    """Attaches the answer to the submission (storage.workflow.answer_info) and says so."""
+    """Attaches the answer to the submission (storage.workflow.transitions.answer_info)
+    and says so."""
     try:
         outcome = await in_session(
-            lambda s: workflow.answer_info(s, reference, tracker.sender_id, answer)
+            lambda s: transitions.answer_info(s, reference, tracker.sender_id, answer)
         )
-    except workflow.Refused as refused:
+    except rules.Refused as refused:
         dispatcher.utter_message(text=str(refused))
     else:
         dispatcher.utter_message(text=outcome.message)

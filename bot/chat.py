@@ -35,9 +35,9 @@ from bot.http_errors import documented
 from bot.rate_limit import rate_limited
 from bot.request_body import json_object, optional_json_object
 from bot.web_identity import WebIdentity
-from storage import repository
 from storage.db import session_scope
 from storage.identity import RESERVED_PREFIXES, SLACK_PREFIX, reserved_prefix
+from storage.inbox import unseen_messages
 from storage.intake_limits import with_client
 from storage.settings import get_settings
 
@@ -218,7 +218,7 @@ async def rest_webhook(request: Request, stream: bool = STREAM) -> Response:
 
 def _unseen(sender: str) -> list[dict]:
     with session_scope(get_settings().database_url) as session:
-        messages = repository.unseen_messages(session, sender)
+        messages = unseen_messages(session, sender)
         return [
             {
                 "recipient_id": sender,

@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.rasa_client import HopFailed, RasaWorkers, addressable
-from storage import db, workflow
+from storage import db
 from storage.catalogue import text
 from storage.identity import is_named_by_client
 from storage.settings import get_settings
+from storage.workflow import info_requests
 
 logger = logging.getLogger(__name__)
 WEBHOOK = "/webhooks/rest/webhook"
@@ -60,7 +61,7 @@ def _is_reply(value: object) -> bool:
 
 def _question_waits(sender: str) -> bool:
     return db.in_single_statements(
-        get_settings().database_url, lambda c: workflow.has_open_question(c, sender)
+        get_settings().database_url, lambda c: info_requests.has_open_question(c, sender)
     )
 
 

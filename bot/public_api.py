@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from bot.http_errors import documented
 from bot.rate_limit import rate_limited
-from storage import repository
+from storage import submissions
 from storage.db import session_scope
 from storage.models import SubmissionPublished
 from storage.reference import REFERENCE_SCHEMA_PATTERN, parse_reference
@@ -33,8 +33,8 @@ ROWS_PER_CHUNK = 1000
 def _public(reference: str) -> SubmissionPublished | None:
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        public = repository.get_public_submission(session, reference)
-    return repository.published(public, settings.zone) if public else None
+        public = submissions.get_public_submission(session, reference)
+    return submissions.published(public, settings.zone) if public else None
 
 
 def _all_public() -> Iterator[SubmissionPublished]:
@@ -44,8 +44,8 @@ def _all_public() -> Iterator[SubmissionPublished]:
     after: tuple[int, int] | None = None
     while True:
         with session_scope(settings.database_url) as session:
-            page, after = repository.public_submissions_page(session, after, ROWS_PER_CHUNK)
-        yield from (repository.published(public, settings.zone) for public in page)
+            page, after = submissions.public_submissions_page(session, after, ROWS_PER_CHUNK)
+        yield from (submissions.published(public, settings.zone) for public in page)
         if after is None:
             return
 

@@ -18,7 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from bot.notifier import Notifier
 from bot.pipeline import figures
 from bot.slack import roster_sync
-from storage import outbox, reminders, repository, service_levels
+from storage import outbox, reminders, retention, service_levels
 from storage.db import session_scope
 from storage.models import utcnow
 from storage.settings import get_settings
@@ -41,15 +41,15 @@ def purge_personal_data() -> None:
     keep = timedelta(days=settings.draft_retention_days)
     with session_scope(settings.database_url) as session:
         removed = {
-            "drafts": repository.purge_stale_drafts(session, keep),
-            "idle conversations": repository.purge_idle_conversations(session, keep),
-            **repository.purge_old_conversations(
+            "drafts": retention.purge_stale_drafts(session, keep),
+            "idle conversations": retention.purge_idle_conversations(session, keep),
+            **retention.purge_old_conversations(
                 session, timedelta(days=settings.conversation_max_age_days)
             ),
-            **repository.purge_old_records(session, keep),
+            **retention.purge_old_records(session, keep),
             "sent outbox messages": outbox.purge_sent(session, keep),
         }
-        repository.forget_slack_deliveries(session, SLACK_DELIVERY_MEMORY)
+        retention.forget_slack_deliveries(session, SLACK_DELIVERY_MEMORY)
     done = ", ".join(f"{count} {what}" for what, count in removed.items() if count)
     if done:
         logger.info("retention (%d days): deleted %s", settings.draft_retention_days, done)

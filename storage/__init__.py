@@ -1,1 +1,3 @@
-"""Storage: SQLModel tables, the repository every part goes through, migrations."""
+"""Storage: what the app and the action server share. SQLModel tables (models.py), one
+module per kind of data (submissions, contacts, drafts, inbox, handoffs, ...), the
+evaluation workflow (workflow/), retention, migrations."""

@@ -95,7 +95,7 @@ class Submission(SubmissionPublic, table=True):
     title_public: bool = False
     # When it entered its current status: the start of its service level.
     status_since: datetime = Field(default_factory=utcnow)
-    # What it waits on, as staff set it (storage.workflow.BLOCKERS), or None.
+    # What it waits on, as staff set it (storage.workflow.rules.BLOCKERS), or None.
     blocked_by: str | None = Field(default=None, max_length=40)
     # Reminders about it wait until this date; each snooze starts a new round of them.
     snoozed_until: date | None = None

@@ -27,11 +27,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage import outbox, reports, service_levels, workflow
+from storage import outbox, reports, service_levels
 from storage.catalogue import text
 from storage.db import session_scope
 from storage.models import OutboxMessage, StaffRole, Submission
 from storage.service_levels import BusinessCalendar, Stage, moment, next_after, stages
+from storage.workflow import info_requests, roles, rules, submitter_news
 
 DIGEST_WEEKDAY = 0  # Monday, at service_levels.REMINDER_HOUR
 BATCH = 500  # submissions planned per run (the rest on the next run, a minute later)
@@ -49,8 +50,8 @@ def reminder_key(submission: Submission, stage: Stage) -> str:
 
 def owner_on_roster(session: Session, submission: Submission) -> str | None:
     """The owner a reminder may name and write to: only someone still on the roster."""
-    owner = workflow.Staff(submission.assignee or "")
-    return owner.identity if workflow.roster_member(session, owner.slack_user) else None
+    owner = rules.Staff(submission.assignee or "")
+    return owner.identity if roles.roster_member(session, owner.slack_user) else None
 
 
 def recipient(
@@ -60,19 +61,19 @@ def recipient(
     Only roster members are written to: the owner's stages go to the owner, the lead's
     to ENTRYWAY_ESCALATION_LEAD when that is a lead on the roster."""
     if stage == "lead":
-        member = workflow.roster_member(session, (escalation_lead or "").strip() or None)
+        member = roles.roster_member(session, (escalation_lead or "").strip() or None)
         return member.slack_user if member and member.role is StaffRole.lead else None
     if stage in service_levels.OWNER_STAGES:
         owner = owner_on_roster(session, submission)
-        return workflow.Staff(owner).slack_user if owner else None
+        return rules.Staff(owner).slack_user if owner else None
     return None
 
 
 def _remind_submitter(session: Session, submission: Submission, key: str) -> None:
-    question = workflow.open_info_request(session, submission.id)
+    question = info_requests.open_info_request(session, submission.id)
     if question is None:
         return
-    workflow.tell_submitter(
+    submitter_news.tell_submitter(
         session,
         submission,
         key,
@@ -82,7 +83,7 @@ def _remind_submitter(session: Session, submission: Submission, key: str) -> Non
             question=question.question,
             date=f"{submission.next_decision_by:%d %B %Y}",
         ),
-        [workflow.answer_button(submission.reference)],
+        [submitter_news.answer_button(submission.reference)],
     )
 
 

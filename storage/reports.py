@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import Kind, Status, StatusChange, Submission, utcnow
 from storage.service_levels import BusinessCalendar
-from storage.workflow import BLOCKERS, CLOSED
+from storage.workflow.rules import BLOCKERS, CLOSED
 
 MIN_CELL = 3
 # A median or a 90th percentile over few stays is close to one stay's own length: they

@@ -1,6 +1,6 @@
 """The staff roster: who acts as City staff, and as what (evaluator or lead). Only people
 on it may press a staff button, submit a staff form or be named by the CLI's --as;
-storage.workflow looks their role up each time they act. Every change is written to
+storage/workflow/roles.py looks their role up each time they act. Every change is written to
 RosterChange, which is append-only."""
 
 import re
@@ -8,10 +8,10 @@ from typing import Final
 
 from sqlmodel import Session, col, func, select
 
-from storage import workflow
 from storage.catalogue import text
 from storage.models import RosterChange, StaffMember, StaffRole, Submission, utcnow
-from storage.workflow import CLOSED, Refused, Staff
+from storage.workflow import evaluation, roles
+from storage.workflow.rules import CLOSED, Refused, Staff
 
 # Slack user ids: U… for people, W… for Enterprise Grid users.
 SLACK_USER: Final = re.compile(r"^[UW][A-Z0-9]{2,39}$")
@@ -29,7 +29,7 @@ def slack_user_id(raw: str) -> str:
 
 
 def _check_lead(session: Session, actor: Staff) -> None:
-    if workflow.role_of(session, actor) is not StaffRole.lead:
+    if roles.role_of(session, actor) is not StaffRole.lead:
         raise Refused(text("workflow.roster_leads_only"))
 
 
@@ -71,7 +71,7 @@ def remove(session: Session, raw_user: str, actor: Staff) -> str:
     nobody (the card says so), so no reminder is sent to someone no longer on staff."""
     _check_lead(session, actor)
     user = slack_user_id(raw_user)
-    member = workflow.roster_member(session, user)
+    member = roles.roster_member(session, user)
     if member is None:
         raise Refused(text("cli.roster_not_member", user=user))
     member.removed_by, member.removed_at = actor.identity, utcnow()
@@ -129,7 +129,7 @@ def _release_all(session: Session, user: str, actor: str) -> int:
             Submission.assignee == f"slack:{user}", col(Submission.status).not_in(list(CLOSED))
         )
     ).all()
-    return sum(workflow.release(session, s, actor, "left the roster") for s in owned)
+    return sum(evaluation.release(session, s, actor, "left the roster") for s in owned)
 
 
 def resolve(session: Session, name: str) -> Staff:
@@ -137,7 +137,7 @@ def resolve(session: Session, name: str) -> Staff:
     CLI's --as and --to; Refused when nobody on the roster answers to it."""
     wanted = name.strip()
     user = wanted.removeprefix("slack:").removeprefix("<@").removesuffix(">").upper()
-    if SLACK_USER.match(user) and workflow.roster_member(session, user) is not None:
+    if SLACK_USER.match(user) and roles.roster_member(session, user) is not None:
         return Staff(f"slack:{user}")
     named = session.exec(
         select(StaffMember.slack_user).where(

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from storage import repository
+from storage import submissions
 from storage.models import (
     Activity,
     ConflictDeclaration,
@@ -18,7 +18,8 @@ from storage.models import (
     Submission,
     SubmissionAnswer,
 )
-from storage.workflow import advance_targets, allowed_transitions, open_info_request
+from storage.workflow.info_requests import open_info_request
+from storage.workflow.rules import advance_targets, allowed_transitions
 
 # Answers shown on the card itself (when not marked confidential); the rest are in the
 # details, which only staff open.
@@ -83,7 +84,7 @@ def score_summary(session: Session, submission_id: int) -> ScoreSummary:
 
 
 def card_facts(session: Session, submission: Submission) -> CardFacts:
-    answers = {a.field: a for a in repository.get_answers(session, submission.id)}
+    answers = {a.field: a for a in submissions.get_answers(session, submission.id)}
     fields = {
         name: (None if answers[name].confidential else answers[name].value)
         for name in CARD_FIELDS
@@ -143,7 +144,7 @@ class Details:
 
 
 def details(session: Session, submission: Submission, with_confidential: bool) -> Details:
-    answers = repository.get_answers(session, submission.id)
+    answers = submissions.get_answers(session, submission.id)
     shown = [a for a in answers if with_confidential or not a.confidential]
     return Details(
         facts=card_facts(session, submission),
@@ -156,7 +157,7 @@ def details(session: Session, submission: Submission, with_confidential: bool) -
                 .order_by(col(InfoRequest.id))
             )
         ),
-        history=repository.status_history(session, submission.id),
+        history=submissions.status_history(session, submission.id),
         activity=list(
             session.exec(
                 select(Activity)

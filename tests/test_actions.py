@@ -32,12 +32,13 @@ from actions.typed_answer import (
     ReplyToQuestion,
     plainly_something_else,
 )
-from storage import repository, workflow
+from storage import contacts, drafts, handoffs, submissions
 from storage.catalogue import text as catalogue_text
 from storage.db import in_single_statements, session_scope
 from storage.identity import new_browser_sender
 from storage.models import HandoffDelivery, InfoRequest, Kind, OutboxMessage, Status, Submission
 from storage.settings import get_settings
+from storage.workflow import info_requests, rules, transitions
 from tests.support.conversation import PROPOSAL_ANSWERS
 
 DOMAIN = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text())
@@ -92,7 +93,7 @@ def test_a_valid_answer_is_kept_saved_as_draft_and_the_next_question_requested(d
     assert slot_events(events) == {"email": "ann@acme.example", "requested_slot": "phone"}
     assert messages == []
     with session_scope(database) as session:
-        draft = repository.get_draft(session, SENDER, Kind.proposal)
+        draft = drafts.get_draft(session, SENDER, Kind.proposal)
         assert draft.answers["email"] == "ann@acme.example"
         assert draft.answers["organisation"] == "Zephyr Kinetics Holdings"
 
@@ -214,7 +215,7 @@ def test_start_offers_to_resume_a_saved_draft(database):
     events, messages = run(StartProposal(), tracker())
     assert FollowupAction("proposal_form") in events
     with session_scope(database) as session:
-        repository.save_draft(session, SENDER, Kind.proposal, {"organisation": "Acme"})
+        drafts.save_draft(session, SENDER, Kind.proposal, {"organisation": "Acme"})
     events, messages = run(StartProposal(), tracker())
     assert events == [SlotSet("resume_offered", True), SlotSet("active_form", "proposal")]
     assert "unfinished proposal with 1 answers saved" in messages[0]["text"]
@@ -247,12 +248,12 @@ def test_opening_and_closing_a_form_sets_only_the_slots_that_change(database):
 
 def test_not_now_keeps_the_draft(database):
     with session_scope(database) as session:
-        repository.save_draft(session, SENDER, Kind.idea, {"idea_text": "Benches on trails"})
+        drafts.save_draft(session, SENDER, Kind.idea, {"idea_text": "Benches on trails"})
     events, messages = run(KeepDraft(), tracker({"active_form": "idea"}))
     assert slot_events(events) == {"resume_offered": False, "active_form": None}
     assert "unfinished idea stays saved" in messages[0]["text"]
     with session_scope(database) as session:
-        assert repository.get_draft(session, SENDER, Kind.idea).answers == {
+        assert drafts.get_draft(session, SENDER, Kind.idea).answers == {
             "idea_text": "Benches on trails"
         }
 
@@ -261,9 +262,7 @@ def test_greeting_offers_an_unfinished_proposal_back(database):
     events, messages = run(Greet(), tracker())
     assert events == [] and messages[0]["response"] == "utter_greet"
     with session_scope(database) as session:
-        repository.save_draft(
-            session, SENDER, Kind.proposal, {"organisation": "Acme", "title": "x"}
-        )
+        drafts.save_draft(session, SENDER, Kind.proposal, {"organisation": "Acme", "title": "x"})
     events, messages = run(Greet(), tracker())
     assert events == [SlotSet("resume_offered", True), SlotSet("active_form", "proposal")]
     assert "2 answers saved" in messages[1]["text"]
@@ -278,7 +277,7 @@ def test_finish_stores_the_proposal_and_gives_reference_and_token(database):
         form_outcome="confirmed",
     )
     with session_scope(database) as session:
-        repository.save_draft(session, SENDER, Kind.proposal, {"organisation": "x"})
+        drafts.save_draft(session, SENDER, Kind.proposal, {"organisation": "x"})
     events, messages = run(FinishSubmission(), tracker(slots))
     reference = slot_events(events)["last_reference"]
     assert reference in messages[0]["text"]
@@ -286,14 +285,14 @@ def test_finish_stores_the_proposal_and_gives_reference_and_token(database):
     code = messages[0]["text"].split("private status code is ")[1].split(":")[0]
     assert messages[0]["entryway_private"] == {"secrets": [code]}
     with session_scope(database) as session:
-        stored = repository.get_submission(session, reference)
+        stored = submissions.get_submission(session, reference)
         assert stored.title == "Adaptive signal timing pilot on Lamar"
-        answers = {a.field: a for a in repository.get_answers(session, stored.id)}
+        answers = {a.field: a for a in submissions.get_answers(session, stored.id)}
         assert answers["solution"].confidential and answers["ip_terms"].confidential
         assert not answers["timeline"].confidential
         assert "organisation" not in answers and "email" not in answers
-        assert repository.get_contact(session, stored.contact_id).phone == "+1 512 555 0199"
-        assert repository.get_draft(session, SENDER, Kind.proposal) is None
+        assert contacts.get_contact(session, stored.contact_id).phone == "+1 512 555 0199"
+        assert drafts.get_draft(session, SENDER, Kind.proposal) is None
     assert all(slot_events(events).get(q.slot) is None for q in QUESTIONS)
 
 
@@ -343,7 +342,7 @@ def test_handoff_is_stored_with_its_post_and_verifies_only_ones_own_reference(da
     assert messages[0]["answer_time"] == "within 2 business days"
     assert slot_events(events)["handoff_topic"] is None
     with session_scope(database) as session:
-        [request] = repository.list_handoffs(session)
+        [request] = handoffs.list_handoffs(session)
         assert request.reference == "SC-2026-00007" and not request.reference_verified
         [post] = session.exec(select(OutboxMessage)).all()
         assert (post.kind, post.payload) == ("handoff", {"handoff_id": request.id})
@@ -354,7 +353,7 @@ def test_handoffs_per_chat_identity_are_limited(database):
         events, messages = run(StartHandoff(), tracker())
         assert FollowupAction("handoff_form") in events
         with session_scope(database) as session:
-            repository.create_handoff(session, SENDER, "web", "Pilot question", "a@b.example", None)
+            handoffs.create_handoff(session, SENDER, "web", "Pilot question", "a@b.example", None)
     events, messages = run(StartHandoff(), tracker())
     assert messages[0]["response"] == "utter_handoff_limited"
     assert FollowupAction("handoff_form") not in events
@@ -391,7 +390,7 @@ def test_handoffs_over_a_clients_hourly_limit_are_recorded_and_the_person_told(
         "handoff.held_client", contact="ann@acme.example", answer_time="within 2 business days"
     )
     with session_scope(database) as session:
-        requests = {r.sender_id: r.delivery for r in repository.list_handoffs(session)}
+        requests = {r.sender_id: r.delivery for r in handoffs.list_handoffs(session)}
         kinds = sorted(m.kind for m in session.exec(select(OutboxMessage)))
     # Every one recorded for staff; the one over the limit is in the summary post.
     assert requests == {
@@ -415,7 +414,7 @@ def test_over_the_hourly_limit_of_everyone_together_a_handoff_is_held_and_said_s
     )
     assert "Many people asked to talk to City staff in the last hour" in messages[0]["text"]
     with session_scope(database) as session:
-        recorded = [(r.sender_id, r.delivery) for r in repository.list_handoffs(session)]
+        recorded = [(r.sender_id, r.delivery) for r in handoffs.list_handoffs(session)]
     assert recorded == [("web-b", HandoffDelivery.held), ("web-a", HandoffDelivery.posted)]
 
 
@@ -426,7 +425,7 @@ def test_a_submission_over_a_clients_hourly_limit_stays_a_draft(database, monkey
     draft = {"organisation": "Acme", "title": "Adaptive signal timing pilot on Lamar"}
     for sender in ("web-first", "web-second"):
         with session_scope(database) as session:
-            repository.save_draft(session, sender, Kind.proposal, draft)
+            drafts.save_draft(session, sender, Kind.proposal, draft)
     first, _ = run(FinishSubmission(), tracker(slots, sender="web-first", extra=from_client("x")))
     events, messages = run(
         FinishSubmission(), tracker(slots, sender="web-second", extra=from_client("x"))
@@ -438,7 +437,7 @@ def test_a_submission_over_a_clients_hourly_limit_stays_a_draft(database, monkey
     assert "say 'continue my proposal'" in messages[0]["text"]
     with session_scope(database) as session:
         assert len(session.exec(select(Submission)).all()) == 1
-        assert repository.get_draft(session, "web-second", Kind.proposal).answers == draft
+        assert drafts.get_draft(session, "web-second", Kind.proposal).answers == draft
     # From another client it goes through.
     later, _ = run(FinishSubmission(), tracker(slots, sender="web-second", extra=from_client("y")))
     assert "last_reference" in slot_events(later)
@@ -551,8 +550,8 @@ def test_contact_answers_from_an_earlier_browser_session_are_kept_but_not_shown(
     events, messages = run(FinishSubmission(), tracker(slots, "", extra=visit("visit-B")))
     assert "Staff will use new.desk@zephyr-kinetics.example" in messages[0]["text"]
     with session_scope(database) as session:
-        stored = repository.get_submission(session, slot_events(events)["last_reference"])
-        kept = repository.get_contact(session, stored.contact_id)
+        stored = submissions.get_submission(session, slot_events(events)["last_reference"])
+        kept = contacts.get_contact(session, stored.contact_id)
         assert (kept.name, kept.organisation) == ("Quillon Marbeck", "Zephyr Kinetics Holdings")
         assert kept.email == "new.desk@zephyr-kinetics.example"
 
@@ -577,7 +576,7 @@ def test_a_receipt_in_a_later_visit_does_not_repeat_a_hidden_email(database):
 def test_the_draft_records_where_contact_answers_came_from_without_counting_it(database):
     answer_all(ValidateProposalForm(), PROPOSAL_ANSWERS[:6], "visit-A")
     with session_scope(database) as session:
-        answers = repository.get_draft(session, SENDER, Kind.proposal).answers
+        answers = drafts.get_draft(session, SENDER, Kind.proposal).answers
     assert answers["_contact_given_in"] == dict.fromkeys(
         ["organisation", "contact_name", "email", "phone", "website"], "visit-A"
     )
@@ -616,8 +615,8 @@ def test_a_rest_sender_id_never_shows_contact_answers_nor_what_staff_wrote(datab
     own_reference, _ = submitted_idea(SENDER)
     with session_scope(database) as session:
         for asked in (reference, own_reference):
-            workflow.request_info(
-                session, asked, workflow.Staff("cli:operator:ann"), "Which trail part?"
+            transitions.request_info(
+                session, asked, rules.Staff("cli:operator:ann"), "Which trail part?"
             )
 
     def status(sender: str, said: str) -> list[str]:
@@ -635,7 +634,7 @@ def test_a_rest_sender_sees_and_answers_staffs_question_only_with_the_status_cod
     message, and the code is marked to be kept out of the stored conversation."""
     reference, code = submitted_idea(REST_SENDER)
     with session_scope(database) as session:
-        workflow.request_info(session, reference, ASKER, "Which part of the trail?")
+        transitions.request_info(session, reference, ASKER, "Which part of the trail?")
     payload = f'/provide_info{{"reference":"{reference}"}}'
 
     events, messages = run(StartInfoAnswer(), tracker(text=payload, sender=REST_SENDER))
@@ -657,34 +656,34 @@ def test_a_rest_sender_sees_and_answers_staffs_question_only_with_the_status_cod
 
 # --- a reply typed while City staff wait for an answer (actions/typed_answer.py) -------
 
-ASKER = workflow.Staff("cli:operator:test")
+ASKER = rules.Staff("cli:operator:test")
 
 
 def submitted_by_sender(database: str, title: str = "Smart benches") -> str:
-    new = repository.NewSubmission(
+    new = submissions.NewSubmission(
         kind=Kind.proposal,
         title=title,
         category="Other",
         answers={"solution": "Benches with solar chargers"},
         confidential_fields=frozenset(),
-        contact=repository.ContactDetails(sender_id=SENDER, channel="web"),
+        contact=contacts.ContactDetails(sender_id=SENDER, channel="web"),
         procurement_path="no_cost_pilot",
         procurement_reason="vendor pays",
     )
     with session_scope(database) as session:
-        reference = repository.create_submission(session, new, ZoneInfo("America/Chicago"))
-        workflow.advance(session, reference.reference, ASKER)  # received -> screening
+        reference = submissions.create_submission(session, new, ZoneInfo("America/Chicago"))
+        transitions.advance(session, reference.reference, ASKER)  # received -> screening
         return reference.reference
 
 
 def ask(database: str, reference: str, question: str) -> None:
     with session_scope(database) as session:
-        workflow.request_info(session, reference, ASKER, question)
+        transitions.request_info(session, reference, ASKER, question)
 
 
 def question_state(database: str, reference: str) -> tuple[Status, str | None]:
     with session_scope(database) as session:
-        submission = repository.get_submission(session, reference)
+        submission = submissions.get_submission(session, reference)
         request = session.exec(
             select(InfoRequest)
             .where(InfoRequest.submission_id == submission.id)
@@ -695,7 +694,7 @@ def question_state(database: str, reference: str) -> tuple[Status, str | None]:
 
 def question_waits(database: str, sender: str = SENDER) -> bool:
     """What the app asks before each message (bot/conversation.py)."""
-    return in_single_statements(database, lambda c: workflow.has_open_question(c, sender))
+    return in_single_statements(database, lambda c: info_requests.has_open_question(c, sender))
 
 
 def test_the_app_finds_an_open_question_only_while_staff_wait_for_its_answer(database_url):
@@ -707,7 +706,7 @@ def test_the_app_finds_an_open_question_only_while_staff_wait_for_its_answer(dat
     assert question_waits(database)
     assert not question_waits(database, "someone-else")
     with session_scope(database) as session:
-        workflow.answer_info(session, reference, SENDER, "Zilker and Pease")
+        transitions.answer_info(session, reference, SENDER, "Zilker and Pease")
     assert not question_waits(database)
 
 

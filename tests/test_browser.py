@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import sync_playwright
 
-from storage import workflow
 from storage.db import session_scope
+from storage.workflow import rules, transitions
 from tests.support.conversation import PROPOSAL_ANSWERS, PageConversation
 from tests.support.stack import ARTIFACTS
 
@@ -171,8 +171,8 @@ def test_what_staff_decided_is_shown_on_the_next_visit(stack):
     person = PageConversation(stack.url)
     reference = person.submit_proposal()
     with session_scope(stack.database_url) as session:
-        workflow.request_info(
-            session, reference, workflow.Staff("cli:operator:ann"), "Which intersections first?"
+        transitions.request_info(
+            session, reference, rules.Staff("cli:operator:ann"), "Which intersections first?"
         )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -15,12 +15,13 @@ import pytest
 from sqlmodel import select
 
 from actions.idea import ValidateIdeaForm
-from storage import repository, workflow
+from storage import submissions
 from storage.catalogue import text
 from storage.db import session_scope
 from storage.identity import is_browser_sender
 from storage.models import SubmitterMessage
 from storage.settings import get_settings
+from storage.workflow import rules, transitions
 from tests.support.live_app import live_app
 from tests.support.misbehaving_rasa import MisbehavingRasa
 from tests.support.stack import free_port
@@ -256,8 +257,8 @@ def staff_wrote_to(sender: str) -> str:
         },
     )
     with session_scope(get_settings().database_url) as session:
-        reference = repository.create_submission(session, new, get_settings().zone).reference
-        workflow.request_info(session, reference, workflow.Staff("cli:operator:ann"), "Which part?")
+        reference = submissions.create_submission(session, new, get_settings().zone).reference
+        transitions.request_info(session, reference, rules.Staff("cli:operator:ann"), "Which part?")
     return reference
 
 

@@ -6,8 +6,9 @@ import uuid
 import httpx
 import pytest
 
-from storage import repository, workflow
+from storage import contacts, handoffs, submissions
 from storage.db import session_scope
+from storage.workflow import rules, transitions
 from tests.support.conversation import Conversation, PageConversation
 
 pytestmark = pytest.mark.stack
@@ -43,7 +44,7 @@ def test_resident_idea_with_consent_is_public_and_without_consent_is_not(stack):
     assert shown["title"] == "Resident idea awaiting screening"
     with session_scope(stack.database_url) as session:
         for _ in range(2):  # received -> screening -> evaluation
-            workflow.advance(session, reference, workflow.Staff("cli:operator:ann"))
+            transitions.advance(session, reference, rules.Staff("cli:operator:ann"))
     shown = httpx.get(f"{stack.url}/api/proposals/{reference}").json()
     assert shown["title"] == "Put shade trees at every bus stop on Rundberg Lane"
 
@@ -85,13 +86,13 @@ def test_procurement_barrier_is_coded_and_can_be_anonymous(stack):
     assert shown["category"] == "solicitation_requirements"
     assert shown["title"] == "Procurement barrier: Solicitation scope or requirements"
     with session_scope(stack.database_url) as session:
-        stored = repository.get_submission(session, reference)
-        answers = {a.field: a for a in repository.get_answers(session, stored.id)}
+        stored = submissions.get_submission(session, reference)
+        answers = {a.field: a for a in submissions.get_answers(session, stored.id)}
         assert answers["barrier_impact"].value == "Extra cost, Could not bid"
         assert answers["barrier_what"].confidential
         # Anonymous means no contact at all, not even the chat identity.
         assert stored.contact_id is None
-        assert repository.latest_submission_of_sender(session, person.sender) is None
+        assert contacts.latest_submission_of_sender(session, person.sender) is None
     assert "$10M" not in httpx.get(f"{stack.url}/api/open-data/proposals.csv").text
 
 
@@ -109,10 +110,10 @@ def test_status_details_only_for_the_submitter_or_the_code(stack):
     receipt = submitter.text(submitter.say("yes"))
     reference, code = reference_in(receipt), code_in(receipt)
     with session_scope(stack.database_url) as session:
-        workflow.request_info(
+        transitions.request_info(
             session,
             reference,
-            workflow.Staff("cli:operator:staff"),
+            rules.Staff("cli:operator:staff"),
             "Which trail sections do you mean?",
             internal_note="check with Parks",
         )
@@ -154,7 +155,7 @@ def test_handoff_is_recorded_for_staff(stack):
     done = person.text(person.say("vendor@example.com"))
     assert "within 2 business days" in done
     with session_scope(stack.database_url) as session:
-        latest = repository.list_handoffs(session, limit=1)[0]
+        latest = handoffs.list_handoffs(session, limit=1)[0]
         assert latest.sender_id == person.sender
         assert latest.contact == "vendor@example.com"
         assert latest.reference == "SC-2026-00001"

@@ -22,7 +22,7 @@ import yaml
 from sqlalchemy import func
 from sqlmodel import select
 
-from storage import repository
+from storage import contacts, drafts, submissions
 from storage.db import session_scope
 from storage.models import Contact, Kind
 from tests.conftest import postgres_schema
@@ -221,10 +221,10 @@ def test_every_fault_is_answered_within_15_seconds_and_the_form_goes_on(producti
     assert outcomes.bad == [], outcomes.bad
     given = dict(answers)
     with session_scope(stack.database_url) as session:
-        submission = repository.latest_submission_of_sender(session, sender)
-        stored = {a.field: a.value for a in repository.get_answers(session, submission.id)}
-        contact = repository.get_contact(session, submission.contact_id)
-        assert repository.get_draft(session, sender, Kind.proposal) is None
+        submission = contacts.latest_submission_of_sender(session, sender)
+        stored = {a.field: a.value for a in submissions.get_answers(session, submission.id)}
+        contact = contacts.get_contact(session, submission.contact_id)
+        assert drafts.get_draft(session, sender, Kind.proposal) is None
         submitted = session.exec(
             select(func.count()).select_from(Contact).where(Contact.sender_id == sender)
         ).one()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from storage import handoff_pace, repository
+from storage import contacts, handoff_pace, handoffs, submissions
 from storage.db import session_scope
 from storage.models import Kind
 from tests.conftest import slack_env
@@ -59,16 +59,16 @@ def ask_for_a_person(url: str, number: int) -> str:
 
 
 def queue_a_triage_card(database_url: str) -> str:
-    new = repository.NewSubmission(
+    new = submissions.NewSubmission(
         kind=Kind.proposal,
         title="Curb sensors",
         category="Mobility",
         answers={"solution": "s"},
         confidential_fields=frozenset(),
-        contact=repository.ContactDetails(sender_id="web-vendor", channel="web"),
+        contact=contacts.ContactDetails(sender_id="web-vendor", channel="web"),
     )
     with session_scope(database_url) as session:
-        return repository.create_submission(session, new, ZoneInfo("America/Chicago")).reference
+        return submissions.create_submission(session, new, ZoneInfo("America/Chicago")).reference
 
 
 def test_a_handoff_flood_is_one_summary_post_and_the_card_still_arrives(flood_stack, slack):
@@ -95,8 +95,8 @@ def test_a_handoff_flood_is_one_summary_post_and_the_card_still_arrives(flood_st
         )
         replies = [future.result() for future in asked]
     with session_scope(flood_stack.database_url) as session:
-        card_queued = repository.get_submission(session, reference).submitted_at
-        requests = repository.list_handoffs(session, limit=None)
+        card_queued = submissions.get_submission(session, reference).submitted_at
+        requests = handoffs.list_handoffs(session, limit=None)
     assert len(requests) == PEOPLE
     # The card was queued in the middle of the flood: requests came in after it too.
     assert any(request.created_at > card_queued for request in requests)

@@ -36,7 +36,7 @@ import time_machine
 import yaml
 from sqlmodel import select
 
-from storage import repository
+from storage import contacts, submissions
 from storage.db import session_scope
 from storage.identity import channel_of
 from storage.models import Contact, Kind, OutboxMessage, Submission, SubmissionAnswer
@@ -257,19 +257,19 @@ def seed_overdue_submission(database_url: str) -> str:
     """A proposal received 30 days ago and never touched: its reminders and escalations
     and last week's digest are due, so both hosts' schedulers race to plan them the
     moment they start."""
-    new = repository.NewSubmission(
+    new = submissions.NewSubmission(
         kind=Kind.proposal,
         title="Curb sensors",
         category="Mobility",
         answers={"solution": "s"},
         confidential_fields=frozenset(),
-        contact=repository.ContactDetails(sender_id="web-old", channel=channel_of("web-old")),
+        contact=contacts.ContactDetails(sender_id="web-old", channel=channel_of("web-old")),
     )
     with (
         time_machine.travel(datetime.now(UTC) - timedelta(days=30), tick=False),
         session_scope(database_url) as session,
     ):
-        return repository.create_submission(session, new, ZoneInfo("America/Chicago")).reference
+        return submissions.create_submission(session, new, ZoneInfo("America/Chicago")).reference
 
 
 def a_loopback_address() -> str:

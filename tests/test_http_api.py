@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 
 from bot import public_api
 from bot.app import SECURITY_HEADERS, create_app
-from storage import repository, service_levels, workflow
+from storage import contacts, service_levels, submissions
 from storage.db import session_scope
 from storage.models import Kind
 from storage.settings import get_settings
+from storage.workflow import rules, transitions
 from tests.support.fake_slack import FakeSlack
 from tests.support.stack import free_port
 
@@ -34,18 +35,18 @@ def client(app_settings, monkeypatch):
 
 
 def submit(url: str, title: str = "Smart benches") -> str:
-    new = repository.NewSubmission(
+    new = submissions.NewSubmission(
         kind=Kind.proposal,
         title=title,
         category="Other",
         answers={"solution": "TOPSECRET-SOLUTION", "timeline": "public timeline"},
         confidential_fields=frozenset({"solution"}),
-        contact=repository.ContactDetails(
+        contact=contacts.ContactDetails(
             sender_id="web-x", email="hidden@vendor.example", name="Hidden Name", phone="5125550100"
         ),
     )
     with session_scope(url) as session:
-        return repository.create_submission(session, new, ZoneInfo("America/Chicago")).reference
+        return submissions.create_submission(session, new, ZoneInfo("America/Chicago")).reference
 
 
 def test_public_status_has_exactly_the_interface_fields(client, app_settings):
@@ -91,7 +92,7 @@ def test_open_data_lists_public_fields_only_and_defuses_spreadsheet_formulas(cli
     hostile = submit(app_settings, title='=HYPERLINK("http://evil.example")')
     with session_scope(app_settings) as session:  # screened: its title is published
         for _ in range(2):
-            workflow.advance(session, hostile, workflow.Staff("cli:operator:ann"))
+            transitions.advance(session, hostile, rules.Staff("cli:operator:ann"))
     as_json = client.get("/api/open-data/proposals.json")
     as_csv = client.get("/api/open-data/proposals.csv")
     assert as_json.status_code == as_csv.status_code == 200
@@ -118,7 +119,7 @@ def test_open_data_is_read_a_page_at_a_time_and_every_row_comes_once_in_order(
     as_json = client.get("/api/open-data/proposals.json")
     as_csv = client.get("/api/open-data/proposals.csv")
     with session_scope(app_settings) as session:
-        everything, last = repository.public_submissions_page(session, None, 100)
+        everything, last = submissions.public_submissions_page(session, None, 100)
     assert last is None
     # The streamed body is what one JSON document of the whole list would be.
     whole = [row.model_dump(mode="json") for row in everything]
@@ -319,7 +320,7 @@ def test_nobody_speaks_as_a_slack_user_from_the_web(client):
 def test_feedback_is_published_to_the_month_only(client, app_settings):
     """Feedback may be anonymous: the public API and open data give its month (City
     time), never the minute someone was chatting; other kinds keep their timestamps."""
-    feedback = repository.NewSubmission(
+    feedback = submissions.NewSubmission(
         kind=Kind.feedback,
         title="Procurement barrier: Timeline",
         category="timeline",
@@ -330,7 +331,9 @@ def test_feedback_is_published_to_the_month_only(client, app_settings):
     # 03:10 UTC on 1 December is still 30 November in Austin.
     with time_machine.travel(datetime(2026, 12, 1, 3, 10, 42, tzinfo=UTC), tick=False):
         with session_scope(app_settings) as session:
-            anonymous = repository.create_submission(session, feedback, ZoneInfo("America/Chicago"))
+            anonymous = submissions.create_submission(
+                session, feedback, ZoneInfo("America/Chicago")
+            )
         proposal = submit(app_settings)
     one = client.get(f"/api/proposals/{anonymous.reference}").json()
     assert (one["submitted_at"], one["updated_at"]) == ("2026-11", "2026-11")

@@ -19,10 +19,11 @@ from sqlmodel import select
 
 from bot.notifier import Notifier
 from bot.staff_cli import main as staff_cli
-from storage import handoff_pace, intake_limits, outbox, repository, workflow
+from storage import contacts, handoff_pace, handoffs, intake_limits, outbox, submissions
 from storage.db import session_scope
 from storage.models import Kind, OutboxMessage, OutboxState, utcnow
 from storage.settings import get_settings
+from storage.workflow import evaluation, rules, transitions
 from tests.support import sending
 from tests.support.fake_slack import FakeSlack, manifest_scopes
 from tests.support.mailbox import Mailbox, self_signed_certificate
@@ -31,7 +32,7 @@ from tests.support.sending import TRIAGE_CHANNEL
 
 ROOT = Path(__file__).resolve().parent.parent
 AUSTIN = ZoneInfo("America/Chicago")
-ANN = workflow.Staff("slack:UANN")
+ANN = rules.Staff("slack:UANN")
 HOSTILE_TITLE = "Benches <!channel>\n*Reach them at:* evil@example.com"
 
 
@@ -61,7 +62,7 @@ def on_postgres(monkeypatch, postgres_url, slack, mail):
 def submit(
     url: str, sender: str = "web-vendor", channel: str = "web", title: str = "Benches"
 ) -> str:
-    new = repository.NewSubmission(
+    new = submissions.NewSubmission(
         kind=Kind.proposal,
         title=title,
         category="Mobility",
@@ -71,7 +72,7 @@ def submit(
             "city_ask": "Pilot site",
         },
         confidential_fields=frozenset({"solution"}),
-        contact=repository.ContactDetails(
+        contact=contacts.ContactDetails(
             sender_id=sender, channel=channel, email="vendor@x.example", name="Ann Vendor"
         ),
         procurement_path="small_purchase",
@@ -79,7 +80,7 @@ def submit(
         flags=("personal_data", "confidential_answers"),
     )
     with session_scope(url) as session:
-        return repository.create_submission(session, new, AUSTIN).reference
+        return submissions.create_submission(session, new, AUSTIN).reference
 
 
 def texts_of(blocks: list[dict], kind: str) -> list[str]:
@@ -126,7 +127,7 @@ def test_triage_card_shows_the_facts_and_never_a_confidential_value(configured, 
     [waiting_on] = [e for e in actions if e["type"] == "static_select"]
     assert "legal review" in json.dumps(waiting_on)
     with session_scope(configured) as session:
-        submission = repository.get_submission(session, reference)
+        submission = submissions.get_submission(session, reference)
         assert submission.card_channel == TRIAGE_CHANNEL and submission.card_ts
     assert notifier.run_once() == 0  # sent once
 
@@ -137,8 +138,8 @@ def test_every_change_redraws_the_card_in_place(configured, slack):
     notifier.run_once()
     [card] = slack.in_channel(TRIAGE_CHANNEL)
     with session_scope(configured) as session:
-        workflow.assign(session, reference, ANN)
-        workflow.advance(session, reference, ANN)
+        evaluation.assign(session, reference, ANN)
+        transitions.advance(session, reference, ANN)
     assert notifier.run_once() == 2  # one card update (coalesced) and the submitter's e-mail
     [update] = slack.called("chat.update")
     assert update["ts"] == card.ts and update["channel"] == TRIAGE_CHANNEL
@@ -149,14 +150,14 @@ def test_every_change_redraws_the_card_in_place(configured, slack):
 def test_a_card_update_waits_for_its_card(configured, slack):
     reference = submit(configured)
     with session_scope(configured) as session:
-        workflow.advance(session, reference, ANN)
+        transitions.advance(session, reference, ANN)
     slack.fail("chat.postMessage", error="internal_error")
     notifier = Notifier(get_settings())
     notifier.run_once()
     assert slack.called("chat.update") == [] and slack.called("chat.postMessage") == []
     with session_scope(configured) as session:
         waiting = outbox.pending_for(
-            session, "card_update", repository.get_submission(session, reference).id
+            session, "card_update", submissions.get_submission(session, reference).id
         )
         assert waiting and waiting[0].attempts == 0  # postponed, not failed
         session.execute(
@@ -175,7 +176,7 @@ def test_a_card_update_waits_for_its_card(configured, slack):
 def test_handoff_post_quotes_the_person_so_nothing_can_pass_for_a_field(configured, slack):
     reference = submit(configured, sender="web-asker")
     with session_scope(configured) as session:
-        repository.create_handoff(
+        handoffs.create_handoff(
             session,
             "web-asker",
             "web",
@@ -183,7 +184,7 @@ def test_handoff_post_quotes_the_person_so_nothing_can_pass_for_a_field(configur
             "a@b.example",
             reference,
         )
-        repository.create_handoff(session, "web-other", "web", "Me too", "c@d.example", reference)
+        handoffs.create_handoff(session, "web-other", "web", "Me too", "c@d.example", reference)
     Notifier(get_settings()).run_once()
     posts = [p for p in slack.called("chat.postMessage") if "Someone asked" in json.dumps(p)]
     assert len(posts) == 2
@@ -203,7 +204,7 @@ def test_a_burst_of_handoffs_costs_the_channel_a_few_posts_and_one_summary(
     limits = intake_limits.Limits(per_client=5, total=None)
     with session_scope(configured) as session:
         for n in range(burst):  # many chat identities, one address
-            repository.create_handoff(
+            handoffs.create_handoff(
                 session, f"web-{n}", "web", f"Question {n}", "a@b.example", None,
                 client="198.51.100.7", limits=limits,
             )  # fmt: skip
@@ -220,7 +221,7 @@ def test_a_burst_of_handoffs_costs_the_channel_a_few_posts_and_one_summary(
 
     with session_scope(configured) as session:  # two more, in the same window
         for n in range(burst, burst + 2):
-            repository.create_handoff(
+            handoffs.create_handoff(
                 session, f"web-{n}", "web", f"Question {n}", "a@b.example", None,
                 client="198.51.100.7", limits=limits,
             )  # fmt: skip
@@ -286,8 +287,8 @@ def test_submitters_hear_of_each_public_change_once_by_their_channel_and_email(
     on_slack = submit(configured, sender="slack-T0001-UVENDOR", channel="slack")
     on_web = submit(configured, sender="web-resident")
     with session_scope(configured) as session:
-        workflow.advance(session, on_slack, ANN)
-        workflow.request_info(session, on_web, ANN, "Which parks do you mean?")
+        transitions.advance(session, on_slack, ANN)
+        transitions.request_info(session, on_web, ANN, "Which parks do you mean?")
     notifier = Notifier(get_settings())
     notifier.run_once()
     notifier.run_once()
@@ -377,7 +378,7 @@ def test_a_sender_killed_after_slack_took_the_post_does_not_post_it_again(on_sql
     with session_scope(on_sqlite) as session:
         [sent] = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "triage_card"))
         assert sent.state is OutboxState.sent
-        assert repository.get_submission(session, reference).card_ts == cards()[0].ts
+        assert submissions.get_submission(session, reference).card_ts == cards()[0].ts
 
 
 # --- exactly once: rate limits, refused look-ups, late and dead senders, --retry -------
@@ -453,7 +454,7 @@ def test_a_card_rate_limited_twice_arrives_once_within_a_minute_without_history(
     assert outbox_row(on_sqlite, "triage_card").attempts == 3  # two refused, one taken
     assert "conversations.history" not in slack.attempts  # a 429 leaves no doubt
     with session_scope(on_sqlite) as session:
-        assert repository.get_submission(session, reference).card_ts == cards()[0].ts
+        assert submissions.get_submission(session, reference).card_ts == cards()[0].ts
 
 
 @pytest.mark.parametrize("refusal", ["missing scope", "rate limited"])
@@ -496,7 +497,7 @@ def test_a_post_taken_but_never_answered_is_found_and_not_posted_again(configure
     [card] = slack.in_channel(TRIAGE_CHANNEL)
     assert slack.attempts == ["chat.postMessage", "conversations.history"]  # no second post
     with session_scope(configured) as session:
-        assert repository.get_submission(session, reference).card_ts == card.ts
+        assert submissions.get_submission(session, reference).card_ts == card.ts
 
 
 def test_a_sender_overtaken_after_slack_took_the_post_is_refused_and_nothing_is_reposted(
@@ -520,7 +521,7 @@ def test_a_sender_overtaken_after_slack_took_the_post_is_refused_and_nothing_is_
         sent.state is OutboxState.sent and sent.attempts == 2 and sent.claimed_by == next_one.owner
     )
     with session_scope(configured) as session:
-        assert repository.get_submission(session, reference).card_ts == card.ts
+        assert submissions.get_submission(session, reference).card_ts == card.ts
 
 
 def test_a_sender_whose_claim_expired_before_it_began_sends_nothing(configured, slack):
@@ -570,7 +571,7 @@ def test_retry_after_a_dead_sender_keeps_what_slack_answered(configured, slack, 
 def advance_for_mail(url: str) -> str:
     reference = submit(url)
     with session_scope(url) as session:
-        workflow.advance(session, reference, workflow.Staff("cli:operator:test"))
+        transitions.advance(session, reference, rules.Staff("cli:operator:test"))
     return reference
 
 

@@ -14,17 +14,18 @@ from playwright.sync_api import sync_playwright
 
 from bot.app import create_app
 from bot.pipeline import figures
-from storage import repository, workflow
+from storage import contacts, submissions
 from storage.db import session_scope
 from storage.models import Kind
 from storage.settings import get_settings
+from storage.workflow import holds, rules, transitions
 from tests.support.roster import on_roster
 from tests.support.stack import ARTIFACTS
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 AUSTIN = ZoneInfo("America/Chicago")
 DATASETS = ("submissions-by-month", "time-in-status", "blocked-by", "barriers-by-month")
-STAFF = (workflow.Staff("slack:USTAFFSECRET"), workflow.Staff("cli:operator:carol.staffsecret"))
+STAFF = (rules.Staff("slack:USTAFFSECRET"), rules.Staff("cli:operator:carol.staffsecret"))
 # Nothing of these may appear in any public output.
 PRIVATE = (
     "vendor-secret@x.example",
@@ -45,35 +46,35 @@ def populate(url: str) -> None:
         for month, count in ((9, 3), (10, 4), (11, 2)):
             for n in range(count):
                 with time_machine.travel(datetime(2026, month, 3 + n, 10, tzinfo=AUSTIN)):
-                    repository.create_submission(session, _proposal(f"{month}-{n}"), AUSTIN)
-                    repository.create_submission(session, _barrier(n), AUSTIN)
+                    submissions.create_submission(session, _proposal(f"{month}-{n}"), AUSTIN)
+                    submissions.create_submission(session, _barrier(n), AUSTIN)
         with time_machine.travel(datetime(2026, 10, 20, 10, tzinfo=AUSTIN)):
-            repository.create_submission(session, _unpublished_idea(), AUSTIN)
+            submissions.create_submission(session, _unpublished_idea(), AUSTIN)
     with session_scope(url) as session:
-        latest = repository.latest_public_submissions(session, 100)
+        latest = submissions.latest_public_submissions(session, 100)
         proposals = [s for s in latest if s.kind is Kind.proposal]
     for index, public in enumerate(sorted(proposals, key=lambda s: s.reference)):
         staff = STAFF[index % 2]
         with session_scope(url) as session:
             with time_machine.travel(public.submitted_at.astimezone(AUSTIN).replace(hour=15)):
-                workflow.advance(
+                transitions.advance(
                     session, public.reference, staff, internal_note="internal-note-7272"
                 )
             if index < 5:
                 with time_machine.travel(datetime(2026, 11, 12, 10, tzinfo=AUSTIN)):
-                    workflow.advance(session, public.reference, staff)
+                    transitions.advance(session, public.reference, staff)
             if index < 3:
-                workflow.set_blocked(session, public.reference, staff, "legal_review")
+                holds.set_blocked(session, public.reference, staff, "legal_review")
 
 
-def _proposal(tag: str) -> repository.NewSubmission:
-    return repository.NewSubmission(
+def _proposal(tag: str) -> submissions.NewSubmission:
+    return submissions.NewSubmission(
         kind=Kind.proposal,
         title=f"Smart lighting pilot {tag}",
         category="Energy & environment",
         answers={"solution": "CONFIDENTIAL-PRICE-8181", "timeline": "spring"},
         confidential_fields=frozenset({"solution"}),
-        contact=repository.ContactDetails(
+        contact=contacts.ContactDetails(
             sender_id=f"web-sender-{tag}",
             email="vendor-secret@x.example",
             name="Secret Vendor Person",
@@ -81,9 +82,9 @@ def _proposal(tag: str) -> repository.NewSubmission:
     )
 
 
-def _barrier(n: int) -> repository.NewSubmission:
+def _barrier(n: int) -> submissions.NewSubmission:
     step = "insurance_bonding" if n < 3 else "timeline"
-    return repository.NewSubmission(
+    return submissions.NewSubmission(
         kind=Kind.feedback,
         title=f"Procurement barrier: {step}",
         category=step,
@@ -93,14 +94,14 @@ def _barrier(n: int) -> repository.NewSubmission:
     )
 
 
-def _unpublished_idea() -> repository.NewSubmission:
-    return repository.NewSubmission(
+def _unpublished_idea() -> submissions.NewSubmission:
+    return submissions.NewSubmission(
         kind=Kind.idea,
         title="Resident idea (not published)",
         category=None,
         answers={"idea_text": "Unpublished idea about Ridgetop lamps"},
         confidential_fields=frozenset({"idea_text"}),
-        contact=repository.ContactDetails(sender_id="web-sender-idea"),
+        contact=contacts.ContactDetails(sender_id="web-sender-idea"),
         flags=("not_published",),
     )
 

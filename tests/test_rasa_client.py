@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bot.rasa_client import home_server
-from storage import repository, workflow
+from storage import contacts, submissions
 from storage.db import session_scope
 from storage.identity import new_browser_sender
 from storage.models import Kind
+from storage.workflow import rules, transitions
 from tests.support.live_app import live_app
 from tests.support.misbehaving_rasa import MisbehavingRasa
 from tests.support.stack import free_port, free_ports
@@ -65,21 +66,21 @@ def test_a_new_conversation_goes_where_fewer_messages_wait_and_stays_there(
 
 def asked_a_question(database: str, sender: str) -> None:
     """A submission by `sender`, on which staff wait for an answer."""
-    new = repository.NewSubmission(
+    new = submissions.NewSubmission(
         kind=Kind.idea,
         title="Shade on the trail",
         category="Other",
         answers={"idea_text": "Trees"},
         confidential_fields=frozenset(),
-        contact=repository.ContactDetails(sender_id=sender, channel="rest"),
+        contact=contacts.ContactDetails(sender_id=sender, channel="rest"),
         procurement_path=None,
         procurement_reason=None,
     )
-    operator = workflow.Staff("cli:operator:test")
+    operator = rules.Staff("cli:operator:test")
     with session_scope(database) as session:
-        reference = repository.create_submission(session, new, ZoneInfo("America/Chicago"))
-        workflow.advance(session, reference.reference, operator)  # received -> screening
-        workflow.request_info(session, reference.reference, operator, "Which trail?")
+        reference = submissions.create_submission(session, new, ZoneInfo("America/Chicago"))
+        transitions.advance(session, reference.reference, operator)  # received -> screening
+        transitions.request_info(session, reference.reference, operator, "Which trail?")
 
 
 def pages_at_home_on(server: int, count: int) -> list[str]:

@@ -16,11 +16,12 @@ from sqlmodel import select
 
 from bot.notifier import Notifier
 from bot.slack.blocks import digest as digest_blocks
-from storage import reminders, reports, repository, roster, service_levels, workflow
+from storage import contacts, reminders, reports, roster, service_levels, submissions
 from storage.db import session_scope
 from storage.identity import channel_of
 from storage.models import Kind, OutboxMessage, OutboxState, StaffRole, Status, SubmitterMessage
 from storage.settings import get_settings
+from storage.workflow import evaluation, holds, rules, transitions
 from tests.support import sending
 from tests.support.fake_slack import FakeSlack
 from tests.support.mailbox import Mailbox
@@ -30,7 +31,7 @@ from tests.support.sending import TRIAGE_CHANNEL
 ROOT = Path(__file__).resolve().parent.parent
 AUSTIN = ZoneInfo("America/Chicago")
 CALENDAR = service_levels.calendar("America/Chicago")
-ANN = workflow.Staff("slack:UANN")
+ANN = rules.Staff("slack:UANN")
 LEAD = "ULEAD"
 
 
@@ -64,13 +65,13 @@ def submit(url: str, at: datetime = RECEIVED, sender: str = "web-vendor", **chan
         "category": "Mobility",
         "answers": {"solution": "s"},
         "confidential_fields": frozenset(),
-        "contact": repository.ContactDetails(
+        "contact": contacts.ContactDetails(
             sender_id=sender, channel=channel_of(sender), email="v@x.example"
         ),
     } | changes
     with time_machine.travel(at, tick=False), session_scope(url) as session:
-        return repository.create_submission(
-            session, repository.NewSubmission(**fields), AUSTIN
+        return submissions.create_submission(
+            session, submissions.NewSubmission(**fields), AUSTIN
         ).reference
 
 
@@ -104,7 +105,7 @@ def posts(slack: FakeSlack, needle: str) -> list[dict]:
 def test_each_stage_comes_once_at_its_time_and_goes_to_the_right_people(configured, slack):
     unowned = submit(configured)
     owned = submit(configured)
-    act(configured, RECEIVED, lambda s: workflow.assign(s, owned, ANN))
+    act(configured, RECEIVED, lambda s: evaluation.assign(s, owned, ANN))
     assert plan(configured, OWNER_REMINDER - timedelta(minutes=1)) == 1  # last week's digest
     assert reminder_rows(configured) == []
     plan(configured, OWNER_REMINDER + timedelta(minutes=1))
@@ -149,7 +150,7 @@ def test_moving_on_makes_reminders_of_the_old_stay_obsolete(configured, slack):
     act(
         configured,
         OWNER_REMINDER + timedelta(minutes=5),
-        lambda s: workflow.advance(s, reference, ANN),
+        lambda s: transitions.advance(s, reference, ANN),
     )
     send(OWNER_REMINDER + timedelta(minutes=6))
     assert [p for p in posts(slack, reference) if "Reminder" in p["text"]] == []
@@ -161,10 +162,10 @@ def test_snooze_holds_the_owners_reminder_but_not_escalations(configured, slack)
     reference = submit(configured)
     plan(configured, OWNER_REMINDER + timedelta(minutes=1))
     with session_scope(configured) as session:
-        snoozes = repository.get_submission(session, reference).snoozes
+        snoozes = submissions.get_submission(session, reference).snoozes
 
     def snooze(s):
-        return workflow.snooze(s, reference, ANN, expected_snoozes=snoozes,
+        return holds.snooze(s, reference, ANN, expected_snoozes=snoozes,
                                expected_status=Status.received)  # fmt: skip
 
     first = act(configured, OWNER_REMINDER + timedelta(hours=1), snooze)
@@ -176,7 +177,7 @@ def test_snooze_holds_the_owners_reminder_but_not_escalations(configured, slack)
     plan(configured, austin(2026, 12, 2, 9, 1))  # the snooze ends: the owner hears again
     assert reminder_rows(configured) == [(1, "owner"), (1, "owner")]
     # Snoozing again does not hold the escalation back: it is for when nobody acts.
-    act(configured, austin(2026, 12, 2, 10, 0), lambda s: workflow.snooze(s, reference, ANN))
+    act(configured, austin(2026, 12, 2, 10, 0), lambda s: holds.snooze(s, reference, ANN))
     plan(configured, CHANNEL_ESCALATION + timedelta(minutes=1))
     plan(configured, LEAD_ESCALATION + timedelta(minutes=1))
     assert sorted(s for _, s in reminder_rows(configured)) == [
@@ -185,34 +186,36 @@ def test_snooze_holds_the_owners_reminder_but_not_escalations(configured, slack)
     act(
         configured,
         LEAD_ESCALATION,
-        lambda s: workflow.decline(s, reference, ANN, "Not now, sorry."),
+        lambda s: transitions.decline(s, reference, ANN, "Not now, sorry."),
     )
-    with pytest.raises(workflow.Refused, match="can no longer be changed"):
-        act(configured, LEAD_ESCALATION, lambda s: workflow.snooze(s, reference, ANN))
-    with pytest.raises(workflow.Refused, match="no submission"):
-        act(configured, LEAD_ESCALATION, lambda s: workflow.snooze(s, "SC-2026-99999", ANN))
+    with pytest.raises(rules.Refused, match="can no longer be changed"):
+        act(configured, LEAD_ESCALATION, lambda s: holds.snooze(s, reference, ANN))
+    with pytest.raises(rules.Refused, match="no submission"):
+        act(configured, LEAD_ESCALATION, lambda s: holds.snooze(s, "SC-2026-99999", ANN))
 
 
 def test_a_reminders_snooze_on_a_later_stay_changes_nothing(configured):
     reference = submit(configured)
-    act(configured, OWNER_REMINDER, lambda s: workflow.advance(s, reference, ANN))
+    act(configured, OWNER_REMINDER, lambda s: transitions.advance(s, reference, ANN))
     stale = act(
         configured,
         OWNER_REMINDER,
-        lambda s: workflow.snooze(
+        lambda s: holds.snooze(
             s, reference, ANN, expected_snoozes=0, expected_status=Status.received
         ),
     )
     assert not stale.changed and "already screening" in stale.message
     with session_scope(configured) as session:
-        assert repository.get_submission(session, reference).snoozes == 0
+        assert submissions.get_submission(session, reference).snoozes == 0
 
 
 def test_waiting_for_the_submitter_reminds_them_once_then_tells_staff(configured, slack, mail):
     reference = submit(configured, sender="slack-T0001-UVENDOR")
     asked = austin(2026, 11, 23, 11, 0)
-    act(configured, asked, lambda s: workflow.assign(s, reference, ANN))
-    act(configured, asked, lambda s: workflow.request_info(s, reference, ANN, "Which corridors?"))
+    act(configured, asked, lambda s: evaluation.assign(s, reference, ANN))
+    act(
+        configured, asked, lambda s: transitions.request_info(s, reference, ANN, "Which corridors?")
+    )
     due = CALENDAR.add(date(2026, 11, 23), 14)  # 14 business days, Thanksgiving in between
     assert due == date(2026, 12, 15)
     reminder = CALENDAR.morning_of(CALENDAR.add(due, -2)) + timedelta(minutes=1)
@@ -257,10 +260,10 @@ def test_the_digest_has_the_numbers_worked_out_by_hand(configured):
     )
     submit(configured, austin(2026, 11, 23, 10, 0), kind=Kind.feedback, category="timeline")
     e = submit(configured, austin(2026, 11, 2, 10, 0))
-    act(configured, austin(2026, 11, 3, 10, 0), lambda s: workflow.advance(s, e, ANN))
-    act(configured, austin(2026, 11, 3, 10, 5), lambda s: workflow.assign(s, e, ANN))
-    act(configured, austin(2026, 11, 23, 10, 0), lambda s: workflow.advance(s, a, ANN))
-    act(configured, austin(2026, 11, 25, 12, 0), lambda s: workflow.advance(s, b, ANN))
+    act(configured, austin(2026, 11, 3, 10, 0), lambda s: transitions.advance(s, e, ANN))
+    act(configured, austin(2026, 11, 3, 10, 5), lambda s: evaluation.assign(s, e, ANN))
+    act(configured, austin(2026, 11, 23, 10, 0), lambda s: transitions.advance(s, a, ANN))
+    act(configured, austin(2026, 11, 25, 12, 0), lambda s: transitions.advance(s, b, ANN))
     since, until = reminders.digest_week(austin(2026, 11, 30, 9, 30), CALENDAR)
     assert (since, until) == (austin(2026, 11, 23, 9, 0), austin(2026, 11, 30, 9, 0))
     with session_scope(configured) as session:
@@ -379,7 +382,7 @@ def test_without_a_lead_the_channel_hears_the_last_escalation_too(monkeypatch, c
 
 def test_reminders_name_and_write_to_roster_members_only(configured, slack):
     owned = submit(configured)
-    act(configured, RECEIVED, lambda s: workflow.assign(s, owned, ANN))
+    act(configured, RECEIVED, lambda s: evaluation.assign(s, owned, ANN))
     with session_scope(configured) as session:
         roster.add(session, LEAD, StaffRole.evaluator, None, TEST_OPERATOR)  # no longer a lead
         roster.remove(session, "UANN", TEST_OPERATOR)  # left: gives up what they owned
@@ -394,10 +397,10 @@ def test_reminders_name_and_write_to_roster_members_only(configured, slack):
 def test_a_staff_snooze_does_not_remind_the_submitter_twice(configured):
     reference = submit(configured, sender="web-asked")
     asked = austin(2026, 11, 23, 11, 0)
-    act(configured, asked, lambda s: workflow.request_info(s, reference, ANN, "Which streets?"))
+    act(configured, asked, lambda s: transitions.request_info(s, reference, ANN, "Which streets?"))
     reminder = CALENDAR.morning_of(CALENDAR.add(date(2026, 12, 15), -2)) + timedelta(minutes=1)
     plan(configured, reminder)
-    act(configured, reminder, lambda s: workflow.snooze(s, reference, ANN))
+    act(configured, reminder, lambda s: holds.snooze(s, reference, ANN))
     plan(configured, reminder + timedelta(days=10))
     with session_scope(configured) as session:
         told = session.exec(

@@ -6,10 +6,11 @@ import pytest
 from sqlmodel import select
 
 from bot.slack import roster_sync
-from storage import repository, roster, workflow
+from storage import roster, submissions
 from storage.db import session_scope
 from storage.models import RosterChange, StaffRole
 from storage.settings import get_settings
+from storage.workflow import evaluation, rules
 from tests.support import sending
 from tests.support.roster import on_roster
 from tests.test_workflow import submit
@@ -44,7 +45,7 @@ def test_the_roster_follows_the_user_groups(configured, slack):
     assert roster_sync.sync_once(get_settings()) == 0  # in step: nothing to write
     reference = submit(configured)
     with session_scope(configured) as session:
-        workflow.assign(session, reference, workflow.Staff("slack:UEVA"))
+        evaluation.assign(session, reference, rules.Staff("slack:UEVA"))
     # UEVA leaves the group, UBOTH stays an evaluator only; UBYHAND stays (added by hand).
     slack.usergroups = {"S0LEADS": ["ULEA"], "S0EVALS": ["UBOTH"]}
     assert roster_sync.sync_once(get_settings()) == 2
@@ -52,12 +53,12 @@ def test_the_roster_follows_the_user_groups(configured, slack):
         "ULEA": StaffRole.lead, "UBOTH": StaffRole.evaluator, "UBYHAND": StaffRole.evaluator,
     }  # fmt: skip
     with session_scope(configured) as session:
-        assert repository.get_submission(session, reference).assignee is None
+        assert submissions.get_submission(session, reference).assignee is None
         changes = session.exec(select(RosterChange).order_by(RosterChange.id)).all()
         synced = [(c.slack_user, c.change) for c in changes if c.actor == roster.USERGROUP_SYNC]
     assert sorted(synced[-2:]) == [("UBOTH", "changed"), ("UEVA", "removed")]
-    with pytest.raises(workflow.Refused, match="roster"), session_scope(configured) as session:
-        workflow.assign(session, reference, workflow.Staff("slack:UEVA"))
+    with pytest.raises(rules.Refused, match="roster"), session_scope(configured) as session:
+        evaluation.assign(session, reference, rules.Staff("slack:UEVA"))
 
 
 def test_a_group_that_cannot_be_read_changes_nothing(configured, slack):

@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from storage import repository, service_levels, workflow
+from storage import contacts, inbox, service_levels, submissions
 from storage.db import session_scope
 from storage.models import Kind, Status
 from storage.service_levels import ServiceLevelError, load
+from storage.workflow import rules, transitions
 
 ROOT = Path(__file__).resolve().parent.parent
 AUSTIN = ZoneInfo("America/Chicago")
@@ -116,37 +117,37 @@ def test_the_day_is_the_citys_day():
 
 
 def _submit(url: str) -> str:
-    new = repository.NewSubmission(
+    new = submissions.NewSubmission(
         kind=Kind.idea,
         title="Shade at bus stops",
         category=None,
         answers={"idea_text": "Shade"},
         confidential_fields=frozenset(),
-        contact=repository.ContactDetails(sender_id="web-1"),
+        contact=contacts.ContactDetails(sender_id="web-1"),
     )
     with session_scope(url) as session:
-        return repository.create_submission(session, new, AUSTIN).reference
+        return submissions.create_submission(session, new, AUSTIN).reference
 
 
 def test_every_status_gets_its_due_date_and_submitters_are_told_it(database_url):
     with time_machine.travel(datetime(2026, 11, 20, 16, 0, tzinfo=UTC), tick=False):
         reference = _submit(database_url)
         with session_scope(database_url) as session:
-            public = repository.get_public_submission(session, reference)
+            public = submissions.get_public_submission(session, reference)
             assert public.next_decision_by == date(2026, 12, 1)
     with time_machine.travel(datetime(2026, 11, 30, 15, 0, tzinfo=UTC), tick=False):
         with session_scope(database_url) as session:
-            workflow.advance(session, reference, workflow.Staff("cli:operator:ann"))
+            transitions.advance(session, reference, rules.Staff("cli:operator:ann"))
         with session_scope(database_url) as session:
-            submission = repository.get_submission(session, reference)
+            submission = submissions.get_submission(session, reference)
             assert submission.next_decision_by == date(2026, 12, 7)  # screening: 5
-            message = repository.latest_message(session, submission.id).text
+            message = inbox.latest_message(session, submission.id).text
             assert "Next decision expected by 07 December 2026." in message
-            workflow.decline(
-                session, reference, workflow.Staff("cli:operator:ann"), "Parks has it planned."
+            transitions.decline(
+                session, reference, rules.Staff("cli:operator:ann"), "Parks has it planned."
             )
         with session_scope(database_url) as session:
-            assert repository.get_public_submission(session, reference).next_decision_by is None
+            assert submissions.get_public_submission(session, reference).next_decision_by is None
 
 
 @pytest.mark.parametrize(

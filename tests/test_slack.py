@@ -11,9 +11,10 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from storage import repository, triage, workflow
+from storage import submissions, triage
 from storage.db import session_scope
 from storage.models import Activity, StaffRole, Status
+from storage.workflow import transitions
 from tests.conftest import TRIAGE_CHANNEL
 from tests.support.conversation import PROPOSAL_ANSWERS, Conversation, PageConversation
 from tests.support.fake_slack import FakeSlack, Posted
@@ -151,7 +152,7 @@ class Staff:
             actions = next(b for b in card.blocks if b["type"] == "actions")
             drawn = json.loads(actions["elements"][0]["value"])["v"]
             with session_scope(self.database_url) as session:
-                current = repository.get_submission(session, reference).version
+                current = submissions.get_submission(session, reference).version
             return card if drawn == current else None
 
         return self.slack.wait_for(drawn_now, what=f"card of {reference} redrawn")
@@ -190,13 +191,13 @@ def card_shows(staff: Staff, reference: str, *expected: str) -> str:
 
 def version(stack, reference: str) -> int:
     with session_scope(stack.database_url) as session:
-        return repository.get_submission(session, reference).version
+        return submissions.get_submission(session, reference).version
 
 
 def history(stack, reference: str) -> list[tuple[str, Status]]:
     with session_scope(stack.database_url) as session:
-        submission = repository.get_submission(session, reference)
-        return [(c.actor, c.to_status) for c in repository.status_history(session, submission.id)]
+        submission = submissions.get_submission(session, reference)
+        return [(c.actor, c.to_status) for c in submissions.status_history(session, submission.id)]
 
 
 def test_a_proposal_by_dm_is_triaged_evaluated_and_its_vendor_told_each_change_once(
@@ -233,7 +234,7 @@ def test_a_proposal_by_dm_is_triaged_evaluated_and_its_vendor_told_each_change_o
     others = json.dumps(bob.modal(reference, "Details"))
     assert "Zephyr-Flux" not in others and "confidential answer(s) hidden" in others
     with session_scope(stack.database_url) as session:
-        found = triage.details(session, repository.get_submission(session, reference), False)
+        found = triage.details(session, submissions.get_submission(session, reference), False)
         assert [(a.actor, a.kind) for a in found.activity][-1] == (
             "slack:UANN",
             "confidential_viewed",
@@ -287,7 +288,7 @@ def test_a_proposal_by_dm_is_triaged_evaluated_and_its_vendor_told_each_change_o
         ("slack:UANN", Status.evaluation),
     ]
     with session_scope(stack.database_url) as session:
-        submission = repository.get_submission(session, reference)
+        submission = submissions.get_submission(session, reference)
         assert submission.assignee == "slack:UANN"
     # The vendor heard of each public change once: by DM, and for the return to
     # screening in the chat where they answered.
@@ -521,7 +522,7 @@ def test_waiting_on_and_snooze_from_slack(stack, fake_slack):
     assert sum("paused until" in t and "already" not in t for t in told) == 1
     assert sum("already paused" in t for t in told) == 1
     with session_scope(stack.database_url) as session:
-        submission = repository.get_submission(session, reference)
+        submission = submissions.get_submission(session, reference)
         assert (submission.blocked_by, submission.snoozes) == ("legal_review", 1)
 
 
@@ -531,7 +532,7 @@ ONLY_STAFF = "Only City staff on the roster can do this"
 def state(stack, reference: str) -> tuple:
     """Everything a staff action could change about a submission."""
     with session_scope(stack.database_url) as session:
-        submission = repository.get_submission(session, reference)
+        submission = submissions.get_submission(session, reference)
         activity = session.exec(
             select(Activity.kind).where(Activity.submission_id == submission.id)
         ).all()
@@ -627,7 +628,7 @@ def test_a_form_opened_before_the_vendor_answered_is_refused_with_what_changed(s
     asked = lead.client.submit(lead.user, ask, {"question": "What would a pilot cost?"}).json()
     assert "waits in needs_info" in json.dumps(asked)
     with session_scope(stack.database_url) as session:
-        workflow.answer_info(session, reference, person.sender, "About $4,000 per site.")
+        transitions.answer_info(session, reference, person.sender, "About $4,000 per site.")
     refused = lead.client.submit(lead.user, decline, {"reason": "Not for the City now."}).json()
     said = json.dumps(refused)
     assert refused["response_action"] == "update"

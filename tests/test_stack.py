@@ -10,7 +10,7 @@ import httpx
 import pytest
 import yaml
 
-from storage import process_tokens, repository
+from storage import drafts, process_tokens
 from storage.db import session_scope
 from storage.models import Kind
 from tests.support.conversation import CONFIDENTIAL_VALUES, PROPOSAL_ANSWERS, Conversation
@@ -120,7 +120,7 @@ def test_a_restart_loses_neither_submissions_nor_the_conversation_in_progress(st
     # Someone who only kept the draft (a new conversation) is offered it back.
     with session_scope(stack.database_url) as session:
         assert (
-            repository.get_draft(session, unfinished.sender, Kind.proposal).answers["phone"]
+            drafts.get_draft(session, unfinished.sender, Kind.proposal).answers["phone"]
             == "+1 512 555 0123"
         )
 

@@ -8,9 +8,10 @@ import pytest
 from sqlmodel import select
 
 from bot.staff_cli import main as staff_cli
-from storage import repository, workflow
+from storage import contacts, submissions
 from storage.db import session_scope
 from storage.models import Activity, Kind, OutboxMessage, RosterChange, Status
+from storage.workflow import transitions
 
 AUSTIN = ZoneInfo("America/Chicago")
 RUBRIC_ARGS = [
@@ -21,16 +22,16 @@ RUBRIC_ARGS = [
 
 @pytest.fixture
 def reference(app_settings) -> str:
-    new = repository.NewSubmission(
+    new = submissions.NewSubmission(
         kind=Kind.proposal,
         title="Curb sensors",
         category="Mobility",
         answers={"solution": "TOPSECRET-SAUCE", "timeline": "spring"},
         confidential_fields=frozenset({"solution"}),
-        contact=repository.ContactDetails(sender_id="web-v", email="v@x.example"),
+        contact=contacts.ContactDetails(sender_id="web-v", email="v@x.example"),
     )
     with session_scope(app_settings) as session:
-        return repository.create_submission(session, new, AUSTIN).reference
+        return submissions.create_submission(session, new, AUSTIN).reference
 
 
 def cli(capsys, *argv: str) -> tuple[int, str]:
@@ -65,7 +66,7 @@ def test_the_whole_evaluation_from_the_terminal(app_settings, roster, reference,
     code, out = cli(capsys, "--as", "dana", "request-info", reference, "--question", "Unit price?")
     assert code == 0 and "needs_info" in out
     with session_scope(app_settings) as session:
-        workflow.answer_info(session, reference, "web-v", "$300 a sensor")
+        transitions.answer_info(session, reference, "web-v", "$300 a sensor")
     code, out = cli(capsys, "--as", "dana", "score", reference, *RUBRIC_ARGS)
     assert code == 1 and "declare any conflict" in out
     code, out = cli(capsys, "--as", "dana", "score", reference, "--no-conflict", *RUBRIC_ARGS,
@@ -125,7 +126,7 @@ def test_bad_usage_is_exit_2_and_refusals_exit_1(app_settings, reference, capsys
     code, out = cli(capsys, "list", "--status", "declined")
     assert code == 0 and out.strip() == "no submissions"
     with session_scope(app_settings) as session:
-        assert repository.get_submission(session, reference).status is Status.received
+        assert submissions.get_submission(session, reference).status is Status.received
 
 
 def test_the_roster_from_the_terminal(app_settings, capsys):
@@ -177,5 +178,5 @@ def test_as_must_name_someone_on_the_roster(app_settings, roster, reference, cap
     code, out = cli(capsys, "--as", "U0ERIN", "show", reference, "--confidential")
     assert code == 0 and "TOPSECRET-SAUCE" in out  # an evaluator, on what they own
     with session_scope(app_settings) as session:
-        submission = repository.get_submission(session, reference)
+        submission = submissions.get_submission(session, reference)
         assert (submission.assignee, submission.status) == ("slack:U0ERIN", Status.received)

@@ -1,4 +1,4 @@
-"""The repository on real SQLite and real PostgreSQL, migrated by Alembic."""
+"""Storage's reads and writes on real SQLite and real PostgreSQL, migrated by Alembic."""
 
 import stat
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from storage import repository, workflow
+from storage import contacts, drafts, handoffs, inbox, retention, status_lookups, submissions
 from storage.db import in_single_statements, session_scope
 from storage.models import (
     Contact,
@@ -23,46 +23,47 @@ from storage.models import (
     utcnow,
 )
 from storage.reference import parse_reference
+from storage.workflow import evaluation, rules, transitions
 from tests.support.roster import on_roster
 
 AUSTIN = ZoneInfo("America/Chicago")
 
 
-def a_submission(n: int = 0) -> repository.NewSubmission:
-    return repository.NewSubmission(
+def a_submission(n: int = 0) -> submissions.NewSubmission:
+    return submissions.NewSubmission(
         kind=Kind.proposal,
         title=f"Proposal {n}",
         category="Mobility",
         answers={"solution": f"secret sauce {n}", "timeline": "spring"},
         confidential_fields=frozenset({"solution"}),
-        contact=repository.ContactDetails(
+        contact=contacts.ContactDetails(
             sender_id=f"web-{n}", organisation="Acme", name="Ann", email=f"ann{n}@acme.example"
         ),
     )
 
 
-def submit(url: str, n: int = 0) -> repository.Receipt:
+def submit(url: str, n: int = 0) -> submissions.Receipt:
     with session_scope(url) as session:
-        return repository.create_submission(session, a_submission(n), AUSTIN)
+        return submissions.create_submission(session, a_submission(n), AUSTIN)
 
 
 def test_submission_gets_reference_history_and_flags(database_url):
     receipt = submit(database_url)
     with session_scope(database_url) as session:
-        stored = repository.get_submission(session, receipt.reference)
+        stored = submissions.get_submission(session, receipt.reference)
         # Submitting is not news for the submitter's inbox: they were told in the chat.
-        assert repository.latest_message(session, stored.id) is None
+        assert inbox.latest_message(session, stored.id) is None
     year = utcnow().astimezone(AUSTIN).year
     assert receipt.reference == f"SC-{year}-00001"
     assert receipt.submission.status is Status.received
     with session_scope(database_url) as session:
-        stored = repository.get_submission(session, receipt.reference)
-        answers = {a.field: a for a in repository.get_answers(session, stored.id)}
+        stored = submissions.get_submission(session, receipt.reference)
+        answers = {a.field: a for a in submissions.get_answers(session, stored.id)}
         assert answers["solution"].confidential and not answers["timeline"].confidential
-        history = repository.status_history(session, stored.id)
+        history = submissions.status_history(session, stored.id)
         assert [(h.from_status, h.to_status) for h in history] == [(None, Status.received)]
-        assert stored.status_token_hash == repository.hash_token(receipt.status_token)
-        contact = repository.get_contact(session, stored.contact_id)
+        assert stored.status_token_hash == submissions.hash_token(receipt.status_token)
+        contact = contacts.get_contact(session, stored.contact_id)
         assert contact.email == "ann0@acme.example" and contact.sender_id == "web-0"
     assert submit(database_url, 1).reference == f"SC-{year}-00002"
 
@@ -79,17 +80,17 @@ def test_latest_submissions_are_newest_first_and_limited(database_url):
     # Twelve, so that SC-...-00010 must sort by number after SC-...-00009.
     receipts = [submit(database_url, n) for n in range(12)]
     with session_scope(database_url) as session:
-        latest = repository.latest_public_submissions(session, 5)
+        latest = submissions.latest_public_submissions(session, 5)
     assert [s.reference for s in latest] == [r.reference for r in reversed(receipts)][:5]
 
 
 def test_status_history_is_append_only(database_url):
     receipt = submit(database_url)
     on_roster(database_url, "UREVIEWER")
-    reviewer = workflow.Staff("slack:UREVIEWER")
+    reviewer = rules.Staff("slack:UREVIEWER")
     with session_scope(database_url) as session:
-        workflow.assign(session, receipt.reference, reviewer)
-        workflow.advance(
+        evaluation.assign(session, receipt.reference, reviewer)
+        transitions.advance(
             session,
             receipt.reference,
             reviewer,
@@ -97,12 +98,12 @@ def test_status_history_is_append_only(database_url):
             internal_note="looks promising",
         )
     with session_scope(database_url) as session:
-        public = repository.get_public_submission(session, receipt.reference)
+        public = submissions.get_public_submission(session, receipt.reference)
         assert public.status is Status.screening
-        stored = repository.get_submission(session, receipt.reference)
-        assert "Screening started" in repository.latest_message(session, stored.id).text
-        history = repository.status_history(
-            session, repository.get_submission(session, receipt.reference).id
+        stored = submissions.get_submission(session, receipt.reference)
+        assert "Screening started" in inbox.latest_message(session, stored.id).text
+        history = submissions.status_history(
+            session, submissions.get_submission(session, receipt.reference).id
         )
         assert [h.to_status for h in history] == [Status.received, Status.screening]
     for statement in (
@@ -137,39 +138,39 @@ def test_public_model_has_no_private_fields():
 
 def test_drafts_save_replace_discard_and_expire(database_url):
     with session_scope(database_url) as session:
-        repository.save_draft(session, "web-1", Kind.proposal, {"organisation": "Acme"})
-        repository.save_draft(
+        drafts.save_draft(session, "web-1", Kind.proposal, {"organisation": "Acme"})
+        drafts.save_draft(
             session, "web-1", Kind.proposal, {"organisation": "Acme", "email": "a@b.example"}
         )
-        repository.save_draft(session, "web-2", Kind.proposal, {"organisation": "Old"})
+        drafts.save_draft(session, "web-2", Kind.proposal, {"organisation": "Old"})
     with session_scope(database_url) as session:
-        draft = repository.get_draft(session, "web-1", Kind.proposal)
+        draft = drafts.get_draft(session, "web-1", Kind.proposal)
         assert draft.answers == {"organisation": "Acme", "email": "a@b.example"}
-        assert repository.get_draft(session, "web-1", Kind.idea) is None
-        old = repository.get_draft(session, "web-2", Kind.proposal)
+        assert drafts.get_draft(session, "web-1", Kind.idea) is None
+        old = drafts.get_draft(session, "web-2", Kind.proposal)
         old.updated_at = utcnow() - timedelta(days=40)
         session.add(old)
     with session_scope(database_url) as session:
-        assert repository.purge_stale_drafts(session, timedelta(days=30)) == 1
-        repository.discard_draft(session, "web-1", Kind.proposal)
+        assert retention.purge_stale_drafts(session, timedelta(days=30)) == 1
+        drafts.discard_draft(session, "web-1", Kind.proposal)
     with session_scope(database_url) as session:
-        assert repository.get_draft(session, "web-1", Kind.proposal) is None
-        assert repository.get_draft(session, "web-2", Kind.proposal) is None
+        assert drafts.get_draft(session, "web-1", Kind.proposal) is None
+        assert drafts.get_draft(session, "web-2", Kind.proposal) is None
 
 
 def test_a_draft_saved_in_single_statements_is_read_back(database_url):
     def save(connection, answers):
-        repository.save_draft(connection, "web-1", Kind.proposal, answers)
-        return repository.draft_answers(connection, "web-1", Kind.proposal)
+        drafts.save_draft(connection, "web-1", Kind.proposal, answers)
+        return drafts.draft_answers(connection, "web-1", Kind.proposal)
 
     first = in_single_statements(database_url, lambda c: save(c, {"organisation": "Acme"}))
     second = in_single_statements(database_url, lambda c: save(c, {"organisation": "Acme 2"}))
     assert (first, second) == ({"organisation": "Acme"}, {"organisation": "Acme 2"})
     with session_scope(database_url) as session:
-        draft = repository.get_draft(session, "web-1", Kind.proposal)
+        draft = drafts.get_draft(session, "web-1", Kind.proposal)
         assert draft.answers == {"organisation": "Acme 2"}
         assert draft.created_at < draft.updated_at
-        assert repository.draft_answers(session, "web-1", Kind.idea) is None
+        assert drafts.draft_answers(session, "web-1", Kind.idea) is None
 
 
 def test_single_statements_run_again_once_on_a_connection_the_database_dropped(postgres_url):
@@ -197,32 +198,32 @@ def test_single_statements_run_again_once_on_a_connection_the_database_dropped(p
 
 def test_non_empty_drafts_come_oldest_first_in_one_query(database_url):
     with session_scope(database_url) as session:
-        repository.save_draft(session, "web-1", Kind.idea, {"title": "Benches"})
-        repository.save_draft(session, "web-1", Kind.proposal, {"organisation": "Acme"})
-        repository.save_draft(session, "web-1", Kind.feedback, {})
-        repository.save_draft(session, "web-2", Kind.proposal, {"organisation": "Other"})
+        drafts.save_draft(session, "web-1", Kind.idea, {"title": "Benches"})
+        drafts.save_draft(session, "web-1", Kind.proposal, {"organisation": "Acme"})
+        drafts.save_draft(session, "web-1", Kind.feedback, {})
+        drafts.save_draft(session, "web-2", Kind.proposal, {"organisation": "Other"})
     with session_scope(database_url) as session:
-        idea = repository.get_draft(session, "web-1", Kind.idea)
+        idea = drafts.get_draft(session, "web-1", Kind.idea)
         idea.updated_at = utcnow() + timedelta(minutes=5)  # answered last
         session.add(idea)
     with session_scope(database_url) as session:
-        found = repository.non_empty_drafts(session, "web-1", list(Kind))
+        found = drafts.non_empty_drafts(session, "web-1", list(Kind))
         assert [(d.kind, d.answers) for d in found] == [
             (Kind.proposal, {"organisation": "Acme"}),
             (Kind.idea, {"title": "Benches"}),
         ]
-        assert repository.non_empty_drafts(session, "web-1", [Kind.feedback]) == []
-        assert [d.kind for d in repository.non_empty_drafts(session, "web-1", [Kind.idea])] == [
+        assert drafts.non_empty_drafts(session, "web-1", [Kind.feedback]) == []
+        assert [d.kind for d in drafts.non_empty_drafts(session, "web-1", [Kind.idea])] == [
             Kind.idea
         ]
 
 
 def test_failed_unit_of_work_leaves_nothing_behind(database_url):
     with pytest.raises(RuntimeError), session_scope(database_url) as session:
-        repository.create_submission(session, a_submission(), AUSTIN)
+        submissions.create_submission(session, a_submission(), AUSTIN)
         raise RuntimeError("crash mid-submit")
     with session_scope(database_url) as session:
-        assert repository.count_submissions(session) == 0
+        assert submissions.count_submissions(session) == 0
 
 
 def test_the_100000th_reference_of_a_year_still_works(database_url):
@@ -233,7 +234,7 @@ def test_the_100000th_reference_of_a_year_still_works(database_url):
     assert receipt.reference == f"SC-{year}-100000"
     assert parse_reference(receipt.reference.lower()) == receipt.reference
     with session_scope(database_url) as session:
-        assert repository.get_public_submission(session, receipt.reference) is not None
+        assert submissions.get_public_submission(session, receipt.reference) is not None
 
 
 def test_the_sqlite_file_is_readable_by_its_owner_only(sqlite_url):
@@ -287,7 +288,7 @@ def test_conversations_are_kept_no_longer_than_their_maximum_age(database_url):
     older than the limit, and a session that began before it goes whole."""
     now = utcnow().timestamp()
     with session_scope(database_url) as session:
-        assert repository.purge_old_conversations(session, timedelta(days=90)) == {}
+        assert retention.purge_old_conversations(session, timedelta(days=90)) == {}
         _tracker_tables(session)
         rows = [
             ("chatty", "session_started", 200),
@@ -317,7 +318,7 @@ def test_conversations_are_kept_no_longer_than_their_maximum_age(database_url):
             )
         )
     with session_scope(database_url) as session:
-        removed = repository.purge_old_conversations(session, timedelta(days=90))
+        removed = retention.purge_old_conversations(session, timedelta(days=90))
     assert removed == {"old conversations": 2, "events of old sessions": 4}
     with session_scope(database_url) as session:
         left = session.execute(text("SELECT id FROM events ORDER BY id")).scalars().all()
@@ -347,8 +348,8 @@ def test_idle_conversations_and_old_records_are_deleted(database_url):
                 ),
                 {"n": number, "s": sender, "t": now - age_days * 86400},
             )
-        repository.record_lookup(session, "web-1", "SC-2026-00001", False)
-        repository.create_handoff(session, "web-1", "web", "topic", "a@b.example", None)
+        status_lookups.record_lookup(session, "web-1", "SC-2026-00001", False)
+        handoffs.create_handoff(session, "web-1", "web", "topic", "a@b.example", None)
         session.execute(
             text("UPDATE statuslookup SET at = :old"), {"old": utcnow() - timedelta(days=31)}
         )
@@ -361,8 +362,8 @@ def test_idle_conversations_and_old_records_are_deleted(database_url):
             text("UPDATE clientintake SET at = :old"), {"old": utcnow() - timedelta(hours=2)}
         )
     with session_scope(database_url) as session:
-        assert repository.purge_idle_conversations(session, timedelta(days=30)) == 1
-        removed = repository.purge_old_records(session, timedelta(days=30))
+        assert retention.purge_idle_conversations(session, timedelta(days=30)) == 1
+        removed = retention.purge_old_records(session, timedelta(days=30))
     assert removed == {"status look-ups": 1, "handoff requests": 1, "client addresses": 1}
     with session_scope(database_url) as session:
         left = session.execute(text("SELECT DISTINCT sender_id FROM events")).all()

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from storage import repository, workflow
+from storage import submissions
 from storage.db import session_scope
 from storage.models import InfoRequest, Status
+from storage.workflow import rules, transitions
 from tests.support.conversation import Conversation, PageConversation
 from tests.support.fake_slack import FakeSlack
 from tests.test_slack import SlackPerson, Staff, card_shows, texts
@@ -20,7 +21,7 @@ from tests.test_slack import SlackPerson, Staff, card_shows, texts
 pytestmark = pytest.mark.stack
 
 # Staff ask through the workflow, as the staff CLI does (without --as: the operator).
-OPERATOR = workflow.Staff("cli:operator:test")
+OPERATOR = rules.Staff("cli:operator:test")
 TRAIL_ANSWER = "From the Lamar bridge to the 31st Street trailhead, where there is no shade"
 IDEA = ["More benches along the Shoal Creek trail", "Citywide", "Walkers", "skip", "Yes", "yes"]
 
@@ -31,20 +32,20 @@ def reference_in(text: str) -> str:
 
 def screened_and_asked(stack, reference: str, question: str) -> None:
     with session_scope(stack.database_url) as session:
-        if repository.get_submission(session, reference).status is Status.received:
-            workflow.advance(session, reference, OPERATOR)  # received -> screening
-        workflow.request_info(session, reference, OPERATOR, question)
+        if submissions.get_submission(session, reference).status is Status.received:
+            transitions.advance(session, reference, OPERATOR)  # received -> screening
+        transitions.request_info(session, reference, OPERATOR, question)
 
 
 def ask(stack, reference: str, question: str) -> None:
     with session_scope(stack.database_url) as session:
-        workflow.request_info(session, reference, OPERATOR, question)
+        transitions.request_info(session, reference, OPERATOR, question)
 
 
 def questions_of(stack, reference: str) -> tuple[Status, list[tuple[str, str | None]]]:
     """The submission's status, and each question asked with its answer (None: open)."""
     with session_scope(stack.database_url) as session:
-        submission = repository.get_submission(session, reference)
+        submission = submissions.get_submission(session, reference)
         asked = session.exec(
             select(InfoRequest)
             .where(InfoRequest.submission_id == submission.id)

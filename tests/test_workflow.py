@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
-from storage import outbox, repository, roster, triage, workflow
+from storage import contacts, outbox, roster, submissions, triage
 from storage.db import session_scope
 from storage.models import (
     Activity,
@@ -24,13 +24,14 @@ from storage.models import (
     SubmitterMessage,
 )
 from storage.settings import get_settings
+from storage.workflow import evaluation, holds, info_requests, rules, transitions
 from tests.support.roster import on_roster
 
 AUSTIN = ZoneInfo("America/Chicago")
-ANN = workflow.Staff("slack:UANN")  # a lead
-BOB = workflow.Staff("slack:UBOB")  # an evaluator
-CLI = workflow.Staff.operator("carol")
-SCORES = {c: 4 for c in workflow.RUBRIC}
+ANN = rules.Staff("slack:UANN")  # a lead
+BOB = rules.Staff("slack:UBOB")  # an evaluator
+CLI = rules.Staff.operator("carol")
+SCORES = {c: 4 for c in rules.RUBRIC}
 
 
 @pytest.fixture(autouse=True)
@@ -50,19 +51,19 @@ def staff(database_url):
 def submit(
     url: str, sender: str = "web-vendor", channel: str = "web", email: str | None = "v@x.example"
 ) -> str:
-    new = repository.NewSubmission(
+    new = submissions.NewSubmission(
         kind=Kind.proposal,
         title="Smart benches",
         category="Other",
         answers={"solution": "secret", "departments": "Parks", "city_ask": "Pilot site"},
         confidential_fields=frozenset({"solution"}),
-        contact=repository.ContactDetails(sender_id=sender, channel=channel, email=email),
+        contact=contacts.ContactDetails(sender_id=sender, channel=channel, email=email),
         procurement_path="no_cost_pilot",
         procurement_reason="vendor pays",
         flags=("confidential_answers",),
     )
     with session_scope(url) as session:
-        return repository.create_submission(session, new, AUSTIN).reference
+        return submissions.create_submission(session, new, AUSTIN).reference
 
 
 def act(url: str, work):
@@ -77,10 +78,10 @@ def outbox_kinds(url: str) -> list[str]:
 
 def history(url: str, reference: str) -> list[tuple]:
     with session_scope(url) as session:
-        submission = repository.get_submission(session, reference)
+        submission = submissions.get_submission(session, reference)
         return [
             (c.actor, c.from_status, c.to_status, c.public_reason, c.internal_note)
-            for c in repository.status_history(session, submission.id)
+            for c in submissions.status_history(session, submission.id)
         ]
 
 
@@ -93,7 +94,7 @@ def test_advance_moves_forward_records_and_tells_the_submitter_once(database_url
     reference = submit(database_url)
     outcome = act(
         database_url,
-        lambda s: workflow.advance(s, reference, ANN, internal_note="looks promising"),
+        lambda s: transitions.advance(s, reference, ANN, internal_note="looks promising"),
     )
     assert outcome.changed and "screening" in outcome.message
     assert history(database_url, reference)[-1] == (
@@ -113,32 +114,35 @@ def test_advance_moves_forward_records_and_tells_the_submitter_once(database_url
 
 def test_illegal_moves_are_refused_and_change_nothing(database_url):
     reference = submit(database_url)
-    with pytest.raises(workflow.Refused, match="cannot go from received to pilot"):
-        act(database_url, lambda s: workflow.advance(s, reference, ANN, Status.pilot))
-    act(database_url, lambda s: workflow.decline(s, reference, ANN, "Not a fit for the City now."))
+    with pytest.raises(rules.Refused, match="cannot go from received to pilot"):
+        act(database_url, lambda s: transitions.advance(s, reference, ANN, Status.pilot))
+    act(
+        database_url,
+        lambda s: transitions.decline(s, reference, ANN, "Not a fit for the City now."),
+    )
     for attempt in (
-        lambda s: workflow.advance(s, reference, ANN),
-        lambda s: workflow.request_info(s, reference, ANN, "What does it cost?"),
-        lambda s: workflow.assign(s, reference, ANN),
+        lambda s: transitions.advance(s, reference, ANN),
+        lambda s: transitions.request_info(s, reference, ANN, "What does it cost?"),
+        lambda s: evaluation.assign(s, reference, ANN),
     ):
-        with pytest.raises(workflow.Refused):
+        with pytest.raises(rules.Refused):
             act(database_url, attempt)
     assert [h[2] for h in history(database_url, reference)] == [Status.received, Status.declined]
-    with pytest.raises(workflow.Refused, match="reason"):
-        act(database_url, lambda s: workflow.decline(s, submit(database_url), ANN, "no"))
-    with pytest.raises(workflow.Refused, match="no submission SC-2026-99999"):
-        act(database_url, lambda s: workflow.advance(s, "SC-2026-99999", ANN))
+    with pytest.raises(rules.Refused, match="reason"):
+        act(database_url, lambda s: transitions.decline(s, submit(database_url), ANN, "no"))
+    with pytest.raises(rules.Refused, match="no submission SC-2026-99999"):
+        act(database_url, lambda s: transitions.advance(s, "SC-2026-99999", ANN))
 
 
 def test_a_double_click_acts_once_and_says_so(database_url):
     reference = submit(database_url)
     first = act(
         database_url,
-        lambda s: workflow.advance(s, reference, ANN, expected_status=Status.received),
+        lambda s: transitions.advance(s, reference, ANN, expected_status=Status.received),
     )
     second = act(
         database_url,
-        lambda s: workflow.advance(s, reference, ANN, expected_status=Status.received),
+        lambda s: transitions.advance(s, reference, ANN, expected_status=Status.received),
     )
     assert first.changed and not second.changed
     assert "already screening" in second.message
@@ -156,7 +160,8 @@ def test_two_people_pressing_at_once_change_it_once(database_url):
         start.wait()
         outcomes.append(
             act(
-                database_url, lambda s: workflow.assign(s, reference, staff, expected_assignee=None)
+                database_url,
+                lambda s: evaluation.assign(s, reference, staff, expected_assignee=None),
             )
         )
 
@@ -175,18 +180,20 @@ def test_two_people_pressing_at_once_change_it_once(database_url):
 
 def test_information_request_waits_for_the_answer_and_returns(database_url):
     reference = submit(database_url, sender="slack-T0001-UVENDOR", channel="slack")
-    act(database_url, lambda s: workflow.advance(s, reference, ANN))
+    act(database_url, lambda s: transitions.advance(s, reference, ANN))
     outcome = act(
         database_url,
-        lambda s: workflow.request_info(
+        lambda s: transitions.request_info(
             s, reference, ANN, "What would a pilot cost?", "ask about price"
         ),
     )
     assert outcome.changed
-    with pytest.raises(workflow.Refused, match="already waiting"):
-        act(database_url, lambda s: workflow.request_info(s, reference, ANN, "And the timeline?"))
+    with pytest.raises(rules.Refused, match="already waiting"):
+        act(
+            database_url, lambda s: transitions.request_info(s, reference, ANN, "And the timeline?")
+        )
     with session_scope(database_url) as session:
-        assert workflow.open_questions_for(session, "slack-T0001-UVENDOR") == [
+        assert info_requests.open_questions_for(session, "slack-T0001-UVENDOR") == [
             (reference, "What would a pilot cost?")
         ]
         message = session.exec(
@@ -194,15 +201,15 @@ def test_information_request_waits_for_the_answer_and_returns(database_url):
         ).first()
         assert "What would a pilot cost?" in message.text
         assert message.buttons[0]["payload"] == f'/provide_info{{"reference":"{reference}"}}'
-    with pytest.raises(workflow.Refused, match="not submitted from this conversation"):
-        act(database_url, lambda s: workflow.answer_info(s, reference, "web-stranger", "free!"))
+    with pytest.raises(rules.Refused, match="not submitted from this conversation"):
+        act(database_url, lambda s: transitions.answer_info(s, reference, "web-stranger", "free!"))
     answered = act(
         database_url,
-        lambda s: workflow.answer_info(s, reference, "slack-T0001-UVENDOR", "About $12,000."),
+        lambda s: transitions.answer_info(s, reference, "slack-T0001-UVENDOR", "About $12,000."),
     )
     assert answered.changed and "back in screening" in answered.message
     again = act(
-        database_url, lambda s: workflow.answer_info(s, reference, "slack-T0001-UVENDOR", "more")
+        database_url, lambda s: transitions.answer_info(s, reference, "slack-T0001-UVENDOR", "more")
     )
     assert not again.changed
     assert [h[2] for h in history(database_url, reference)] == [
@@ -211,7 +218,7 @@ def test_information_request_waits_for_the_answer_and_returns(database_url):
         Status.needs_info,
         Status.screening,
     ]
-    assert history(database_url, reference)[-1][0] == workflow.SUBMITTER
+    assert history(database_url, reference)[-1][0] == rules.SUBMITTER
     with session_scope(database_url) as session:
         [request] = session.exec(select(InfoRequest)).all()
         assert request.answer == "About $12,000." and request.answered_at
@@ -224,7 +231,7 @@ def test_information_request_waits_for_the_answer_and_returns(database_url):
 
 
 def test_anonymous_submissions_cannot_be_asked_and_tell_nobody(database_url):
-    new = repository.NewSubmission(
+    new = submissions.NewSubmission(
         kind=Kind.feedback,
         title="Procurement barrier: Timeline",
         category="timeline",
@@ -233,10 +240,10 @@ def test_anonymous_submissions_cannot_be_asked_and_tell_nobody(database_url):
         contact=None,
     )
     with session_scope(database_url) as session:
-        reference = repository.create_submission(session, new, AUSTIN).reference
-    with pytest.raises(workflow.Refused, match="anonymously"):
-        act(database_url, lambda s: workflow.request_info(s, reference, CLI, "Which RFP?"))
-    act(database_url, lambda s: workflow.advance(s, reference, CLI))
+        reference = submissions.create_submission(session, new, AUSTIN).reference
+    with pytest.raises(rules.Refused, match="anonymously"):
+        act(database_url, lambda s: transitions.request_info(s, reference, CLI, "Which RFP?"))
+    act(database_url, lambda s: transitions.advance(s, reference, CLI))
     assert "submitter_email" not in outbox_kinds(database_url)
     with session_scope(database_url) as session:
         assert session.exec(select(SubmitterMessage)).all() == []
@@ -244,31 +251,31 @@ def test_anonymous_submissions_cannot_be_asked_and_tell_nobody(database_url):
 
 def test_conflict_of_interest_comes_before_scores_and_is_final(database_url):
     reference = submit(database_url)
-    with pytest.raises(workflow.Refused, match="declare any conflict"):
-        act(database_url, lambda s: workflow.score(s, reference, ANN, SCORES))
-    act(database_url, lambda s: workflow.declare_conflict(s, reference, ANN, False))
-    act(database_url, lambda s: workflow.declare_conflict(s, reference, BOB, False))
-    act(database_url, lambda s: workflow.score(s, reference, ANN, SCORES, {"value": "cheap"}))
+    with pytest.raises(rules.Refused, match="declare any conflict"):
+        act(database_url, lambda s: evaluation.score(s, reference, ANN, SCORES))
+    act(database_url, lambda s: evaluation.declare_conflict(s, reference, ANN, False))
+    act(database_url, lambda s: evaluation.declare_conflict(s, reference, BOB, False))
+    act(database_url, lambda s: evaluation.score(s, reference, ANN, SCORES, {"value": "cheap"}))
     act(
         database_url,
-        lambda s: workflow.score(s, reference, BOB, {**SCORES, "risk": 1, "equity": 1}),
+        lambda s: evaluation.score(s, reference, BOB, {**SCORES, "risk": 1, "equity": 1}),
     )
     with session_scope(database_url) as session:
-        summary = triage.score_summary(session, repository.get_submission(session, reference).id)
+        summary = triage.score_summary(session, submissions.get_submission(session, reference).id)
     assert summary.evaluators == 2
     assert summary.mean == pytest.approx((4 + 3) / 2)
     assert summary.spread == pytest.approx(1.0)
     # Bob discloses a conflict: his score stops counting, and he cannot score again.
     act(
         database_url,
-        lambda s: workflow.declare_conflict(s, reference, BOB, True, "my brother's firm"),
+        lambda s: evaluation.declare_conflict(s, reference, BOB, True, "my brother's firm"),
     )
     with session_scope(database_url) as session:
-        summary = triage.score_summary(session, repository.get_submission(session, reference).id)
+        summary = triage.score_summary(session, submissions.get_submission(session, reference).id)
     assert (summary.evaluators, summary.conflicts, summary.mean) == (1, 1, 4.0)
-    with pytest.raises(workflow.Refused, match="conflict of interest is recorded"):
-        act(database_url, lambda s: workflow.score(s, reference, BOB, SCORES))
-    undo = act(database_url, lambda s: workflow.declare_conflict(s, reference, BOB, False))
+    with pytest.raises(rules.Refused, match="conflict of interest is recorded"):
+        act(database_url, lambda s: evaluation.score(s, reference, BOB, SCORES))
+    undo = act(database_url, lambda s: evaluation.declare_conflict(s, reference, BOB, False))
     assert not undo.changed
 
 
@@ -285,18 +292,18 @@ def test_conflict_of_interest_comes_before_scores_and_is_final(database_url):
 )
 def test_scores_out_of_range_or_incomplete_are_refused(database_url, scores):
     reference = submit(database_url)
-    act(database_url, lambda s: workflow.declare_conflict(s, reference, ANN, False))
-    with pytest.raises(workflow.Refused, match="from 1 to 5"):
-        act(database_url, lambda s: workflow.score(s, reference, ANN, scores))
+    act(database_url, lambda s: evaluation.declare_conflict(s, reference, ANN, False))
+    with pytest.raises(rules.Refused, match="from 1 to 5"):
+        act(database_url, lambda s: evaluation.score(s, reference, ANN, scores))
 
 
 def test_only_leads_and_the_assignee_may_see_confidential_answers(database_url):
     reference = submit(database_url)
-    act(database_url, lambda s: workflow.assign(s, reference, CLI, to=ANN))
+    act(database_url, lambda s: evaluation.assign(s, reference, CLI, to=ANN))
     with session_scope(database_url) as session:
-        submission = repository.get_submission(session, reference)
-        assert workflow.may_see_confidential(session, submission, ANN)
-        assert not workflow.may_see_confidential(session, submission, BOB)
+        submission = submissions.get_submission(session, reference)
+        assert evaluation.may_see_confidential(session, submission, ANN)
+        assert not evaluation.may_see_confidential(session, submission, BOB)
         hidden = triage.details(session, submission, with_confidential=False)
         assert hidden.hidden_confidential == 1
         assert "secret" not in [a.value for a in hidden.answers]
@@ -307,20 +314,20 @@ def test_only_leads_and_the_assignee_may_see_confidential_answers(database_url):
 
 def test_someone_with_a_conflict_neither_owns_nor_decides_nor_reads_confidential(database_url):
     reference = submit(database_url)
-    act(database_url, lambda s: workflow.assign(s, reference, ANN))
-    act(database_url, lambda s: workflow.declare_conflict(s, reference, ANN, True, "ex-client"))
+    act(database_url, lambda s: evaluation.assign(s, reference, ANN))
+    act(database_url, lambda s: evaluation.declare_conflict(s, reference, ANN, True, "ex-client"))
     with session_scope(database_url) as session:
-        submission = repository.get_submission(session, reference)
+        submission = submissions.get_submission(session, reference)
         assert submission.assignee is None  # declaring a conflict gives the evaluation up
-        assert not workflow.may_see_confidential(session, submission, ANN)
+        assert not evaluation.may_see_confidential(session, submission, ANN)
     for attempt in (
-        lambda s: workflow.assign(s, reference, ANN),
-        lambda s: workflow.assign(s, reference, CLI, to=ANN),
-        lambda s: workflow.advance(s, reference, ANN),
-        lambda s: workflow.decline(s, reference, ANN, "Not for the City, sorry."),
-        lambda s: workflow.request_info(s, reference, ANN, "What does it cost?"),
+        lambda s: evaluation.assign(s, reference, ANN),
+        lambda s: evaluation.assign(s, reference, CLI, to=ANN),
+        lambda s: transitions.advance(s, reference, ANN),
+        lambda s: transitions.decline(s, reference, ANN, "Not for the City, sorry."),
+        lambda s: transitions.request_info(s, reference, ANN, "What does it cost?"),
     ):
-        with pytest.raises(workflow.Refused, match="conflict of interest"):
+        with pytest.raises(rules.Refused, match="conflict of interest"):
             act(database_url, attempt)
     assert [h[2] for h in history(database_url, reference)] == [Status.received]
 
@@ -338,8 +345,8 @@ def test_two_declarations_or_scores_at_once_are_recorded_once(database_url):
             problems.append(problem)
 
     for work in (
-        lambda s: workflow.declare_conflict(s, reference, ANN, False),
-        lambda s: workflow.score(s, reference, ANN, SCORES),
+        lambda s: evaluation.declare_conflict(s, reference, ANN, False),
+        lambda s: evaluation.score(s, reference, ANN, SCORES),
     ):
         threads = [threading.Thread(target=twice, args=(work,)) for _ in range(2)]
         for thread in threads:
@@ -348,16 +355,16 @@ def test_two_declarations_or_scores_at_once_are_recorded_once(database_url):
             thread.join()
     assert problems == []
     with session_scope(database_url) as session:
-        summary = triage.score_summary(session, repository.get_submission(session, reference).id)
+        summary = triage.score_summary(session, submissions.get_submission(session, reference).id)
         assert summary.evaluators == 1
 
 
 def test_going_back_from_a_question_asked_on_arrival_and_a_late_answer(database_url):
     reference = submit(database_url, sender="web-late")
-    act(database_url, lambda s: workflow.request_info(s, reference, ANN, "Which parks?"))
-    moved = act(database_url, lambda s: workflow.advance(s, reference, ANN))
+    act(database_url, lambda s: transitions.request_info(s, reference, ANN, "Which parks?"))
+    moved = act(database_url, lambda s: transitions.advance(s, reference, ANN))
     assert moved.changed and "now received" in moved.message
-    late = act(database_url, lambda s: workflow.answer_info(s, reference, "web-late", "Zilker."))
+    late = act(database_url, lambda s: transitions.answer_info(s, reference, "web-late", "Zilker."))
     assert late.changed and "City staff will see it" in late.message
     with session_scope(database_url) as session:
         [request] = session.exec(select(InfoRequest)).all()
@@ -370,39 +377,39 @@ def test_going_back_from_a_question_asked_on_arrival_and_a_late_answer(database_
 
 def test_a_redraw_not_yet_claimed_covers_later_changes_but_a_claimed_one_does_not(database_url):
     reference = submit(database_url)
-    act(database_url, lambda s: workflow.assign(s, reference, ANN))
-    act(database_url, lambda s: workflow.declare_conflict(s, reference, BOB, True))
+    act(database_url, lambda s: evaluation.assign(s, reference, ANN))
+    act(database_url, lambda s: evaluation.declare_conflict(s, reference, BOB, True))
     assert outbox_kinds(database_url).count("card_update") == 1
     with session_scope(database_url) as session:
         outbox.claim(session, "notifier", timedelta(minutes=1), ["card_update"])
-    act(database_url, lambda s: workflow.advance(s, reference, ANN))
+    act(database_url, lambda s: transitions.advance(s, reference, ANN))
     assert outbox_kinds(database_url).count("card_update") == 2
 
 
 # --- the roster and its roles -----------------------------------------------------------
 
-STRANGER = workflow.Staff("slack:USTRANGER")
-CARA = workflow.Staff("slack:UCARA")  # another evaluator
+STRANGER = rules.Staff("slack:USTRANGER")
+CARA = rules.Staff("slack:UCARA")  # another evaluator
 
 
 def test_nobody_off_the_roster_changes_or_reads_anything(database_url):
     reference = submit(database_url)
     for attempt in (
-        lambda s: workflow.assign(s, reference, STRANGER),
-        lambda s: workflow.advance(s, reference, STRANGER),
-        lambda s: workflow.decline(s, reference, STRANGER, "Not for the City, sorry."),
-        lambda s: workflow.request_info(s, reference, STRANGER, "What does it cost?"),
-        lambda s: workflow.declare_conflict(s, reference, STRANGER, False),
-        lambda s: workflow.score(s, reference, STRANGER, SCORES),
-        lambda s: workflow.set_blocked(s, reference, STRANGER, "funding"),
-        lambda s: workflow.snooze(s, reference, STRANGER),
-        lambda s: workflow.assign(s, reference, CLI, to=STRANGER),
+        lambda s: evaluation.assign(s, reference, STRANGER),
+        lambda s: transitions.advance(s, reference, STRANGER),
+        lambda s: transitions.decline(s, reference, STRANGER, "Not for the City, sorry."),
+        lambda s: transitions.request_info(s, reference, STRANGER, "What does it cost?"),
+        lambda s: evaluation.declare_conflict(s, reference, STRANGER, False),
+        lambda s: evaluation.score(s, reference, STRANGER, SCORES),
+        lambda s: holds.set_blocked(s, reference, STRANGER, "funding"),
+        lambda s: holds.snooze(s, reference, STRANGER),
+        lambda s: evaluation.assign(s, reference, CLI, to=STRANGER),
     ):
-        with pytest.raises(workflow.Refused, match="roster"):
+        with pytest.raises(rules.Refused, match="roster"):
             act(database_url, attempt)
     with session_scope(database_url) as session:
-        submission = repository.get_submission(session, reference)
-        assert not workflow.may_see_confidential(session, submission, STRANGER)
+        submission = submissions.get_submission(session, reference)
+        assert not evaluation.may_see_confidential(session, submission, STRANGER)
         assert (submission.version, submission.assignee, submission.blocked_by) == (0, None, None)
         assert session.exec(select(Activity)).all() == []
     assert [h[2] for h in history(database_url, reference)] == [Status.received]
@@ -411,55 +418,55 @@ def test_nobody_off_the_roster_changes_or_reads_anything(database_url):
 def test_evaluators_work_on_what_they_own_and_leads_decide(database_url):
     on_roster(database_url, "UCARA", role=StaffRole.evaluator)
     reference = submit(database_url)
-    with pytest.raises(workflow.Refused, match="Only a lead can assign someone else"):
-        act(database_url, lambda s: workflow.assign(s, reference, BOB, to=CARA))
-    assert act(database_url, lambda s: workflow.assign(s, reference, BOB)).changed
-    with pytest.raises(workflow.Refused, match="only a lead can take it over"):
-        act(database_url, lambda s: workflow.assign(s, reference, CARA))
-    with pytest.raises(workflow.Refused, match="Only a lead can advance"):
-        act(database_url, lambda s: workflow.advance(s, reference, BOB))
-    with pytest.raises(workflow.Refused, match="Only a lead can decline"):
-        act(database_url, lambda s: workflow.decline(s, reference, BOB, "Not for the City now."))
-    with pytest.raises(workflow.Refused, match="Only the evaluator who owns"):
-        act(database_url, lambda s: workflow.snooze(s, reference, CARA))
+    with pytest.raises(rules.Refused, match="Only a lead can assign someone else"):
+        act(database_url, lambda s: evaluation.assign(s, reference, BOB, to=CARA))
+    assert act(database_url, lambda s: evaluation.assign(s, reference, BOB)).changed
+    with pytest.raises(rules.Refused, match="only a lead can take it over"):
+        act(database_url, lambda s: evaluation.assign(s, reference, CARA))
+    with pytest.raises(rules.Refused, match="Only a lead can advance"):
+        act(database_url, lambda s: transitions.advance(s, reference, BOB))
+    with pytest.raises(rules.Refused, match="Only a lead can decline"):
+        act(database_url, lambda s: transitions.decline(s, reference, BOB, "Not for the City now."))
+    with pytest.raises(rules.Refused, match="Only the evaluator who owns"):
+        act(database_url, lambda s: holds.snooze(s, reference, CARA))
     # What an evaluator may do on what they own.
-    assert act(database_url, lambda s: workflow.set_blocked(s, reference, CARA, "funding")).changed
-    assert act(database_url, lambda s: workflow.snooze(s, reference, BOB)).changed
-    act(database_url, lambda s: workflow.declare_conflict(s, reference, BOB, False))
-    assert act(database_url, lambda s: workflow.score(s, reference, BOB, SCORES)).changed
-    asked = act(database_url, lambda s: workflow.request_info(s, reference, BOB, "Unit price?"))
+    assert act(database_url, lambda s: holds.set_blocked(s, reference, CARA, "funding")).changed
+    assert act(database_url, lambda s: holds.snooze(s, reference, BOB)).changed
+    act(database_url, lambda s: evaluation.declare_conflict(s, reference, BOB, False))
+    assert act(database_url, lambda s: evaluation.score(s, reference, BOB, SCORES)).changed
+    asked = act(database_url, lambda s: transitions.request_info(s, reference, BOB, "Unit price?"))
     assert asked.changed
     with session_scope(database_url) as session:
-        submission = repository.get_submission(session, reference)
-        assert workflow.may_see_confidential(session, submission, BOB)
-        assert not workflow.may_see_confidential(session, submission, CARA)
-        assert workflow.may_see_confidential(session, submission, ANN)  # a lead: any
+        submission = submissions.get_submission(session, reference)
+        assert evaluation.may_see_confidential(session, submission, BOB)
+        assert not evaluation.may_see_confidential(session, submission, CARA)
+        assert evaluation.may_see_confidential(session, submission, ANN)  # a lead: any
     # A lead reassigns, advances and declines; the operator (the CLI) is a lead.
-    assert act(database_url, lambda s: workflow.assign(s, reference, ANN, to=CARA)).changed
-    assert act(database_url, lambda s: workflow.advance(s, reference, ANN)).changed
+    assert act(database_url, lambda s: evaluation.assign(s, reference, ANN, to=CARA)).changed
+    assert act(database_url, lambda s: transitions.advance(s, reference, ANN)).changed
     assert act(
-        database_url, lambda s: workflow.decline(s, reference, CLI, "Budget is spent.")
+        database_url, lambda s: transitions.decline(s, reference, CLI, "Budget is spent.")
     ).changed
     assert [h[0] for h in history(database_url, reference)][-2:] == ["slack:UANN", CLI.identity]
 
 
 def test_the_roster_history_is_kept_and_leaving_it_gives_up_what_one_owned(database_url):
     reference = submit(database_url)
-    act(database_url, lambda s: workflow.assign(s, reference, BOB))
+    act(database_url, lambda s: evaluation.assign(s, reference, BOB))
     with session_scope(database_url) as session:
-        with pytest.raises(workflow.Refused, match="Only a lead can change the staff roster"):
+        with pytest.raises(rules.Refused, match="Only a lead can change the staff roster"):
             roster.add(session, "UEVE", StaffRole.lead, None, BOB)
         said = roster.remove(session, "UBOB", ANN)
     assert "1 open submission" in said
     with session_scope(database_url) as session:
-        assert repository.get_submission(session, reference).assignee is None
+        assert submissions.get_submission(session, reference).assignee is None
         changes = session.exec(select(RosterChange).order_by(RosterChange.id)).all()
         assert [(c.slack_user, c.change, c.actor) for c in changes][-1] == (
             "UBOB", "removed", "slack:UANN",
         )  # fmt: skip
         assert [m.slack_user for m in roster.members(session)] == ["UANN"]
-    with pytest.raises(workflow.Refused, match="roster"):
-        act(database_url, lambda s: workflow.assign(s, reference, BOB))
+    with pytest.raises(rules.Refused, match="roster"):
+        act(database_url, lambda s: evaluation.assign(s, reference, BOB))
     with pytest.raises(DBAPIError), session_scope(database_url) as session:
         session.execute(delete(RosterChange))  # the history is append-only
 
@@ -469,28 +476,28 @@ def test_the_roster_history_is_kept_and_leaving_it_gives_up_what_one_owned(datab
 
 def version_of(url: str, reference: str) -> int:
     with session_scope(url) as session:
-        return repository.get_submission(session, reference).version
+        return submissions.get_submission(session, reference).version
 
 
 def test_every_change_by_a_person_bumps_the_version_and_bookkeeping_does_not(database_url):
     reference = submit(database_url, sender="web-v")
     steps = [
-        lambda s: workflow.assign(s, reference, BOB),
-        lambda s: workflow.set_blocked(s, reference, BOB, "funding"),
-        lambda s: workflow.snooze(s, reference, BOB),
-        lambda s: workflow.declare_conflict(s, reference, BOB, False),
-        lambda s: workflow.score(s, reference, BOB, SCORES),
-        lambda s: workflow.request_info(s, reference, BOB, "Unit price?"),
-        lambda s: workflow.answer_info(s, reference, "web-v", "$300"),
-        lambda s: workflow.advance(s, reference, ANN),
+        lambda s: evaluation.assign(s, reference, BOB),
+        lambda s: holds.set_blocked(s, reference, BOB, "funding"),
+        lambda s: holds.snooze(s, reference, BOB),
+        lambda s: evaluation.declare_conflict(s, reference, BOB, False),
+        lambda s: evaluation.score(s, reference, BOB, SCORES),
+        lambda s: transitions.request_info(s, reference, BOB, "Unit price?"),
+        lambda s: transitions.answer_info(s, reference, "web-v", "$300"),
+        lambda s: transitions.advance(s, reference, ANN),
     ]
     for number, step in enumerate(steps, start=1):
         act(database_url, step)
         assert version_of(database_url, reference) == number
     with session_scope(database_url) as session:
-        submission = repository.get_submission(session, reference)
+        submission = submissions.get_submission(session, reference)
         triage.record_card(session, submission.id, "C0TRIAGE", "1.2")
-        workflow.record_confidential_view(session, submission, ANN)
+        evaluation.record_confidential_view(session, submission, ANN)
     assert version_of(database_url, reference) == len(steps)
 
 
@@ -499,11 +506,11 @@ def test_a_decision_drawn_before_a_question_was_answered_is_refused_with_what_ch
 ):
     reference = submit(database_url, sender="web-v")
     shown = version_of(database_url, reference)  # the Decline form opens now
-    act(database_url, lambda s: workflow.request_info(s, reference, ANN, "Unit price?"))
-    act(database_url, lambda s: workflow.answer_info(s, reference, "web-v", "$300"))
+    act(database_url, lambda s: transitions.request_info(s, reference, ANN, "Unit price?"))
+    act(database_url, lambda s: transitions.answer_info(s, reference, "web-v", "$300"))
     stale = act(
         database_url,
-        lambda s: workflow.decline(
+        lambda s: transitions.decline(
             s, reference, ANN, "Not for the City now.", expected_status=Status.received,
             expected_version=shown,
         ),
@@ -520,7 +527,7 @@ def test_a_decision_drawn_before_a_question_was_answered_is_refused_with_what_ch
     current = version_of(database_url, reference)
     done = act(
         database_url,
-        lambda s: workflow.decline(
+        lambda s: transitions.decline(
             s, reference, ANN, "Not for the City now.", expected_status=Status.received,
             expected_version=current,
         ),
@@ -530,12 +537,12 @@ def test_a_decision_drawn_before_a_question_was_answered_is_refused_with_what_ch
 
 def test_stale_buttons_change_nothing_and_double_clicks_change_once(database_url):
     reference = submit(database_url)
-    act(database_url, lambda s: workflow.set_blocked(s, reference, ANN, "funding"))
+    act(database_url, lambda s: holds.set_blocked(s, reference, ANN, "funding"))
     for stale_press in (
-        lambda s: workflow.assign(s, reference, BOB, expected_assignee=None, expected_version=0),
-        lambda s: workflow.set_blocked(s, reference, BOB, "legal_review", expected_version=0),
-        lambda s: workflow.declare_conflict(s, reference, BOB, False, expected_version=0),
-        lambda s: workflow.advance(
+        lambda s: evaluation.assign(s, reference, BOB, expected_assignee=None, expected_version=0),
+        lambda s: holds.set_blocked(s, reference, BOB, "legal_review", expected_version=0),
+        lambda s: evaluation.declare_conflict(s, reference, BOB, False, expected_version=0),
+        lambda s: transitions.advance(
             s, reference, ANN, expected_status=Status.received, expected_version=0
         ),
     ):
@@ -543,7 +550,7 @@ def test_stale_buttons_change_nothing_and_double_clicks_change_once(database_url
         assert not outcome.changed and "changed what it waits on at" in outcome.message
     assert version_of(database_url, reference) == 1
     presses = [
-        act(database_url, lambda s: workflow.assign(s, reference, BOB, expected_version=1))
+        act(database_url, lambda s: evaluation.assign(s, reference, BOB, expected_version=1))
         for _ in range(2)
     ]
     assert [p.changed for p in presses] == [True, False]

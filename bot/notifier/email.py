@@ -25,7 +25,7 @@ from storage.catalogue import text
 from storage.db import session_scope
 from storage.models import Contact, StatusChange, Submission, SubmitterMessage
 from storage.settings import Settings
-from storage.workflow import status_label
+from storage.workflow.rules import status_label
 
 PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 

@@ -22,13 +22,14 @@ from bot.notifier import failures
 from bot.notifier.lease import Lease
 from bot.notifier.results import Postpone, Sent
 from bot.slack.blocks import chat, digest, handoff, reminder, triage_card
-from storage import handoff_pace, outbox, reminders, reports, repository, service_levels, workflow
+from storage import handoff_pace, inbox, outbox, reminders, reports, service_levels
 from storage.db import session_scope
 from storage.identity import slack_user_of
 from storage.models import HandoffRequest, Submission, SubmitterMessage, utcnow
 from storage.reminders import stay_of
 from storage.settings import Settings
 from storage.triage import card_facts, record_card
+from storage.workflow import info_requests
 
 logger = logging.getLogger("entryway.notifier")
 OUTBOX_EVENT = "entryway_outbox"
@@ -204,7 +205,7 @@ class SlackSender:
         await self._post(
             claim, user, **chat.message({"text": message.text, "buttons": message.buttons})
         )
-        return Sent(lambda session: repository.mark_shown(session, message.id))
+        return Sent(lambda session: inbox.mark_shown(session, message.id))
 
     async def reminder(self, claim: outbox.Claim) -> Sent:
         stage = claim.payload.get("stage")
@@ -216,7 +217,7 @@ class SlackSender:
                 "snoozes"
             ):
                 return Sent()  # snoozed since it was written: it comes back after the snooze
-            request = workflow.open_info_request(session, submission.id)
+            request = info_requests.open_info_request(session, submission.id)
             # Roster members only are named or written to; otherwise the channel.
             owner = reminders.owner_on_roster(session, submission)
             to = reminders.recipient(session, submission, stage, self.settings.escalation_lead)

@@ -21,7 +21,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.request_body import read_capped
-from storage import repository
+from storage import slack_deliveries
 from storage.db import session_scope
 from storage.settings import Settings
 
@@ -79,7 +79,7 @@ class SlackEndpoint:
     def _first_use(self, signature: str) -> bool:
         key = "sig:" + hashlib.sha256(signature.encode()).hexdigest()[:40]
         with session_scope(self.settings.database_url) as session:
-            return repository.first_sight(session, key)
+            return slack_deliveries.first_sight(session, key)
 
     async def handle(self, request: Request) -> Response:
         body = await read_capped(request, MAX_BODY_BYTES)

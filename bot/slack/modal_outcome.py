@@ -8,8 +8,8 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.slack.blocks import modals
 from bot.slack.staff import CardState, in_transaction, submitted
-from storage import workflow
 from storage.catalogue import text
+from storage.workflow import rules
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ async def answer(
         return
     try:
         outcome = await in_transaction(context["settings"], work(card))
-    except workflow.Refused as refused:
+    except rules.Refused as refused:
         if problem_block:
             await ack(response_action="errors", errors={problem_block: str(refused)})
         else:

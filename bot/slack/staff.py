@@ -15,13 +15,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.slack.blocks import chat, modals
-from storage import workflow
 from storage.catalogue import text
 from storage.db import session_scope
 from storage.models import Status, Submission
 from storage.reference import parse_reference
 from storage.settings import Settings
-from storage.workflow import Staff
+from storage.workflow import roles, rules, versions
+from storage.workflow.rules import Staff
 
 T = TypeVar("T")
 
@@ -82,8 +82,8 @@ def drawn_before_versions(body: dict) -> str | None:
 
 def redraw(session: Session, reference: str) -> bool:
     """Asks for the card to be drawn again as the submission is now."""
-    submission = workflow.find(session, reference)
-    workflow.card_changed(session, submission.id)
+    submission = versions.find(session, reference)
+    versions.card_changed(session, submission.id)
     return True
 
 
@@ -146,7 +146,7 @@ def _acting_member(body: dict, own_team: str | None, database_url: str) -> Staff
     if not own_team or not teams or teams != {own_team} or not isinstance(user_id, str):
         return None
     with session_scope(database_url) as session:
-        member = workflow.roster_member(session, user_id)
+        member = roles.roster_member(session, user_id)
         return Staff(f"slack:{member.slack_user}") if member else None
 
 
@@ -185,10 +185,10 @@ async def staff_only(
 def as_shown(session: Session, card: CardState) -> Submission:
     """The submission a button is about, unchanged since its card was drawn; Refused,
     saying what changed since, when it changed (so no form opens on an old view)."""
-    submission = workflow.find(session, card.reference)
-    stale = workflow.stale_view(session, submission, card.version)
+    submission = versions.find(session, card.reference)
+    stale = versions.stale_view(session, submission, card.version)
     if stale is not None:
-        raise workflow.Refused(stale.message)
+        raise rules.Refused(stale.message)
     return submission
 
 
@@ -243,13 +243,13 @@ def on_card(handler: CardHandler):
                     await in_transaction(context["settings"], lambda s: redraw(s, old))
                     await tell(client, body, text("slack.card_redrawn", reference=old))
                     return
-            except workflow.Refused:
+            except rules.Refused:
                 pass
             await tell(client, body, text("slack.unreadable_button"))
             return
         try:
             said = await handler(card, body, context, client)
-        except workflow.Refused as refused:
+        except rules.Refused as refused:
             said = str(refused)
         if said:
             await tell(client, body, said)

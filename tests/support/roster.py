@@ -4,7 +4,7 @@
 from storage import roster
 from storage.db import session_scope
 from storage.models import StaffRole
-from storage.workflow import Staff
+from storage.workflow.rules import Staff
 
 TEST_OPERATOR = Staff.operator("tests")
 

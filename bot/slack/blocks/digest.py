@@ -6,7 +6,7 @@ from storage.catalogue import text
 from storage.models import Status
 from storage.reports import Digest
 from storage.service_levels import BusinessCalendar
-from storage.workflow import status_label
+from storage.workflow.rules import status_label
 
 MAX_LISTED = 15
 

@@ -1,7 +1,7 @@
 """The modals staff fill in from a triage card. Each carries the submission, the status
 its card showed and the submission's version in private_metadata, so a modal opened
-before the submission last changed decides nothing (storage.workflow compares the
-version when it acts, and says what changed since)."""
+before the submission last changed decides nothing (storage/workflow/versions.py
+compares the version when it acts, and says what changed since)."""
 
 import json
 
@@ -9,7 +9,7 @@ from bot.slack.text import escape, labelled, mrkdwn, plain
 from storage.catalogue import text
 from storage.models import Status
 from storage.triage import Details
-from storage.workflow import RUBRIC, SCORE_RANGE, status_label
+from storage.workflow.rules import RUBRIC, SCORE_RANGE, status_label
 
 REQUEST_INFO = "request_info"
 ADVANCE = "advance"

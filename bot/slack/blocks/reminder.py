@@ -7,7 +7,7 @@ from bot.slack.text import labelled, mrkdwn, plain
 from storage.catalogue import text
 from storage.models import Submission, utcnow
 from storage.service_levels import BusinessCalendar
-from storage.workflow import SNOOZE_BUSINESS_DAYS, status_label
+from storage.workflow.rules import SNOOZE_BUSINESS_DAYS, status_label
 
 
 def _value(submission: Submission) -> str:

@@ -6,7 +6,7 @@ import json
 from bot.slack.text import escape, labelled, mrkdwn, plain
 from storage.catalogue import text
 from storage.triage import CardFacts
-from storage.workflow import BLOCKERS
+from storage.workflow.rules import BLOCKERS
 
 # Action ids of the card's buttons (bot/slack/listeners/actions registers one each).
 ASSIGN = "triage_assign"

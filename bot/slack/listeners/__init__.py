@@ -10,7 +10,7 @@ from slack_bolt.response import BoltResponse
 from bot.rasa_client import RasaWorkers
 from bot.slack.listeners import actions, events, views
 from bot.slack.staff import staff_only, tell
-from storage import repository
+from storage import slack_deliveries
 from storage.catalogue import text
 from storage.db import session_scope
 from storage.settings import Settings
@@ -25,7 +25,7 @@ def register(app: AsyncApp, settings: Settings, rasa: RasaWorkers) -> None:
 
     def first_sight(key: str) -> bool:
         with session_scope(settings.database_url) as session:
-            return repository.first_sight(session, key)
+            return slack_deliveries.first_sight(session, key)
 
     async def once_per_event(body: dict, next) -> BoltResponse | None:
         """Slack delivers an event again when it thinks we missed it (a slow ack, a

@@ -6,8 +6,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
 from bot.slack.staff import CardState, as_shown, in_transaction, on_card, staff_of
-from storage import workflow
 from storage.catalogue import text
+from storage.workflow import roles, rules, versions
 
 
 @on_card
@@ -15,12 +15,12 @@ async def advance(
     card: CardState, body: dict, context: AsyncBoltContext, client: AsyncWebClient
 ) -> str | None:
     def targets(session):
-        workflow.require_lead(session, staff_of(context), "advance")
-        submission = workflow.find(session, card.reference)
+        roles.require_lead(session, staff_of(context), "advance")
+        submission = versions.find(session, card.reference)
         if submission.status is not card.status:
             return submission.status, None
         as_shown(session, card)
-        return submission.status, workflow.advance_targets(submission)
+        return submission.status, rules.advance_targets(submission)
 
     status, moves = await in_transaction(context["settings"], targets)
     if moves is None:

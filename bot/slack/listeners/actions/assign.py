@@ -5,7 +5,7 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.staff import CardState, in_transaction, on_card, staff_of
-from storage import workflow
+from storage.workflow import evaluation
 
 
 @on_card
@@ -14,7 +14,7 @@ async def assign(
 ) -> str:
     outcome = await in_transaction(
         context["settings"],
-        lambda session: workflow.assign(
+        lambda session: evaluation.assign(
             session,
             card.reference,
             staff_of(context),

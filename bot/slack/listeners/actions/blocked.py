@@ -6,9 +6,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks.triage_card import NOT_BLOCKED
 from bot.slack.staff import in_transaction, staff_of, tell
-from storage import workflow
 from storage.catalogue import text
 from storage.reference import parse_reference
+from storage.workflow import holds, rules
 
 
 async def blocked(
@@ -25,7 +25,7 @@ async def blocked(
     try:
         outcome = await in_transaction(
             context["settings"],
-            lambda session: workflow.set_blocked(
+            lambda session: holds.set_blocked(
                 session,
                 reference,
                 staff_of(context),
@@ -33,7 +33,7 @@ async def blocked(
                 expected_version=int(version),
             ),
         )
-    except workflow.Refused as refused:
+    except rules.Refused as refused:
         await tell(client, body, str(refused))
         return
     await tell(client, body, outcome.message)

@@ -5,7 +5,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
 from bot.slack.staff import CardState, as_shown, in_transaction, on_card, staff_of
-from storage import workflow
+from storage.workflow import roles
 
 
 @on_card
@@ -13,7 +13,7 @@ async def decline(
     card: CardState, body: dict, context: AsyncBoltContext, client: AsyncWebClient
 ) -> None:
     def check(session) -> None:
-        workflow.require_lead(session, staff_of(context), "decline")
+        roles.require_lead(session, staff_of(context), "decline")
         as_shown(session, card)
 
     await in_transaction(context["settings"], check)

@@ -6,7 +6,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
 from bot.slack.staff import CardState, in_transaction, on_card, staff_of
-from storage import triage, workflow
+from storage import triage
+from storage.workflow import evaluation, versions
 
 
 @on_card
@@ -16,11 +17,11 @@ async def details(
     staff = staff_of(context)
 
     def read(session):
-        submission = workflow.find(session, card.reference)
-        allowed = workflow.may_see_confidential(session, submission, staff)
+        submission = versions.find(session, card.reference)
+        allowed = evaluation.may_see_confidential(session, submission, staff)
         found = triage.details(session, submission, with_confidential=allowed)
         if allowed and any(answer.confidential for answer in found.answers):
-            workflow.record_confidential_view(session, submission, staff)
+            evaluation.record_confidential_view(session, submission, staff)
         return modals.details(found)
 
     view = await in_transaction(context["settings"], read)

@@ -6,8 +6,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
 from bot.slack.staff import CardState, as_shown, in_transaction, on_card, staff_of
-from storage import workflow
 from storage.models import Score
+from storage.workflow import evaluation
 
 
 @on_card
@@ -19,9 +19,9 @@ async def score(
     def prepare(session):
         submission = as_shown(session, card)
         status, version = submission.status.value, submission.version
-        if workflow.declaration(session, submission.id, staff.identity) is None:
+        if evaluation.declaration(session, submission.id, staff.identity) is None:
             return modals.conflict(card.reference, status, version)
-        workflow.check_may_score(session, submission, staff)
+        evaluation.check_may_score(session, submission, staff)
         given = session.get(Score, (submission.id, staff.identity))
         return modals.score(
             card.reference,

@@ -4,16 +4,16 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.slack.modal_outcome import answer
 from bot.slack.staff import field, staff_of
-from storage import workflow
 from storage.catalogue import text
 from storage.models import Status
+from storage.workflow import rules, transitions
 
 
 def _target(value: str | None) -> Status:
     try:
         return Status(value or "")
     except ValueError:
-        raise workflow.Refused(text("slack.choose_status")) from None
+        raise rules.Refused(text("slack.choose_status")) from None
 
 
 async def advance(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
@@ -25,7 +25,7 @@ async def advance(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
         context,
         "modal.advance.title",
         lambda card: (
-            lambda session: workflow.advance(
+            lambda session: transitions.advance(
                 session,
                 card.reference,
                 staff,

@@ -7,8 +7,9 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.slack.blocks import modals
 from bot.slack.staff import field, in_transaction, staff_of, submitted
-from storage import repository, workflow
+from storage import submissions
 from storage.catalogue import text
+from storage.workflow import evaluation, rules
 
 TITLE = "modal.conflict.title"
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ async def conflict(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None
     staff = staff_of(context)
 
     def declare(session):
-        outcome = workflow.declare_conflict(
+        outcome = evaluation.declare_conflict(
             session,
             card.reference,
             staff,
@@ -39,15 +40,15 @@ async def conflict(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None
             field(view, "statement"),
             expected_version=card.version,
         )
-        submission = repository.get_submission(session, card.reference)
-        declared = workflow.declaration(session, submission.id, staff.identity)
+        submission = submissions.get_submission(session, card.reference)
+        declared = evaluation.declaration(session, submission.id, staff.identity)
         may_score = declared is not None and not declared.has_conflict
         # The rubric carries the version the declaration made.
         return outcome, may_score, submission.version
 
     try:
         outcome, may_score, version = await in_transaction(context["settings"], declare)
-    except workflow.Refused as refused:
+    except rules.Refused as refused:
         await ack(response_action="update", view=modals.message(TITLE, str(refused)))
         return
     except Exception:  # the transaction rolled back: say so in the modal, never a 500

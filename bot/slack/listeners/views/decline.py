@@ -4,7 +4,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.slack.modal_outcome import answer
 from bot.slack.staff import field, staff_of
-from storage import workflow
+from storage.workflow import transitions
 
 
 async def decline(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
@@ -16,7 +16,7 @@ async def decline(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
         context,
         "modal.decline.title",
         lambda card: (
-            lambda session: workflow.decline(
+            lambda session: transitions.decline(
                 session,
                 card.reference,
                 staff,

@@ -5,7 +5,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
 from bot.slack.modal_outcome import answer
 from bot.slack.staff import field, staff_of
-from storage import workflow
+from storage.workflow import transitions
 
 
 async def request_info(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
@@ -17,7 +17,7 @@ async def request_info(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> 
         context,
         "modal.request_info.title",
         lambda card: (
-            lambda session: workflow.request_info(
+            lambda session: transitions.request_info(
                 session,
                 card.reference,
                 staff,
