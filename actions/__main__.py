@@ -40,8 +40,9 @@ def main() -> None:
     if settings.actions_token:
         app.register_middleware(token_check(settings.actions_token), "request")
     # Everything imported so far lives as long as the process: out of the garbage
-    # collector's reach, a full collection no longer walks it. Under `make bench`'s load
-    # such collections came every few seconds and held every call for 80-96 ms each.
+    # collector's reach, a full collection no longer walks it. Under load such collections
+    # came every few seconds and held every call meanwhile
+    # (docs/performance/2026-11-28-1934.md).
     gc.collect()
     gc.freeze()
     app.run(

@@ -5,8 +5,8 @@ For 1 user and then 20, it reads the CPU time of every process on the machine fr
 /proc before and after BENCH_SECONDS (default 15) of load, and divides each process's
 share by the messages answered. The simulated users run in this process and are counted
 as well, and so are PostgreSQL's backends and Redis. On a machine the load saturates (2
-cores at 20 users), throughput is CPU per message: each change of issue 11 was chosen and
-judged by this figure (README, "Benchmark").
+cores at 20 users), throughput is CPU per message: changes for speed are chosen and
+judged by this figure (docs/performance/README.md, "How to read a run").
 
 Then one user's conversations go alternately through the app and straight to the
 conversation's Rasa server (which still calls the action server and the stores). The

@@ -1,5 +1,5 @@
-"""The README's figure: latency against concurrent users and against the length of one
-conversation, from one run of `make bench`."""
+"""The benchmark's figure (docs/performance/): latency against concurrent users and
+against the length of one conversation, from one run of `make bench`."""
 
 from pathlib import Path
 

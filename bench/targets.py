@@ -1,7 +1,7 @@
-"""The targets of issue 11 against the default bot, judged within one run: each phase
-runs three times, the bots alternating, and a target is judged on the median of the
-three ratios (Entryway's figure over the default's from the same round), printed beside
-their min and max. Absolute figures swing with whatever else shares the machine; the
+"""Entryway's targets against the default bot (docs/performance/README.md), judged within
+one run: each phase runs three times, the bots alternating, and a target is judged on the
+median of the three ratios (Entryway's figure over the default's from the same round),
+printed beside their min and max. Absolute figures swing with whatever else shares the machine; the
 ratio of two bots measured minutes apart swings much less."""
 
 import statistics

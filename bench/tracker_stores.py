@@ -1,9 +1,9 @@
 """`.venv-rasa/bin/python -m bench.tracker_stores`: what Rasa's persistent tracker stores
 cost per message, as a conversation grows, on this machine: the SQL store on SQLite and
 on PostgreSQL, and the Redis store. Each message is one retrieve and one save of the
-conversation, as Rasa does; the figures decide the default (README, "Conversations that
-survive a restart"). Each SQL store is also measured as the windowed one Entryway runs
-(rasa_env/tracker_store.py; README, "Benchmark"), alternating with Rasa's own."""
+conversation, as Rasa does; the figures decide the default (docs/operations.md, "Conversations
+that survive a restart"). Each SQL store is also measured as the windowed one Entryway
+runs (rasa_env/tracker_store.py; docs/architecture.md), alternating with Rasa's own."""
 
 import asyncio
 import os

@@ -16,8 +16,9 @@ def main() -> None:
         service_levels.in_force()
     except service_levels.ServiceLevelError as problem:
         sys.exit(f"app: {problem}")
-    # What the app is made of lives as long as the process (143,000 objects): out of the
-    # garbage collector's reach, a full collection takes no 71 ms of every request's time.
+    # What the app is made of lives as long as the process: out of the garbage collector's
+    # reach, a full collection no longer walks it while requests wait
+    # (docs/performance/2026-11-28-1934.md).
     gc.collect()
     gc.freeze()
     uvicorn.run(

@@ -35,8 +35,9 @@ SECURITY_HEADERS = {
 
 class SecurityHeaders:
     """Puts SECURITY_HEADERS on every HTTP response. A plain ASGI middleware: Starlette's
-    `@app.middleware("http")` ran each response through an extra task and memory
-    stream, 15% of the app's CPU per chat message (`make bench`, 20 users)."""
+    `@app.middleware("http")` runs each response through an extra task and memory
+    stream, a large share of the app's CPU per chat message
+    (docs/performance/2026-11-28-1326.md)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

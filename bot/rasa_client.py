@@ -4,18 +4,16 @@ connections to each server.
 Each conversation has a home server, so that its messages find the tracker that
 server kept (rasa_env/tracker_store.py). A new conversation's home is the server with
 the fewest messages in flight, its sender id's hash breaking ties, and is remembered
-while the server may still keep the tracker. By the hash alone, 20 users' homes fall
-unevenly on two servers (10 each on average, give or take 2): `bench.cpu_per_message` at
-20 users gave a p95 of 240-268 ms (1.7-1.9 times the p50) by the hash alone, 207-222 ms
-(1.4-1.6 times) by the fewest in flight, at the same throughput. A forgotten home (the
-app restarted) costs one read of the conversation from the database.
+while the server may still keep the tracker. By the hash alone, a few users' homes fall
+unevenly on the servers, and the busier one sets the tail latency
+(docs/performance/2026-11-28-1638.md). A forgotten home (the app restarted) costs one
+read of the conversation from the database.
 Conversations live in the shared tracker store, so when the home server is down
 (restarting, say) another serves the message instead; with REDIS_URL set, Rasa's Redis
 lock store keeps them in order across servers too.
 
-aiohttp rather than httpx: a message's hop to Rasa cost the app 0.5-0.6 ms of CPU
-through httpx and 0.05 ms through aiohttp (same server, same body, sequential), and at
-one user that hop is on every answer's path."""
+aiohttp rather than httpx: the hop to Rasa is on every answer's path, and it cost the
+app a tenth of the CPU through aiohttp (docs/performance/2026-11-28-1638.md)."""
 
 import re
 import zlib

@@ -38,8 +38,8 @@ WARM_UP_KEY = "warm-up"
 def _storage(settings: Settings) -> Storage:
     if settings.redis_url:
         # redis-py's asyncio client, not limits' default (coredis): counting a chat message
-        # against both default limits took 0.25 ms of CPU instead of 0.36, and 0.29 ms
-        # instead of 0.42 until the answer (two Lua calls, one after the other, loopback).
+        # costs less CPU and less time until the answer this way
+        # (docs/performance/2026-11-28-1934.md).
         return storage_from_string(
             f"async+{settings.redis_url}",
             implementation="redispy",

@@ -3,8 +3,8 @@ deployment, from the same environment variables the app reads.
 
 - Conversations are kept where they survive a restart: the SQL tracker store on
   DATABASE_URL (SQLite for `make run`, PostgreSQL in production), or Redis when
-  ENTRYWAY_TRACKER_STORE=redis (REDIS_URL); see the README for the measurements behind
-  the default. The SQL store is Rasa's, reading only a bounded recent window of a long
+  ENTRYWAY_TRACKER_STORE=redis (REDIS_URL); docs/operations.md says why SQL is the
+  default. The SQL store is Rasa's, reading only a bounded recent window of a long
   conversation (rasa_env/tracker_store.py). Whichever store, it is one of
   rasa_env/tracker_store.py's, which store nothing rasa_env/redaction.py removes (a
   private status code, the answers of an anonymous submission).

@@ -3,8 +3,8 @@
 Rasa's RedisLockStore keeps each conversation's tickets as one JSON value and reads,
 changes and writes it back in six synchronous Redis calls per message (two of them a
 non-atomic read-then-write, so two servers issuing tickets at once can lose one), each
-stopping the server's event loop until Redis answers: 9% of a Rasa server's busy time
-at 20 users. A waiting message looks again once a second.
+stopping the server's event loop until Redis answers (docs/performance/2026-11-28-1326.md).
+A waiting message looks again once a second.
 
 `RedisTicketLockStore` keeps Rasa's semantics (first come, first served per
 conversation; a ticket expires `lock_lifetime` seconds after it was issued, so a server

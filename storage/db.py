@@ -102,8 +102,8 @@ def in_single_statements(url: str, work: Callable[[Connection], T]) -> T:
     """Runs `work` on a connection where each statement commits by itself: for work that
     needs no transaction around its statements, such as saving a form answer to its draft
     (Rasa's conversation lock already keeps one conversation's turns apart). No BEGIN,
-    no COMMIT and no pool pre-ping: three round trips fewer than `session_scope`, 0.59
-    against 1.5 ms for a draft's read and upsert on PostgreSQL (loopback). When the
+    no COMMIT and no pool pre-ping: three round trips fewer than `session_scope`
+    (docs/performance/2026-11-28-2214.md). When the
     database dropped the connection (it restarted), the statement that meets it fails,
     whichever it is (the first, or the upsert after a read); SQLAlchemy then empties the
     pool, and `work` runs once more from the start on a new connection, so it must be

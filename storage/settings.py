@@ -1,6 +1,7 @@
-"""Every setting of every process in one place, read from the environment (see
-shared/interface.md). It lives in storage because storage is the one package both
-processes share: the app (bot/) and the action server (actions/) never import each other."""
+"""Every setting of every process in one place, read from the environment (every variable:
+docs/configuration.md; those others rely on: docs/http-interface.md). It lives in storage
+because storage is the one package both processes share: the app (bot/) and the action
+server (actions/) never import each other."""
 
 import ipaddress
 import os

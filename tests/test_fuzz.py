@@ -3,7 +3,7 @@ stack (Rasa answering), with all of its checks: no 5xx, every status, content ty
 header and body as documented, invalid data refused, valid data accepted, 405s with a
 true Allow. Deterministic (fixed seed, bounded examples) and well under a minute.
 
-The numbers of the latest run are in the README (HTTP interface, "Fuzzing")."""
+The numbers of the latest run are in docs/http-interface.md ("Fuzzing")."""
 
 import json
 import subprocess

@@ -62,7 +62,7 @@ def test_every_process_boundary_asks_for_its_token_generated_by_make_run(stack):
     for params in ({}, {"token": rasa_token}):
         assert httpx.post(f"{actions}/webhook", json=call, params=params).status_code == 401
 
-    # Rasa's HTTP API answers with the token (what shared/interface.md promises).
+    # Rasa's HTTP API answers with the token (what docs/http-interface.md promises).
     with_token = {"token": rasa_token}
     parsed = httpx.post(f"{rasa}/model/parse", json=text, params=with_token).json()
     assert parsed["intent"]["name"] == "submit_proposal"

@@ -5,4 +5,5 @@ or, when SLACK_APP_TOKEN is set, over Socket Mode; both reach the same listeners
 
 The front end itself is in bot/slack/front_end.py, so that importing the Block Kit
 builders (bot/slack/blocks, which the scheduler's notifier uses) does not load bolt,
-Socket Mode and FastAPI: about 22 MiB of the scheduler's memory."""
+Socket Mode and FastAPI into the scheduler, which never uses them
+(docs/performance/2026-11-28-memory.md)."""

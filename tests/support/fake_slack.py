@@ -5,7 +5,8 @@ server recording every call, and a Socket Mode WebSocket server that
 It keeps the messages it was asked to post (chat.update edits them in place), so a
 test can look at a triage card as staff would see it. Like Slack, it refuses a method
 whose scope the app was not granted (`missing_scope`, with `needed` and `provided`); the
-app is granted what the README's Slack app manifest says, so the two cannot drift.
+app is granted what the Slack app manifest in the staff guide (docs/staff-guide.md) says,
+so the two cannot drift.
 Failures can be injected per method: an error answer, an HTTP error, a rate limit (429
 with Retry-After, as Slack sends), or a call that hangs and is never answered (as when
 the sender is killed while Slack is still working on it)."""
@@ -24,7 +25,8 @@ from urllib.parse import parse_qs
 import yaml
 from aiohttp import WSMsgType, web
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+STAFF_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "staff-guide.md"
+MANIFEST_SECTION = "## Setting up the Slack app"
 # The scopes a Web API method needs, any one of them (Slack's method reference); a method
 # not listed needs none (auth.test, views.*). conversations.history and .replies depend on
 # the kind of conversation: see `needed_scopes`.
@@ -45,13 +47,16 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
 HISTORY_METHODS = ("conversations.history", "conversations.replies")
 
 
-def manifest_scopes(readme: Path = README) -> frozenset[str]:
-    """The bot scopes the README's Slack app manifest (section "Setting up the Slack app")
-    grants."""
-    section = readme.read_text().split("Setting up the Slack app", 1)[1]
+def manifest_scopes(guide: Path = STAFF_GUIDE) -> frozenset[str]:
+    """The bot scopes the staff guide's Slack app manifest grants: the YAML block of its
+    section "Setting up the Slack app", as an operator pastes it into Slack."""
+    text = guide.read_text()
+    if MANIFEST_SECTION + "\n" not in text:
+        raise AssertionError(f"{guide.name}: no section {MANIFEST_SECTION!r}")
+    section = text.split(MANIFEST_SECTION + "\n", 1)[1].split("\n## ", 1)[0]
     block = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
     if block is None:
-        raise AssertionError("README: no manifest after 'Setting up the Slack app'")
+        raise AssertionError(f"{guide.name}: no manifest in {MANIFEST_SECTION!r}")
     return frozenset(yaml.safe_load(block.group(1))["oauth_config"]["scopes"]["bot"])
 
 
