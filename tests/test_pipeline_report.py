@@ -206,3 +206,29 @@ def test_the_report_in_chromium_at_phone_width(stack, monkeypatch):
     assert httpx.get(f"{stack.url}/api/open-data/blocked-by.json").json()
     shown = json.dumps(httpx.get(f"{stack.url}/api/open-data/time-in-status.json").json())
     assert "USTAFFSECRET" not in shown
+
+
+def test_markup_in_what_submitters_wrote_is_shown_escaped(app_settings):
+    """The one text of a submission that reaches the page is a barrier report's step (its
+    category, a column of barriers-by-month); the title never does. Markup in either is
+    shown as text, never run."""
+    hostile = '<script>alert("entryway")</script>'
+    with session_scope(app_settings) as session:
+        repository.create_submission(
+            session,
+            repository.NewSubmission(
+                kind=Kind.feedback,
+                title=f"Procurement barrier: {hostile}",
+                category=f"{hostile}<b>bold</b>",
+                answers={"barrier_what": "forms"},
+                confidential_fields=frozenset(),
+                contact=None,
+            ),
+            AUSTIN,
+        )
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        page = test_client.get("/reports/pipeline").text
+        steps = test_client.get("/api/open-data/barriers-by-month.json").json()
+    assert [row["step"] for row in steps] == [f"{hostile}<b>bold</b>"]  # it reached the data
+    assert "<script" not in page and "<b>" not in page
+    assert "<td>&lt;script&gt;alert(&#34;entryway&#34;)&lt;/script&gt;&lt;b&gt;bold" in page

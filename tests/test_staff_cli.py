@@ -180,3 +180,81 @@ def test_as_must_name_someone_on_the_roster(app_settings, roster, reference, cap
     with session_scope(app_settings) as session:
         submission = submissions.get_submission(session, reference)
         assert (submission.assignee, submission.status) == ("slack:U0ERIN", Status.received)
+
+
+COMMANDS = {
+    "list": "submissions, newest first",
+    "show": "one submission with its whole record",
+    "assign": "make someone the evaluator",
+    "request-info": "ask the submitter a question",
+    "declare": "declare a conflict of interest, or none",
+    "score": "score against the rubric",
+    "advance": "move forward",
+    "decline": "decline, with a public reason",
+    "block": "record what a submission waits on",
+    "snooze": "hold its reminders for 3 business days",
+    "report": "where submissions get stuck",
+    "handoffs": "who asked for a person",
+    "outbox": "messages that failed to send",
+    "staff": "the staff roster",
+}
+
+
+@pytest.fixture
+def terminal(monkeypatch) -> None:
+    """An 80-column terminal, whatever runs the tests: help is wrapped to its width."""
+    monkeypatch.setenv("COLUMNS", "80")
+
+
+def commands_listed(help_text: str) -> list[str]:
+    return [line.split()[0] for line in help_text.split("Commands:")[1].splitlines() if line]
+
+
+def test_help_lists_every_command_and_needs_no_database(monkeypatch, tmp_path, terminal, capsys):
+    # Help is read before anything runs: no database (nor --as look-up) is needed.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    code, overview = cli(capsys, "--help")
+    assert code == 0 and "Usage: python -m bot.staff_cli [OPTIONS] COMMAND" in overview
+    words = " ".join(overview.split())
+    assert "--as NAME" in words and "cli:operator:<login>" in words
+    assert "0 done (or nothing to do), 1 refused (the reason is printed), 2 bad usage" in words
+    assert commands_listed(overview) == list(COMMANDS)  # in the order of the work
+    for command, summary in COMMANDS.items():
+        assert summary in overview, command
+        code, out = cli(capsys, "--as", "nobody-at-all", command, "--help")
+        assert code == 0 and f"Usage: python -m bot.staff_cli {command} " in out, command
+        assert summary in out, command
+
+
+def test_each_command_help_names_what_it_takes(terminal, capsys):
+    code, out = cli(capsys, "score", "--help")
+    assert code == 0 and "REFERENCE" in out and "--comment CRITERION=TEXT" in out
+    for criterion in workflow.RUBRIC:
+        assert f"--{criterion} " in out, criterion
+    assert "Alignment with City priorities" in out  # each criterion's label, from the catalogue
+    code, out = cli(capsys, "block", "--help")
+    assert all(blocker in out for blocker in (*workflow.BLOCKERS, "none"))
+    code, out = cli(capsys, "list", "--help")
+    assert all(status.value in out for status in Status) and "[default: 50]" in out
+    code, out = cli(capsys, "declare", "--help")
+    assert "--conflict / --no-conflict" in out and "--statement" in out
+    code, out = cli(capsys, "staff", "--help")
+    assert code == 0 and commands_listed(out) == ["add", "remove", "list"]
+    code, out = cli(capsys, "staff", "add", "--help")
+    assert code == 0 and "SLACK_USER_ID" in out and "--role [evaluator|lead]" in out
+    code, out = cli(capsys, "staff", "remove", "--help")
+    assert code == 0 and "staff remove [OPTIONS] SLACK_USER_ID" in out
+
+
+@pytest.mark.parametrize(
+    "flags", [[], ["--conflict", "--no-conflict"], ["--no-conflict", "--conflict"]]
+)
+def test_a_declaration_takes_exactly_one_of_conflict_or_none(
+    app_settings, roster, reference, capsys, flags
+):
+    with pytest.raises(SystemExit) as usage:
+        staff_cli(["--as", "erin", "declare", reference, *flags])
+    assert usage.value.code == 2
+    assert "--conflict" in capsys.readouterr().err
+    code, out = cli(capsys, "--as", "erin", "show", reference)
+    assert code == 0 and "conflict_declared" not in out

@@ -1,12 +1,13 @@
-"""The report page, its charts and the open-data files, as published by the scheduler."""
+"""The report page (templates/report.html), its charts and the open-data files, as
+published by the scheduler."""
 
 import asyncio
 import csv
-import html
 import io
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from bot.http_errors import documented
 from bot.pipeline import charts, figures
@@ -28,74 +29,34 @@ def _as_csv(dataset: figures.Dataset) -> str:
     return buffer.getvalue()
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return f'<td class="suppressed">{html.escape(text("report.suppressed_cell"))}</td>'
-    shown = f"{value:g}" if isinstance(value, float) else str(value)
-    return f"<td>{html.escape(shown)}</td>"
+def _figure(value: object) -> str:
+    """A published figure as the table shows it: 2.5, not 2.5000000001."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _section(dataset: figures.Dataset) -> str:
-    name = dataset.name
-    heading = html.escape(dataset.title)
-    head = "".join(
-        f'<th scope="col">{html.escape(text(f"report.{name}.columns.{c.name}"))}</th>'
-        for c in dataset.columns
-    )
-    empty = (
-        f'<tr><td colspan="{len(dataset.columns)}">{html.escape(text("report.no_data"))}</td></tr>'
-    )
-    body = (
-        "".join("<tr>" + "".join(_cell(value) for value in row) + "</tr>" for row in dataset.rows)
-        or empty
-    )
-    links = " · ".join(
-        f'<a href="/api/open-data/{name}.{suffix}">{html.escape(text(f"report.link.{key}"))}</a>'
-        for suffix, key in (("csv", "csv"), ("json", "json"), ("dictionary.json", "dictionary"))
-    )
-    return f"""
-<section aria-labelledby="{name}">
-  <h2 id="{name}">{heading}</h2>
-  <p>{html.escape(text(f"report.{name}.description"))}</p>
-  <div class="pair">
-    <figure>
-      <img src="/reports/pipeline/{name}.svg" alt="{html.escape(text(f"report.{name}.alt"))}">
-      <figcaption>{heading}</figcaption>
-    </figure>
-    <div class="table"><table>
-      <caption>{html.escape(text("report.table_caption", title=dataset.title))}</caption>
-      <thead><tr>{head}</tr></thead><tbody>{body}</tbody>
-    </table></div>
-  </div>
-  <p class="downloads">{html.escape(text("report.downloads"))} {links}</p>
-</section>"""
+# Autoescaped: every value, the catalogue's texts included, is escaped as it goes in.
+TEMPLATES = Environment(
+    loader=PackageLoader("bot.pipeline"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+TEMPLATES.globals["text"] = text
+TEMPLATES.filters["figure"] = _figure
+DOWNLOADS = (("csv", "csv"), ("json", "json"), ("dictionary.json", "dictionary"))
 
 
 def page(datasets: dict[str, figures.Dataset]) -> str:
-    sections = "".join(_section(datasets[name]) for name in figures.NAMES)
     computed = min(d.computed_at for d in datasets.values() if d.computed_at)
     zone = service_levels.calendar(get_settings().timezone).zone
-    updated = f"{computed.astimezone(zone):%d %B %Y, %H:%M}"
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(text("report.page_title"))}</title>
-<link rel="stylesheet" href="/static/report.css">
-</head>
-<body>
-<header>
-  <h1>{html.escape(text("report.heading"))}</h1>
-  <p>{html.escape(text("report.intro"))}</p>
-</header>
-<main>{sections}</main>
-<footer>
-  <p>{html.escape(text("report.suppression", minimum=reports.MIN_CELL))}</p>
-  <p>{html.escape(text("report.updated", at=updated))}</p>
-</footer>
-</body>
-</html>"""
+    return TEMPLATES.get_template("report.html").render(
+        datasets=[datasets[name] for name in figures.NAMES],
+        downloads=DOWNLOADS,
+        minimum_cell=reports.MIN_CELL,
+        updated=f"{computed.astimezone(zone):%d %B %Y, %H:%M}",
+    )
 
 
 @router.get(

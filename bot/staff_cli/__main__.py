@@ -1,0 +1,5 @@
+import sys
+
+from bot.staff_cli import main
+
+sys.exit(main())

@@ -1,0 +1,86 @@
+"""What every staff command shares: how it runs (`staff_command`), who acts (`--as`,
+handed to the command by `pass_staff`), the database, and a submission reference as an
+argument."""
+
+import functools
+import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+from sqlmodel import Session
+
+from storage import roster, service_levels, workflow
+from storage.db import session_scope
+from storage.reference import parse_reference
+from storage.settings import get_settings
+
+# The command's function receives the Staff who acts, as its first argument.
+pass_staff = click.make_pass_decorator(workflow.Staff)
+
+
+@contextmanager
+def database() -> Iterator[Session]:
+    with session_scope(get_settings().database_url) as session:
+        yield session
+
+
+def acting(name: str | None) -> workflow.Staff:
+    """Who acts: the roster member --as names, or the operator."""
+    if name is None:
+        return workflow.Staff.operator(getpass.getuser())
+    return member(name)
+
+
+def member(name: str) -> workflow.Staff:
+    """The roster member someone named, by Slack id or roster name (--as, --to)."""
+    with database() as session:
+        return roster.resolve(session, name)
+
+
+def staff_command(command: Callable[..., list[str]]) -> Callable[..., None]:
+    """Runs a command as every one runs, once its arguments are understood (so that bad
+    usage is told first, and --help needs no database): the service levels must be in
+    force, --as must name someone on the roster (for every command, even one that does
+    not use it), then the command's lines are printed. Its refusal (workflow.Refused)
+    and a service-level error go up to `main`, which turns them into exit statuses."""
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
+        context = click.get_current_context()
+        service_levels.in_force()
+        context.obj = acting(context.find_root().params["actor"])
+        click.echo("\n".join(command(*args, **kwargs)))
+
+    return run
+
+
+def act(work: Callable[[Session], workflow.Outcome]) -> list[str]:
+    """One workflow step in its own transaction; its message is what the command prints."""
+    with database() as session:
+        return [work(session).message]
+
+
+class InOrder(click.Group):
+    """A group whose --help lists its commands in the order they are given (the order
+    of the work), not alphabetically."""
+
+    def list_commands(self, context: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+class Reference(click.ParamType):
+    """A submission reference (SC-2026-00042), however it was typed."""
+
+    name = "reference"
+
+    def convert(
+        self, value: str, param: click.Parameter | None, context: click.Context | None
+    ) -> str:
+        reference = parse_reference(value)
+        if reference is None:
+            self.fail(f"{value!r} is not a reference like SC-2026-00042", param, context)
+        return reference
+
+
+reference_argument = click.argument("reference", type=Reference(), metavar="REFERENCE")
