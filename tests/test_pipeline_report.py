@@ -214,9 +214,9 @@ def test_markup_in_what_submitters_wrote_is_shown_escaped(app_settings):
     shown as text, never run."""
     hostile = '<script>alert("entryway")</script>'
     with session_scope(app_settings) as session:
-        repository.create_submission(
+        submissions.create_submission(
             session,
-            repository.NewSubmission(
+            submissions.NewSubmission(
                 kind=Kind.feedback,
                 title=f"Procurement barrier: {hostile}",
                 category=f"{hostile}<b>bold</b>",

@@ -11,7 +11,7 @@ from bot.staff_cli import main as staff_cli
 from storage import contacts, submissions
 from storage.db import session_scope
 from storage.models import Activity, Kind, OutboxMessage, RosterChange, Status
-from storage.workflow import transitions
+from storage.workflow import rules, transitions
 
 AUSTIN = ZoneInfo("America/Chicago")
 RUBRIC_ARGS = [
@@ -229,11 +229,11 @@ def test_help_lists_every_command_and_needs_no_database(monkeypatch, tmp_path, t
 def test_each_command_help_names_what_it_takes(terminal, capsys):
     code, out = cli(capsys, "score", "--help")
     assert code == 0 and "REFERENCE" in out and "--comment CRITERION=TEXT" in out
-    for criterion in workflow.RUBRIC:
+    for criterion in rules.RUBRIC:
         assert f"--{criterion} " in out, criterion
     assert "Alignment with City priorities" in out  # each criterion's label, from the catalogue
     code, out = cli(capsys, "block", "--help")
-    assert all(blocker in out for blocker in (*workflow.BLOCKERS, "none"))
+    assert all(blocker in out for blocker in (*rules.BLOCKERS, "none"))
     code, out = cli(capsys, "list", "--help")
     assert all(status.value in out for status in Status) and "[default: 50]" in out
     code, out = cli(capsys, "declare", "--help")

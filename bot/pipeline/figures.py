@@ -11,10 +11,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from storage import reports, repository, service_levels
+from storage import reports, service_levels
 from storage.catalogue import text
 from storage.db import session_scope
 from storage.models import Kind, utcnow
+from storage.published_figures import published_figures, store_figures
 from storage.settings import get_settings
 
 
@@ -114,18 +115,18 @@ def publish() -> None:
     """Computes every public dataset and stores it (the scheduler, every few minutes)."""
     with session_scope(get_settings().database_url) as session:
         for name, rows in _compute(session).items():
-            repository.store_figures(session, name, rows)
+            store_figures(session, name, rows)
 
 
 def datasets() -> dict[str, Dataset]:
     """Every public dataset as last published; published now if it never was (a new
     installation), so the page never shows nothing."""
     with session_scope(get_settings().database_url) as session:
-        stored = repository.published_figures(session)
+        stored = published_figures(session)
     if set(stored) != set(NAMES):
         publish()
         with session_scope(get_settings().database_url) as session:
-            stored = repository.published_figures(session)
+            stored = published_figures(session)
     return {
         name: Dataset(name, COLUMNS[name], [tuple(row) for row in stored[name].rows],
                       stored[name].computed_at)

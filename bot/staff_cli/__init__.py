@@ -11,7 +11,8 @@ import click
 
 from bot.staff_cli import operations, staff_roster, submissions
 from bot.staff_cli.command import InOrder
-from storage import service_levels, workflow
+from storage import service_levels
+from storage.workflow import rules
 
 PROG = "python -m bot.staff_cli"
 
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except service_levels.ServiceLevelError as problem:
         print(f"staff_cli: {problem}", file=sys.stderr)
         return 2
-    except workflow.Refused as refused:
+    except rules.Refused as refused:
         print(refused, file=sys.stderr)
         return 1
     return 0

@@ -10,13 +10,14 @@ from contextlib import contextmanager
 import click
 from sqlmodel import Session
 
-from storage import roster, service_levels, workflow
+from storage import roster, service_levels
 from storage.db import session_scope
 from storage.reference import parse_reference
 from storage.settings import get_settings
+from storage.workflow import rules
 
 # The command's function receives the Staff who acts, as its first argument.
-pass_staff = click.make_pass_decorator(workflow.Staff)
+pass_staff = click.make_pass_decorator(rules.Staff)
 
 
 @contextmanager
@@ -25,14 +26,14 @@ def database() -> Iterator[Session]:
         yield session
 
 
-def acting(name: str | None) -> workflow.Staff:
+def acting(name: str | None) -> rules.Staff:
     """Who acts: the roster member --as names, or the operator."""
     if name is None:
-        return workflow.Staff.operator(getpass.getuser())
+        return rules.Staff.operator(getpass.getuser())
     return member(name)
 
 
-def member(name: str) -> workflow.Staff:
+def member(name: str) -> rules.Staff:
     """The roster member someone named, by Slack id or roster name (--as, --to)."""
     with database() as session:
         return roster.resolve(session, name)
@@ -42,7 +43,7 @@ def staff_command(command: Callable[..., list[str]]) -> Callable[..., None]:
     """Runs a command as every one runs, once its arguments are understood (so that bad
     usage is told first, and --help needs no database): the service levels must be in
     force, --as must name someone on the roster (for every command, even one that does
-    not use it), then the command's lines are printed. Its refusal (workflow.Refused)
+    not use it), then the command's lines are printed. Its refusal (rules.Refused)
     and a service-level error go up to `main`, which turns them into exit statuses."""
 
     @functools.wraps(command)
@@ -55,7 +56,7 @@ def staff_command(command: Callable[..., list[str]]) -> Callable[..., None]:
     return run
 
 
-def act(work: Callable[[Session], workflow.Outcome]) -> list[str]:
+def act(work: Callable[[Session], rules.Outcome]) -> list[str]:
     """One workflow step in its own transaction; its message is what the command prints."""
     with database() as session:
         return [work(session).message]

@@ -4,10 +4,12 @@ for a person, and the messages that failed to send."""
 import click
 
 from bot.staff_cli.command import database, staff_command
-from storage import outbox, reports, repository, service_levels, workflow
+from storage import outbox, reports, service_levels
 from storage.catalogue import text
+from storage.handoffs import list_handoffs
 from storage.models import Kind, utcnow
 from storage.settings import get_settings
+from storage.workflow import rules
 
 
 @click.command()
@@ -53,7 +55,7 @@ def handoffs(limit: int | None) -> list[str]:
             f"#{r.id}  {r.created_at:%Y-%m-%d %H:%M}  {r.channel}  {r.delivery.value}  "
             f"{r.contact or '-'}  "
             f"{r.reference or ''}{' (verified)' if r.reference_verified else ''}  {r.topic}"
-            for r in repository.list_handoffs(session, limit)
+            for r in list_handoffs(session, limit)
         ] or ["no handoffs yet"]
 
 
@@ -67,10 +69,10 @@ def outbox_messages(retry: int | None) -> list[str]:
             if not outbox.requeue(session, retry):
                 until = outbox.in_flight_until(session, retry)
                 if until is not None:
-                    raise workflow.Refused(
+                    raise rules.Refused(
                         text("cli.retry_in_flight", id=retry, until=f"{until:%H:%M:%S} UTC")
                     )
-                raise workflow.Refused(text("cli.retry_unknown", id=retry))
+                raise rules.Refused(text("cli.retry_unknown", id=retry))
             return [f"outbox #{retry}: queued again"]
         counts = outbox.counts(session)
         lines = [", ".join(f"{state}: {count}" for state, count in counts.items())]

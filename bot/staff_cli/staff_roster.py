@@ -3,9 +3,10 @@
 import click
 
 from bot.staff_cli.command import InOrder, database, pass_staff, staff_command
-from storage import roster, workflow
+from storage import roster
 from storage.catalogue import text
 from storage.models import StaffRole
+from storage.workflow import rules
 
 SLACK_USER_ID = click.argument("user", metavar="SLACK_USER_ID")
 
@@ -21,7 +22,7 @@ def staff() -> None:
 @click.option("--name", help="how they are named (and can be named with --as)")
 @staff_command
 @pass_staff
-def add(actor: workflow.Staff, user: str, role: StaffRole, name: str | None) -> list[str]:
+def add(actor: rules.Staff, user: str, role: StaffRole, name: str | None) -> list[str]:
     """put someone on the roster (or change it)"""
     with database() as session:
         return [roster.add(session, user, role, name, actor)]
@@ -31,7 +32,7 @@ def add(actor: workflow.Staff, user: str, role: StaffRole, name: str | None) -> 
 @SLACK_USER_ID
 @staff_command
 @pass_staff
-def remove(actor: workflow.Staff, user: str) -> list[str]:
+def remove(actor: rules.Staff, user: str) -> list[str]:
     """take someone off the roster"""
     with database() as session:
         return [roster.remove(session, user, actor)]

@@ -13,9 +13,10 @@ from bot.staff_cli.command import (
     reference_argument,
     staff_command,
 )
-from storage import triage, workflow
+from storage import triage
 from storage.catalogue import text
 from storage.models import Status
+from storage.workflow import evaluation, holds, roles, rules, transitions, versions
 
 STATUS = click.Choice(Status)
 INTERNAL_NOTE = "internal note, never shown to the submitter"
@@ -41,18 +42,18 @@ def list_submissions(status: Status | None, limit: int) -> list[str]:
 @click.option("--confidential", is_flag=True, help="include confidential answers (recorded)")
 @staff_command
 @pass_staff
-def show(staff: workflow.Staff, reference: str, confidential: bool) -> list[str]:
+def show(staff: rules.Staff, reference: str, confidential: bool) -> list[str]:
     """one submission with its whole record"""
     with database() as session:
-        workflow.role_of(session, staff)
-        submission = workflow.find(session, reference)
-        if confidential and workflow.conflicted(session, submission, staff):
-            raise workflow.Refused(text("workflow.conflict_no_decisions", reference=reference))
-        if confidential and not workflow.may_see_confidential(session, submission, staff):
-            raise workflow.Refused(text("workflow.not_yours_to_see", reference=reference))
+        roles.role_of(session, staff)
+        submission = versions.find(session, reference)
+        if confidential and evaluation.conflicted(session, submission, staff):
+            raise rules.Refused(text("workflow.conflict_no_decisions", reference=reference))
+        if confidential and not evaluation.may_see_confidential(session, submission, staff):
+            raise rules.Refused(text("workflow.not_yours_to_see", reference=reference))
         found = triage.details(session, submission, confidential)
         if confidential:
-            workflow.record_confidential_view(session, submission, staff)
+            evaluation.record_confidential_view(session, submission, staff)
         facts = found.facts
         summary = facts.scores
         lines = [
@@ -106,10 +107,10 @@ def show(staff: workflow.Staff, reference: str, confidential: bool) -> list[str]
 @click.option("--to", help="a roster member's Slack id or name (default: yourself)")
 @staff_command
 @pass_staff
-def assign(staff: workflow.Staff, reference: str, to: str | None) -> list[str]:
+def assign(staff: rules.Staff, reference: str, to: str | None) -> list[str]:
     """make someone the evaluator"""
     evaluator = member(to) if to else None
-    return act(lambda session: workflow.assign(session, reference, staff, evaluator))
+    return act(lambda session: evaluation.assign(session, reference, staff, evaluator))
 
 
 @click.command("request-info")
@@ -118,11 +119,9 @@ def assign(staff: workflow.Staff, reference: str, to: str | None) -> list[str]:
 @click.option("--note", help=INTERNAL_NOTE)
 @staff_command
 @pass_staff
-def request_info(
-    staff: workflow.Staff, reference: str, question: str, note: str | None
-) -> list[str]:
+def request_info(staff: rules.Staff, reference: str, question: str, note: str | None) -> list[str]:
     """ask the submitter a question"""
-    return act(lambda session: workflow.request_info(session, reference, staff, question, note))
+    return act(lambda session: transitions.request_info(session, reference, staff, question, note))
 
 
 def _one_of_the_two(
@@ -152,19 +151,17 @@ def _one_of_the_two(
 @click.option("--statement", help="what the conflict is")
 @staff_command
 @pass_staff
-def declare(
-    staff: workflow.Staff, reference: str, conflict: bool, statement: str | None
-) -> list[str]:
+def declare(staff: rules.Staff, reference: str, conflict: bool, statement: str | None) -> list[str]:
     """declare a conflict of interest, or none"""
     return act(
-        lambda session: workflow.declare_conflict(session, reference, staff, conflict, statement)
+        lambda session: evaluation.declare_conflict(session, reference, staff, conflict, statement)
     )
 
 
 def _rubric_options(command: Callable[..., list[str]]) -> Callable[..., list[str]]:
     """A required --CRITERION option for each criterion of the rubric, in its order."""
-    scores = click.IntRange(workflow.SCORE_RANGE.start, workflow.SCORE_RANGE.stop - 1)
-    for criterion in reversed(workflow.RUBRIC):
+    scores = click.IntRange(rules.SCORE_RANGE.start, rules.SCORE_RANGE.stop - 1)
+    for criterion in reversed(rules.RUBRIC):
         label = text(f"rubric.{criterion}.label")
         command = click.option(f"--{criterion}", type=scores, required=True, help=label)(command)
     return command
@@ -174,8 +171,8 @@ def _comments(pairs: tuple[str, ...]) -> dict[str, str]:
     comments = {}
     for pair in pairs:
         criterion, _, comment = pair.partition("=")
-        if criterion not in workflow.RUBRIC or not comment:
-            raise workflow.Refused(text("cli.comment_format", criteria=", ".join(workflow.RUBRIC)))
+        if criterion not in rules.RUBRIC or not comment:
+            raise rules.Refused(text("cli.comment_format", criteria=", ".join(rules.RUBRIC)))
         comments[criterion] = comment
     return comments
 
@@ -193,7 +190,7 @@ def _comments(pairs: tuple[str, ...]) -> dict[str, str]:
 @staff_command
 @pass_staff
 def score(
-    staff: workflow.Staff,
+    staff: rules.Staff,
     reference: str,
     comment: tuple[str, ...],
     no_conflict: bool,
@@ -202,10 +199,10 @@ def score(
     """score against the rubric (1-5 each)"""
     comments = _comments(comment)
 
-    def declare_and_score(session: Session) -> workflow.Outcome:
+    def declare_and_score(session: Session) -> rules.Outcome:
         if no_conflict:
-            workflow.declare_conflict(session, reference, staff, False)
-        return workflow.score(session, reference, staff, scores, comments)
+            evaluation.declare_conflict(session, reference, staff, False)
+        return evaluation.score(session, reference, staff, scores, comments)
 
     return act(declare_and_score)
 
@@ -218,14 +215,14 @@ def score(
 @staff_command
 @pass_staff
 def advance(
-    staff: workflow.Staff,
+    staff: rules.Staff,
     reference: str,
     to: Status | None,
     reason: str | None,
     note: str | None,
 ) -> list[str]:
     """move forward (or back from needs_info)"""
-    return act(lambda session: workflow.advance(session, reference, staff, to, reason, note))
+    return act(lambda session: transitions.advance(session, reference, staff, to, reason, note))
 
 
 @click.command()
@@ -234,9 +231,9 @@ def advance(
 @click.option("--note", help=INTERNAL_NOTE)
 @staff_command
 @pass_staff
-def decline(staff: workflow.Staff, reference: str, reason: str, note: str | None) -> list[str]:
+def decline(staff: rules.Staff, reference: str, reason: str, note: str | None) -> list[str]:
     """decline, with a public reason"""
-    return act(lambda session: workflow.decline(session, reference, staff, reason, note))
+    return act(lambda session: transitions.decline(session, reference, staff, reason, note))
 
 
 @click.command()
@@ -244,23 +241,23 @@ def decline(staff: workflow.Staff, reference: str, reason: str, note: str | None
 @click.option(
     "--on",
     required=True,
-    type=click.Choice([*workflow.BLOCKERS, "none"]),
+    type=click.Choice([*rules.BLOCKERS, "none"]),
     help="what it waits on; none: nothing any more",
 )
 @staff_command
 @pass_staff
-def block(staff: workflow.Staff, reference: str, on: str) -> list[str]:
+def block(staff: rules.Staff, reference: str, on: str) -> list[str]:
     """record what a submission waits on"""
     blocker = None if on == "none" else on
-    return act(lambda session: workflow.set_blocked(session, reference, staff, blocker))
+    return act(lambda session: holds.set_blocked(session, reference, staff, blocker))
 
 
-@click.command(help=f"hold its reminders for {workflow.SNOOZE_BUSINESS_DAYS} business days")
+@click.command(help=f"hold its reminders for {rules.SNOOZE_BUSINESS_DAYS} business days")
 @reference_argument
 @staff_command
 @pass_staff
-def snooze(staff: workflow.Staff, reference: str) -> list[str]:
-    return act(lambda session: workflow.snooze(session, reference, staff))
+def snooze(staff: rules.Staff, reference: str) -> list[str]:
+    return act(lambda session: holds.snooze(session, reference, staff))
 
 
 COMMANDS = (
