@@ -121,3 +121,12 @@ def test_the_listing_has_one_line_per_patch_with_its_targets_and_switch() -> Non
         switched = "switched off" if name == "shared_parse_cache" else "on"
         assert line.endswith(f"  {switched}"), line
     assert "DIFFERS" not in result.stdout and "target missing" not in result.stdout
+
+
+def test_the_listing_says_which_target_differs_or_is_missing(monkeypatch) -> None:
+    changed(monkeypatch, "domain_emptiness_once", sha256="0" * 64)
+    changed(monkeypatch, "depth_first_graph", path="no_such_function")
+    lines = {state.name: state.line() for state in patches.states(environ={})}
+    assert "rasa.shared.core.domain.Domain.is_empty DIFFERS" in lines["domain_emptiness_once"]
+    assert "dask.no_such_function target missing" in lines["depth_first_graph"]
+    assert "matches" in lines["log_redaction"]
