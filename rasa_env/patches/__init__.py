@@ -10,8 +10,19 @@ patches were checked against (ENTRYWAY_RASA_EXPECT_VERSION overrides it, for an 
 trying another Rasa and for the tests) and that every target's source is the one checked,
 and refuses (`Refused`, one line naming the version or the patch) otherwise: a patch applied
 to code it was not written for would compute something else without a word.
-ENTRYWAY_RASA_PATCHES=-name,-other switches single patches off, for a diagnosis; no patch
-needs another one to be on. `python -m rasa_env.patches` lists them (rasa_env/patches/__main__.py).
+`python -m rasa_env.patches` lists them (rasa_env/patches/__main__.py).
+
+ENTRYWAY_RASA_PATCHES=-name,-other switches single patches off, for a diagnosis. No patch
+needs another one to be on; what they need outside is said in each: domain_digest needs
+an action server that knows the domain's digest (rasa-sdk 3.21, in the action server's
+environment); shared_parse_cache is what tells the sentence featurizer whose message it
+embeds (switched off, the featurizer keeps no embeddings either); no_tracker_store_fallback
+switched off brings back Rasa's in-memory fallback around rasa_env/tracker_store.py.
+
+Where Rasa offers an extension point, Entryway uses it instead of a patch: the intent
+classifier's one-row scoring and the sentence-only count vectorisers are components in
+config.yml (nlu/row_scoring_classifier.py, nlu/sentence_count_vectors.py), the tracker and
+lock stores are in the endpoints (rasa_env/endpoints.py).
 """
 
 import importlib

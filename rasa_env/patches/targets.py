@@ -53,7 +53,7 @@ _originals: dict[Target, Any] = {}
 
 
 def _callable(raw: Any) -> Any:
-    return raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
+    return raw.__func__ if isinstance(raw, staticmethod) else raw
 
 
 def original(target: Target) -> Any:
@@ -72,10 +72,6 @@ def replace(target: Target, replacement: Any) -> None:
     if target not in _originals:
         _originals[target] = inspect.getattr_static(owner, target.attribute, MISSING)
     setattr(owner, target.attribute, replacement)
-
-
-def is_replaced(target: Target) -> bool:
-    return target in _originals
 
 
 def source_hash(target: Target) -> str:
