@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 MISSING = object()  # the attribute did not exist before the patch added it
+_NOT_REPLACED = object()
 
 
 class SourceState(Enum):
@@ -24,7 +25,9 @@ class SourceState(Enum):
     MISSING = "target missing"
 
 
-@dataclass(frozen=True)
+# Compared by identity (each is declared once, in its patch module): `original` looks one
+# up for every call that defers to Rasa, and the fields need not be hashed for that.
+@dataclass(frozen=True, eq=False)
 class Target:
     """`module`'s attribute at `path` ("Class.method" or "function"), whose source hashed to
     `sha256`. When the patch adds an attribute Rasa's class lacks (a `__copy__`), `source_of`
@@ -52,18 +55,14 @@ class Target:
 _originals: dict[Target, Any] = {}
 
 
-def _callable(raw: Any) -> Any:
-    return raw.__func__ if isinstance(raw, staticmethod) else raw
-
-
 def original(target: Target) -> Any:
     """Rasa's own function at the target (what was there before `replace`)."""
-    if target in _originals:
-        raw = _originals[target]
-        if raw is MISSING:
-            raise AttributeError(f"{target} does not exist in Rasa")
-        return _callable(raw)
-    return _callable(inspect.getattr_static(target.owner(), target.attribute))
+    raw = _originals.get(target, _NOT_REPLACED)
+    if raw is _NOT_REPLACED:
+        raw = inspect.getattr_static(target.owner(), target.attribute)
+    elif raw is MISSING:
+        raise AttributeError(f"{target} does not exist in Rasa")
+    return raw.__func__ if isinstance(raw, staticmethod) else raw
 
 
 def replace(target: Target, replacement: Any) -> None:
