@@ -130,3 +130,14 @@ def test_the_listing_says_which_target_differs_or_is_missing(monkeypatch) -> Non
     assert "rasa.shared.core.domain.Domain.is_empty DIFFERS" in lines["domain_emptiness_once"]
     assert "dask.no_such_function target missing" in lines["depth_first_graph"]
     assert "matches" in lines["log_redaction"]
+
+
+def test_the_hashes_printed_are_those_each_patch_declares_for_this_rasa() -> None:
+    result = run_in_rasa_environment("-m", "rasa_env.patches", "--hashes")
+    assert result.returncode == 0, result.stderr[-3000:]
+    declared = [
+        f"{name}  {target}  {target.sha256}"
+        for name in patches.PATCHES
+        for target in patches.patch_module(name).TARGETS
+    ]
+    assert result.stdout.splitlines() == declared
