@@ -59,7 +59,9 @@ model: $(RASA_ENV) $(ENCODER)
 migrate: $(APP_ENV)
 	@$(PY) -m storage.migrate
 
-# Every process under supervisord (scripts/supervise), stopped with this one.
+# Every process under supervisord (scripts/supervise), stopped with this one. The script
+# first checks that Rasa's patches fit the Rasa installed (python -m rasa_env.patches
+# --check) and exits non-zero with the reason if not.
 run: install model migrate
 	exec /usr/bin/setpriv --pdeathsig TERM scripts/supervise
 

@@ -1,8 +1,8 @@
 """What a Rasa server may remember of what people write: results computed from short texts
 that more than one conversation sent, for a quarter of an hour.
 
-The parse cache (rasa_env/parse_cache.py) and the sentence featurizer's embeddings
-(nlu/sentence_featurizer.py) both keep results per text, to skip the work the next time
+The parse cache (rasa_env/patches/shared_parse_cache.py) and the sentence featurizer's
+embeddings (nlu/sentence_featurizer.py) both keep results per text, to skip the work the next time
 the text comes. Only texts of at most `MAX_CHARS` that a second conversation sent are
 kept, each for at most `KEEP_SECONDS` (as long as the trackers Rasa keeps,
 rasa_env/tracker_store.py): what people say in common ("yes", "skip", "what's the status
@@ -12,10 +12,10 @@ two conversations (web and Slack, say) can make their answer common, for those m
 Until a second conversation sends a text, only hashes of the text and of its first sender
 are remembered.
 
-The sender is the conversation whose message is being parsed: rasa_env/parse_cache.py
-sets `current_sender` around each parse (the NLU graph runs in the same thread, inside
-that call). Without it (training, `rasa shell nlu`, the NLU evaluation), no text is ever
-common, and nothing is kept.
+The sender is the conversation whose message is being parsed:
+rasa_env/patches/shared_parse_cache.py sets `current_sender` around each parse (the NLU
+graph runs in the same thread, inside that call). Without it (training, `rasa shell nlu`,
+the NLU evaluation), no text is ever common, and nothing is kept.
 
 Here rather than in rasa_env/ because the featurizer is a component of the model and
 runs wherever the model does; rasa_env/ imports it from here.

@@ -1,11 +1,14 @@
 """What each graph component Entryway's models use was checked for.
 
-Three of rasa_env/launch.py's fixes apply to a graph only when every component in it has
-one property: fix 5 serves a model without TensorFlow, fix 11 computes sentence features
-only, fix 14 keeps parses of common texts. A component not listed here, or listed without
-the property, leaves that fix off for the graph, so a new component is safe until it has
-been read and added. Imported before Rasa (fix 5 decides before Rasa is imported), so
-names only, no classes.
+Three choices apply to a graph only when every component in it has one property: serving
+a model without TensorFlow (rasa_env/tensorflow_stub.py, NO_TENSORFLOW), keeping parses of
+common texts (rasa_env/patches/shared_parse_cache.py, TEXT_ALONE), and the count
+vectorisers computing sentence features only (nlu/sentence_count_vectors.py, declared in
+config.yml where every component reads no sequence features, NO_SEQUENCE_FEATURES; a test
+checks the trained model). A component not listed here, or listed without the property,
+leaves that choice off for the graph, so a new component is safe until it has been read
+and added. Imported before Rasa (the TensorFlow stub is decided before Rasa is imported),
+so names only, no classes.
 """
 
 from collections.abc import Iterable
@@ -25,6 +28,8 @@ _ALL = frozenset({NO_TENSORFLOW, NO_SEQUENCE_FEATURES, TEXT_ALONE})
 # policies and the nodes feeding them are not NLU: they have no place in a parse.
 CHECKED: dict[str, frozenset[str]] = {
     "nlu.faq_selector.FaqSelector": _ALL,
+    "nlu.row_scoring_classifier.RowScoringLogisticRegressionClassifier": _ALL,
+    "nlu.sentence_count_vectors.SentenceCountVectorsFeaturizer": _ALL,
     "nlu.sentence_featurizer.SentenceEmbeddingFeaturizer": _ALL,
     "rasa.core.policies.ensemble.DefaultPolicyPredictionEnsemble": _ALL - {TEXT_ALONE},
     "rasa.core.policies.rule_policy.RulePolicy": _ALL - {TEXT_ALONE},

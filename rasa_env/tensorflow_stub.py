@@ -1,10 +1,11 @@
 """Stand-ins for `tensorflow` and `keras` in a Rasa server that runs no TensorFlow model.
 
 Rasa 3.6.21 imports TensorFlow at import time (its policy and extractor base
-modules import its training utilities), which costs each worker 435 MiB of RSS
-with Keras and JAX and about two thirds of its start-up time. rasa_env/launch.py (fix 5)
+modules import its training utilities), which costs each worker 435 MiB of its 750 MiB
+RSS with Keras and JAX and about two thirds of its start-up time. rasa_env/launch.py
 calls `install()` before importing Rasa when the model it serves has only
-components checked for it (rasa_env/components.py). The stub modules offer only the
+components checked for it (rasa_env/components.py); `python -m rasa_env.patches`, which
+only reads Rasa's sources, always does. The stub modules offer only the
 names Rasa's modules read while being imported (class bases, type hints); any
 other name is an AttributeError and calling anything raises TensorFlowNotLoaded,
 so a code path that did need TensorFlow fails loudly rather than quietly.
@@ -54,7 +55,7 @@ class _StubType(type):
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         raise TensorFlowNotLoaded(
             f"{cls.__module__}.{cls.__qualname__} was called, but this Rasa server runs "
-            "without TensorFlow (rasa_env/launch.py, fix 5)"
+            "without TensorFlow (rasa_env/tensorflow_stub.py)"
         )
 
 
@@ -113,6 +114,8 @@ def model_needs_tensorflow(model: Path) -> bool:
 
 
 def install() -> None:
+    if any(isinstance(finder, _StubFinder) for finder in sys.meta_path):
+        return
     loaded = [name for name in sys.modules if name.partition(".")[0] in _STUBBED_PACKAGES]
     if loaded:
         raise RuntimeError(f"TensorFlow is already imported ({loaded[0]}); too late to stub")

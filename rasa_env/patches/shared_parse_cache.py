@@ -1,18 +1,21 @@
-"""Fix 14 of rasa_env/launch.py: a short text many people send is understood once.
+"""A short text that more than one conversation sent is understood once.
 
-"yes", "skip", "hello", "what's the status of my proposal?": much of what a form-driven
-conversation hears is the same few texts, and the NLU graph gives the same parse of the
-same text every time when each of its components reads nothing but the message's text
-(rasa_env/components.py; checked per model, so a model with any other component parses
-every message). Rasa still ran the whole graph for each: 0.5 ms of CPU for "yes", 1.5 ms
-for an FAQ question, with the sentence encoder's own cache hit; a copy from here takes
-0.05 ms.
+Replaces `MessageProcessor._parse_message_with_graph`. "yes", "skip", "hello", "what's the
+status of my proposal?": much of what a form-driven conversation hears is the same few
+texts, and the NLU graph gives the same parse of the same text every time when each of its
+components reads nothing but the message's text (rasa_env/components.py, TEXT_ALONE;
+checked per model, so a model with any other component parses every message). Rasa still
+ran the whole graph for each: 0.5 ms of CPU for "yes", 1.5 ms for an FAQ question, with the
+sentence encoder's own cache hit; a copy from here takes 0.05 ms.
 
-What is kept is what nlu/common_texts.py allows (the featurizer's embeddings follow the
-same rule): only texts of at most `MAX_CHARS` that more than one conversation sent, each
-for at most `KEEP_SECONDS`, never one conversation's answers. Callers change the parse
-they get (Rasa adds the full retrieval intent to it), so each gets its own copy. Each
-parse also tells the NLU graph whose message it is (`common_texts.current_sender`).
+What is kept is what nlu/common_texts.py allows (the featurizer's embeddings follow the same
+rule): only texts of at most `MAX_CHARS` that more than one conversation sent, each for at
+most `KEEP_SECONDS`, never one conversation's answers. Callers change the parse they get
+(Rasa adds the full retrieval intent to it), so each gets its own copy.
+
+Each parse also tells the NLU graph whose message it is (`common_texts.current_sender`),
+which the sentence featurizer's own cache of embeddings needs: switched off, that cache
+keeps nothing either, and every message's embedding is computed.
 """
 
 import copy
@@ -24,6 +27,14 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from nlu.common_texts import FIRST_SENDERS, KEEP_SECONDS, CommonTexts, current_sender
 from rasa_env import components
+from rasa_env.patches.targets import Target, original, replace
+
+PARSE = Target(
+    "rasa.core.processor",
+    "MessageProcessor._parse_message_with_graph",
+    "0bd50a53b5c013af8458cbefe5dbcbd5c02c82a671a841b1947b3e8964e5c3d1",
+)
+TARGETS = (PARSE,)
 
 # Parses kept per Rasa server (a parse with its rankings is 4-7 KiB of Python objects,
 # tracemalloc, and a 100-character text's tokens at most 6 more: at most about 6 MiB; a
@@ -52,14 +63,11 @@ def text_only(processor: MessageProcessor) -> bool:
     return components.all_have(components.names_of(schema), components.TEXT_ALONE)
 
 
-def _cache_of(processor: MessageProcessor) -> ParseCache | None:
+def cache_of(processor: MessageProcessor) -> ParseCache | None:
     # One per processor: a model loaded later gets its own processor, so its own cache.
     if CACHE not in processor.__dict__:
         processor.__dict__[CACHE] = ParseCache() if text_only(processor) else None
     return processor.__dict__[CACHE]
-
-
-_original_parse = MessageProcessor._parse_message_with_graph
 
 
 def parse_message_with_graph(
@@ -70,15 +78,20 @@ def parse_message_with_graph(
 ) -> dict[str, Any]:
     """Rasa's parse of the message, from the cache when its text is common. Only the
     output properties are cached (the rest carries the message's id and metadata)."""
+    rasas_parse = original(PARSE)
     sender = current_sender.set(message.sender_id)
     try:
-        cache = _cache_of(self)
+        cache = cache_of(self)
         if cache is None or not only_output_properties or not isinstance(message.text, str):
-            return _original_parse(self, message, tracker, only_output_properties)
+            return rasas_parse(self, message, tracker, only_output_properties)
         parse = cache.get(message.text)
         if parse is None:
-            parse = _original_parse(self, message, tracker, only_output_properties)
+            parse = rasas_parse(self, message, tracker, only_output_properties)
             cache.offer(message.text, message.sender_id, parse)
         return parse
     finally:
         current_sender.reset(sender)
+
+
+def apply() -> None:
+    replace(PARSE, parse_message_with_graph)

@@ -4,25 +4,35 @@ served, other conversations not held up, a ticket left by a dead server expiring
 waiting message that outlived its ticket refused, a cancelled one giving its place up, a
 late release taking nobody else's turn, and nothing left in Redis after."""
 
-from rasa_env.endpoints import endpoints
-from tests.support.rasa_environment import assert_passes_in_rasa_environment
+import asyncio
 
-REDIS_URL = "redis://127.0.0.1:6379/11"
-
-CHECK = """
-import asyncio, time
+import pytest
 import redis
 from rasa.core.lock_store import LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-config = {config!r}
-plain = redis.Redis(host=config["url"], port=config["port"], db=config["db"])
-plain.flushdb()
-# Two servers: each its own store, as each Rasa process makes one.
-servers = [LockStore.create(EndpointConfig.from_dict(config)) for _ in range(2)]
-assert type(servers[0]).__name__ == "RedisTicketLockStore", type(servers[0])
+from rasa_env.endpoints import endpoints
 
-async def main():
+REDIS_URL = "redis://127.0.0.1:6379/11"
+# Long enough for any message on a loaded machine, far shorter than a lock's lifetime.
+PATIENCE = 10.0
+
+
+@pytest.fixture
+def config() -> dict:
+    return endpoints({"REDIS_URL": REDIS_URL})["lock_store"]
+
+
+def test_conversations_are_locked_one_message_at_a_time_in_order(config: dict) -> None:
+    plain = redis.Redis(host=config["url"], port=config["port"], db=config["db"])
+    plain.flushdb()
+    # Two servers: each its own store, as each Rasa process makes one.
+    servers = [LockStore.create(EndpointConfig.from_dict(config)) for _ in range(2)]
+    assert type(servers[0]).__name__ == "RedisTicketLockStore", type(servers[0])
+    asyncio.run(conversations(servers, plain))
+
+
+async def conversations(servers: list[LockStore], plain: redis.Redis) -> None:
     held, order = [], []
 
     async def message(server, conversation, number, seconds=0.05):
@@ -33,33 +43,41 @@ async def main():
             await asyncio.sleep(seconds)
             held.remove(conversation)
 
-    # Six messages of one conversation, alternating servers, issued in this order.
+    # Six messages of one conversation, alternating servers, issued in this order while
+    # an earlier one holds its lock.
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def held_until_released() -> None:
+        async with servers[0].lock("alice"):
+            holding.set()
+            await release.wait()
+
+    holder = asyncio.create_task(held_until_released())
+    await holding.wait()
     tasks = []
     for number in range(6):
         tasks.append(asyncio.create_task(message(number % 2, "alice", number)))
         await asyncio.sleep(0.005)
-    # Another conversation meanwhile: it does not wait for alice's.
-    started = time.monotonic()
-    await message(1, "bob", 0, seconds=0)
-    assert time.monotonic() - started < 0.2, time.monotonic() - started
-    await asyncio.gather(*tasks)
+    # Another conversation meanwhile: it does not wait for alice's (it would wait forever).
+    await asyncio.wait_for(message(1, "bob", 0, seconds=0), PATIENCE)
+    assert order == [("bob", 0)], order
+    release.set()
+    await asyncio.gather(holder, *tasks)
     assert [n for c, n in order if c == "alice"] == list(range(6)), order
 
     # A server died holding the lock: the next message waits until its ticket expires.
     dead = servers[0].lock("carol", lock_lifetime=0.5)
     await dead.__aenter__()  # never released
-    started = time.monotonic()
-    await message(1, "carol", 0, seconds=0)
-    waited = time.monotonic() - started
-    assert 0.4 < waited < 1.5, waited
+    waiting = asyncio.create_task(message(1, "carol", 0, seconds=0))
+    await asyncio.sleep(0.2)
+    assert ("carol", 0) not in order  # still waiting...
+    await asyncio.wait_for(waiting, PATIENCE)  # ...for the ticket to expire
 
     # A message whose ticket expires while it waits is refused, as with Rasa's store.
     async with servers[0].lock("dave"):
-        try:
+        with pytest.raises(LockError):
             async with servers[1].lock("dave", lock_lifetime=0.2):
                 raise AssertionError("acquired a lock that was held")
-        except LockError:
-            pass
 
     # A message cancelled while it waits (Sanic's response timeout) gives its place up.
     async with servers[0].lock("erin"):
@@ -86,20 +104,10 @@ async def main():
     # release still happens, and the next message is not kept waiting.
     async with servers[1].lock("grace"):
         plain.client_kill_filter(_type="normal", skipme=True)
-    started = time.monotonic()
-    await message(1, "grace", 0, seconds=0)
-    assert time.monotonic() - started < 0.5, time.monotonic() - started
+    # (A lock not released would hold the next message for Rasa's 60 s lock lifetime.)
+    await asyncio.wait_for(message(1, "grace", 0, seconds=0), PATIENCE)
 
     # Released, nothing is left in Redis (the dead server's keys expire with its ticket).
     await asyncio.sleep(0.6)
     left = plain.keys("*")
     assert left == [], left
-    print("ok")
-
-asyncio.run(main())
-"""
-
-
-def test_conversations_are_locked_one_message_at_a_time_in_order() -> None:
-    config = endpoints({"REDIS_URL": REDIS_URL})["lock_store"]
-    assert_passes_in_rasa_environment(CHECK.format(config=config))
