@@ -15,14 +15,17 @@ new one is written at retrieve time (under Rasa's conversation lock when a messa
 handled, before Rasa touches the tracker) and the tracker Rasa gets is the new checkpoint itself.
 
 A checkpoint is the session's opening (SessionStarted and the slots it carried over),
-one SlotSet per slot whose value changed since the opening, and the last `KEEP_TURNS`
-user turns verbatim (the longest rule looks back 4 steps; `action_clarify` one turn). A form
-active at the cut is kept active by the message that started it and its ActiveLoop
-event, verbatim (the form keeps that message). It is only written between turns, and
-only when the tracker it rebuilds has the same current state (slots, active loop,
-latest message and action, follow-up, pause) and the same last dialogue states the
-RulePolicy matches rules against as the tracker read the long way; otherwise the long
-way is kept. So Rasa predicts the same.
+one SlotSet per slot whose value changed since the opening, and the events from a cut
+on, verbatim: at least the last `KEEP_TURNS` user turns (the longest rule looks back 4
+steps; `action_clarify` one turn), and everything the last dialogue states the
+RulePolicy matches rules against are made from, which in a form reaches back to the
+message that started it (`_cut`). A form active at the cut is kept active by that
+message and its ActiveLoop event, verbatim (the form keeps that message). It is only
+written between turns, and only when the tracker it rebuilds has the same current state
+(slots, active loop, latest message and action, follow-up, pause) and the same last
+dialogue states as the tracker read the long way; otherwise the long way is kept (a
+fall-back: counted in `tracker_store_counts`, which the app's /healthz shows, and not
+logged one by one). So Rasa predicts the same.
 
 Which of the tracker's events are new is known, not counted: each tracker this store
 hands out or saves remembers how many of its events are stored, and only those after
@@ -91,9 +94,8 @@ COMPARED_STATES = 2 * KEEP_TURNS  # dialogue states that must match (rules use <
 RECENT_CONVERSATIONS = 500
 KEEP_SECONDS = 15 * 60
 # A conversation whose checkpoint could not be written is tried again after this many
-# more stored events, not on every message. (It fails mostly in short conversations
-# whose form turns give few dialogue states, so the last states reach back past the
-# kept turns: the mixed conversations of `make bench` failed 2-3 times each.)
+# more stored events, not on every message. (Mostly there was nothing to leave out yet:
+# in a form, the last dialogue states reach back to the message that started it.)
 COMPACT_RETRY_AFTER = COMPACT_AFTER
 
 # Set on each tracker this store hands out or saves: what of it is stored.
@@ -147,6 +149,110 @@ class Checkpoint(CheckpointBase):
     last_event_id = sa.Column(sa.Integer, nullable=False)
     event_count = sa.Column(sa.Integer, nullable=False)
     events = sa.Column(sa.Text, nullable=False)
+
+
+# What `tracker_store_counts` counts (bot/health.py reads both for GET /healthz).
+CHECKPOINTS_WRITTEN = "checkpoints_written"
+CHECKPOINT_FALLBACKS = "checkpoint_fallbacks"
+# A fall-back is logged once per process, then summed up in one line at most this often.
+FALLBACK_LOG_SECONDS = 3600
+
+
+class StoreCount(CheckpointBase):
+    """How often something happened to checkpoints, summed over every Rasa server on this
+    database. Counted here, in the database Rasa shares with the app, because that is the
+    one place both reach: a Rasa server's own memory would be lost at each restart and
+    split between servers, and the app reads it for its health check (bot/health.py)
+    without asking each Rasa server. Only names and numbers: nothing of a conversation."""
+
+    __tablename__ = "tracker_store_counts"
+
+    name = sa.Column(sa.String(64), primary_key=True)
+    value = sa.Column(sa.BigInteger, nullable=False)
+
+
+# One statement on both SQLite (3.24 and later) and PostgreSQL; atomic under concurrency.
+_INCREMENT = sa.text(
+    f"INSERT INTO {StoreCount.__tablename__} (name, value) VALUES (:name, 1) "
+    f"ON CONFLICT (name) DO UPDATE SET value = {StoreCount.__tablename__}.value + 1"
+)
+
+
+def _count(session: Any, name: str) -> None:
+    """Adds one to a count, in the session's transaction (its caller commits)."""
+    session.execute(_INCREMENT, {"name": name})
+
+
+class FallbackLog:
+    """The log's share of fall-backs: the first one of the process names its
+    conversation, then one line at most every FALLBACK_LOG_SECONDS says how many more
+    there were (each is counted in the database, CHECKPOINT_FALLBACKS)."""
+
+    def __init__(self) -> None:
+        self.unlogged = 0
+        self.logged_at: float | None = None
+
+    def happened(self, sender_id: str) -> None:
+        now = time.monotonic()
+        if self.logged_at is None:
+            logger.warning(
+                f"Conversation '{sender_id}' read whole: its checkpoint differed (counted in "
+                f"{StoreCount.__tablename__}; later ones are summed up here)"
+            )
+            self.logged_at = now
+            return
+        self.unlogged += 1
+        if now - self.logged_at >= FALLBACK_LOG_SECONDS:
+            logger.warning(
+                f"{self.unlogged} more conversations read whole since the last such line: "
+                "their checkpoints differed"
+            )
+            self.unlogged, self.logged_at = 0, now
+
+
+def _turn_start(events: list[dict], user: int) -> int | None:
+    """Where the user turn of the message at `user` begins: right after the action_listen
+    before it. Slots set between the two (the app's `question_open`, appended through
+    Rasa's HTTP API before the message) belong to the turn."""
+    for i in range(user - 1, -1, -1):
+        kind = events[i].get("event")
+        if kind == ActionExecuted.type_name:
+            return i + 1 if events[i].get("name") == "action_listen" else None
+        if kind == UserUttered.type_name:
+            return None
+    return None
+
+
+def _cut(tracker: DialogueStateTracker, events: list[dict], users: list[int]) -> int | None:
+    """Where a checkpoint's verbatim events begin: at the start of a user turn, at least
+    KEEP_TURNS user turns back, and no later than the message of the first dialogue
+    state compared (`COMPARED_STATES`), so that the states come from the same events.
+
+    That message is often further back than the turns: Rasa builds the states from
+    `applied_events()`, which leaves out every turn a form took as an answer (its happy
+    path), so however many answers a form took, its states are those of the message
+    that started it. Cutting at the kept turns alone made every conversation whose last
+    turns were a form's (a proposal, "stop", "yes", "bye") rebuild other states, and be
+    read whole.
+
+    None when there is no such turn start (or fewer states than are compared)."""
+    applied = tracker.applied_events()
+    actions = [i for i, event in enumerate(applied) if isinstance(event, ActionExecuted)]
+    if len(actions) < COMPARED_STATES:
+        return None
+    # The first compared state is the one before this action: made from the latest user
+    # message before it and the action before it (the action_listen ending the turn
+    # before that message, or an action after it).
+    first = actions[-(COMPARED_STATES - 1)]
+    message = next(
+        (event for event in reversed(applied[:first]) if isinstance(event, UserUttered)), None
+    )
+    if message is None:
+        return None
+    position = next(i for i, event in enumerate(tracker.events) if event is message)
+    latest = min(position, users[-KEEP_TURNS])
+    starts = [_turn_start(events, user) for user in users if user <= latest]
+    return max((start for start in starts if start is not None), default=None)
 
 
 def _starts_later_session(tracker: DialogueStateTracker, new: list[Event]) -> bool:
@@ -249,8 +355,11 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
         events = self.SQLEvent.__table__.name
         self._create_once(
             lambda: CheckpointBase.metadata.create_all(self.engine),
-            lambda: sa.inspect(self.engine).has_table(Checkpoint.__tablename__),
+            lambda: all(
+                sa.inspect(self.engine).has_table(table) for table in CheckpointBase.metadata.tables
+            ),
         )
+        self._fallbacks = FallbackLog()
         # A conversation's newest event id in one index probe, however long it is. (Built
         # once; on a large existing table its build holds up writes for a while.)
         newest_index = "ix_events_sender_id_id"
@@ -475,16 +584,24 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
 
     def _checkpointed(self, session: Any, tracker: DialogueStateTracker) -> DialogueStateTracker:
         """The tracker rebuilt from a new checkpoint, written now; or the tracker itself
-        when no checkpoint rebuilds it (tried again `COMPACT_RETRY_AFTER` events later)."""
+        when no checkpoint rebuilds it (tried again `COMPACT_RETRY_AFTER` events later).
+        A checkpoint that does not rebuild the same state is a fall-back: counted, and the
+        conversation is read whole as Rasa reads it."""
         stored: Stored = _stored(tracker)  # type: ignore[assignment]
         compact = self._compact(tracker, [event.as_dict() for event in tracker.events])
         if compact is None:
             stored.tried_at = stored.after_checkpoint or 0
             return tracker
+        rebuilt = DialogueStateTracker.from_dict(tracker.sender_id, compact, self.domain.slots)
+        if self._fingerprint(rebuilt) != self._fingerprint(tracker):
+            stored.tried_at = stored.after_checkpoint or 0
+            self._fallbacks.happened(tracker.sender_id)
+            _count(session, CHECKPOINT_FALLBACKS)
+            session.commit()
+            return tracker
         self._write_checkpoint(session, tracker.sender_id, stored.last_event_id, compact)
-        checkpointed = DialogueStateTracker.from_dict(tracker.sender_id, compact, self.domain.slots)
-        setattr(checkpointed, STORED, Stored(len(compact), stored.last_event_id, 0))
-        return checkpointed
+        setattr(rebuilt, STORED, Stored(len(compact), stored.last_event_id, 0))
+        return rebuilt
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         """The events of a tracker this store did not hand out, not stored yet: counted
@@ -540,10 +657,12 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
             previous.last_event_id = last_event_id
             previous.event_count = len(events)
             previous.events = json.dumps(events)
+        _count(session, CHECKPOINTS_WRITTEN)
         session.commit()
 
     def _compact(self, tracker: DialogueStateTracker, events: list[dict]) -> list[dict] | None:
-        """Events that rebuild `tracker` as Rasa will use it, or None when they cannot."""
+        """Events meant to rebuild `tracker` as Rasa will use it (`_checkpointed` checks
+        that they do), or None when no user turn can be left out."""
         users = [i for i, event in enumerate(events) if event.get("event") == UserUttered.type_name]
         if len(users) <= KEEP_TURNS:
             return None
@@ -560,13 +679,10 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
             users[0],
         )
         opening_end = min(listen, users[0])
-        cut = users[-KEEP_TURNS]
-        before_cut = events[cut - 1]
-        if not (
-            before_cut.get("event") == ActionExecuted.type_name
-            and before_cut.get("name") == "action_listen"
-        ):
+        cut = _cut(tracker, events, users)
+        if cut is None or cut <= opening_end:
             return None
+        before_cut = events[cut - 1]
         sender = tracker.sender_id
         slots = self.domain.slots
         at_cut = DialogueStateTracker.from_dict(sender, events[:cut], slots)
@@ -582,12 +698,7 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
         loop = self._active_loop_events(at_cut, events[:cut])
         if loop is None:
             return None
-        compact = events[:opening_end] + changed + loop + events[cut:]
-        rebuilt = DialogueStateTracker.from_dict(sender, compact, slots)
-        if self._fingerprint(rebuilt) != self._fingerprint(tracker):
-            logger.warning(f"Conversation '{sender}' read whole: its checkpoint differed")
-            return None
-        return compact
+        return events[:opening_end] + changed + loop + events[cut:]
 
     @staticmethod
     def _active_loop_events(at_cut: DialogueStateTracker, before: list[dict]) -> list[dict] | None:
