@@ -4,7 +4,10 @@ PostgreSQL. Each conversation runs once with Rasa's own SQLTrackerStore and once
 the windowed store. After every message the windowed store's trackers (the one it
 keeps, and the one another Rasa server reads back from the database) must be in the
 state Rasa's own store reads from the same stored events, the replies must be the same,
-and no checkpoint may fall back to reading the conversation whole."""
+and no checkpoint may fall back to reading the conversation whole.
+
+Marked `stack`: Rasa handles every message here (in this process) with the real action
+server, the slow tier `make test` runs and `make test-fast` leaves out."""
 
 import asyncio
 import json
@@ -24,6 +27,8 @@ from rasa_env import tracker_store
 from rasa_env.endpoints import tracker_url
 from rasa_env.tracker_store import WindowedSQLTrackerStore
 from tests.support.rasa_agent import Assistant, action_server, app_database
+
+pytestmark = pytest.mark.stack
 
 QUESTION_OPEN = [{"event": "slot", "name": "question_open", "value": True}]
 # A whole proposal, answered as the form asks.

@@ -1,9 +1,9 @@
 """Real parts for the tests of the Rasa environment (tests/rasa_env). Conversations through
-real Rasa inside the test process:
-the trained model in this process, served as `make run` serves it (every runtime patch
-of rasa_env/launch.py applied), the real action server started from the app's
-environment, and a database migrated as the app migrates it (SQLite file or a fresh
-schema in the machine's PostgreSQL).
+real Rasa inside the test process: the trained model, Rasa's own code (none of
+rasa_env/launch.py's patches, which would stay applied for every later test of the
+run, those comparing with Rasa's own functions included), the real action server
+started from the app's environment, and a database migrated as the app migrates it
+(SQLite file or a fresh schema in the machine's PostgreSQL).
 
 Messages are handled as Rasa's REST channel hands them over (under the conversation's
 lock), and slots are set the way the app sets `question_open` through Rasa's HTTP API
@@ -34,7 +34,6 @@ from rasa.server import update_conversation_with_events
 from rasa.shared.core.events import Event
 from rasa.utils.endpoints import EndpointConfig
 
-import rasa_env.launch  # noqa: F401  (Rasa as the servers run it: every patch applied)
 from rasa_env.endpoints import tracker_url
 
 ROOT = Path(__file__).resolve().parents[2]
