@@ -14,14 +14,15 @@ parts more than about once a second, however often it asks. Such an answer says 
 old it is in an `Age` header.
 
 A caller on this host also sees `tracker_checkpoint_fallbacks`, "F of N": of the N
-times a Rasa server tried to write a conversation's checkpoint (rasa_env/tracker_store.py,
-every server on this database, since the windowed store first ran on it), F would have
-rebuilt another state than the conversation's, so the conversation was read whole
-instead. Expected "0 of N": anything else is a conversation shape the windowed store
-does not yet cut right (its log names the first one). Read here from the database the app
-shares with Rasa, where the Rasa servers count them (a server's own memory would be
-lost at each restart and split between servers); absent when no windowed store ever
-ran there. Not for the public: it says how busy the assistant is."""
+checkpoints the Rasa servers built for conversations (rasa_env/tracker_store.py, every
+server on this database, since the windowed store first ran on it), F did not rebuild
+the conversation's state and were not used: the conversation was read whole instead.
+Expected "0 of N": anything else is a conversation shape the windowed store does not
+cut right yet (the Rasa server's log names the first one). Read here from the database
+the app shares with Rasa, where the Rasa servers count them (a server's own memory
+would be lost at each restart and split between servers, and the app would have to
+ask each one); absent when no windowed store ever ran there. Not for the public: it
+says how busy the assistant is."""
 
 import asyncio
 import json
