@@ -15,17 +15,17 @@ new one is written at retrieve time (under Rasa's conversation lock when a messa
 handled, before Rasa touches the tracker) and the tracker Rasa gets is the new checkpoint itself.
 
 A checkpoint is the session's opening (SessionStarted and the slots it carried over),
-one SlotSet per slot whose value changed since the opening, and the events from a cut
-on, verbatim: at least the last `KEEP_TURNS` user turns (the longest rule looks back 4
-steps; `action_clarify` one turn), and everything the last dialogue states the
-RulePolicy matches rules against are made from, which in a form reaches back to the
-message that started it (`_cut`). A form active at the cut is kept active by that
-message and its ActiveLoop event, verbatim (the form keeps that message). It is only
-written between turns, and only when the tracker it rebuilds has the same current state
-(slots, active loop, latest message and action, follow-up, pause) and the same last
-dialogue states as the tracker read the long way; otherwise the long way is kept (a
-fall-back: counted in `tracker_store_counts`, which the app's /healthz shows, and not
-logged one by one). So Rasa predicts the same.
+SlotSets for the slots changed since, and verbatim: the events from a cut on (at least
+the last `KEEP_TURNS` user turns: the longest rule looks back 4 steps, `action_clarify`
+one turn), the turn that started a form active at the cut (Rasa folds the form's
+answered turns into it), and every other turn the last dialogue states the RulePolicy
+matches rules against are made from (`_cut`); what a checkpoint leaves out is mostly
+older turns, and a form's answered turns. It is only written between turns, and only
+when the tracker it rebuilds has the same current state (slots, active loop, latest
+message and action, follow-up, pause) and the same last dialogue states as the tracker
+read the long way; otherwise the long way is kept (a fall-back: counted in
+`tracker_store_counts`, which the app's /healthz shows, and not logged one by one). So
+Rasa predicts the same.
 
 Which of the tracker's events are new is known, not counted: each tracker this store
 hands out or saves remembers how many of its events are stored, and only those after
@@ -94,8 +94,8 @@ COMPARED_STATES = 2 * KEEP_TURNS  # dialogue states that must match (rules use <
 RECENT_CONVERSATIONS = 500
 KEEP_SECONDS = 15 * 60
 # A conversation whose checkpoint could not be written is tried again after this many
-# more stored events, not on every message. (Mostly there was nothing to leave out yet:
-# in a form, the last dialogue states reach back to the message that started it.)
+# more stored events, not on every message. (Mostly there is nothing to leave out yet:
+# the last dialogue states reach back over the whole of a short conversation.)
 COMPACT_RETRY_AFTER = COMPACT_AFTER
 
 # Set on each tracker this store hands out or saves: what of it is stored.
@@ -223,36 +223,114 @@ def _turn_start(events: list[dict], user: int) -> int | None:
     return None
 
 
-def _cut(tracker: DialogueStateTracker, events: list[dict], users: list[int]) -> int | None:
-    """Where a checkpoint's verbatim events begin: at the start of a user turn, at least
-    KEEP_TURNS user turns back, and no later than the message of the first dialogue
-    state compared (`COMPARED_STATES`), so that the states come from the same events.
+def _form_start(events: list[dict], cut: int) -> tuple[int, int] | None:
+    """The turn that started the form active at `cut`, as (first, last) event index: from
+    the start of the message that started it to the action_listen that ended that turn.
+    None when no form is active there, or its turn is not found whole before `cut`."""
+    loop = next(
+        (
+            i
+            for i in range(cut - 1, -1, -1)
+            if events[i].get("event") in (ActiveLoop.type_name, SessionStarted.type_name)
+        ),
+        None,
+    )
+    if loop is None or events[loop].get("event") != ActiveLoop.type_name:
+        return None
+    if not events[loop].get("name"):
+        return None
+    trigger = next(
+        (i for i in range(loop - 1, -1, -1) if events[i].get("event") == UserUttered.type_name),
+        None,
+    )
+    last = next(
+        (
+            i
+            for i in range(loop, cut)
+            if events[i].get("event") == ActionExecuted.type_name
+            and events[i].get("name") == "action_listen"
+        ),
+        None,
+    )
+    first = None if trigger is None else _turn_start(events, trigger)
+    return None if first is None or last is None else (first, last)
 
-    That message is often further back than the turns: Rasa builds the states from
-    `applied_events()`, which leaves out every turn a form took as an answer (its happy
-    path), so however many answers a form took, its states are those of the message
-    that started it. Cutting at the kept turns alone made every conversation whose last
-    turns were a form's (a proposal, "stop", "yes", "bye") rebuild other states, and be
-    read whole.
 
-    None when there is no such turn start (or fewer states than are compared)."""
+@dataclass(frozen=True)
+class Cut:
+    """Which events a checkpoint keeps verbatim after the session's opening: those from
+    `keep_from` to `keep_to` (the turns that started the form active at the cut, and
+    any compared turn before them; none without a form) and every one from `at` on."""
+
+    keep_from: int
+    keep_to: int
+    at: int
+
+
+def _cut(
+    tracker: DialogueStateTracker, events: list[dict], users: list[int], opening_end: int
+) -> Cut | None:
+    """Where a checkpoint leaves events out: at the start of a user turn at least
+    KEEP_TURNS user turns back, such that every event the compared dialogue states
+    (`COMPARED_STATES`) are made from is kept verbatim, and a form active at the cut
+    keeps the turn that started it (Rasa folds the form's later turns into it).
+
+    Those events often reach further back than the kept turns: Rasa builds the states
+    from `applied_events()`, which leaves out every turn a form took as an answer (its
+    happy path), so however many answers a form took, its states are those of the turn
+    that started it, and of the turns before. Cutting at the kept turns alone made every
+    conversation whose last turns were a form's (a proposal, "stop", "yes", "bye")
+    rebuild other states, and be read whole; the form's answered turns are what can be
+    left out.
+
+    None when no turn can be left out."""
     applied = tracker.applied_events()
     actions = [i for i, event in enumerate(applied) if isinstance(event, ActionExecuted)]
-    if len(actions) < COMPARED_STATES:
-        return None
-    # The first compared state is the one before this action: made from the latest user
-    # message before it and the action before it (the action_listen ending the turn
-    # before that message, or an action after it).
-    first = actions[-(COMPARED_STATES - 1)]
-    message = next(
-        (event for event in reversed(applied[:first]) if isinstance(event, UserUttered)), None
+    made_from = [event for event in applied if isinstance(event, (ActionExecuted, UserUttered))]
+    if len(actions) >= COMPARED_STATES:
+        # The first compared state is the one before this action: made from the latest
+        # user message before it and the action before it.
+        first = actions[-(COMPARED_STATES - 1)]
+        message = next(
+            (event for event in reversed(applied[:first]) if isinstance(event, UserUttered)),
+            None,
+        )
+        if message is not None:
+            made_from = made_from[next(i for i, made in enumerate(made_from) if made is message) :]
+    wanted = {id(event) for event in made_from}
+    compared = [i for i, event in enumerate(tracker.events) if id(event) in wanted]
+    starts = sorted(
+        {_turn_start(events, user) for user in users if user <= users[-KEEP_TURNS]} - {None},
+        reverse=True,
     )
-    if message is None:
-        return None
-    position = next(i for i, event in enumerate(tracker.events) if event is message)
-    latest = min(position, users[-KEEP_TURNS])
-    starts = [_turn_start(events, user) for user in users if user <= latest]
-    return max((start for start in starts if start is not None), default=None)
+    for at in starts:
+        if at <= opening_end:
+            break
+        before = [i for i in compared if opening_end <= i < at]
+        form = _form_start(events, at)
+        if form is None:
+            if not before:
+                return Cut(at, at, at)
+            continue
+        first_of_form, last_of_form = form
+        if any(i > last_of_form for i in before):
+            continue
+        earliest = min([first_of_form, *before])
+        keep_from = max((start for start in starts if start <= earliest), default=opening_end)
+        if keep_from > opening_end or last_of_form + 1 < at:
+            return Cut(keep_from, last_of_form + 1, at)
+    return None
+
+
+def _slots_changed(
+    before: DialogueStateTracker, after: DialogueStateTracker, timestamp: float | None
+) -> list[dict]:
+    """One SlotSet per slot whose value differs between the two trackers."""
+    return [
+        SlotSet(name, slot.value, timestamp=timestamp).as_dict()
+        for name, slot in after.slots.items()
+        if slot.value != before.slots[name].value
+    ]
 
 
 def _starts_later_session(tracker: DialogueStateTracker, new: list[Event]) -> bool:
@@ -679,64 +757,31 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
             users[0],
         )
         opening_end = min(listen, users[0])
-        cut = _cut(tracker, events, users)
-        if cut is None or cut <= opening_end:
+        cut = _cut(tracker, events, users, opening_end)
+        if cut is None:
             return None
-        before_cut = events[cut - 1]
         sender = tracker.sender_id
         slots = self.domain.slots
-        at_cut = DialogueStateTracker.from_dict(sender, events[:cut], slots)
+
+        def replayed(end: int) -> DialogueStateTracker:
+            return DialogueStateTracker.from_dict(sender, events[:end], slots)
+
+        at_cut = replayed(cut.at)
         if at_cut.is_paused():
             return None
-        opened = DialogueStateTracker.from_dict(sender, events[:opening_end], slots)
-        timestamp = before_cut.get("timestamp")
-        changed = [
-            SlotSet(name, slot.value, timestamp=timestamp).as_dict()
-            for name, slot in at_cut.slots.items()
-            if slot.value != opened.slots[name].value
-        ]
-        loop = self._active_loop_events(at_cut, events[:cut])
-        if loop is None:
-            return None
-        return events[:opening_end] + changed + loop + events[cut:]
-
-    @staticmethod
-    def _active_loop_events(at_cut: DialogueStateTracker, before: list[dict]) -> list[dict] | None:
-        """Events that make the form active at the cut as it was (no events when none is),
-        or None when they cannot be found. A form keeps the message that started it, so
-        that message and the ActiveLoop event are kept verbatim; the action_listen after
-        them ends the turn as in the original (it also clears `is_interrupted`, as any
-        action does)."""
+        kept_from = at_cut if cut.keep_from == cut.at else replayed(cut.keep_from)
+        kept_to = at_cut if cut.keep_to == cut.at else replayed(cut.keep_to)
+        compact = events[:opening_end]
+        compact += _slots_changed(
+            replayed(opening_end), kept_from, events[cut.keep_from - 1].get("timestamp")
+        )
+        compact += events[cut.keep_from : cut.keep_to]
+        timestamp = events[cut.at - 1].get("timestamp")
+        compact += _slots_changed(kept_to, at_cut, timestamp)
         active = at_cut.active_loop
-        if active is None or active.name is None:
-            return []
-        started = next(
-            (
-                i
-                for i in range(len(before) - 1, -1, -1)
-                if before[i].get("event") == ActiveLoop.type_name
-                and before[i].get("name") == active.name
-            ),
-            None,
-        )
-        if started is None:
-            return None
-        trigger = next(
-            (
-                before[i]
-                for i in range(started - 1, -1, -1)
-                if before[i].get("event") == UserUttered.type_name
-            ),
-            None,
-        )
-        if trigger is None:
-            return None
-        timestamp = before[-1].get("timestamp")
-        events = [trigger, before[started]]
-        if active.rejected:
-            events.append(ActionExecutionRejected(active.name, timestamp=timestamp).as_dict())
-        events.append(ActionExecuted("action_listen", timestamp=timestamp).as_dict())
-        return events
+        if active is not None and active.name is not None and active.rejected:
+            compact.append(ActionExecutionRejected(active.name, timestamp=timestamp).as_dict())
+        return compact + events[cut.at :]
 
     def _fingerprint(self, tracker: DialogueStateTracker) -> tuple:
         """What Rasa's policies and actions read from a tracker besides old events."""

@@ -562,10 +562,11 @@ def stopped_form() -> list[list[Event]]:
     ]
 
 
-def cut_at_the_kept_turns(tracker, events: list[dict], users: list[int]) -> int | None:
-    """Where checkpoints were cut before issue 18: KEEP_TURNS user turns back, whatever
-    dialogue states those turns make."""
-    return windowed_module._turn_start(events, users[-windowed_module.KEEP_TURNS])
+def cut_at_the_kept_turns(tracker, events: list[dict], users: list[int], opening_end: int):
+    """A cut at the kept turns, whatever dialogue states they make and whichever form is
+    active there (checkpoints were cut at the kept turns before issue 18)."""
+    at = windowed_module._turn_start(events, users[-windowed_module.KEEP_TURNS])
+    return windowed_module.Cut(at, at, at)
 
 
 def counted(store: WindowedSQLTrackerStore) -> dict[str, int]:

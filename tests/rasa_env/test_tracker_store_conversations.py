@@ -202,5 +202,5 @@ def test_conversation_keeps_rasas_state_with_no_checkpoint_fallback(
 ) -> None:
     number = list(SHAPES).index(shape)
     written = asyncio.run(converse(agent, actions, database, shape, number))
-    if shape == "questions around a stopped form":
-        assert written > 0  # the window works in this shape: it is not compared idly
+    if shape in ("questions around a stopped form", "a Slack intake"):
+        assert written > 0  # the window works in these shapes: it is not compared idly
