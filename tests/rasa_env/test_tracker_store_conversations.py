@@ -173,23 +173,19 @@ async def converse(agent: Agent, actions: str, database: str, shape: str, number
     prefix = "slack-T0TEST-U" if "Slack" in shape else ""
     mine, stock = f"{prefix}windowed-{number}", f"{prefix}rasa-{number}"
     before = counts(windowed)
-    try:
-        for said, step in enumerate(SHAPES[shape]):
-            slots, message = step if isinstance(step, tuple) else ([], step)
-            for assistant, sender in ((theirs, stock), (ours, mine)):
-                if slots:
-                    await assistant.append(sender, slots)
-            expected = await theirs.say(stock, message, {"client": stock})
-            got = await ours.say(mine, message, {"client": mine})
-            assert replies_text(got) == replies_text(expected), (said, message)
-            as_rasa_reads_it = state(await rasas.retrieve(mine), domain)
-            kept, _ = windowed._recent[mine]
-            assert state(kept, domain) == as_rasa_reads_it, (said, message)
-            read_back = await other_server.retrieve(mine)
-            assert state(read_back, domain) == as_rasa_reads_it, (said, message)
-    finally:
-        await ours.close()
-        await theirs.close()
+    for said, step in enumerate(SHAPES[shape]):
+        slots, message = step if isinstance(step, tuple) else ([], step)
+        for assistant, sender in ((theirs, stock), (ours, mine)):
+            if slots:
+                await assistant.append(sender, slots)
+        expected = await theirs.say(stock, message, {"client": stock})
+        got = await ours.say(mine, message, {"client": mine})
+        assert replies_text(got) == replies_text(expected), (said, message)
+        as_rasa_reads_it = state(await rasas.retrieve(mine), domain)
+        kept, _ = windowed._recent[mine]
+        assert state(kept, domain) == as_rasa_reads_it, (said, message)
+        read_back = await other_server.retrieve(mine)
+        assert state(read_back, domain) == as_rasa_reads_it, (said, message)
     after = counts(windowed)
     fallbacks = after.get("checkpoint_fallbacks", 0) - before.get("checkpoint_fallbacks", 0)
     assert fallbacks == 0, (shape, after)

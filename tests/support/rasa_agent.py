@@ -194,8 +194,3 @@ class Assistant:
                 [Event.from_parameters(event) for event in events],
             )
             await self.store.save(tracker)
-
-    async def close(self) -> None:
-        session = self.processor.action_endpoint.__dict__.get("_kept_session")
-        if session is not None:
-            await session.close()
