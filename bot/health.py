@@ -11,7 +11,18 @@ make a caller public, never local). Everyone else, HAProxy's health checks inclu
 FRESH_FOR old: when it is older, the first such caller has it made again and every
 caller meanwhile waits for that one, so the public cannot make the app reach its
 parts more than about once a second, however often it asks. Such an answer says how
-old it is in an `Age` header."""
+old it is in an `Age` header.
+
+A caller on this host also sees `tracker_checkpoint_fallbacks`, "F of N": of the N
+checkpoints the Rasa servers built for conversations (rasa_env/tracker_store.py, every
+server on this database, since the windowed store first ran on it), F did not rebuild
+the conversation's state and were not used: the conversation was read whole instead.
+Expected "0 of N": anything else is a conversation shape the windowed store does not
+cut right yet (the Rasa server's log names the first one). Read here from the database
+the app shares with Rasa, where the Rasa servers count them (a server's own memory
+would be lost at each restart and split between servers, and the app would have to
+ask each one); absent when no windowed store ever ran there. Not for the public: it
+says how busy the assistant is."""
 
 import asyncio
 import json
@@ -22,6 +33,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.client_address import is_this_host
 from bot.rasa_client import RasaWorkers
@@ -53,6 +65,25 @@ def _database() -> str:
     return OK
 
 
+# Rasa's windowed tracker store creates and counts these (rasa_env/tracker_store.py,
+# StoreCount); the app only reads them.
+_CHECKPOINT_COUNTS = text(
+    "SELECT name, value FROM tracker_store_counts "
+    "WHERE name IN ('checkpoints_written', 'checkpoint_fallbacks')"
+)
+
+
+def _checkpoint_fallbacks() -> str | None:
+    """ "F of N" (see the module's docstring), or None when nothing was counted."""
+    try:
+        with get_engine(get_settings().database_url).connect() as connection:
+            counts = dict(connection.execute(_CHECKPOINT_COUNTS).all())
+    except SQLAlchemyError:  # no such table (Redis, Rasa's own store), or no database
+        return None
+    fallbacks = counts.get("checkpoint_fallbacks", 0)
+    return f"{fallbacks} of {counts.get('checkpoints_written', 0) + fallbacks}"
+
+
 def _redis(url: str) -> str:
     import redis  # only deployments with REDIS_URL need it
 
@@ -76,15 +107,17 @@ class Report:
     body: dict[str, str]
     healthy: bool
     checked_at: float  # time.monotonic() when the check ended
+    for_this_host: dict[str, str]  # added to the body for callers on this host only
 
 
 async def deep_check(workers: RasaWorkers) -> Report:
     """Asks every part, now."""
     settings = get_settings()
-    servers, actions, database = await asyncio.gather(
+    servers, actions, database, fallbacks = await asyncio.gather(
         asyncio.gather(*(_check(_rasa_server(workers, server)) for server in workers.urls)),
         _check(_actions(workers)),
         _check(asyncio.to_thread(_database)),
+        asyncio.to_thread(_checkpoint_fallbacks),
     )
     redis_state = (
         await _check(asyncio.to_thread(_redis, settings.redis_url)) if settings.redis_url else None
@@ -101,7 +134,8 @@ async def deep_check(workers: RasaWorkers) -> Report:
         # One server down of several is not an outage: the others take its conversations.
         "rasa_servers_ready": f"{ready} of {len(servers)}",
     }
-    return Report(body, healthy, time.monotonic())
+    for_this_host = {"tracker_checkpoint_fallbacks": fallbacks} if fallbacks else {}
+    return Report(body, healthy, time.monotonic(), for_this_host)
 
 
 class HealthState:
@@ -135,7 +169,9 @@ async def healthz(request: Request) -> JSONResponse:
     headers = {"Cache-Control": "no-store"}
     if is_this_host(request):
         report = await state.now()
+        body = {**report.body, **report.for_this_host}
     else:
         report = await state.recent()
         headers["Age"] = str(math.floor(time.monotonic() - report.checked_at))
-    return JSONResponse(report.body, status_code=200 if report.healthy else 503, headers=headers)
+        body = report.body
+    return JSONResponse(body, status_code=200 if report.healthy else 503, headers=headers)

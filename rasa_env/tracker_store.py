@@ -15,14 +15,17 @@ new one is written at retrieve time (under Rasa's conversation lock when a messa
 handled, before Rasa touches the tracker) and the tracker Rasa gets is the new checkpoint itself.
 
 A checkpoint is the session's opening (SessionStarted and the slots it carried over),
-one SlotSet per slot whose value changed since the opening, and the last `KEEP_TURNS`
-user turns verbatim (the longest rule looks back 4 steps; `action_clarify` one turn). A form
-active at the cut is kept active by the message that started it and its ActiveLoop
-event, verbatim (the form keeps that message). It is only written between turns, and
-only when the tracker it rebuilds has the same current state (slots, active loop,
-latest message and action, follow-up, pause) and the same last dialogue states the
-RulePolicy matches rules against as the tracker read the long way; otherwise the long
-way is kept. So Rasa predicts the same.
+SlotSets for the slots changed since, and verbatim: the events from a cut on (at least
+the last `KEEP_TURNS` user turns: the longest rule looks back 4 steps, `action_clarify`
+one turn), the turn that started a form active at the cut (Rasa folds the form's
+answered turns into it), and every other turn the last dialogue states the RulePolicy
+matches rules against are made from (`_cut`); what a checkpoint leaves out is mostly
+older turns, and a form's answered turns. It is only written between turns, and only
+when the tracker it rebuilds has the same current state (slots, active loop, latest
+message and action, follow-up, pause) and the same last dialogue states as the tracker
+read the long way; otherwise the long way is kept (a fall-back: counted in
+`tracker_store_counts`, which the app's /healthz shows, and not logged one by one). So
+Rasa predicts the same.
 
 Which of the tracker's events are new is known, not counted: each tracker this store
 hands out or saves remembers how many of its events are stored, and only those after
@@ -91,9 +94,8 @@ COMPARED_STATES = 2 * KEEP_TURNS  # dialogue states that must match (rules use <
 RECENT_CONVERSATIONS = 500
 KEEP_SECONDS = 15 * 60
 # A conversation whose checkpoint could not be written is tried again after this many
-# more stored events, not on every message. (It fails mostly in short conversations
-# whose form turns give few dialogue states, so the last states reach back past the
-# kept turns: the mixed conversations of `make bench` failed 2-3 times each.)
+# more stored events, not on every message. (Mostly there is nothing to leave out yet:
+# the last dialogue states reach back over the whole of a short conversation.)
 COMPACT_RETRY_AFTER = COMPACT_AFTER
 
 # Set on each tracker this store hands out or saves: what of it is stored.
@@ -147,6 +149,188 @@ class Checkpoint(CheckpointBase):
     last_event_id = sa.Column(sa.Integer, nullable=False)
     event_count = sa.Column(sa.Integer, nullable=False)
     events = sa.Column(sa.Text, nullable=False)
+
+
+# What `tracker_store_counts` counts (bot/health.py reads both for GET /healthz).
+CHECKPOINTS_WRITTEN = "checkpoints_written"
+CHECKPOINT_FALLBACKS = "checkpoint_fallbacks"
+# A fall-back is logged once per process, then summed up in one line at most this often.
+FALLBACK_LOG_SECONDS = 3600
+
+
+class StoreCount(CheckpointBase):
+    """How often something happened to checkpoints, summed over every Rasa server on this
+    database. Counted here, in the database Rasa shares with the app, because that is the
+    one place both reach: a Rasa server's own memory would be lost at each restart and
+    split between servers, and the app reads it for its health check (bot/health.py)
+    without asking each Rasa server. Only names and numbers: nothing of a conversation."""
+
+    __tablename__ = "tracker_store_counts"
+
+    name = sa.Column(sa.String(64), primary_key=True)
+    value = sa.Column(sa.BigInteger, nullable=False)
+
+
+# One statement on both SQLite (3.24 and later) and PostgreSQL; atomic under concurrency.
+_INCREMENT = sa.text(
+    f"INSERT INTO {StoreCount.__tablename__} (name, value) VALUES (:name, 1) "
+    f"ON CONFLICT (name) DO UPDATE SET value = {StoreCount.__tablename__}.value + 1"
+)
+
+
+def _count(session: Any, name: str) -> None:
+    """Adds one to a count, in the session's transaction (its caller commits)."""
+    session.execute(_INCREMENT, {"name": name})
+
+
+class FallbackLog:
+    """The log's share of fall-backs: the first one of the process names its
+    conversation, then one line at most every FALLBACK_LOG_SECONDS says how many more
+    there were (each is counted in the database, CHECKPOINT_FALLBACKS)."""
+
+    def __init__(self) -> None:
+        self.unlogged = 0
+        self.logged_at: float | None = None
+
+    def happened(self, sender_id: str) -> None:
+        now = time.monotonic()
+        if self.logged_at is None:
+            logger.warning(
+                f"Conversation '{sender_id}' read whole: its checkpoint differed (counted in "
+                f"{StoreCount.__tablename__}; later ones are summed up here)"
+            )
+            self.logged_at = now
+            return
+        self.unlogged += 1
+        if now - self.logged_at >= FALLBACK_LOG_SECONDS:
+            logger.warning(
+                f"{self.unlogged} more conversations read whole since the last such line: "
+                "their checkpoints differed"
+            )
+            self.unlogged, self.logged_at = 0, now
+
+
+def _turn_start(events: list[dict], user: int) -> int | None:
+    """Where the user turn of the message at `user` begins: right after the action_listen
+    before it. Slots set between the two (the app's `question_open`, appended through
+    Rasa's HTTP API before the message) belong to the turn."""
+    for i in range(user - 1, -1, -1):
+        kind = events[i].get("event")
+        if kind == ActionExecuted.type_name:
+            return i + 1 if events[i].get("name") == "action_listen" else None
+        if kind == UserUttered.type_name:
+            return None
+    return None
+
+
+def _form_start(events: list[dict], cut: int) -> tuple[int, int] | None:
+    """The turn that started the form active at `cut`, as (first, last) event index: from
+    the start of the message that started it to the action_listen that ended that turn.
+    None when no form is active there, or its turn is not found whole before `cut`."""
+    loop = next(
+        (
+            i
+            for i in range(cut - 1, -1, -1)
+            if events[i].get("event") in (ActiveLoop.type_name, SessionStarted.type_name)
+        ),
+        None,
+    )
+    if loop is None or events[loop].get("event") != ActiveLoop.type_name:
+        return None
+    if not events[loop].get("name"):
+        return None
+    trigger = next(
+        (i for i in range(loop - 1, -1, -1) if events[i].get("event") == UserUttered.type_name),
+        None,
+    )
+    last = next(
+        (
+            i
+            for i in range(loop, cut)
+            if events[i].get("event") == ActionExecuted.type_name
+            and events[i].get("name") == "action_listen"
+        ),
+        None,
+    )
+    first = None if trigger is None else _turn_start(events, trigger)
+    return None if first is None or last is None else (first, last)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Which events a checkpoint keeps verbatim after the session's opening: those from
+    `keep_from` to `keep_to` (the turns that started the form active at the cut, and
+    any compared turn before them; none without a form) and every one from `at` on."""
+
+    keep_from: int
+    keep_to: int
+    at: int
+
+
+def _cut(
+    tracker: DialogueStateTracker, events: list[dict], users: list[int], opening_end: int
+) -> Cut | None:
+    """Where a checkpoint leaves events out: at the start of a user turn at least
+    KEEP_TURNS user turns back, such that every event the compared dialogue states
+    (`COMPARED_STATES`) are made from is kept verbatim, and a form active at the cut
+    keeps the turn that started it (Rasa folds the form's later turns into it).
+
+    Those events often reach further back than the kept turns: Rasa builds the states
+    from `applied_events()`, which leaves out every turn a form took as an answer (its
+    happy path), so however many answers a form took, its states are those of the turn
+    that started it, and of the turns before. Cutting at the kept turns alone made every
+    conversation whose last turns were a form's (a proposal, "stop", "yes", "bye")
+    rebuild other states, and be read whole; the form's answered turns are what can be
+    left out.
+
+    None when no turn can be left out."""
+    applied = tracker.applied_events()
+    actions = [i for i, event in enumerate(applied) if isinstance(event, ActionExecuted)]
+    made_from = [event for event in applied if isinstance(event, (ActionExecuted, UserUttered))]
+    if len(actions) >= COMPARED_STATES:
+        # The first compared state is the one before this action: made from the latest
+        # user message before it and the action before it.
+        first = actions[-(COMPARED_STATES - 1)]
+        message = next(
+            (event for event in reversed(applied[:first]) if isinstance(event, UserUttered)),
+            None,
+        )
+        if message is not None:
+            made_from = made_from[next(i for i, made in enumerate(made_from) if made is message) :]
+    wanted = {id(event) for event in made_from}
+    compared = [i for i, event in enumerate(tracker.events) if id(event) in wanted]
+    starts = sorted(
+        {_turn_start(events, user) for user in users if user <= users[-KEEP_TURNS]} - {None},
+        reverse=True,
+    )
+    for at in starts:
+        if at <= opening_end:
+            break
+        before = [i for i in compared if opening_end <= i < at]
+        form = _form_start(events, at)
+        if form is None:
+            if not before:
+                return Cut(at, at, at)
+            continue
+        first_of_form, last_of_form = form
+        if any(i > last_of_form for i in before):
+            continue
+        earliest = min([first_of_form, *before])
+        keep_from = max((start for start in starts if start <= earliest), default=opening_end)
+        if keep_from > opening_end or last_of_form + 1 < at:
+            return Cut(keep_from, last_of_form + 1, at)
+    return None
+
+
+def _slots_changed(
+    before: DialogueStateTracker, after: DialogueStateTracker, timestamp: float | None
+) -> list[dict]:
+    """One SlotSet per slot whose value differs between the two trackers."""
+    return [
+        SlotSet(name, slot.value, timestamp=timestamp).as_dict()
+        for name, slot in after.slots.items()
+        if slot.value != before.slots[name].value
+    ]
 
 
 def _starts_later_session(tracker: DialogueStateTracker, new: list[Event]) -> bool:
@@ -249,8 +433,11 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
         events = self.SQLEvent.__table__.name
         self._create_once(
             lambda: CheckpointBase.metadata.create_all(self.engine),
-            lambda: sa.inspect(self.engine).has_table(Checkpoint.__tablename__),
+            lambda: all(
+                sa.inspect(self.engine).has_table(table) for table in CheckpointBase.metadata.tables
+            ),
         )
+        self._fallbacks = FallbackLog()
         # A conversation's newest event id in one index probe, however long it is. (Built
         # once; on a large existing table its build holds up writes for a while.)
         newest_index = "ix_events_sender_id_id"
@@ -475,16 +662,24 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
 
     def _checkpointed(self, session: Any, tracker: DialogueStateTracker) -> DialogueStateTracker:
         """The tracker rebuilt from a new checkpoint, written now; or the tracker itself
-        when no checkpoint rebuilds it (tried again `COMPACT_RETRY_AFTER` events later)."""
+        when no checkpoint rebuilds it (tried again `COMPACT_RETRY_AFTER` events later).
+        A checkpoint that does not rebuild the same state is a fall-back: counted, and the
+        conversation is read whole as Rasa reads it."""
         stored: Stored = _stored(tracker)  # type: ignore[assignment]
         compact = self._compact(tracker, [event.as_dict() for event in tracker.events])
         if compact is None:
             stored.tried_at = stored.after_checkpoint or 0
             return tracker
+        rebuilt = DialogueStateTracker.from_dict(tracker.sender_id, compact, self.domain.slots)
+        if self._fingerprint(rebuilt) != self._fingerprint(tracker):
+            stored.tried_at = stored.after_checkpoint or 0
+            self._fallbacks.happened(tracker.sender_id)
+            _count(session, CHECKPOINT_FALLBACKS)
+            session.commit()
+            return tracker
         self._write_checkpoint(session, tracker.sender_id, stored.last_event_id, compact)
-        checkpointed = DialogueStateTracker.from_dict(tracker.sender_id, compact, self.domain.slots)
-        setattr(checkpointed, STORED, Stored(len(compact), stored.last_event_id, 0))
-        return checkpointed
+        setattr(rebuilt, STORED, Stored(len(compact), stored.last_event_id, 0))
+        return rebuilt
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         """The events of a tracker this store did not hand out, not stored yet: counted
@@ -540,10 +735,12 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
             previous.last_event_id = last_event_id
             previous.event_count = len(events)
             previous.events = json.dumps(events)
+        _count(session, CHECKPOINTS_WRITTEN)
         session.commit()
 
     def _compact(self, tracker: DialogueStateTracker, events: list[dict]) -> list[dict] | None:
-        """Events that rebuild `tracker` as Rasa will use it, or None when they cannot."""
+        """Events meant to rebuild `tracker` as Rasa will use it (`_checkpointed` checks
+        that they do), or None when no user turn can be left out."""
         users = [i for i, event in enumerate(events) if event.get("event") == UserUttered.type_name]
         if len(users) <= KEEP_TURNS:
             return None
@@ -560,72 +757,31 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
             users[0],
         )
         opening_end = min(listen, users[0])
-        cut = users[-KEEP_TURNS]
-        before_cut = events[cut - 1]
-        if not (
-            before_cut.get("event") == ActionExecuted.type_name
-            and before_cut.get("name") == "action_listen"
-        ):
+        cut = _cut(tracker, events, users, opening_end)
+        if cut is None:
             return None
         sender = tracker.sender_id
         slots = self.domain.slots
-        at_cut = DialogueStateTracker.from_dict(sender, events[:cut], slots)
+
+        def replayed(end: int) -> DialogueStateTracker:
+            return DialogueStateTracker.from_dict(sender, events[:end], slots)
+
+        at_cut = replayed(cut.at)
         if at_cut.is_paused():
             return None
-        opened = DialogueStateTracker.from_dict(sender, events[:opening_end], slots)
-        timestamp = before_cut.get("timestamp")
-        changed = [
-            SlotSet(name, slot.value, timestamp=timestamp).as_dict()
-            for name, slot in at_cut.slots.items()
-            if slot.value != opened.slots[name].value
-        ]
-        loop = self._active_loop_events(at_cut, events[:cut])
-        if loop is None:
-            return None
-        compact = events[:opening_end] + changed + loop + events[cut:]
-        rebuilt = DialogueStateTracker.from_dict(sender, compact, slots)
-        if self._fingerprint(rebuilt) != self._fingerprint(tracker):
-            logger.warning(f"Conversation '{sender}' read whole: its checkpoint differed")
-            return None
-        return compact
-
-    @staticmethod
-    def _active_loop_events(at_cut: DialogueStateTracker, before: list[dict]) -> list[dict] | None:
-        """Events that make the form active at the cut as it was (no events when none is),
-        or None when they cannot be found. A form keeps the message that started it, so
-        that message and the ActiveLoop event are kept verbatim; the action_listen after
-        them ends the turn as in the original (it also clears `is_interrupted`, as any
-        action does)."""
+        kept_from = at_cut if cut.keep_from == cut.at else replayed(cut.keep_from)
+        kept_to = at_cut if cut.keep_to == cut.at else replayed(cut.keep_to)
+        compact = events[:opening_end]
+        compact += _slots_changed(
+            replayed(opening_end), kept_from, events[cut.keep_from - 1].get("timestamp")
+        )
+        compact += events[cut.keep_from : cut.keep_to]
+        timestamp = events[cut.at - 1].get("timestamp")
+        compact += _slots_changed(kept_to, at_cut, timestamp)
         active = at_cut.active_loop
-        if active is None or active.name is None:
-            return []
-        started = next(
-            (
-                i
-                for i in range(len(before) - 1, -1, -1)
-                if before[i].get("event") == ActiveLoop.type_name
-                and before[i].get("name") == active.name
-            ),
-            None,
-        )
-        if started is None:
-            return None
-        trigger = next(
-            (
-                before[i]
-                for i in range(started - 1, -1, -1)
-                if before[i].get("event") == UserUttered.type_name
-            ),
-            None,
-        )
-        if trigger is None:
-            return None
-        timestamp = before[-1].get("timestamp")
-        events = [trigger, before[started]]
-        if active.rejected:
-            events.append(ActionExecutionRejected(active.name, timestamp=timestamp).as_dict())
-        events.append(ActionExecuted("action_listen", timestamp=timestamp).as_dict())
-        return events
+        if active is not None and active.name is not None and active.rejected:
+            compact.append(ActionExecutionRejected(active.name, timestamp=timestamp).as_dict())
+        return compact + events[cut.at :]
 
     def _fingerprint(self, tracker: DialogueStateTracker) -> tuple:
         """What Rasa's policies and actions read from a tracker besides old events."""
