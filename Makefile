@@ -74,7 +74,7 @@ validate: $(RASA_ENV)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# Debian's HAProxy and iproute2, for tests/test_hosts.py: hosts made of network
+# Debian's HAProxy and iproute2, for tests/deploy/test_hosts.py: hosts made of network
 # namespaces behind the load balancer production uses (deploy/haproxy.cfg).
 hosts:
 	@command -v haproxy >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy iproute2 >/dev/null; }

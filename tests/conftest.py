@@ -146,7 +146,7 @@ def stack(
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    """The fault tests' recovery table, when they ran (tests/test_faults.py)."""
+    """The fault tests' recovery table, when they ran (tests/end_to_end/test_faults.py)."""
     table = ARTIFACTS / "fault-recovery.md"
     if table.exists() and table.stat().st_mtime >= STARTED:
         terminalreporter.write_sep("-", "recovery per fault")

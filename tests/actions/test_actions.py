@@ -1,7 +1,6 @@
 """Action-server actions, called with real trackers and a real database; assert events."""
 
 import asyncio
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,8 +38,9 @@ from storage.identity import new_browser_sender
 from storage.models import HandoffDelivery, InfoRequest, Kind, OutboxMessage, Status, Submission
 from storage.settings import get_settings
 from tests.support.conversation import PROPOSAL_ANSWERS
+from tests.support.stack import ROOT
 
-DOMAIN = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text())
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 SENDER = new_browser_sender()  # the web chat page's identity, as the app issues it
 REST_SENDER = "web-test-sender"  # a REST client's own sender id
 
