@@ -133,6 +133,9 @@ class Staff:
         self.database_url = stack.database_url
         if role is not None:
             on_roster(stack.database_url, user, role=role)
+        # The fake Slack is the session's: what an earlier test's staff of the same id
+        # were told is not this one's.
+        self._told_earlier = len(self._told_ever())
 
     def card(self, reference: str) -> Posted:
         return self.slack.wait_for(
@@ -168,10 +171,13 @@ class Staff:
         self.slack.wait_for(lambda: len(self.slack.called("views.open")) > opened, what="modal")
         return self.slack.called("views.open")[-1]["view"]
 
-    def told(self) -> list[str]:
+    def _told_ever(self) -> list[str]:
         return [
             e["text"] for e in self.slack.called("chat.postEphemeral") if e["user"] == self.user
         ]
+
+    def told(self) -> list[str]:
+        return self._told_ever()[self._told_earlier :]
 
     def wait_told(self, count: int) -> str:
         self.slack.wait_for(lambda: len(self.told()) >= count, what=f"answer to {self.user}")
