@@ -42,6 +42,15 @@ POSTGRES_URL = os.environ.get(
 )
 
 
+@pytest.fixture(autouse=True)
+def settings_read_afresh() -> Iterator[None]:
+    """The settings are read once per process (storage/settings.py caches them): each
+    test reads its own environment's, never those an earlier test left cached."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'entryway.db'}"
