@@ -3,9 +3,10 @@ with the real Alembic scripts, and the real stack started the way `make run` sta
 
 import os
 import secrets
+import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,11 +52,28 @@ def settings_read_afresh() -> Iterator[None]:
     get_settings.cache_clear()
 
 
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'entryway.db'}"
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once by the real Alembic scripts, which each test that
+    wants SQLite gets a copy of: the same database, without running every migration again
+    for each of some two hundred tests."""
+    database = tmp_path_factory.mktemp("migrated") / "entryway.db"
+    url = f"sqlite:///{database}"
     upgrade(url)
-    return url
+    dispose(url)
+    return database
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, migrated_sqlite: Path) -> str:
+    database = tmp_path / "entryway.db"
+    # SQLite's backup API: a consistent copy, with whatever the template's WAL holds.
+    with (
+        closing(sqlite3.connect(migrated_sqlite)) as source,
+        closing(sqlite3.connect(database)) as copy,
+    ):
+        source.backup(copy)
+    return f"sqlite:///{database}"
 
 
 @pytest.fixture
