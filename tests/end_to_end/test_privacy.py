@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from tests.bot.slack.test_slack import SlackPerson
 from tests.support.conversation import Conversation, PageConversation
 from tests.support.rasa_environment import assert_passes_in_rasa_environment
+from tests.support.slack_people import SlackPerson
 from tests.support.stack import Stack
 
 

@@ -13,9 +13,9 @@ from sqlmodel import col, select
 from storage import repository, workflow
 from storage.db import session_scope
 from storage.models import InfoRequest, Status
-from tests.bot.slack.test_slack import SlackPerson, Staff, card_shows, texts
 from tests.support.conversation import Conversation, PageConversation
 from tests.support.fake_slack import FakeSlack
+from tests.support.slack_people import SlackPerson, Staff, card_shows, texts
 
 pytestmark = pytest.mark.stack
 

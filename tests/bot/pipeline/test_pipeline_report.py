@@ -18,7 +18,7 @@ from storage import repository, workflow
 from storage.db import session_scope
 from storage.models import Kind
 from storage.settings import get_settings
-from tests.end_to_end.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.roster import on_roster
 from tests.support.stack import ARTIFACTS
 
