@@ -2,23 +2,21 @@
 with the real Alembic scripts, and the real stack started the way `make run` starts it."""
 
 import os
-import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from storage.db import dispose
 from storage.migrate import upgrade
 from storage.settings import get_settings
+from tests.support.databases import postgres_schema
 from tests.support.fake_slack import FakeSlack
 from tests.support.mailbox import Mailbox
-from tests.support.sending import TRIAGE_CHANNEL
-from tests.support.slack_requests import SIGNING_SECRET
+from tests.support.sending import slack_env
 from tests.support.stack import ARTIFACTS, Stack
 
 # The suite talks to every app it starts from 127.0.0.1, far faster than people do, and
@@ -38,9 +36,6 @@ for _limit in (
 collect_ignore = ["rasa_env", "nlu"]
 
 STARTED = time.time()
-POSTGRES_URL = os.environ.get(
-    "ENTRYWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -82,26 +77,6 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
-@contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A fresh schema in the `test` database, migrated, dropped afterwards."""
-    schema = f"entryway_test_{secrets.token_hex(4)}"
-    # Pre-ping: the fault tests restart PostgreSQL while the schema is in use, and the
-    # pooled connection that created it is gone when it comes to dropping it.
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        dispose(url)
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(f"{request.param}_url")
@@ -140,21 +115,6 @@ def fake_slack() -> Iterator[FakeSlack]:
 def mailbox() -> Iterator[Mailbox]:
     with Mailbox() as box:
         yield box
-
-
-def slack_env(slack: FakeSlack, mailbox: Mailbox) -> dict[str, str]:
-    """Slack (pointed at the fake, over HTTP and Socket Mode) and e-mail (to the mailbox) on."""
-    return {
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_APP_TOKEN": "xapp-test",
-        "SLACK_API_URL": slack.url,
-        "SLACK_TRIAGE_CHANNEL": TRIAGE_CHANNEL,
-        "SMTP_URL": mailbox.url,
-        # Short, so the tests that kill a sender see its message re-sent soon.
-        "ENTRYWAY_OUTBOX_LEASE_SECONDS": "6",
-        "ENTRYWAY_SEND_TIMEOUT_SECONDS": "3",
-    }
 
 
 @pytest.fixture(scope="session")
