@@ -25,6 +25,7 @@ from storage.models import (
 )
 from storage.settings import get_settings
 from tests.support.roster import on_roster
+from tests.support.submissions import submit
 
 AUSTIN = ZoneInfo("America/Chicago")
 ANN = workflow.Staff("slack:UANN")  # a lead
@@ -45,24 +46,6 @@ def email_on(monkeypatch):
 def staff(database_url):
     on_roster(database_url, "UANN")
     on_roster(database_url, "UBOB", role=StaffRole.evaluator)
-
-
-def submit(
-    url: str, sender: str = "web-vendor", channel: str = "web", email: str | None = "v@x.example"
-) -> str:
-    new = repository.NewSubmission(
-        kind=Kind.proposal,
-        title="Smart benches",
-        category="Other",
-        answers={"solution": "secret", "departments": "Parks", "city_ask": "Pilot site"},
-        confidential_fields=frozenset({"solution"}),
-        contact=repository.ContactDetails(sender_id=sender, channel=channel, email=email),
-        procurement_path="no_cost_pilot",
-        procurement_reason="vendor pays",
-        flags=("confidential_answers",),
-    )
-    with session_scope(url) as session:
-        return repository.create_submission(session, new, AUSTIN).reference
 
 
 def act(url: str, work):

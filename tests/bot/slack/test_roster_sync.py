@@ -10,9 +10,9 @@ from storage import repository, roster, workflow
 from storage.db import session_scope
 from storage.models import RosterChange, StaffRole
 from storage.settings import get_settings
-from tests.storage.test_workflow import submit
 from tests.support import sending
 from tests.support.roster import on_roster
+from tests.support.submissions import submit
 
 
 @pytest.fixture
