@@ -1,11 +1,13 @@
 """A proposal as the submission flow stores it, with a confidential answer and contact
-details, for tests that start from a submission in the database."""
+details, for tests that start from a submission in the database; and what a stack
+stored of one (its version and status history)."""
 
 from zoneinfo import ZoneInfo
 
 from storage import repository
 from storage.db import session_scope
-from storage.models import Kind
+from storage.models import Kind, Status
+from tests.support.stack import Stack
 
 AUSTIN = ZoneInfo("America/Chicago")
 
@@ -26,3 +28,14 @@ def submit(
     )
     with session_scope(url) as session:
         return repository.create_submission(session, new, AUSTIN).reference
+
+
+def version(stack: Stack, reference: str) -> int:
+    with session_scope(stack.database_url) as session:
+        return repository.get_submission(session, reference).version
+
+
+def history(stack: Stack, reference: str) -> list[tuple[str, Status]]:
+    with session_scope(stack.database_url) as session:
+        submission = repository.get_submission(session, reference)
+        return [(c.actor, c.to_status) for c in repository.status_history(session, submission.id)]
