@@ -20,7 +20,7 @@ MODEL := models/entryway.tar.gz
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install model migrate run test test-fast lint validate bench nlu-eval lock browser hosts clean
+.PHONY: help install model migrate run test test-fast test-fast-app test-fast-rasa lint validate bench nlu-eval lock browser hosts clean
 
 help:
 	@echo "make run    install what is missing, train if needed, migrate, start everything"
@@ -83,9 +83,16 @@ test: install browser hosts lint validate model
 	$(PYTEST)
 	$(RASA_PYTEST) $(RASA_TESTS)
 
-# The inner loop: everything that starts no Rasa server (docs/development.md).
+# The inner loop: everything that starts no Rasa server (docs/development.md). The app's
+# side mostly waits (on the processes, servers and leases its tests start), so Rasa's
+# side runs beside it; each one's output is printed whole when it ends.
 test-fast: install lint model
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-fast-app test-fast-rasa
+
+test-fast-app:
 	$(PYTEST) -m "not stack"
+
+test-fast-rasa:
 	$(RASA_PYTEST) -m "not stack" $(RASA_TESTS)
 
 bench: install model
