@@ -20,7 +20,7 @@ MODEL := models/entryway.tar.gz
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install model migrate run test test-fast lint validate bench nlu-eval lock browser hosts clean
+.PHONY: help install model migrate run test test-fast test-fast-app test-fast-rasa lint validate bench nlu-eval lock browser hosts clean
 
 help:
 	@echo "make run    install what is missing, train if needed, migrate, start everything"
@@ -76,7 +76,7 @@ validate: $(RASA_ENV)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# Debian's HAProxy and iproute2, for tests/test_hosts.py: hosts made of network
+# Debian's HAProxy and iproute2, for tests/deploy/test_hosts.py: hosts made of network
 # namespaces behind the load balancer production uses (deploy/haproxy.cfg).
 hosts:
 	@command -v haproxy >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy iproute2 >/dev/null; }
@@ -85,9 +85,16 @@ test: install browser hosts lint validate model
 	$(PYTEST)
 	$(RASA_PYTEST) $(RASA_TESTS)
 
-# The inner loop: everything that starts no Rasa server (docs/development.md).
+# The inner loop: everything that starts no Rasa server (docs/development.md). The app's
+# side mostly waits (on the processes, servers and leases its tests start), so Rasa's
+# side runs beside it; each one's output is printed whole when it ends.
 test-fast: install lint model
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-fast-app test-fast-rasa
+
+test-fast-app:
 	$(PYTEST) -m "not stack"
+
+test-fast-rasa:
 	$(RASA_PYTEST) -m "not stack" $(RASA_TESTS)
 
 bench: install model

@@ -2,22 +2,21 @@
 with the real Alembic scripts, and the real stack started the way `make run` starts it."""
 
 import os
-import secrets
+import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from storage.db import dispose
 from storage.migrate import upgrade
 from storage.settings import get_settings
+from tests.support.databases import postgres_schema
 from tests.support.fake_slack import FakeSlack
 from tests.support.mailbox import Mailbox
-from tests.support.sending import TRIAGE_CHANNEL
-from tests.support.slack_requests import SIGNING_SECRET
+from tests.support.sending import slack_env
 from tests.support.stack import ARTIFACTS, Stack
 
 # The suite talks to every app it starts from 127.0.0.1, far faster than people do, and
@@ -37,42 +36,45 @@ for _limit in (
 collect_ignore = ["rasa_env", "nlu"]
 
 STARTED = time.time()
-POSTGRES_URL = os.environ.get(
-    "ENTRYWAY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+
+
+@pytest.fixture(autouse=True)
+def settings_read_afresh() -> Iterator[None]:
+    """The settings are read once per process (storage/settings.py caches them): each
+    test reads its own environment's, never those an earlier test left cached."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once by the real Alembic scripts, which each test that
+    wants SQLite gets a copy of: the same database, without running every migration again
+    for each of some two hundred tests."""
+    database = tmp_path_factory.mktemp("migrated") / "entryway.db"
+    url = f"sqlite:///{database}"
+    upgrade(url)
+    dispose(url)
+    return database
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'entryway.db'}"
-    upgrade(url)
-    return url
+def sqlite_url(tmp_path: Path, migrated_sqlite: Path) -> str:
+    database = tmp_path / "entryway.db"
+    # SQLite's backup API: a consistent copy, with whatever the template's WAL holds.
+    with (
+        closing(sqlite3.connect(migrated_sqlite)) as source,
+        closing(sqlite3.connect(database)) as copy,
+    ):
+        source.backup(copy)
+    return f"sqlite:///{database}"
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     with postgres_schema() as url:
         yield url
-
-
-@contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A fresh schema in the `test` database, migrated, dropped afterwards."""
-    schema = f"entryway_test_{secrets.token_hex(4)}"
-    # Pre-ping: the fault tests restart PostgreSQL while the schema is in use, and the
-    # pooled connection that created it is gone when it comes to dropping it.
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        dispose(url)
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -115,21 +117,6 @@ def mailbox() -> Iterator[Mailbox]:
         yield box
 
 
-def slack_env(slack: FakeSlack, mailbox: Mailbox) -> dict[str, str]:
-    """Slack (pointed at the fake, over HTTP and Socket Mode) and e-mail (to the mailbox) on."""
-    return {
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_APP_TOKEN": "xapp-test",
-        "SLACK_API_URL": slack.url,
-        "SLACK_TRIAGE_CHANNEL": TRIAGE_CHANNEL,
-        "SMTP_URL": mailbox.url,
-        # Short, so the tests that kill a sender see its message re-sent soon.
-        "ENTRYWAY_OUTBOX_LEASE_SECONDS": "6",
-        "ENTRYWAY_SEND_TIMEOUT_SECONDS": "3",
-    }
-
-
 @pytest.fixture(scope="session")
 def stack(
     tmp_path_factory: pytest.TempPathFactory, fake_slack: FakeSlack, mailbox: Mailbox
@@ -146,7 +133,7 @@ def stack(
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    """The fault tests' recovery table, when they ran (tests/test_faults.py)."""
+    """The fault tests' recovery table, when they ran (tests/end_to_end/test_faults.py)."""
     table = ARTIFACTS / "fault-recovery.md"
     if table.exists() and table.stat().st_mtime >= STARTED:
         terminalreporter.write_sep("-", "recovery per fault")

@@ -1,5 +1,5 @@
 """Hosts made of network namespaces on this machine, behind HAProxy run with the
-configuration production uses (deploy/haproxy.cfg), for tests/test_hosts.py.
+configuration production uses (deploy/haproxy.cfg), for tests/deploy/test_hosts.py.
 
     root namespace (this machine)                 namespace entryway-<pid>-<run>-host1
     PostgreSQL, Redis, fake Slack: 127.0.0.1       its own hostname; scripts/supervise,

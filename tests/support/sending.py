@@ -11,6 +11,7 @@ import pytest
 from storage.settings import get_settings
 from tests.support.fake_slack import FakeSlack
 from tests.support.mailbox import Mailbox
+from tests.support.slack_requests import SIGNING_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIAGE_CHANNEL = "C0TRIAGE"
@@ -50,3 +51,18 @@ def start_scheduler(clock_offset: float | None = None) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def slack_env(slack: FakeSlack, mailbox: Mailbox) -> dict[str, str]:
+    """Slack (pointed at the fake, over HTTP and Socket Mode) and e-mail (to the mailbox) on."""
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": "xapp-test",
+        "SLACK_API_URL": slack.url,
+        "SLACK_TRIAGE_CHANNEL": TRIAGE_CHANNEL,
+        "SMTP_URL": mailbox.url,
+        # Short, so the tests that kill a sender see its message re-sent soon.
+        "ENTRYWAY_OUTBOX_LEASE_SECONDS": "6",
+        "ENTRYWAY_SEND_TIMEOUT_SECONDS": "3",
+    }

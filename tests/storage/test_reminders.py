@@ -6,7 +6,6 @@ import json
 import signal
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +27,6 @@ from tests.support.mailbox import Mailbox
 from tests.support.roster import TEST_OPERATOR, on_roster
 from tests.support.sending import TRIAGE_CHANNEL
 
-ROOT = Path(__file__).resolve().parent.parent
 AUSTIN = ZoneInfo("America/Chicago")
 CALENDAR = service_levels.calendar("America/Chicago")
 ANN = rules.Staff("slack:UANN")

@@ -1,6 +1,5 @@
 """The web chat page in real headless Chromium (Debian's), against the real stack."""
 
-import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,21 +9,12 @@ from playwright.sync_api import sync_playwright
 
 from storage.db import session_scope
 from storage.workflow import rules, transitions
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.conversation import PROPOSAL_ANSWERS, PageConversation
 from tests.support.stack import ARTIFACTS
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Questions answered by clicking the offered button, as most people would.
 CLICKED = {"category", "maturity", "cost_model", "personal_data", "data_owner", "open_data"}
 

@@ -19,9 +19,9 @@ from storage.db import session_scope
 from storage.models import Kind
 from storage.settings import get_settings
 from storage.workflow import holds, rules, transitions
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.roster import on_roster
 from tests.support.stack import ARTIFACTS
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 AUSTIN = ZoneInfo("America/Chicago")
 DATASETS = ("submissions-by-month", "time-in-status", "blocked-by", "barriers-by-month")

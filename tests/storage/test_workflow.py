@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
-from storage import contacts, outbox, roster, submissions, triage
+from storage import outbox, roster, submissions, triage
 from storage.db import session_scope
 from storage.models import (
     Activity,
@@ -26,6 +26,7 @@ from storage.models import (
 from storage.settings import get_settings
 from storage.workflow import evaluation, holds, info_requests, rules, transitions
 from tests.support.roster import on_roster
+from tests.support.submissions import submit
 
 AUSTIN = ZoneInfo("America/Chicago")
 ANN = rules.Staff("slack:UANN")  # a lead
@@ -46,24 +47,6 @@ def email_on(monkeypatch):
 def staff(database_url):
     on_roster(database_url, "UANN")
     on_roster(database_url, "UBOB", role=StaffRole.evaluator)
-
-
-def submit(
-    url: str, sender: str = "web-vendor", channel: str = "web", email: str | None = "v@x.example"
-) -> str:
-    new = submissions.NewSubmission(
-        kind=Kind.proposal,
-        title="Smart benches",
-        category="Other",
-        answers={"solution": "secret", "departments": "Parks", "city_ask": "Pilot site"},
-        confidential_fields=frozenset({"solution"}),
-        contact=contacts.ContactDetails(sender_id=sender, channel=channel, email=email),
-        procurement_path="no_cost_pilot",
-        procurement_reason="vendor pays",
-        flags=("confidential_answers",),
-    )
-    with session_scope(url) as session:
-        return submissions.create_submission(session, new, AUSTIN).reference
 
 
 def act(url: str, work):

@@ -19,11 +19,10 @@ import pytest
 from storage import contacts, handoff_pace, handoffs, submissions
 from storage.db import session_scope
 from storage.models import Kind
-from tests.conftest import slack_env
 from tests.support.conversation import Conversation
 from tests.support.fake_slack import FakeSlack
 from tests.support.mailbox import Mailbox
-from tests.support.sending import TRIAGE_CHANNEL
+from tests.support.sending import TRIAGE_CHANNEL, slack_env
 from tests.support.stack import ROOT, Stack
 
 pytestmark = pytest.mark.stack

@@ -10,8 +10,8 @@ from sqlalchemy import create_engine, inspect, text
 
 from tests.support.conversation import Conversation, PageConversation
 from tests.support.rasa_environment import assert_passes_in_rasa_environment
+from tests.support.slack_people import SlackPerson
 from tests.support.stack import Stack
-from tests.test_slack import SlackPerson
 
 
 def _answers(tag: str) -> dict[str, str]:

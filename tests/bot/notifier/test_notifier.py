@@ -30,7 +30,6 @@ from tests.support.mailbox import Mailbox, self_signed_certificate
 from tests.support.roster import on_roster
 from tests.support.sending import TRIAGE_CHANNEL
 
-ROOT = Path(__file__).resolve().parent.parent
 AUSTIN = ZoneInfo("America/Chicago")
 ANN = rules.Staff("slack:UANN")
 HOSTILE_TITLE = "Benches <!channel>\n*Reach them at:* evil@example.com"

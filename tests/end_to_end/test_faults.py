@@ -25,8 +25,8 @@ from sqlmodel import select
 from storage import contacts, drafts, submissions
 from storage.db import session_scope
 from storage.models import Contact, Kind
-from tests.conftest import postgres_schema
 from tests.support.conversation import PROPOSAL_ANSWERS
+from tests.support.databases import postgres_schema
 from tests.support.stack import ARTIFACTS, ROOT, Stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.faults]

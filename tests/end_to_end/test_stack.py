@@ -4,6 +4,7 @@ import os
 import re
 import stat
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,13 +15,39 @@ from storage import drafts, process_tokens
 from storage.db import session_scope
 from storage.models import Kind
 from tests.support.conversation import CONFIDENTIAL_VALUES, PROPOSAL_ANSWERS, Conversation
-from tests.support.stack import ROOT, port_is_open
+from tests.support.stack import ROOT, Stack, port_is_open
 
 pytestmark = pytest.mark.stack
 
 
 def new_conversation(stack) -> Conversation:
     return Conversation(stack.url, f"test-{uuid.uuid4()}")
+
+
+@pytest.fixture
+def stack_of_its_own(tmp_path: Path) -> Iterator[Stack]:
+    """A stack for a test that stops or restarts it: the session's `stack`, which every
+    other test shares, is never restarted under them."""
+    running = Stack(database_url=f"sqlite:///{tmp_path / 'entryway.db'}")
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def processes_in_session(session_id: int) -> list[int]:
+    """The processes of the session the stack's supervisor leads (tests/support/stack.py
+    starts it in a session of its own; everything it starts stays in it)."""
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[3]) == session_id:
+            found.append(int(stat_file.parent.name))
+    return found
 
 
 def test_health_reports_every_component(stack):
@@ -105,7 +132,10 @@ TRACKER = {
 }
 
 
-def test_a_restart_loses_neither_submissions_nor_the_conversation_in_progress(stack):
+def test_a_restart_loses_neither_submissions_nor_the_conversation_in_progress(
+    stack_of_its_own: Stack,
+):
+    stack = stack_of_its_own
     chat = new_conversation(stack)
     reference = chat.submit_proposal()
     assert re.fullmatch(r"SC-\d{4}-\d{5}", reference)
@@ -210,9 +240,15 @@ def test_hostile_and_odd_messages_get_polite_replies_and_keep_the_draft(stack):
     assert "organisation" in draft_reply
 
 
-def test_sigterm_stops_every_process(stack):
+def test_sigterm_stops_every_process(stack_of_its_own: Stack):
+    stack = stack_of_its_own
+    supervisor = stack.process.pid
+    # Rasa's servers, the action server, the app, the scheduler, supervisord and the script.
+    assert len(processes_in_session(supervisor)) >= 7
     code = stack.stop()
-    assert code is not None
+    # 0: the script ended by itself after stopping everything (stop() SIGKILLs it otherwise).
+    assert code == 0
+    assert processes_in_session(supervisor) == []
     for port in stack.listening_ports:
         assert not port_is_open(port)
-    stack.start()
+    assert not (ROOT / "var" / "run" / f"supervise-{supervisor}").exists()

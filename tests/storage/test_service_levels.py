@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,8 +16,8 @@ from storage.db import session_scope
 from storage.models import Kind, Status
 from storage.service_levels import ServiceLevelError, load
 from storage.workflow import rules, transitions
+from tests.support.stack import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 AUSTIN = ZoneInfo("America/Chicago")
 CALENDAR = service_levels.calendar("America/Chicago")
 FRIDAY_BEFORE_THANKSGIVING = date(2026, 11, 20)

@@ -13,7 +13,7 @@ from storage.settings import get_settings
 from storage.workflow import evaluation, rules
 from tests.support import sending
 from tests.support.roster import on_roster
-from tests.test_workflow import submit
+from tests.support.submissions import submit
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from storage.models import InfoRequest, Status
 from storage.workflow import rules, transitions
 from tests.support.conversation import Conversation, PageConversation
 from tests.support.fake_slack import FakeSlack
-from tests.test_slack import SlackPerson, Staff, card_shows, texts
+from tests.support.slack_people import SlackPerson, Staff, card_shows, texts
 
 pytestmark = pytest.mark.stack
 

@@ -1,0 +1,103 @@
+"""Asking to talk to City staff (actions/handoff.py): recorded with its post, and limited
+per chat identity, per client and for everyone together."""
+
+import pytest
+from rasa_sdk.events import FollowupAction
+from sqlmodel import select
+
+from actions.handoff import MAX_HANDOFFS, FinishHandoff, StartHandoff
+from storage import handoffs
+from storage.catalogue import text as catalogue_text
+from storage.db import session_scope
+from storage.models import HandoffDelivery, OutboxMessage
+from storage.settings import get_settings
+from tests.support.action_calls import (
+    SENDER,
+    from_client,
+    run,
+    slot_events,
+    tracker,
+)
+
+pytestmark = pytest.mark.usefixtures("database")
+
+
+def test_handoff_is_stored_with_its_post_and_verifies_only_ones_own_reference(database):
+    slots = {
+        "handoff_topic": "About <SC-2026-00007> & our pilot",
+        "handoff_contact": "ann@acme.example",
+    }
+    events, messages = run(FinishHandoff(), tracker(slots))
+    assert messages[0]["response"] == "utter_handoff_sent"
+    assert messages[0]["answer_time"] == "within 2 business days"
+    assert slot_events(events)["handoff_topic"] is None
+    with session_scope(database) as session:
+        [request] = handoffs.list_handoffs(session)
+        assert request.reference == "SC-2026-00007" and not request.reference_verified
+        [post] = session.exec(select(OutboxMessage)).all()
+        assert (post.kind, post.payload) == ("handoff", {"handoff_id": request.id})
+
+
+def test_handoffs_per_chat_identity_are_limited(database):
+    for _ in range(MAX_HANDOFFS):
+        events, messages = run(StartHandoff(), tracker())
+        assert FollowupAction("handoff_form") in events
+        with session_scope(database) as session:
+            handoffs.create_handoff(session, SENDER, "web", "Pilot question", "a@b.example", None)
+    events, messages = run(StartHandoff(), tracker())
+    assert messages[0]["response"] == "utter_handoff_limited"
+    assert FollowupAction("handoff_form") not in events
+
+
+def test_handoffs_over_a_clients_hourly_limit_are_recorded_and_the_person_told(
+    database, monkeypatch
+):
+    monkeypatch.setenv("ENTRYWAY_HANDOFF_LIMIT_PER_CLIENT", "2")
+    get_settings.cache_clear()
+    slots = {"handoff_topic": "Our pilot", "handoff_contact": "ann@acme.example"}
+    replies = []
+    # Three chat identities (free to make) on one address, then one elsewhere.
+    for sender, client in [
+        ("web-a", "198.51.100.7"),
+        ("web-b", "198.51.100.7"),
+        ("web-c", "198.51.100.7"),
+        ("web-d", "198.51.100.8"),
+    ]:
+        _, messages = run(FinishHandoff(), tracker(slots, sender=sender, extra=from_client(client)))
+        replies.append(messages[0])
+    assert [reply.get("response") for reply in replies] == [
+        "utter_handoff_sent",
+        "utter_handoff_sent",
+        None,
+        "utter_handoff_sent",
+    ]
+    assert replies[2]["text"] == catalogue_text(
+        "handoff.held_client", contact="ann@acme.example", answer_time="within 2 business days"
+    )
+    with session_scope(database) as session:
+        requests = {r.sender_id: r.delivery for r in handoffs.list_handoffs(session)}
+        kinds = sorted(m.kind for m in session.exec(select(OutboxMessage)))
+    # Every one recorded for staff; the one over the limit is in the summary post.
+    assert requests == {
+        "web-a": HandoffDelivery.posted,
+        "web-b": HandoffDelivery.posted,
+        "web-c": HandoffDelivery.held,
+        "web-d": HandoffDelivery.posted,
+    }
+    assert kinds == ["handoff", "handoff", "handoff", "handoff_summary"]
+
+
+def test_over_the_hourly_limit_of_everyone_together_a_handoff_is_held_and_said_so(
+    database, monkeypatch
+):
+    monkeypatch.setenv("ENTRYWAY_HANDOFF_LIMIT_TOTAL", "1")
+    get_settings.cache_clear()
+    slots = {"handoff_topic": "Our pilot", "handoff_contact": "ann@acme.example"}
+    run(FinishHandoff(), tracker(slots, sender="web-a", extra=from_client("198.51.100.1")))
+    _, messages = run(
+        FinishHandoff(), tracker(slots, sender="web-b", extra=from_client("198.51.100.2"))
+    )
+    assert "Many people asked to talk to City staff in the last hour" in messages[0]["text"]
+    with session_scope(database) as session:
+        recorded = [(r.sender_id, r.delivery) for r in handoffs.list_handoffs(session)]
+    assert recorded == [("web-b", HandoffDelivery.held), ("web-a", HandoffDelivery.posted)]
