@@ -11,12 +11,12 @@ The Rasa environment is pinned to old libraries and has no PyTorch, which the
 usual ONNX export needs, so `build_graph` writes the ONNX graph itself with
 onnx's helper API from the safetensors weights: the same arithmetic as Hugging
 Face's BertModel, followed by sentence-transformers' mean pooling and
-normalisation (tests/test_sentence_encoder.py checks it against PyTorch's output).
+normalisation (tests/nlu/test_sentence_encoder.py checks it against PyTorch's output).
 Its MatMul weights are then quantised to 8 bits in blocks of 32 (onnxruntime's
-MatMulNBits, accuracy level 4). Measured per new message on one thread: about a
-fifth of the CPU of the float32 numpy forward pass this replaces, with the same
-nlu-eval figures (README, "How the encoder is run"); plain per-tensor dynamic int8
-quantisation was cheaper still but lost 0.005 of cross-validated accuracy.
+MatMulNBits, accuracy level 4): far cheaper per message than the float32 forward
+pass it replaces, with the same nlu-eval figures, where plain per-tensor dynamic int8
+quantisation lost accuracy (docs/nlu.md, "The sentence encoder"; the figures in
+docs/performance/2026-11-28-encoder.md).
 
 The built graph is cached on disk beside the weights, named by their digest and
 FORMAT, so it is built once (a few seconds) and never from other weights.

@@ -3,7 +3,7 @@
 The intent classifier and the FAQ selector read it beside the bag-of-words
 counts (both stack sparse and dense sentence features), so the counts keep
 exact wording and the embedding carries meaning for phrasings no example used.
-Measured with `make nlu-eval` (README, "NLU evaluation").
+Measured with `make nlu-eval` (docs/nlu.md, "Evaluation").
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             # here so a 5,000-character answer costs about what a sentence does.
             "max_tokens": 64,
             # Unit-length embeddings next to raw word counts: without a weight the
-            # classifier's regularisation all but ignores them (see README).
+            # classifier's regularisation all but ignores them (docs/nlu.md).
             "scale": 6.0,
             # Short replies ("yes", "skip", "hi") recur in every conversation: the
             # embeddings of texts common to several conversations are kept, this many at

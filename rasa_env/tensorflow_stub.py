@@ -1,8 +1,8 @@
 """Stand-ins for `tensorflow` and `keras` in a Rasa server that runs no TensorFlow model.
 
 Rasa 3.6.21 imports TensorFlow at import time (its policy and extractor base
-modules import its training utilities), which costs each worker 435 MiB of its 750 MiB
-RSS with Keras and JAX and about two thirds of its start-up time. rasa_env/launch.py
+modules import its training utilities), which with Keras and JAX is most of each
+worker's memory and start-up time (docs/performance/2026-11-28-memory.md). rasa_env/launch.py
 calls `install()` before importing Rasa when the model it serves has only
 components checked for it (rasa_env/components.py); `python -m rasa_env.patches`, which
 only reads Rasa's sources, always does. The stub modules offer only the

@@ -2,9 +2,9 @@
 
 Rasa's SQL store reads every event of the current session on each message, and Rasa
 then replays them, walks `applied_events()` several times, copies the tracker for each
-action and sends every event to the action server: all O(events), so message 300 of a
-conversation cost 8x (SQLite) to 80x (PostgreSQL) message 1 in the store alone
-(README, "Benchmark", "A flat tracker store").
+action and sends every event to the action server: all O(events), so each message of a
+long conversation costs more than the one before (docs/architecture.md, "The windowed
+tracker store"; the figures in docs/performance/2026-11-28-tracker-stores.md).
 
 `WindowedSQLTrackerStore` keeps Rasa's table `events` exactly as Rasa writes it (every
 event, in order: staff tools and the retention job read it), and adds one row per
@@ -455,8 +455,7 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
         # events) each stand alone on PostgreSQL: in autocommit, a statement is one round
         # trip, without BEGIN or COMMIT. A multi-row INSERT is atomic by itself. Their
         # own pool, whose connections are in autocommit from the start: switching a
-        # pooled connection there and back cost a round trip per statement (0.25 against
-        # 0.13 ms for a look-up, measured).
+        # pooled connection there and back cost a round trip per statement.
         self._single_statements = self.engine
         if self.engine.dialect.name == "postgresql":
             # As a string, as Rasa created its own engine: the same pool settings.

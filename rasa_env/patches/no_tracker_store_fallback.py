@@ -10,7 +10,7 @@ failed write comes after the turn's replies were collected: they are still shown
 actions did, a submission say, is done), and the conversation goes on from before that
 turn, as with Rasa's fallback. A read that finds its connection dropped (PostgreSQL
 restarted) is tried once more on a new one by the store itself (rasa_env/tracker_store.py),
-so a restart costs no error at all (tests/test_faults.py restarts it half-way through a
+so a restart costs no error at all (tests/end_to_end/test_faults.py restarts it half-way through a
 form). Switched off, Rasa's fallback is back: errors are logged, not shown.
 """
 

@@ -550,7 +550,7 @@ def rules_state(tracker, domain: Domain) -> str:
 
 
 def stopped_form() -> list[list[Event]]:
-    """Issue 18's shape (a greeting and two questions, a form answered three times,
+    """The shape that fell back under load (a greeting and two questions, a form answered three times,
     "stop" inside it, more messages), long enough for two tries at a checkpoint."""
     return [
         opening(),
@@ -564,7 +564,7 @@ def stopped_form() -> list[list[Event]]:
 
 def cut_at_the_kept_turns(tracker, events: list[dict], users: list[int], opening_end: int):
     """A cut at the kept turns, whatever dialogue states they make and whichever form is
-    active there (checkpoints were cut at the kept turns before issue 18)."""
+    active there (how checkpoints were cut before they kept every compared turn)."""
     at = windowed_module._turn_start(events, users[-windowed_module.KEEP_TURNS])
     return windowed_module.Cut(at, at, at)
 
@@ -602,7 +602,7 @@ def test_a_checkpoint_that_would_change_the_state_is_not_used_but_counted_for_he
     database, domain, monkeypatch, caplog
 ) -> None:
     """The guard stays: a checkpoint cut where the dialogue states differ (as every one
-    in a form was before issue 18) is not used; each is counted in the database, the
+    in a form once was) is not used; each is counted in the database, the
     log names the first and then sums up the others, and the app's /healthz shows the
     count to a caller on this host."""
     asyncio.run(talk(database, domain, ["well-cut"]))

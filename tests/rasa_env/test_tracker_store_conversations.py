@@ -70,7 +70,7 @@ QUESTIONS = [
 # A message, or (slot events the app appends through Rasa's HTTP API first, message).
 Step = str | tuple[list[dict], str]
 SHAPES: dict[str, list[Step]] = {
-    # The shape of issue 18's load: every one of them fell back once.
+    # The load that showed the fall-backs: every such conversation fell back once.
     "stop inside a form, confirmed": [
         "hello",
         "how long does the evaluation take?",

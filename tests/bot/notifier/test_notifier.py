@@ -414,7 +414,7 @@ def expire_claims(url: str) -> None:
         )
 
 
-def test_the_fake_slack_grants_the_readme_manifest_scopes_and_no_more(slack):
+def test_the_fake_slack_grants_the_documented_manifest_scopes_and_no_more(slack):
     client = WebClient(token="xoxb-test", base_url=slack.url)
     assert "groups:history" in slack.scopes and "chat:write" in slack.scopes
     assert client.conversations_history(channel=TRIAGE_CHANNEL)["ok"]

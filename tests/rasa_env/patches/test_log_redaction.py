@@ -1,5 +1,5 @@
 """rasa_env/patches/log_redaction.py: Rasa's log processor replaces what people typed.
-(What Rasa's logs then hold end to end: tests/test_privacy.py.)"""
+(What Rasa's logs then hold end to end: tests/end_to_end/test_privacy.py.)"""
 
 from rasa.utils import log_utils
 
