@@ -25,8 +25,8 @@ environments and do not import each other).
 
 Nor does Rasa log what people typed: its structured log events name the fields that carry
 it (its own `_anonymizer` lists them, for a plugin to rewrite), and `logged_without_text`
-replaces their values (rasa_env/patches/log_redaction.py puts it in the anonymizer's place). A message
-that fails is still logged, with its traceback, without its text.
+replaces their values (rasa_env/patches/log_redaction.py puts it in the anonymizer's
+place). A message that fails is still logged, with its traceback, without its text.
 """
 
 from collections.abc import Iterable, MutableMapping

@@ -550,8 +550,9 @@ def rules_state(tracker, domain: Domain) -> str:
 
 
 def stopped_form() -> list[list[Event]]:
-    """The shape that fell back under load (a greeting and two questions, a form answered three times,
-    "stop" inside it, more messages), long enough for two tries at a checkpoint."""
+    """The shape that fell back under load (a greeting and two questions, a form
+    answered three times, "stop" inside it, more messages), long enough for two tries
+    at a checkpoint."""
     return [
         opening(),
         *[faq(n) for n in range(3)],
