@@ -65,16 +65,32 @@ class PatchState:
     name: str
     targets: dict[Target, SourceState]
     switched_off: bool
+    # Why the patch's module does not import (a name it takes from Rasa moved), if so.
+    import_error: str | None = None
 
     def line(self, name_width: int = 0) -> str:
         """Name, each target and its source's state, and whether it is switched off."""
-        targets = ", ".join(f"{target} {state.value}" for target, state in self.targets.items())
+        if self.import_error is not None:
+            targets = f"does not import: {self.import_error}"
+        else:
+            targets = ", ".join(f"{target} {state.value}" for target, state in self.targets.items())
         switch = "switched off" if self.switched_off else "on"
         return f"{self.name:<{name_width}}  {targets}  {switch}"
 
 
 def patch_module(name: str) -> ModuleType:
     return importlib.import_module(f"rasa_env.patches.{name}")
+
+
+def _state(name: str, off: frozenset[str]) -> PatchState:
+    """A module importing names Rasa moved fails on import, before any hash is compared:
+    that is reported as the patch's state, so the refusal names it and the patch can be
+    switched off, rather than every command stopping on a traceback."""
+    try:
+        targets = patch_module(name).TARGETS
+    except (ImportError, AttributeError) as error:
+        return PatchState(name, {}, name in off, f"{type(error).__name__}: {error}")
+    return PatchState(name, {target: source_state(target) for target in targets}, name in off)
 
 
 def expected_version(environ: Mapping[str, str] = os.environ) -> str:
@@ -114,14 +130,7 @@ def check_version(environ: Mapping[str, str] = os.environ) -> None:
 
 def states(environ: Mapping[str, str] = os.environ) -> list[PatchState]:
     off = switched_off(environ)
-    return [
-        PatchState(
-            name,
-            {target: source_state(target) for target in patch_module(name).TARGETS},
-            name in off,
-        )
-        for name in PATCHES
-    ]
+    return [_state(name, off) for name in PATCHES]
 
 
 def check(environ: Mapping[str, str] = os.environ) -> list[str]:
@@ -132,6 +141,13 @@ def check(environ: Mapping[str, str] = os.environ) -> list[str]:
     for state in states(environ):
         if state.switched_off:
             continue
+        if state.import_error is not None:
+            raise Refused(
+                f"patch {state.name}: its module does not import against the Rasa installed"
+                f" ({state.import_error}): read the new code and update"
+                f" rasa_env/patches/{state.name}.py, or switch the patch off with"
+                f" {SWITCHES}=-{state.name}"
+            )
         for target, found in state.targets.items():
             if found is SourceState.MATCHES:
                 continue

@@ -41,9 +41,11 @@ def main() -> int:
             patches.check()
             return 0
         if arguments.hashes:
-            for name in patches.PATCHES:
-                for target in patches.patch_module(name).TARGETS:
-                    print(f"{name}  {target}  {_hash_or_missing(target)}")
+            for state in patches.states():
+                if state.import_error is not None:
+                    print(f"{state.name}  does not import: {state.import_error}")
+                for target in state.targets:
+                    print(f"{state.name}  {target}  {_hash_or_missing(target)}")
             return 0
         listing = patches.states()
     except patches.Refused as refusal:

@@ -2,7 +2,7 @@
 
 Replaces `Domain.is_empty`, which compares the domain's whole dictionary with an empty
 domain's, built anew, several times per message. Together with the intent classifier's
-sentence-row scoring (nlu/intent_classifier.py) it was about 9% of a Rasa server's busy time
+sentence-row scoring (nlu/row_scoring_classifier.py) it was about 9% of a Rasa server's busy time
 at 20 users. A domain does not change once loaded (a new model brings a new Domain), so the
 first answer is kept on the instance.
 """

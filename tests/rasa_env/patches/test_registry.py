@@ -4,6 +4,7 @@ targets, the switches, and `python -m rasa_env.patches`."""
 import dataclasses
 import json
 import os
+import pkgutil
 import subprocess
 import sys
 
@@ -74,6 +75,36 @@ def test_a_target_missing_from_rasa_is_refused_naming_the_patch(monkeypatch) -> 
     assert str(refusal.value).startswith(
         "patch depth_first_graph: dask.no_such_function is missing from the Rasa installed"
     )
+
+
+def test_a_patch_whose_module_no_longer_imports_is_refused_naming_it(monkeypatch) -> None:
+    """What a Rasa that moved a name a patch imports looks like: the module's import fails
+    before any hash is compared."""
+    imported = patches.patch_module
+
+    def failing(name: str):
+        if name == "domain_digest":
+            raise ImportError("cannot import name 'RemoteAction' from 'rasa.core.actions.action'")
+        return imported(name)
+
+    monkeypatch.setattr(patches, "patch_module", failing)
+    with pytest.raises(patches.Refused) as refusal:
+        patches.check(environ={})
+    message = str(refusal.value)
+    assert message.startswith("patch domain_digest: its module does not import")
+    assert "cannot import name 'RemoteAction'" in message
+    assert "ENTRYWAY_RASA_PATCHES=-domain_digest" in message
+    lines = {state.name: state.line() for state in patches.states(environ={})}
+    assert "does not import: ImportError: cannot import name" in lines["domain_digest"]
+    # Switched off, the others are checked and chosen as before.
+    chosen = patches.check(environ={patches.SWITCHES: "-domain_digest"})
+    assert chosen == [name for name in patches.PATCHES if name != "domain_digest"]
+
+
+def test_every_module_of_the_package_is_a_listed_patch() -> None:
+    """A patch module left out of PATCHES would be neither checked, applied nor listed."""
+    modules = {module.name for module in pkgutil.iter_modules(patches.__path__)}
+    assert modules - {"targets", "__main__"} == set(patches.PATCHES)
 
 
 def test_switches_name_patches_to_switch_off_and_nothing_else() -> None:
