@@ -178,11 +178,6 @@ _INCREMENT = sa.text(
 )
 
 
-def _count(session: Any, name: str) -> None:
-    """Adds one to a count, in the session's transaction (its caller commits)."""
-    session.execute(_INCREMENT, {"name": name})
-
-
 class FallbackLog:
     """The log's share of fall-backs: the first one of the process names its
     conversation, then one line at most every FALLBACK_LOG_SECONDS says how many more
@@ -604,7 +599,7 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
 
     def _insert_postgresql(self, sender_id: str, rows: list[dict]) -> tuple[int | None, int]:
         # Written out, not built by SQLAlchemy: compiling a multi-row INSERT took as long as
-        # the rest of the save (12% of the server's busy time at 20 users).
+        # the rest of the save (docs/performance/2026-12-07-parts.md).
         table = self.SQLEvent.__table__.name
         columns = list(rows[0])
         one_row = f"({', '.join(['%s'] * len(columns))})"
@@ -673,8 +668,7 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
         if self._fingerprint(rebuilt) != self._fingerprint(tracker):
             stored.tried_at = stored.after_checkpoint or 0
             self._fallbacks.happened(tracker.sender_id)
-            _count(session, CHECKPOINT_FALLBACKS)
-            session.commit()
+            self._count(CHECKPOINT_FALLBACKS)
             return tracker
         self._write_checkpoint(session, tracker.sender_id, stored.last_event_id, compact)
         setattr(rebuilt, STORED, Stored(len(compact), stored.last_event_id, 0))
@@ -734,8 +728,20 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
             previous.last_event_id = last_event_id
             previous.event_count = len(events)
             previous.events = json.dumps(events)
-        _count(session, CHECKPOINTS_WRITTEN)
         session.commit()
+        self._count(CHECKPOINTS_WRITTEN)
+
+    def _count(self, name: str) -> None:
+        """Adds one to a count, in a statement of its own after the work it counts
+        (autocommit on PostgreSQL): inside the checkpoint's transaction every server's
+        checkpoint write would wait on the one row's lock, and a count that cannot be
+        written (a locked SQLite file, a dropped table) must not fail the message it
+        only describes."""
+        try:
+            with self._single_statements.begin() as connection:
+                connection.execute(_INCREMENT, {"name": name})
+        except sa.exc.SQLAlchemyError as error:
+            logger.warning(f"{StoreCount.__tablename__}: {name} not counted ({error})")
 
     def _compact(self, tracker: DialogueStateTracker, events: list[dict]) -> list[dict] | None:
         """Events meant to rebuild `tracker` as Rasa will use it (`_checkpointed` checks

@@ -77,6 +77,22 @@ def test_a_caller_on_this_host_gets_every_part_asked_each_time(health_url):
     }
 
 
+def test_a_database_that_cannot_be_reached_is_a_503_that_says_so(app_settings, monkeypatch):
+    """No database (a PostgreSQL port nothing listens on): the deep check says which part
+    is down, as JSON, and leaves out the tracker-checkpoint count it could not read,
+    rather than failing."""
+    unreachable = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test?connect_timeout=2"
+    monkeypatch.setenv("DATABASE_URL", unreachable)
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))
+    monkeypatch.setenv("ENTRYWAY_RASA_WORKERS", "1")
+    with live_app() as url:
+        answer = httpx.get(f"{url}/healthz", timeout=30)
+    assert answer.status_code == 503
+    body = answer.json()
+    assert body["database"] == "unavailable" and body["status"] == "unavailable"
+    assert "tracker_checkpoint_fallbacks" not in body
+
+
 def test_the_public_gets_the_last_state_however_often_it_asks(health_url):
     url, actions = health_url
     local = httpx.get(url).json()
