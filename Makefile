@@ -9,6 +9,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT := .venv
 APP_ENV := .venv/.installed
 RASA_ENV := .venv-rasa/.installed
+RASA_TEST_TOOLS := .venv-rasa/.test-tools-installed
 ENCODER := .venv-rasa/encoder/.installed
 PY := .venv/bin/python
 RASA := .venv-rasa/bin/rasa
@@ -52,6 +53,14 @@ $(ENCODER): $(UV) $(RASA_ENV) rasa_env/encoder.txt
 
 install: $(APP_ENV) $(RASA_ENV) $(ENCODER)
 
+# pytest for the tests that run inside Rasa's environment; not part of `install`, so not
+# in the production image. After the environment is synced again (which removes what its
+# lock does not name), this is installed again.
+$(RASA_TEST_TOOLS): $(UV) $(RASA_ENV) rasa_env/test-requirements.lock
+	$(UV) pip install --quiet --no-deps --require-hashes --compile-bytecode \
+		--python .venv-rasa/bin/python -r rasa_env/test-requirements.lock
+	@touch $@
+
 # Trains only when the assistant's data, config or pinned Rasa changed.
 model: $(RASA_ENV) $(ENCODER)
 	@scripts/train-if-changed
@@ -81,14 +90,14 @@ browser:
 hosts:
 	@command -v haproxy >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy iproute2 >/dev/null; }
 
-test: install browser hosts lint validate model
+test: install $(RASA_TEST_TOOLS) browser hosts lint validate model
 	$(PYTEST)
 	$(RASA_PYTEST) $(RASA_TESTS)
 
 # The inner loop: everything that starts no Rasa server (docs/development.md). The app's
 # side mostly waits (on the processes, servers and leases its tests start), so Rasa's
 # side runs beside it; each one's output is printed whole when it ends.
-test-fast: install lint model
+test-fast: install $(RASA_TEST_TOOLS) lint model
 	@$(MAKE) --no-print-directory -j2 --output-sync=target test-fast-app test-fast-rasa
 
 test-fast-app:
@@ -108,6 +117,9 @@ lock: $(UV)
 	$(UV) lock
 	$(UV) pip compile --quiet --python "$$(UV=$(UV) scripts/find-python 3.10)" \
 		--custom-compile-command "make lock" rasa_env/requirements.in -o rasa_env/requirements.lock
+	$(UV) pip compile --quiet --python "$$(UV=$(UV) scripts/find-python 3.10)" --generate-hashes \
+		--custom-compile-command "make lock" -c rasa_env/requirements.lock \
+		rasa_env/test-requirements.in -o rasa_env/test-requirements.lock
 
 clean:
 	rm -rf .venv .venv-rasa $(TOOLS) models .rasa var tests/artifacts
