@@ -26,13 +26,24 @@ def free_port() -> int:
 
 
 def free_ports(count: int) -> int:
-    """The first of `count` consecutive free loopback ports (Rasa workers use base, base+1...)."""
+    """The first of `count` consecutive free loopback ports (Rasa workers use base, base+1...).
+    Each is tried by binding it, not by connecting: a port another process's outgoing
+    connection holds accepts no connection, yet cannot be bound."""
     while True:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             base = probe.getsockname()[1]
-        if base + count <= 65535 and not any(port_is_open(base + i) for i in range(1, count)):
+        if base + count <= 65535 and all(_bindable(base + i) for i in range(1, count)):
             return base
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def port_is_open(port: int) -> bool:
