@@ -31,7 +31,7 @@ def non_empty_drafts(session: Session, sender_id: str, kinds: Iterable[Kind]) ->
 
 # A form answer's draft is read and written on every answer, so these two are written
 # out once, not built per call: building and compiling the ORM statements cost a third
-# of the action server's database time per answer (measured in docs/performance/). The
+# of the action server's database time per answer (docs/performance/2026-11-28-2214.md). The
 # same SQL runs on SQLite and PostgreSQL.
 _DRAFTS = Draft.__table__  # type: ignore[attr-defined]
 _DRAFT_ANSWERS = (

@@ -40,7 +40,7 @@ def open_questions_for(session: Session, sender_id: str) -> list[tuple[str, str]
 
 # Asked before every message (bot/conversation.py), so written out once rather than
 # built per call (as storage/drafts.py does for drafts): building and compiling the ORM
-# statement was half of the look-up's time (measured in docs/performance/). Starts at
+# statement was half of the look-up's time (docs/performance/2026-12-07-parts.md). Starts at
 # the contact's sender id (indexed), which for most people finds no contact at all.
 _CONTACTS = Contact.__table__  # type: ignore[attr-defined]
 _SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
