@@ -4,7 +4,6 @@ Docker SDK for Python, exactly as its `images.build` makes the tarball, from a c
 the repository where an operator's secrets sit beside the code."""
 
 import shutil
-import subprocess
 import tarfile
 from pathlib import Path, PurePosixPath
 
@@ -12,6 +11,7 @@ import pytest
 from docker.api.build import process_dockerfile
 from docker.utils import tar
 
+from tests.support.checkout import checkout_files
 from tests.support.stack import ROOT
 
 # What a checkout may hold that must never reach an image: each is planted in the copy.
@@ -52,17 +52,6 @@ NOT_IN_THE_IMAGE = {
 }
 
 
-def tracked() -> list[str]:
-    """The checkout's files, committed or not, without what .gitignore leaves out."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    return [path for path in listed.split("\0") if path and (ROOT / path).is_file()]
-
-
 def build_context(root: Path) -> set[str]:
     """The files of the context the SDK sends for `-f deploy/Dockerfile` (as its
     APIClient.build reads .dockerignore: one pattern a line, no blanks nor comments)."""
@@ -78,7 +67,7 @@ def build_context(root: Path) -> set[str]:
 @pytest.fixture(scope="module")
 def context(tmp_path_factory) -> set[str]:
     copy = tmp_path_factory.mktemp("checkout")
-    for path in tracked():
+    for path in checkout_files():
         (copy / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / path, copy / path)
     for path in PLANTED:
@@ -98,7 +87,7 @@ def test_no_env_file_nor_any_other_secret_reaches_the_image(context):
 def test_the_image_gets_everything_it_runs_from(context):
     needed = {
         path
-        for path in tracked()
+        for path in checkout_files()
         if not any(path == n or path.startswith(f"{n}/") for n in NOT_IN_THE_IMAGE)
     }
     assert needed - context == set()

@@ -3,7 +3,6 @@ relative link (and its #anchor) leading somewhere, and nothing in the repository
 at a path outside it (a checkout elsewhere has none of it)."""
 
 import re
-import subprocess
 import unicodedata
 from functools import cache
 from itertools import pairwise
@@ -13,6 +12,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from tests.support.checkout import checkout_files
 
 ROOT = Path(__file__).resolve().parents[2]
 README_MAX_LINES = 300
@@ -125,17 +126,6 @@ def test_headings_get_githubs_anchors():
     assert slug("`make bench`, 2026-11-28") == "make-bench-2026-11-28"
 
 
-def tracked_files() -> list[str]:
-    """The checkout's files, committed or not, without what .gitignore leaves out."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    return [name for name in listed.split("\0") if name]
-
-
 @pytest.mark.parametrize(
     "line",
     [
@@ -151,7 +141,7 @@ def test_a_path_outside_the_repository_is_recognised(line):
 
 def test_nothing_tracked_refers_to_a_path_outside_the_repository():
     found = []
-    for name in tracked_files():
+    for name in checkout_files():
         if name == THIS_FILE or not (ROOT / name).is_file():
             continue
         try:

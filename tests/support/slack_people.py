@@ -16,12 +16,14 @@ from tests.support.sending import TRIAGE_CHANNEL
 from tests.support.slack_requests import TEAM, SlackClient
 
 
-def texts(message: Posted) -> str:
+def texts_of(blocks: list[dict], kind: str | None = None) -> list[str]:
+    """Every text object in a message's blocks, or those of one type (mrkdwn or
+    plain_text)."""
     found = []
 
     def walk(node):
         if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
+            if isinstance(node.get("text"), str) and kind in (None, node.get("type")):
                 found.append(node["text"])
             for value in node.values():
                 walk(value)
@@ -29,8 +31,12 @@ def texts(message: Posted) -> str:
             for value in node:
                 walk(value)
 
-    walk(message.blocks)
-    return "\n".join(found)
+    walk(blocks)
+    return found
+
+
+def texts(message: Posted) -> str:
+    return "\n".join(texts_of(message.blocks))
 
 
 class SlackPerson:

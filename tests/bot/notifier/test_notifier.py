@@ -29,6 +29,7 @@ from tests.support.fake_slack import FakeSlack, manifest_scopes
 from tests.support.mailbox import Mailbox, self_signed_certificate
 from tests.support.roster import on_roster
 from tests.support.sending import TRIAGE_CHANNEL
+from tests.support.slack_people import texts_of
 
 AUSTIN = ZoneInfo("America/Chicago")
 ANN = rules.Staff("slack:UANN")
@@ -80,24 +81,6 @@ def submit(
     )
     with session_scope(url) as session:
         return submissions.create_submission(session, new, AUSTIN).reference
-
-
-def texts_of(blocks: list[dict], kind: str) -> list[str]:
-    """Every text object of one type (mrkdwn or plain_text) in a message's blocks."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == kind and isinstance(node.get("text"), str):
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(blocks)
-    return found
 
 
 def test_triage_card_shows_the_facts_and_never_a_confidential_value(configured, slack):
