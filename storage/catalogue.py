@@ -1,9 +1,16 @@
-"""User-facing texts that are not chat responses (those live in domain.yml): what
-submitters are told of a decision, and what staff see in Slack and the CLI. They live in
-catalogue/<language>.yml, so a translation is a new file, never a code change.
+"""Every text a person reads, by dotted key and language, so a translation is files,
+never a code change.
 
-    text("status.next_step.received")
-    text("notify.status_changed", reference="SC-2026-00001", status="screening")
+    catalogue/en/*.yml, catalogue/es/*.yml   what submitters and the public read, one
+                                             file per area, the same keys in each language
+    catalogue/staff/*.yml                    what City staff read (Slack, the staff CLI):
+                                             English only, the staff's working language
+
+    text("status.next_step.received", "es")
+    text("notify.status_changed", "es", reference="SC-2026-00001", status="screening")
+    phrases("choice.yes", "es")   # a list value: words a person may type
+
+A key lives in exactly one file of its folder; `texts` refuses a key found twice.
 """
 
 from functools import lru_cache
@@ -11,32 +18,52 @@ from pathlib import Path
 
 import yaml
 
+from storage.languages import DEFAULT_LANGUAGE, LANGUAGES
+
 CATALOGUE = Path(__file__).resolve().parent.parent / "catalogue"
-DEFAULT_LANGUAGE = "en"
+STAFF = "staff"
 
 
-def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:
-    flat: dict[str, str] = {}
+def _flatten(tree: dict, prefix: str, into: dict[str, str | tuple[str, ...]], source: Path) -> None:
     for key, value in tree.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            flat.update(_flatten(value, f"{name}."))
-        else:
-            flat[name] = str(value)
-    return flat
+            _flatten(value, f"{name}.", into, source)
+            continue
+        if name in into:
+            raise ValueError(f"catalogue key {name!r} is given twice ({source} and another file)")
+        into[name] = tuple(str(item) for item in value) if isinstance(value, list) else str(value)
 
 
 @lru_cache
-def texts(language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
-    """Every text of one language, by dotted key."""
-    path = CATALOGUE / f"{language}.yml"
-    if language != DEFAULT_LANGUAGE and not path.exists():
-        return {}
-    return _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+def folder(name: str) -> dict[str, str | tuple[str, ...]]:
+    """Every text of one catalogue folder (`en`, `es` or `staff`), by dotted key."""
+    flat: dict[str, str | tuple[str, ...]] = {}
+    for path in sorted((CATALOGUE / name).glob("*.yml")):
+        _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, "", flat, path)
+    return flat
+
+
+def _lookup(key: str, language: str) -> str | tuple[str, ...]:
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    for name in (language, STAFF, DEFAULT_LANGUAGE):
+        found = folder(name).get(key)
+        if found is not None:
+            return found
+    raise KeyError(f"no catalogue text {key!r}")
 
 
 def text(key: str, language: str = DEFAULT_LANGUAGE, **values: object) -> str:
-    """The text for `key`, with `{name}` placeholders filled from `values`. A language
-    that lacks the key falls back to the default one; a key missing there is a bug."""
-    template = texts(language).get(key) or texts(DEFAULT_LANGUAGE)[key]
+    """The text for `key` in `language`, with `{name}` placeholders filled from `values`.
+    Staff texts are found in any language; tests/storage/test_catalogue.py keeps the
+    languages' keys and placeholders the same, so the English fallback is only a net."""
+    template = _lookup(key, language)
+    if isinstance(template, tuple):
+        raise TypeError(f"catalogue key {key!r} is a list: read it with phrases()")
     return template.format(**values) if values else template
+
+
+def phrases(key: str, language: str = DEFAULT_LANGUAGE) -> tuple[str, ...]:
+    """A list value of the catalogue, such as the words that mean a choice."""
+    found = _lookup(key, language)
+    return found if isinstance(found, tuple) else (found,)

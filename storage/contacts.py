@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from storage.languages import DEFAULT_LANGUAGE, language_or_default
 from storage.models import Contact, Submission
 
 
@@ -17,6 +18,7 @@ class ContactDetails:
     email: str | None = None
     phone: str | None = None
     website: str | None = None
+    language: str = DEFAULT_LANGUAGE
 
 
 def get_contact(session: Session, contact_id: int) -> Contact | None:
@@ -36,3 +38,22 @@ def latest_submission_of_sender(session: Session, sender_id: str) -> Submission 
         .where(Contact.sender_id == sender_id)
         .order_by(col(Submission.id).desc())
     ).first()
+
+
+def language_of(session: Session, contact_id: int | None) -> str:
+    """The language to write to a submission's contact in (English when none is known)."""
+    contact = session.get(Contact, contact_id) if contact_id else None
+    return language_or_default(contact.language if contact else None)
+
+
+def remember_language(session: Session, sender_id: str, language: str) -> int:
+    """Keeps a conversation's language on every contact of its chat identity, so what
+    is sent to that person later follows a switch; returns how many contacts changed."""
+    language = language_or_default(language)
+    contacts = session.exec(
+        select(Contact).where(Contact.sender_id == sender_id, Contact.language != language)
+    ).all()
+    for contact in contacts:
+        contact.language = language
+        session.add(contact)
+    return len(contacts)

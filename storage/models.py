@@ -120,6 +120,9 @@ class Contact(SQLModel, table=True):
     # The chat identity that submitted, so staff can answer in the same channel.
     channel: str = Field(default="web", max_length=20)
     sender_id: str = Field(max_length=128, index=True)
+    # The language of the conversation (storage/languages.py): everything sent to this
+    # person later (receipt, questions, decisions, reminders) is written in it.
+    language: str = Field(default="en", max_length=8)
     created_at: datetime = Field(default_factory=utcnow)
 
 
