@@ -26,6 +26,10 @@ STAFF = "staff"
 
 def _flatten(tree: dict, prefix: str, into: dict[str, str | tuple[str, ...]], source: Path) -> None:
     for key, value in tree.items():
+        items = value if isinstance(value, list) else [value]
+        if isinstance(key, bool) or any(isinstance(item, bool) for item in items):
+            # YAML reads a bare yes/no/on/off as a boolean, which would become "True".
+            raise ValueError(f"{source}: quote the yes/no/on/off under {prefix}{key}")
         name = f"{prefix}{key}"
         if isinstance(value, dict):
             _flatten(value, f"{name}.", into, source)
