@@ -100,6 +100,9 @@ INTERRUPTIONS = ("stopped", "handoff")
 DIGRESSION_CONFIDENCE = 0.8
 # What a button's payload starts with ("/stop", "/choose{...}"): never typed by hand.
 BUTTON = "/"
+# What an answer given in the person's own words, where choices were offered, is stored
+# with ("Other: a desk in City Hall"): a marker in the data, shown in the reader's language.
+OTHER = "Other: "
 # The code the summary's "Change an answer" button sends.
 CHANGE_CODE = "change"
 
@@ -202,8 +205,12 @@ class Choices:
         return _choice_words(self)
 
     def show(self, value: Any, language: str) -> str:
-        """A stored code in `language`; anything else (free text) as written."""
-        return self.label(value, language) if value in self.codes else str(value)
+        """A stored code in `language`; the person's own words (after OTHER) as written."""
+        if value in self.codes:
+            return self.label(value, language)
+        if isinstance(value, str) and value.startswith(OTHER):
+            return text("form.value.other", language, answer=value[len(OTHER) :])
+        return str(value)
 
     def one(self) -> Callable[[str], str]:
         """A parser for one choice: a code (from a button) or words naming one."""
@@ -366,7 +373,6 @@ async def switched_language(tracker: Tracker, said: str) -> str:
 class GuidedForm(FormValidationAction, ABC):
     key: str  # names the confirmation slot, `<key>_confirmed`
     questions: tuple[Question, ...]
-    noun: str = "submission"  # what the user is giving, in their words
     # The catalogue area of the form's texts: a question's label is `<area>.label.<slot>`
     # and the other names people call it by the list `<area>.names.<slot>`. None: the
     # questions' own English labels and synonyms (forms not in the catalogue yet).

@@ -7,11 +7,19 @@ from sqlmodel import select
 from actions.guided_form import LONG_ANSWER
 from actions.language_switch import SwitchLanguage
 from actions.proposal import QUESTIONS, ValidateProposalForm
-from actions.submission_flow import AskProposalConfirmed, FinishSubmission, StartProposal
-from storage import contacts, submissions
+from actions.submission_flow import (
+    AskProposalConfirmed,
+    FinishSubmission,
+    Greet,
+    KeepDraft,
+    StartProposal,
+)
+from actions.typed_answer import answer_buttons
+from storage import contacts, drafts, submissions
 from storage.catalogue import folder
 from storage.db import session_scope
-from storage.models import Contact
+from storage.languages import long_date
+from storage.models import Contact, Kind
 from tests.support.action_calls import SENDER, answered, run, slot_events, tracker
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -129,6 +137,42 @@ def test_a_whole_proposal_in_spanish_stores_codes_and_answers_in_spanish(databas
         # The person's own words stay as written.
         assert answers["problem"].startswith("No hay donde estacionarse")
         assert contacts.language_of(session, stored.contact_id) == "es"
+
+
+def test_an_ask_in_the_vendors_own_words_is_shown_as_written():
+    slots = {**answered("confidential_fields"), **ES, "confidential_fields": []}
+    slots["city_ask"] = ["Other: un escritorio en la alcaldía"]
+    _, messages = run(AskProposalConfirmed(), tracker(slots))
+    assert (
+        "• Lo que le pides a la Ciudad: Otra: un escritorio en la alcaldía" in messages[0]["text"]
+    )
+
+
+def test_a_returning_vendor_is_offered_the_draft_in_spanish_with_a_spanish_date(database):
+    with session_scope(database) as session:
+        drafts.save_draft(session, SENDER, Kind.proposal, {"organisation": "Acme", "title": "x"})
+        changed = drafts.get_draft(session, SENDER, Kind.proposal).updated_at
+    _, messages = run(Greet(), tracker(ES))
+    assert messages[0]["text"] == "¡Qué bueno verte de nuevo!"
+    assert messages[1]["text"] == (
+        "Tienes una propuesta sin terminar con 2 respuestas guardadas (último cambio: "
+        f"{long_date(changed, 'es')}). ¿Quieres seguir donde te quedaste?"
+    )
+    assert " de " in long_date(changed, "es")  # "7 de diciembre de 2026"
+    assert messages[1]["buttons"] == [
+        {"title": "Seguir", "payload": "/affirm"},
+        {"title": "Ahora no", "payload": "/deny"},
+    ]
+    _, messages = run(KeepDraft(), tracker({**ES, "active_form": "proposal"}))
+    assert messages[0]["text"].startswith("No hay problema. Tu propuesta sin terminar se queda")
+
+
+def test_the_buttons_asking_whether_a_reply_is_an_answer_are_in_spanish():
+    one = answer_buttons([("SC-2026-00001", "¿Dónde?")], "es")
+    assert [b["title"] for b in one] == ["Sí, es mi respuesta", "No, no lo es"]
+    several = answer_buttons([("SC-2026-00001", "a"), ("SC-2026-00002", "b")], "es")
+    assert several[1]["title"] == "Sí, sobre SC-2026-00002"
+    assert several[1]["payload"] == '/affirm{"reference":"SC-2026-00002"}'
 
 
 def test_a_form_started_in_spanish_introduces_itself_in_spanish(database):
