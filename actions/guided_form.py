@@ -51,7 +51,7 @@ STOP = re.compile(
     r"\s+(?:to\s+)?)?"
     r"(stop|cancel|quit|exit|abort|pause|halt|never\s*mind|forget (?:it|about it)"
     r"|(?:i'll )?finish (?:it )?later|end"
-    r"|parar|para|parale|detener|detente|cancelar|cancela|cancelalo|salir|sal|basta|ya no"
+    r"|parar|para|parale|detener|detente|cancelar|cancela|cancelalo|salir|basta|ya no"
     r"|olvidalo|olvidalo mejor|dejarlo|dejalo|pausar|terminar(?:lo)? (?:despues|luego|mas tarde)"
     r"|(?:lo )?(?:termino|acabo|sigo) (?:despues|luego|mas tarde|otro dia)"
     r"|(?:luego|despues|mas tarde|otro dia) (?:lo )?(?:termino|acabo|sigo))"

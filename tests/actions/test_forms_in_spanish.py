@@ -274,6 +274,38 @@ def test_why_in_spanish_gives_the_reason_and_keeps_the_place(said, response):
     assert slot_events(events) == {"email": None, "requested_slot": "email"}
 
 
+@pytest.mark.parametrize(
+    ("slot", "message", "stored"),
+    [
+        ("data_collected", typed("Ninguno"), "none"),
+        ("data_collected", pressed("none"), "none"),
+        (
+            "data_collected",
+            typed("Ninguno personal, solo conteos"),
+            "Ninguno personal, solo conteos",
+        ),
+        ("data_owner", typed("la ciudad"), "city"),
+        ("data_owner", typed("Nosotros, pero la Ciudad tiene copia"), None),
+        ("departments", pressed("not_sure"), "not_sure"),
+        ("open_data", typed("sí"), "yes"),
+        ("open_data", pressed("no"), "no"),
+    ],
+)
+def test_a_few_choices_beside_free_text_are_codes_only_when_the_whole_answer_is_one(
+    slot, message, stored
+):
+    slots = {**answered(slot), **ES, "requested_slot": slot}
+    events, messages = run(ValidateProposalForm(), tracker(slots, *message))
+    assert slot_events(events)[slot] == (stored or message[0]) and messages == []
+
+
+def test_the_yes_button_on_personal_data_asks_which_data_in_spanish():
+    slots = {**answered("personal_data"), **ES, "requested_slot": "personal_data"}
+    events, messages = run(ValidateProposalForm(), tracker(slots, *pressed("yes")))
+    assert slot_events(events) == {"personal_data": None, "requested_slot": "personal_data"}
+    assert messages[0]["text"].startswith("¿Qué datos personales")
+
+
 def test_an_answer_starting_with_porque_is_an_answer():
     said = "Porque los camiones llegan tarde"
     slots = {**answered("problem"), **ES, "requested_slot": "problem"}
