@@ -21,6 +21,7 @@ from storage.db import session_scope
 from storage.languages import long_date
 from storage.models import Contact, Kind
 from tests.support.action_calls import SENDER, answered, run, slot_events, tracker
+from tests.support.conversation import PROPOSAL_ANSWERS
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -426,3 +427,24 @@ def _placeholders(template: str) -> list[str]:
     import string
 
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+@pytest.mark.parametrize(
+    ("answers", "flag", "raised"),
+    [
+        ({"data_owner": "city"}, "city_not_data_owner", False),
+        ({"data_owner": "vendor"}, "city_not_data_owner", True),
+        ({"data_owner": "La ciudad es dueña de los datos"}, "city_not_data_owner", False),
+        ({"data_owner": "Compartida con la ciudad"}, "city_not_data_owner", False),
+        ({"data_owner": "No es de la ciudad, es nuestra"}, "city_not_data_owner", True),
+        ({"ip_terms": "El software sigue siendo nuestro"}, "proprietary_licence", True),
+        ({"ip_terms": "Código abierto, licencia MIT"}, "proprietary_licence", False),
+        ({"personal_data": "no"}, "personal_data", False),
+        ({"personal_data": "Placas de los carros"}, "personal_data", True),
+    ],
+)
+def test_the_flags_read_codes_and_the_vendors_own_words_in_spanish(answers, flag, raised):
+    form = ValidateProposalForm()
+    slots = {slot: form.question(slot).parse(said) for slot, said in PROPOSAL_ANSWERS}
+    new = form.build_submission(SENDER, "web", {**slots, "confidential_fields": [], **answers})
+    assert (flag in new.flags) is raised
