@@ -1,5 +1,6 @@
 """The vendor proposal: its questions and how its answers become a submission."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -83,7 +84,9 @@ def _personal_data(answer: str) -> str:
     said = plain(answer)
     if is_skip(said) or _exactly(PERSONAL_DATA, said) or said.startswith(("no ", "no,", "none")):
         return "no"
-    if yes_or_no(said) is True and len(said.split()) <= 2:
+    # A bare yes ("Sí", the Yes button) says there is some, not which: asked again.
+    # "Sí, placas" says which.
+    if yes_or_no(said) is True and len(re.findall(r"\w+", said)) == 1:
         raise Invalid("proposal.invalid.which_personal_data")
     return answer
 

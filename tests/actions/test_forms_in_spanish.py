@@ -288,6 +288,8 @@ def test_why_in_spanish_gives_the_reason_and_keeps_the_place(said, response):
         ("data_owner", typed("la ciudad"), "city"),
         ("data_owner", typed("Nosotros, pero la Ciudad tiene copia"), None),
         ("departments", pressed("not_sure"), "not_sure"),
+        ("personal_data", typed("Sí, placas de carros"), None),
+        ("personal_data", typed("no hay datos personales"), "no"),
         ("open_data", typed("sí"), "yes"),
         ("open_data", pressed("no"), "no"),
     ],
