@@ -1,12 +1,13 @@
 """A person picks one of the assistant's suggested answers (a button or a menu item):
-the choice is shown in place of the choices, and its payload goes to the assistant as
-what they said, exactly as a click in the web chat does."""
+the choice is shown in place of the choices, and its payload (an intent or a code, such
+as `/choose{"choice":"mobility"}` or `/affirm`) goes to the assistant unchanged as what
+they said, exactly as a click in the web chat does."""
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import chat
-from bot.slack.chat_bridge import talk
+from bot.slack.chat_bridge import language_of, talk
 
 
 async def chat_choice(
@@ -21,12 +22,14 @@ async def chat_choice(
     message = body.get("message") or {}
     if not isinstance(payload, str) or not channel:
         return
+    team = context.team_id or (body.get("team") or {}).get("id") or "T0"
+    user = body["user"]["id"]
+    language = await language_of(client, team, user)
     if message.get("ts"):
         await client.chat_update(
             channel=channel,
             ts=message["ts"],
             text=message.get("text") or title,
-            blocks=chat.answered(message.get("blocks") or [], title),
+            blocks=chat.answered(message.get("blocks") or [], title, language),
         )
-    team = context.team_id or (body.get("team") or {}).get("id") or "T0"
-    await talk(context["rasa"], client, team, body["user"]["id"], channel, payload)
+    await talk(context["rasa"], client, team, user, channel, payload, language)

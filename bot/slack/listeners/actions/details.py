@@ -5,7 +5,7 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import modals
-from bot.slack.staff import CardState, in_transaction, on_card, staff_of
+from bot.slack.staff import CardState, in_transaction, on_card, staff_of, submitter_language
 from storage import triage
 from storage.workflow import evaluation, versions
 
@@ -22,7 +22,7 @@ async def details(
         found = triage.details(session, submission, with_confidential=allowed)
         if allowed and any(answer.confidential for answer in found.answers):
             evaluation.record_confidential_view(session, submission, staff)
-        return modals.details(found)
+        return modals.details(found, submitter_language(session, submission))
 
     view = await in_transaction(context["settings"], read)
     await client.views_open(trigger_id=body["trigger_id"], view=view)
