@@ -84,7 +84,10 @@ def _intro(reference: str, key: str) -> dict:
 def _write_in(key: str, language: str) -> dict:
     """Which language to write what the submitter reads in (`key`: a question or a
     reason), and why."""
-    return {"type": "context", "elements": [mrkdwn(text(key, language=language_name(language)))]}
+    return {
+        "type": "context",
+        "elements": [mrkdwn(text(key, submitter_language=language_name(language)))],
+    }
 
 
 def _internal_note() -> dict:
@@ -262,7 +265,7 @@ def details(found: Details, language: str) -> dict:
             "text": mrkdwn(
                 text("modal.details.heading", reference=facts.reference, status=facts.status.value)
                 + "\n"
-                + text("card.language", language=language_name(language))
+                + text("card.language", submitter_language=language_name(language))
             ),
         },
         {"type": "section", "text": labelled(text("card.title"), facts.title)},

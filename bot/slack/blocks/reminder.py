@@ -57,7 +57,7 @@ def message(
         assignee=who(owner),
     )
     if language:
-        context += " · " + text("card.language", language=language_name(language))
+        context += " · " + text("card.language", submitter_language=language_name(language))
     value = _value(submission)
     labels = (
         (text("card.button.assign"), ASSIGN),

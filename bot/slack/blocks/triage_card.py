@@ -102,7 +102,7 @@ def blocks(facts: CardFacts) -> list[dict]:
     )
     language = submitter_language(facts)
     if language:
-        status_line += "\n" + text("card.language", language=language_name(language))
+        status_line += "\n" + text("card.language", submitter_language=language_name(language))
     if facts.due:
         status_line += "\n" + text("card.due", date=f"{facts.due:%a %d %b %Y}")
     if facts.blocked_by:
