@@ -62,10 +62,32 @@ def message(reply: dict, language: str = DEFAULT_LANGUAGE) -> dict:
     return {"text": escape(body[:3000]) or text("slack_dm.choose", language), "blocks": blocks}
 
 
-def answered(blocks: list[dict], chosen: str, language: str = DEFAULT_LANGUAGE) -> list[dict]:
-    """The message's blocks with its choices replaced by what was chosen (the button's
-    own title, as the person read it), so the same choice cannot be sent twice."""
+def title_of(blocks: list[dict], action_id: str, payload: str) -> str | None:
+    """The title, as the person read it, of the choice with that action id and payload
+    among a message's choices (a payload is a code or an intent, never for people)."""
+    for block in blocks:
+        if block.get("block_id") != "choices":
+            continue
+        for element in block.get("elements") or []:
+            if element.get("action_id") != action_id:
+                continue
+            found = [element, *(element.get("options") or [])]
+            for choice in found:
+                title = (choice.get("text") or {}).get("text")
+                if choice.get("value") == payload and isinstance(title, str):
+                    return title
+    return None
+
+
+def answered(
+    blocks: list[dict], chosen: str | None, language: str = DEFAULT_LANGUAGE
+) -> list[dict]:
+    """The message's blocks with its choices replaced by what was chosen (the choice's
+    own title, as the person read it; nothing when it is not known), so the same choice
+    cannot be sent twice."""
     kept = [b for b in blocks if b.get("block_id") != "choices"]
+    if chosen is None:
+        return kept
     note = {
         "type": "context",
         "elements": [plain(text("slack_dm.you_chose", language, choice=chosen))],
