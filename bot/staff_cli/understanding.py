@@ -72,7 +72,9 @@ async def understood(texts: Iterable[str]) -> AsyncIterator[dict]:
                     text("cli.understand.refused", url=rasa.urls[0], status=status, detail=detail)
                 )
             parsed = json.loads(body)
-            yield {**parsed, "language": language_of(parsed)}
+            # The FAQ selector (nlu/faq_selector.py) answers only for FAQ questions: the
+            # key is there, empty, for every other text, so every line has one shape.
+            yield {"response_selector": {}, **parsed, "language": language_of(parsed)}
     finally:
         await rasa.aclose()
 

@@ -3,6 +3,10 @@ history and sending the same notifications, on a real database."""
 
 import getpass
 import io
+import json
+import os
+import subprocess
+import sys
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +17,7 @@ from storage import catalogue, contacts, submissions
 from storage.db import session_scope
 from storage.models import Activity, Kind, OutboxMessage, RosterChange, Status
 from storage.workflow import rules, transitions
-from tests.support.stack import free_port
+from tests.support.stack import ROOT, free_port
 
 AUSTIN = ZoneInfo("America/Chicago")
 RUBRIC_ARGS = [
@@ -329,3 +333,54 @@ def test_understand_tells_bad_usage_and_an_unreachable_assistant(monkeypatch, ca
     monkeypatch.setenv("ENTRYWAY_RASA_TOKEN", "t")
     code, out = cli(capsys, "understand", "hola")
     assert code == 1 and "could not be reached" in out and "Is it running" in out
+
+
+@pytest.mark.stack
+def test_understand_reads_texts_as_the_running_assistant_does(stack, monkeypatch, capsys):
+    """Through the real Rasa servers the stack started (with the token `make run` kept in
+    var/secrets.env): texts as arguments in this process, and one per line on standard
+    input in a process of its own, as staff run it."""
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(stack.ports["ENTRYWAY_RASA_PORT"]))
+    monkeypatch.setenv("ENTRYWAY_RASA_WORKERS", str(stack.ports["ENTRYWAY_RASA_WORKERS"]))
+    monkeypatch.delenv("ENTRYWAY_RASA_TOKEN", raising=False)
+    texts = [
+        "I want to submit a proposal",
+        "how long does the evaluation take?",
+        "¿qué pasó con mi idea? la mandé en marzo",
+    ]
+    code, out = cli(capsys, "understand", *texts)
+    assert code == 0, out
+    parsed = [json.loads(line) for line in out.splitlines()]
+    assert [p["text"] for p in parsed] == texts
+    for one in parsed:
+        assert isinstance(one["intent"]["name"], str) and 0 <= one["intent"]["confidence"] <= 1
+        assert isinstance(one["entities"], list) and "response_selector" in one
+        detected = [e["value"] for e in one["entities"] if e["entity"] == "language"]
+        assert one["language"] == (detected or ["en"])[0]
+    assert parsed[0]["intent"]["name"] == "submit_proposal" and parsed[0]["language"] == "en"
+    assert parsed[0]["response_selector"] == {}  # no FAQ question
+    faq = parsed[1]["response_selector"]["faq"]["response"]
+    assert parsed[1]["intent"]["name"] == "faq" and faq["intent_response_key"].startswith("faq/")
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "ENTRYWAY_RASA_PORT": str(stack.ports["ENTRYWAY_RASA_PORT"]),
+        "ENTRYWAY_RASA_WORKERS": str(stack.ports["ENTRYWAY_RASA_WORKERS"]),
+    }
+    env.pop("ENTRYWAY_RASA_TOKEN", None)
+    piped = subprocess.run(
+        [sys.executable, "-m", "bot.staff_cli", "understand"],
+        input="I want to submit a proposal\n\nhelp\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert piped.returncode == 0, piped.stderr
+    lines = [json.loads(line) for line in piped.stdout.splitlines()]
+    assert [(p["text"], p["intent"]["name"]) for p in lines] == [
+        ("I want to submit a proposal", "submit_proposal"),
+        ("help", "help"),
+    ]
