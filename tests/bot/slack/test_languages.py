@@ -130,9 +130,9 @@ def test_a_dm_names_the_persons_language_to_the_assistant(running):
 def test_a_choice_goes_to_the_assistant_unchanged_and_is_confirmed_in_the_persons_language(
     running,
 ):
-    running.slack.locales["UELENA"] = "es-MX"
-    running.dm("UELENA", "hola")
-    [message] = running.slack.in_channel("DUELENA")
+    running.slack.locales["UINES"] = "es-MX"
+    running.dm("UINES", "hola")
+    [message] = running.slack.in_channel("DUINES")
     payload = '/choose{"choice":"mobility"}'
     choices = {
         "type": "actions",
@@ -147,33 +147,33 @@ def test_a_choice_goes_to_the_assistant_unchanged_and_is_confirmed_in_the_person
         ],
     }
     response = running.client.press(
-        "UELENA",
+        "UINES",
         "chat_choice_0",
         payload,
-        channel="DUELENA",
+        channel="DUINES",
         message={"ts": message.ts, "text": message.text, "blocks": [*message.blocks, choices]},
     )
     assert response.status_code == 200
-    running.slack.wait_for(lambda: len(running.slack.in_channel("DUELENA")) > 1, what="reply")
-    sent = [r for r in running.rasa.requests if r.get("sender") == slack_sender(TEAM, "UELENA")]
+    running.slack.wait_for(lambda: len(running.slack.in_channel("DUINES")) > 1, what="reply")
+    sent = [r for r in running.rasa.requests if r.get("sender") == slack_sender(TEAM, "UINES")]
     assert sent[-1]["message"] == payload and sent[-1]["metadata"]["language"] == "es"
     assert "Elegiste: Movilidad" in texts_of(message.blocks)  # the choices replaced
     assert not any(b.get("block_id") == "choices" for b in message.blocks)
 
 
 def test_a_mention_is_answered_in_a_dm_in_the_persons_language(running):
-    running.slack.locales["UELENA"] = "es-419"
+    running.slack.locales["UJULIA"] = "es-419"
     assert (
         running.client.event(
-            {"type": "app_mention", "channel": "CGENERAL", "user": "UELENA", "text": "<@UBOT>"}
+            {"type": "app_mention", "channel": "CGENERAL", "user": "UJULIA", "text": "<@UBOT>"}
         ).status_code
         == 200
     )
-    said = json.loads(texts(running.slack.wait_for(lambda: running.slack.in_channel("DUELENA"))[0]))
+    said = json.loads(texts(running.slack.wait_for(lambda: running.slack.in_channel("DUJULIA"))[0]))
     assert said["metadata"]["language"] == "es"
-    sent = [r for r in running.rasa.requests if r.get("sender") == slack_sender(TEAM, "UELENA")]
+    sent = [r for r in running.rasa.requests if r.get("sender") == slack_sender(TEAM, "UJULIA")]
     assert sent[-1]["message"] == "/greet"  # nothing else said: a greeting, in any language
-    [note] = [e for e in running.slack.called("chat.postEphemeral") if e["user"] == "UELENA"]
+    [note] = [e for e in running.slack.called("chat.postEphemeral") if e["user"] == "UJULIA"]
     assert note["text"].startswith("Te respondí por mensaje directo")
 
 
