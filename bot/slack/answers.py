@@ -9,8 +9,12 @@ with spaces, the value itself), so an answer is never hidden for want of a label
 
 Also the submitter's language, as staff are told it (in English: "Spanish")."""
 
+from sqlmodel import Session
+
+from storage import contacts
 from storage.catalogue import text
 from storage.languages import DEFAULT_LANGUAGE, ENGLISH_NAMES, language_or_default
+from storage.models import Submission
 
 STAFF_LANGUAGE = DEFAULT_LANGUAGE
 
@@ -36,3 +40,11 @@ def answer_value(kind_area: str, field: str, value: str) -> str:
 def language_name(language: str | None) -> str:
     """The submitter's language as staff read it: "English", "Spanish"."""
     return ENGLISH_NAMES[language_or_default(language)]
+
+
+def submitter_language(session: Session, submission: Submission) -> str | None:
+    """The language the submitter reads what staff write to them in (their contact's), or
+    None when nobody can be written to (anonymous feedback)."""
+    if submission.contact_id is None:
+        return None
+    return contacts.language_of(session, submission.contact_id)

@@ -15,7 +15,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.slack.blocks import chat, modals
-from storage import contacts
 from storage.catalogue import text
 from storage.db import session_scope
 from storage.models import Status, Submission
@@ -191,11 +190,6 @@ def as_shown(session: Session, card: CardState) -> Submission:
     if stale is not None:
         raise rules.Refused(stale.message)
     return submission
-
-
-def submitter_language(session: Session, submission: Submission) -> str:
-    """The language the submitter reads what staff write to them in: their contact's."""
-    return contacts.language_of(session, submission.contact_id)
 
 
 async def in_transaction(settings: Settings, work: Callable[[Session], T]) -> T:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 import click
 from sqlmodel import Session
 
-from bot.slack.answers import answer_value, field_label, language_name
+from bot.slack.answers import answer_value, field_label, language_name, submitter_language
 from bot.staff_cli.command import (
     act,
     database,
@@ -14,7 +14,7 @@ from bot.staff_cli.command import (
     reference_argument,
     staff_command,
 )
-from storage import contacts, triage
+from storage import triage
 from storage.catalogue import text
 from storage.models import Status
 from storage.workflow import evaluation, holds, roles, rules, transitions, versions
@@ -60,13 +60,13 @@ def show(staff: rules.Staff, reference: str, confidential: bool) -> list[str]:
         found = triage.details(session, submission, confidential)
         if confidential:
             evaluation.record_confidential_view(session, submission, staff)
-        language = language_name(contacts.language_of(session, submission.contact_id))
-        return _record(found, language)
+        return _record(found, submitter_language(session, submission))
 
 
-def _record(found: triage.Details, language: str) -> list[str]:
+def _record(found: triage.Details, language: str | None) -> list[str]:
     """A submission's whole record as `show` prints it: each answer under the form's own
-    question label, the submitter's words as written, in `language` (theirs)."""
+    question label, the submitter's words as written, in `language` (theirs; None when
+    anonymous)."""
     facts = found.facts
     summary = facts.scores
     scores = text("cli.show.scores", count=summary.evaluators)
@@ -85,7 +85,9 @@ def _record(found: triage.Details, language: str) -> list[str]:
             status=facts.status.value,
             assignee=facts.assignee or text("cli.show.nobody"),
         ),
-        text("cli.show.language", submitter_language=language),
+        text("cli.show.language", submitter_language=language_name(language))
+        if language
+        else text("cli.show.no_language"),
         text("cli.show.title", title=facts.title),
         text("cli.show.category", category=category),
         text(

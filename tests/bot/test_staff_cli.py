@@ -311,6 +311,18 @@ def test_show_names_the_submitters_language_and_the_forms_questions(
     code, out = cli(capsys, "show", reference)
     assert code == 0 and "submitter's language: English" in out
     assert "category: Mobility" in out  # a category that is no code, as written
+    anonymous = submissions.NewSubmission(
+        kind=Kind.feedback,
+        title="Procurement barrier: insurance",
+        category=None,
+        answers={"barrier": "El seguro mínimo era de diez millones"},
+        confidential_fields=frozenset(),
+        contact=None,
+    )
+    with session_scope(app_settings) as session:
+        nobody = submissions.create_submission(session, anonymous, AUSTIN).reference
+    code, out = cli(capsys, "show", nobody)
+    assert code == 0 and "submitter's language: none (anonymous" in out
 
 
 def test_the_report_prints_its_columns(app_settings, reference, capsys):

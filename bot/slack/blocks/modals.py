@@ -81,13 +81,13 @@ def _intro(reference: str, key: str) -> dict:
     return {"type": "section", "text": mrkdwn(text(key, reference=reference))}
 
 
-def _write_in(key: str, language: str) -> dict:
+def _write_in(key: str, language: str | None) -> list[dict]:
     """Which language to write what the submitter reads in (`key`: a question or a
-    reason), and why."""
-    return {
-        "type": "context",
-        "elements": [mrkdwn(text(key, submitter_language=language_name(language)))],
-    }
+    reason), and why; nothing when nobody can be written to (anonymous feedback)."""
+    if language is None:
+        return []
+    note = mrkdwn(text(key, submitter_language=language_name(language)))
+    return [{"type": "context", "elements": [note]}]
 
 
 def _internal_note() -> dict:
@@ -102,12 +102,12 @@ def _internal_note() -> dict:
     )
 
 
-def request_info(reference: str, status: str, version: int, language: str) -> dict:
+def request_info(reference: str, status: str, version: int, language: str | None) -> dict:
     return _modal(
         "modal.request_info.title",
         [
             _intro(reference, "modal.request_info.intro"),
-            _write_in("modal.write_in.question", language),
+            *_write_in("modal.write_in.question", language),
             _input(
                 "question",
                 "modal.request_info.question",
@@ -129,7 +129,11 @@ def _option(value: str, label: str) -> dict:
 
 
 def advance(
-    reference: str, status: str, version: int, targets: tuple[Status, ...], language: str
+    reference: str,
+    status: str,
+    version: int,
+    targets: tuple[Status, ...],
+    language: str | None,
 ) -> dict:
     options = [_option(t.value, status_label(t)) for t in targets]
     select = {"type": "static_select", "action_id": "value", "options": options}
@@ -138,7 +142,7 @@ def advance(
         "modal.advance.title",
         [
             _intro(reference, "modal.advance.intro"),
-            _write_in("modal.write_in.reason", language),
+            *_write_in("modal.write_in.reason", language),
             {
                 "type": "input",
                 "block_id": "target",
@@ -160,12 +164,12 @@ def advance(
     )
 
 
-def decline(reference: str, status: str, version: int, language: str) -> dict:
+def decline(reference: str, status: str, version: int, language: str | None) -> dict:
     return _modal(
         "modal.decline.title",
         [
             _intro(reference, "modal.decline.intro"),
-            _write_in("modal.write_in.reason", language),
+            *_write_in("modal.write_in.reason", language),
             _input(
                 "reason",
                 "modal.decline.reason",
@@ -255,19 +259,15 @@ def message(title_key: str, body: str) -> dict:
     return _modal(title_key, [{"type": "section", "text": mrkdwn(escape(body))}])
 
 
-def details(found: Details, language: str) -> dict:
+def details(found: Details, language: str | None) -> dict:
     """The whole submission, each answer under the form's own question label; the
-    submitter's words as they wrote them, in `language`, theirs."""
+    submitter's words as they wrote them, in `language`, theirs (None: anonymous)."""
     facts = found.facts
+    heading = text("modal.details.heading", reference=facts.reference, status=facts.status.value)
+    if language is not None:
+        heading += "\n" + text("card.language", submitter_language=language_name(language))
     blocks: list[dict] = [
-        {
-            "type": "section",
-            "text": mrkdwn(
-                text("modal.details.heading", reference=facts.reference, status=facts.status.value)
-                + "\n"
-                + text("card.language", submitter_language=language_name(language))
-            ),
-        },
+        {"type": "section", "text": mrkdwn(heading)},
         {"type": "section", "text": labelled(text("card.title"), facts.title)},
     ]
     for answer in found.answers:

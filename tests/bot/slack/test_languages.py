@@ -80,17 +80,19 @@ def form_labels(monkeypatch) -> None:
         monkeypatch.setitem(english, key, label)
 
 
-def submitted(database_url: str, sender: str, language: str) -> str:
-    """A vendor's proposal from chat identity `sender`, who chatted in `language`."""
+def submitted(database_url: str, sender: str | None, language: str) -> str:
+    """A vendor's proposal from chat identity `sender`, who chatted in `language` (None:
+    anonymous, as procurement feedback may be)."""
+    contact = contacts.ContactDetails(
+        sender_id=sender, channel="slack", email="v@x.example", language=language
+    )
     new = submissions.NewSubmission(
         kind=Kind.proposal,
         title="Sensores de banqueta para Lamar",
         category="mobility",
         answers={"city_ask": "pilot_site", "timeline": "en primavera, más o menos"},
         confidential_fields=frozenset(),
-        contact=contacts.ContactDetails(
-            sender_id=sender, channel="slack", email="v@x.example", language=language
-        ),
+        contact=contact if sender else None,
     )
     with session_scope(database_url) as session:
         return submissions.create_submission(session, new, AUSTIN).reference
@@ -206,6 +208,10 @@ def test_staff_are_told_which_language_to_write_to_the_submitter_in(running, for
         assert expected in modal and "the submitter chatted in Spanish" in modal, action_id
     asked = json.dumps(opened(running, "UANN", "triage_request_info", english))
     assert "Write your question in *English*" in asked
+    # Nobody to write to: no language named, rather than a wrong one.
+    anonymous = submitted(running.database_url, None, "es")
+    declined = json.dumps(opened(running, "UANN", "triage_decline", anonymous))
+    assert "Write the reason" not in declined and "language" not in declined
 
     details = opened(running, "UANN", "triage_details", spanish)
     shown = texts_of(details["blocks"])

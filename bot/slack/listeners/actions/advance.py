@@ -5,6 +5,7 @@ submitter in their language. Leads only."""
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.answers import submitter_language
 from bot.slack.blocks import modals
 from bot.slack.staff import (
     CardState,
@@ -12,7 +13,6 @@ from bot.slack.staff import (
     in_transaction,
     on_card,
     staff_of,
-    submitter_language,
 )
 from storage.catalogue import text
 from storage.workflow import roles, rules, versions

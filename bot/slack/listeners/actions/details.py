@@ -4,8 +4,9 @@ leads and the assigned evaluator, and each time they are opened it is recorded."
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.answers import submitter_language
 from bot.slack.blocks import modals
-from bot.slack.staff import CardState, in_transaction, on_card, staff_of, submitter_language
+from bot.slack.staff import CardState, in_transaction, on_card, staff_of
 from storage import triage
 from storage.workflow import evaluation, versions
 

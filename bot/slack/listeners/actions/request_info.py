@@ -4,8 +4,9 @@ the submitter's language."""
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.answers import submitter_language
 from bot.slack.blocks import modals
-from bot.slack.staff import CardState, as_shown, in_transaction, on_card, submitter_language
+from bot.slack.staff import CardState, as_shown, in_transaction, on_card
 
 
 @on_card
