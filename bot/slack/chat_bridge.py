@@ -1,5 +1,6 @@
 """A person talking to the assistant in Slack: their message goes to Rasa under their
-Slack chat identity, and each reply comes back as a Block Kit message in their DM.
+Slack chat identity, with their language as the conversation's hint (bot/slack/
+person_language.py), and each reply comes back as a Block Kit message in their DM.
 
 One person's messages are handled one at a time, in order, replies included, so two
 events Slack delivers together cannot interleave their answers."""
@@ -12,10 +13,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation import AssistantUnavailable, converse, refusal
 from bot.rasa_client import RasaWorkers
+from bot.slack import person_language
 from bot.slack.blocks import chat
 from storage.catalogue import text
 from storage.identity import slack_sender
 from storage.intake_limits import with_client
+from storage.settings import get_settings
 
 logger = logging.getLogger(__name__)
 _turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -29,22 +32,41 @@ def _turn_of(sender: str) -> asyncio.Lock:
     return lock
 
 
+async def language_of(client: AsyncWebClient, team: str, user: str) -> str:
+    """The language to write to this Slack user in (bot/slack/person_language.py)."""
+    return await person_language.language_of(
+        client, get_settings().database_url, slack_sender(team, user), user
+    )
+
+
 async def talk(
-    rasa: RasaWorkers, client: AsyncWebClient, team: str, user: str, channel: str, message: str
+    rasa: RasaWorkers,
+    client: AsyncWebClient,
+    team: str,
+    user: str,
+    channel: str,
+    message: str,
+    language: str | None = None,
 ) -> None:
-    """Sends what `user` said to the assistant and posts its replies to `channel`."""
+    """Sends what `user` said to the assistant and posts its replies to `channel`;
+    `language` when the caller already looked it up."""
     sender = slack_sender(team, user)
     async with _turn_of(sender):
+        language = language or await language_of(client, team, user)
         polite = refusal(message)
         if polite:
             replies = [{"text": polite}]
         else:
+            # In Slack the client the assistant's limits count is the user.
+            metadata = with_client({"language": language}, sender)
             try:
-                # In Slack the client the assistant's limits count is the user.
-                replies = await converse(rasa, sender, message, with_client(None, sender))
+                replies = await converse(rasa, sender, message, metadata)
             except AssistantUnavailable:
-                replies = [{"text": text("chat.restarting")}]
-        for reply in replies or [{"text": text("chat.restarting")}]:
+                replies = [{"text": text("chat.restarting", language)}]
+        for reply in replies or [{"text": text("chat.restarting", language)}]:
             await client.chat_postMessage(
-                channel=channel, unfurl_links=False, unfurl_media=False, **chat.message(reply)
+                channel=channel,
+                unfurl_links=False,
+                unfurl_media=False,
+                **chat.message(reply, language),
             )

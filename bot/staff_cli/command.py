@@ -11,6 +11,7 @@ import click
 from sqlmodel import Session
 
 from storage import roster, service_levels
+from storage.catalogue import text
 from storage.db import session_scope
 from storage.reference import parse_reference
 from storage.settings import get_settings
@@ -80,7 +81,7 @@ class Reference(click.ParamType):
     ) -> str:
         reference = parse_reference(value)
         if reference is None:
-            self.fail(f"{value!r} is not a reference like SC-2026-00042", param, context)
+            self.fail(text("cli.not_a_reference", value=value), param, context)
         return reference
 
 

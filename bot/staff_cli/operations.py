@@ -12,13 +12,9 @@ from storage.settings import get_settings
 from storage.workflow import rules
 
 
-@click.command()
+@click.command(help=text("cli.help.report"))
 @staff_command
 def report() -> list[str]:
-    """where submissions get stuck
-
-    Time in each status (business days), what open submissions wait on, and
-    procurement-barrier feedback by month and step."""
     calendar = service_levels.calendar(get_settings().timezone)
     with database() as session:
         times = reports.time_in_status(session, calendar, utcnow())
@@ -28,42 +24,58 @@ def report() -> list[str]:
     def days(value: float | None) -> str:
         return "-" if value is None else f"{value:.1f}"
 
+    columns = ("status", "stays", "median", "p90", "now", "overdue")
     lines = [
-        "Time in each status (business days; completed stays)",
-        f"{'status':13} {'stays':>6} {'median':>7} {'p90':>6} {'now':>5} {'overdue':>8}",
+        text("cli.report.times"),
+        text("cli.report.times_header", **{c: text(f"cli.report.columns.{c}") for c in columns}),
     ]
     lines += [
-        f"{t.status.value:13} {t.stays:>6} {days(t.median):>7} {days(t.p90):>6} {t.now:>5} "
-        f"{t.overdue:>8}"
+        text(
+            "cli.report.times_header",
+            status=t.status.value,
+            stays=t.stays,
+            median=days(t.median),
+            p90=days(t.p90),
+            now=t.now,
+            overdue=t.overdue,
+        )
         for t in times
     ]
-    lines += ["", "Open submissions waiting on", *(f"{b:24} {n:>4}" for b, n in blocked.items())]
-    lines += ["", "Procurement-barrier feedback by month and step"]
-    lines += [f"{month}  {step:26} {n:>4}" for (month, step), n in barriers.items()] or ["none"]
+    lines += ["", text("cli.report.blocked")]
+    lines += [text("cli.report.blocked_line", blocker=b, count=n) for b, n in blocked.items()]
+    lines += ["", text("cli.report.barriers")]
+    lines += [
+        text("cli.report.barrier_line", month=month, step=step, count=n)
+        for (month, step), n in barriers.items()
+    ] or [text("cli.report.none")]
     return lines
 
 
-@click.command()
-@click.option("--limit", type=int, help="the newest N only (default: every one)")
+@click.command(help=text("cli.help.handoffs"))
+@click.option("--limit", type=int, help=text("cli.help.handoffs_limit"))
 @staff_command
 def handoffs(limit: int | None) -> list[str]:
-    """who asked for a person, newest first
-
-    Each request with how it reached staff: posted, summarised or held."""
     with database() as session:
         return [
-            f"#{r.id}  {r.created_at:%Y-%m-%d %H:%M}  {r.channel}  {r.delivery.value}  "
-            f"{r.contact or '-'}  "
-            f"{r.reference or ''}{' (verified)' if r.reference_verified else ''}  {r.topic}"
+            text(
+                "cli.handoffs.line",
+                id=r.id,
+                at=f"{r.created_at:%Y-%m-%d %H:%M}",
+                channel=r.channel,
+                delivery=r.delivery.value,
+                contact=r.contact or "-",
+                reference=r.reference or "",
+                verified=text("cli.handoffs.verified") if r.reference_verified else "",
+                topic=r.topic,
+            )
             for r in list_handoffs(session, limit)
-        ] or ["no handoffs yet"]
+        ] or [text("cli.handoffs.none")]
 
 
-@click.command("outbox")
-@click.option("--retry", type=int, metavar="ID", help="send message ID again")
+@click.command("outbox", help=text("cli.help.outbox"))
+@click.option("--retry", type=int, metavar="ID", help=text("cli.help.outbox_retry"))
 @staff_command
 def outbox_messages(retry: int | None) -> list[str]:
-    """messages that failed to send, and retrying them"""
     with database() as session:
         if retry is not None:
             if not outbox.requeue(session, retry):
@@ -73,14 +85,20 @@ def outbox_messages(retry: int | None) -> list[str]:
                         text("cli.retry_in_flight", id=retry, until=f"{until:%H:%M:%S} UTC")
                     )
                 raise rules.Refused(text("cli.retry_unknown", id=retry))
-            return [f"outbox #{retry}: queued again"]
+            return [text("cli.retried", id=retry)]
         counts = outbox.counts(session)
         lines = [", ".join(f"{state}: {count}" for state, count in counts.items())]
         for message in outbox.troubled(session):
             lines.append(
-                f"#{message.id}  {message.kind}  {message.state.value}  "
-                f"{message.attempts} attempts  next {message.next_attempt_at:%Y-%m-%d %H:%M}  "
-                f"{message.last_error}"
+                text(
+                    "cli.outbox.line",
+                    id=message.id,
+                    kind=message.kind,
+                    state=message.state.value,
+                    attempts=message.attempts,
+                    next=f"{message.next_attempt_at:%Y-%m-%d %H:%M}",
+                    error=message.last_error,
+                )
             )
         return lines
 

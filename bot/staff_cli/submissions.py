@@ -5,6 +5,7 @@ from collections.abc import Callable
 import click
 from sqlmodel import Session
 
+from bot.slack.answers import answer_value, field_label, language_name, submitter_language
 from bot.staff_cli.command import (
     act,
     database,
@@ -19,31 +20,36 @@ from storage.models import Status
 from storage.workflow import evaluation, holds, roles, rules, transitions, versions
 
 STATUS = click.Choice(Status)
-INTERNAL_NOTE = "internal note, never shown to the submitter"
+INTERNAL_NOTE = text("cli.help.internal_note")
 
 
-@click.command("list")
-@click.option("--status", type=STATUS, help="only those in this status")
-@click.option("--limit", type=int, default=50, show_default=True, help="the newest N")
+@click.command("list", help=text("cli.help.list"))
+@click.option("--status", type=STATUS, help=text("cli.help.list_status"))
+@click.option("--limit", type=int, default=50, show_default=True, help=text("cli.help.list_limit"))
 @staff_command
 def list_submissions(status: Status | None, limit: int) -> list[str]:
-    """submissions, newest first"""
     with database() as session:
         rows = triage.list_for_staff(session, status, limit)
         return [
-            f"{s.reference}  {s.kind.value:8}  {s.status.value:11}  "
-            f"{(s.assignee or '-'):22}  {s.updated_at:%Y-%m-%d}  {s.title}"
+            text(
+                "cli.list.line",
+                reference=s.reference,
+                kind=s.kind.value,
+                status=s.status.value,
+                assignee=s.assignee or "-",
+                updated=f"{s.updated_at:%Y-%m-%d}",
+                title=s.title,
+            )
             for s in rows
-        ] or ["no submissions"]
+        ] or [text("cli.list.none")]
 
 
-@click.command()
+@click.command(help=text("cli.help.show"))
 @reference_argument
-@click.option("--confidential", is_flag=True, help="include confidential answers (recorded)")
+@click.option("--confidential", is_flag=True, help=text("cli.help.show_confidential"))
 @staff_command
 @pass_staff
 def show(staff: rules.Staff, reference: str, confidential: bool) -> list[str]:
-    """one submission with its whole record"""
     with database() as session:
         roles.role_of(session, staff)
         submission = versions.find(session, reference)
@@ -54,73 +60,136 @@ def show(staff: rules.Staff, reference: str, confidential: bool) -> list[str]:
         found = triage.details(session, submission, confidential)
         if confidential:
             evaluation.record_confidential_view(session, submission, staff)
-        facts = found.facts
-        summary = facts.scores
-        lines = [
-            f"{facts.reference}  {facts.kind}  {facts.status.value}  "
-            f"assigned to {facts.assignee or 'nobody'}",
-            f"title: {facts.title}",
-            f"category: {facts.category or '-'}",
-            f"procurement path: {facts.procurement_path or '-'} ({facts.procurement_reason or ''})",
-            f"flags: {', '.join(facts.flags) or 'none'}",
-            f"scores: {summary.evaluators} evaluators"
-            + (f", mean {summary.mean:.2f}, spread {summary.spread:.2f}" if summary.mean else "")
-            + (f", {summary.conflicts} declared a conflict" if summary.conflicts else ""),
-            "",
-            "answers:",
-        ]
-        for answer in found.answers:
-            marker = " [confidential]" if answer.confidential else ""
-            lines.append(f"  {answer.field}{marker}: {answer.value}")
-        if found.hidden_confidential:
-            lines.append(
-                f"  ({found.hidden_confidential} confidential answers hidden; "
-                "add --confidential to see them)"
+        return _record(found, submitter_language(session, submission))
+
+
+def _record(found: triage.Details, language: str | None) -> list[str]:
+    """A submission's whole record as `show` prints it: each answer under the form's own
+    question label, the submitter's words as written, in `language` (theirs; None when
+    anonymous)."""
+    facts = found.facts
+    summary = facts.scores
+    scores = text("cli.show.scores", count=summary.evaluators)
+    if summary.mean:
+        scores += text(
+            "cli.show.score_mean", mean=f"{summary.mean:.2f}", spread=f"{summary.spread:.2f}"
+        )
+    if summary.conflicts:
+        scores += text("cli.show.score_conflicts", count=summary.conflicts)
+    category = answer_value(facts.kind, "category", facts.category) if facts.category else "-"
+    lines = [
+        text(
+            "cli.show.heading",
+            reference=facts.reference,
+            kind=facts.kind,
+            status=facts.status.value,
+            assignee=facts.assignee or text("cli.show.nobody"),
+        ),
+        text("cli.show.language", submitter_language=language_name(language))
+        if language
+        else text("cli.show.no_language"),
+        text("cli.show.title", title=facts.title),
+        text("cli.show.category", category=category),
+        text(
+            "cli.show.path",
+            path=facts.procurement_path or "-",
+            reason=facts.procurement_reason or "",
+        ),
+        text("cli.show.flags", flags=", ".join(facts.flags) or text("cli.show.no_flags")),
+        scores,
+        "",
+        text("cli.show.answers"),
+    ]
+    for answer in found.answers:
+        marker = text("cli.show.confidential_marker") if answer.confidential else ""
+        lines.append(
+            text(
+                "cli.show.answer",
+                field=field_label(facts.kind, answer.field),
+                marker=marker,
+                value=answer_value(facts.kind, answer.field, answer.value),
             )
-        if found.info_requests:
-            lines.append("information requests:")
-            for request in found.info_requests:
-                lines.append(
-                    f"  {request.asked_at:%Y-%m-%d} {request.asked_by}: {request.question}"
+        )
+    if found.hidden_confidential:
+        lines.append(text("cli.show.hidden", count=found.hidden_confidential))
+    if found.info_requests:
+        lines.append(text("cli.show.info_requests"))
+        for request in found.info_requests:
+            lines.append(
+                text(
+                    "cli.show.asked",
+                    date=f"{request.asked_at:%Y-%m-%d}",
+                    who=request.asked_by,
+                    question=request.question,
                 )
-                if request.answered_at:
-                    lines.append(f"    answered {request.answered_at:%Y-%m-%d}: {request.answer}")
-        lines.append("history:")
-        for change in found.history:
-            lines.append(
-                f"  {change.at:%Y-%m-%d %H:%M} {change.actor}: "
-                f"{change.from_status.value if change.from_status else '-'} -> "
-                f"{change.to_status.value}"
-                + (f" | public: {change.public_reason}" if change.public_reason else "")
-                + (f" | internal: {change.internal_note}" if change.internal_note else "")
             )
-        lines.append("activity:")
-        for entry in found.activity:
-            lines.append(f"  {entry.at:%Y-%m-%d %H:%M} {entry.actor}: {entry.kind} {entry.detail}")
-        for score in found.scores:
-            lines.append(f"score by {score.evaluator}: {score.scores} {score.comments or ''}")
-        return lines
+            if request.answered_at:
+                lines.append(
+                    text(
+                        "cli.show.answered",
+                        date=f"{request.answered_at:%Y-%m-%d}",
+                        answer=request.answer,
+                    )
+                )
+    lines.append(text("cli.show.history"))
+    for change in found.history:
+        public = (
+            text("cli.show.public", reason=change.public_reason) if change.public_reason else ""
+        )
+        internal = (
+            text("cli.show.internal", note=change.internal_note) if change.internal_note else ""
+        )
+        lines.append(
+            text(
+                "cli.show.change",
+                at=f"{change.at:%Y-%m-%d %H:%M}",
+                actor=change.actor,
+                from_status=change.from_status.value if change.from_status else "-",
+                to_status=change.to_status.value,
+                public=public,
+                internal=internal,
+            )
+        )
+    lines.append(text("cli.show.activity"))
+    for entry in found.activity:
+        lines.append(
+            text(
+                "cli.show.activity_line",
+                at=f"{entry.at:%Y-%m-%d %H:%M}",
+                actor=entry.actor,
+                kind=entry.kind,
+                detail=entry.detail,
+            )
+        )
+    for score in found.scores:
+        lines.append(
+            text(
+                "cli.show.score_line",
+                evaluator=score.evaluator,
+                scores=score.scores,
+                comments=score.comments or "",
+            )
+        )
+    return lines
 
 
-@click.command()
+@click.command(help=text("cli.help.assign"))
 @reference_argument
-@click.option("--to", help="a roster member's Slack id or name (default: yourself)")
+@click.option("--to", help=text("cli.help.assign_to"))
 @staff_command
 @pass_staff
 def assign(staff: rules.Staff, reference: str, to: str | None) -> list[str]:
-    """make someone the evaluator"""
     evaluator = member(to) if to else None
     return act(lambda session: evaluation.assign(session, reference, staff, evaluator))
 
 
-@click.command("request-info")
+@click.command("request-info", help=text("cli.help.request_info"))
 @reference_argument
-@click.option("--question", required=True, help="what the submitter is asked")
+@click.option("--question", required=True, help=text("cli.help.question"))
 @click.option("--note", help=INTERNAL_NOTE)
 @staff_command
 @pass_staff
 def request_info(staff: rules.Staff, reference: str, question: str, note: str | None) -> list[str]:
-    """ask the submitter a question"""
     return act(lambda session: transitions.request_info(session, reference, staff, question, note))
 
 
@@ -134,25 +203,22 @@ def _one_of_the_two(
             ctx=context, param=parameter, param_hint="'--conflict' / '--no-conflict'"
         )
     if len(set(given)) > 1:
-        raise click.BadOptionUsage(
-            "conflict", "--conflict and --no-conflict exclude each other", context
-        )
+        raise click.BadOptionUsage("conflict", text("cli.conflict_exclusive"), context)
     return given[0]
 
 
-@click.command()
+@click.command(help=text("cli.help.declare"))
 @reference_argument
 @click.option(
     "--conflict/--no-conflict",
     multiple=True,
     callback=_one_of_the_two,
-    help="whether you have a conflict of interest (one of the two is required)",
+    help=text("cli.help.conflict"),
 )
-@click.option("--statement", help="what the conflict is")
+@click.option("--statement", help=text("cli.help.statement"))
 @staff_command
 @pass_staff
 def declare(staff: rules.Staff, reference: str, conflict: bool, statement: str | None) -> list[str]:
-    """declare a conflict of interest, or none"""
     return act(
         lambda session: evaluation.declare_conflict(session, reference, staff, conflict, statement)
     )
@@ -177,16 +243,11 @@ def _comments(pairs: tuple[str, ...]) -> dict[str, str]:
     return comments
 
 
-@click.command()
+@click.command(help=text("cli.help.score"))
 @reference_argument
 @_rubric_options
-@click.option(
-    "--comment",
-    multiple=True,
-    metavar="CRITERION=TEXT",
-    help="a comment on one criterion (repeatable)",
-)
-@click.option("--no-conflict", is_flag=True, help="declare no conflict of interest first")
+@click.option("--comment", multiple=True, metavar="CRITERION=TEXT", help=text("cli.help.comment"))
+@click.option("--no-conflict", is_flag=True, help=text("cli.help.score_no_conflict"))
 @staff_command
 @pass_staff
 def score(
@@ -196,7 +257,6 @@ def score(
     no_conflict: bool,
     **scores: int,
 ) -> list[str]:
-    """score against the rubric (1-5 each)"""
     comments = _comments(comment)
 
     def declare_and_score(session: Session) -> rules.Outcome:
@@ -207,10 +267,10 @@ def score(
     return act(declare_and_score)
 
 
-@click.command()
+@click.command(help=text("cli.help.advance"))
 @reference_argument
-@click.option("--to", type=STATUS, help="the status to move to (default: the next one)")
-@click.option("--reason", help="public reason, shown to the submitter")
+@click.option("--to", type=STATUS, help=text("cli.help.advance_to"))
+@click.option("--reason", help=text("cli.help.public_reason"))
 @click.option("--note", help=INTERNAL_NOTE)
 @staff_command
 @pass_staff
@@ -221,38 +281,35 @@ def advance(
     reason: str | None,
     note: str | None,
 ) -> list[str]:
-    """move forward (or back from needs_info)"""
     return act(lambda session: transitions.advance(session, reference, staff, to, reason, note))
 
 
-@click.command()
+@click.command(help=text("cli.help.decline"))
 @reference_argument
-@click.option("--reason", required=True, help="shown to the submitter")
+@click.option("--reason", required=True, help=text("cli.help.public_reason"))
 @click.option("--note", help=INTERNAL_NOTE)
 @staff_command
 @pass_staff
 def decline(staff: rules.Staff, reference: str, reason: str, note: str | None) -> list[str]:
-    """decline, with a public reason"""
     return act(lambda session: transitions.decline(session, reference, staff, reason, note))
 
 
-@click.command()
+@click.command(help=text("cli.help.block"))
 @reference_argument
 @click.option(
     "--on",
     required=True,
     type=click.Choice([*rules.BLOCKERS, "none"]),
-    help="what it waits on; none: nothing any more",
+    help=text("cli.help.block_on"),
 )
 @staff_command
 @pass_staff
 def block(staff: rules.Staff, reference: str, on: str) -> list[str]:
-    """record what a submission waits on"""
     blocker = None if on == "none" else on
     return act(lambda session: holds.set_blocked(session, reference, staff, blocker))
 
 
-@click.command(help=f"hold its reminders for {rules.SNOOZE_BUSINESS_DAYS} business days")
+@click.command(help=text("cli.help.snooze", days=rules.SNOOZE_BUSINESS_DAYS))
 @reference_argument
 @staff_command
 @pass_staff

@@ -2,16 +2,22 @@
 history and sending the same notifications, on a real database."""
 
 import getpass
+import io
+import json
+import os
+import subprocess
+import sys
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
 from bot.staff_cli import main as staff_cli
-from storage import contacts, submissions
+from storage import catalogue, contacts, submissions
 from storage.db import session_scope
 from storage.models import Activity, Kind, OutboxMessage, RosterChange, Status
 from storage.workflow import rules, transitions
+from tests.support.stack import ROOT, free_port
 
 AUSTIN = ZoneInfo("America/Chicago")
 RUBRIC_ARGS = [
@@ -197,6 +203,7 @@ COMMANDS = {
     "handoffs": "who asked for a person",
     "outbox": "messages that failed to send",
     "staff": "the staff roster",
+    "understand": "how the assistant understands a text",
 }
 
 
@@ -258,3 +265,134 @@ def test_a_declaration_takes_exactly_one_of_conflict_or_none(
     assert "--conflict" in capsys.readouterr().err
     code, out = cli(capsys, "--as", "erin", "show", reference)
     assert code == 0 and "conflict_declared" not in out
+
+
+# The form's own labels, as the forms' catalogue areas give them (catalogue/en/proposal.yml);
+# set here so the test does not depend on their wording.
+FORM_LABELS = {
+    "proposal.label.city_ask": "What you ask of the City",
+    "proposal.choice.city_ask.pilot_site": "A site for a pilot",
+    "proposal.choice.category.mobility": "Mobility and transportation",
+}
+
+
+@pytest.fixture
+def form_labels(monkeypatch) -> None:
+    english = catalogue.folder("en")
+    for key, label in FORM_LABELS.items():
+        monkeypatch.setitem(english, key, label)
+
+
+@pytest.fixture
+def spanish_reference(app_settings) -> str:
+    new = submissions.NewSubmission(
+        kind=Kind.proposal,
+        title="Sensores de banqueta",
+        category="mobility",
+        answers={"city_ask": "pilot_site", "timeline": "en primavera, más o menos"},
+        confidential_fields=frozenset(),
+        contact=contacts.ContactDetails(sender_id="web-es", email="v@x.example", language="es"),
+    )
+    with session_scope(app_settings) as session:
+        return submissions.create_submission(session, new, AUSTIN).reference
+
+
+def test_show_names_the_submitters_language_and_the_forms_questions(
+    app_settings, spanish_reference, reference, form_labels, capsys
+):
+    code, out = cli(capsys, "show", spanish_reference)
+    assert code == 0
+    assert "submitter's language: Spanish" in out and "write them in Spanish" in out
+    assert "What you ask of the City: A site for a pilot" in out  # label and choice
+    assert "category: Mobility and transportation" in out
+    # No label for this field yet: its code, readable; the submitter's words as written.
+    assert "timeline: en primavera, más o menos" in out
+    assert "city_ask" not in out and "pilot_site" not in out
+    code, out = cli(capsys, "show", reference)
+    assert code == 0 and "submitter's language: English" in out
+    assert "category: Mobility" in out  # a category that is no code, as written
+    anonymous = submissions.NewSubmission(
+        kind=Kind.feedback,
+        title="Procurement barrier: insurance",
+        category=None,
+        answers={"barrier": "El seguro mínimo era de diez millones"},
+        confidential_fields=frozenset(),
+        contact=None,
+    )
+    with session_scope(app_settings) as session:
+        nobody = submissions.create_submission(session, anonymous, AUSTIN).reference
+    code, out = cli(capsys, "show", nobody)
+    assert code == 0 and "submitter's language: none (anonymous" in out
+
+
+def test_the_report_prints_its_columns(app_settings, reference, capsys):
+    code, out = cli(capsys, "report")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("Time in each status")
+    assert lines[1].split() == ["status", "stays", "median", "p90", "now", "overdue"]
+    assert "Open submissions waiting on" in out
+    assert out.rstrip().endswith("none")  # no procurement-barrier feedback yet
+
+
+def test_understand_tells_bad_usage_and_an_unreachable_assistant(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n  \n"))  # only blank lines
+    with pytest.raises(SystemExit) as usage:
+        staff_cli(["understand"])
+    assert usage.value.code == 2
+    assert "one per line on standard input" in capsys.readouterr().err
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))  # nothing listens there
+    monkeypatch.setenv("ENTRYWAY_RASA_WORKERS", "1")
+    monkeypatch.setenv("ENTRYWAY_RASA_TOKEN", "t")
+    code, out = cli(capsys, "understand", "hola")
+    assert code == 1 and "could not be reached" in out and "Is it running" in out
+
+
+@pytest.mark.stack
+def test_understand_reads_texts_as_the_running_assistant_does(stack, monkeypatch, capsys):
+    """Through the real Rasa servers the stack started (with the token `make run` kept in
+    var/secrets.env): texts as arguments in this process, and one per line on standard
+    input in a process of its own, as staff run it."""
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(stack.ports["ENTRYWAY_RASA_PORT"]))
+    monkeypatch.setenv("ENTRYWAY_RASA_WORKERS", str(stack.ports["ENTRYWAY_RASA_WORKERS"]))
+    monkeypatch.delenv("ENTRYWAY_RASA_TOKEN", raising=False)
+    texts = [
+        "I want to submit a proposal",
+        "how long does the evaluation take?",
+        "¿qué pasó con mi idea? la mandé en marzo",
+    ]
+    code, out = cli(capsys, "understand", *texts)
+    assert code == 0, out
+    parsed = [json.loads(line) for line in out.splitlines()]
+    assert [p["text"] for p in parsed] == texts
+    for one in parsed:
+        assert isinstance(one["intent"]["name"], str) and 0 <= one["intent"]["confidence"] <= 1
+        assert isinstance(one["entities"], list) and "response_selector" in one
+        detected = [e["value"] for e in one["entities"] if e["entity"] == "language"]
+        assert one["language"] == (detected or ["en"])[0]
+    assert parsed[0]["intent"]["name"] == "submit_proposal" and parsed[0]["language"] == "en"
+    assert parsed[0]["response_selector"] == {}  # no FAQ question
+    faq = parsed[1]["response_selector"]["faq"]["response"]
+    assert parsed[1]["intent"]["name"] == "faq" and faq["intent_response_key"].startswith("faq/")
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "ENTRYWAY_RASA_PORT": str(stack.ports["ENTRYWAY_RASA_PORT"]),
+        "ENTRYWAY_RASA_WORKERS": str(stack.ports["ENTRYWAY_RASA_WORKERS"]),
+    }
+    env.pop("ENTRYWAY_RASA_TOKEN", None)
+    piped = subprocess.run(
+        [sys.executable, "-m", "bot.staff_cli", "understand"],
+        input="I want to submit a proposal\n\nhelp\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert piped.returncode == 0, piped.stderr
+    lines = [json.loads(line) for line in piped.stdout.splitlines()]
+    assert [(p["text"], p["intent"]["name"]) for p in lines] == [
+        ("I want to submit a proposal", "submit_proposal"),
+        ("help", "help"),
+    ]

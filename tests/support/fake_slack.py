@@ -107,6 +107,9 @@ class FakeSlack:
         self.stopping = threading.Event()
         self.socket_url: str | None = None
         self.usergroups: dict[str, list[str]] = {}  # usergroup id: its members
+        # users.info: each user's locale, as Slack gives it with include_locale=true
+        # (a user not listed is "en-US", as most workspaces' users are).
+        self.locales: dict[str, str] = {}
         self._ts = itertools.count(1)
         fake = self
 
@@ -258,7 +261,19 @@ class FakeSlack:
             body.update(url=self.socket_url)
         elif method == "usergroups.users.list":
             return self._usergroup_users(arguments)
+        elif method == "users.info":
+            body.update(user=self._user(arguments))
         return body
+
+    def _user(self, arguments: dict) -> dict:
+        """A user as users.info describes them; the locale only when asked for, as Slack
+        gives it (include_locale, sent as "1" or "true")."""
+        user_id = str(arguments.get("user", ""))
+        user = {"id": user_id, "team_id": "T0001", "name": user_id.lower(), "is_bot": False}
+        if str(arguments.get("include_locale", "")).lower() in ("1", "true"):
+            with self.lock:
+                user["locale"] = self.locales.get(user_id, "en-US")
+        return user
 
     def _usergroup_users(self, arguments: dict) -> dict:
         with self.lock:

@@ -1,10 +1,15 @@
 """The modals staff fill in from a triage card. Each carries the submission, the status
 its card showed and the submission's version in private_metadata, so a modal opened
 before the submission last changed decides nothing (storage/workflow/versions.py
-compares the version when it acts, and says what changed since)."""
+compares the version when it acts, and says what changed since).
+
+Staff work in English, but what the submitter reads (a question, a public reason) goes
+to them as written, untranslated: each such modal says which language to write it in,
+the submitter's (the language kept on their contact)."""
 
 import json
 
+from bot.slack.answers import answer_value, field_label, language_name
 from bot.slack.text import escape, labelled, mrkdwn, plain
 from storage.catalogue import text
 from storage.models import Status
@@ -76,6 +81,15 @@ def _intro(reference: str, key: str) -> dict:
     return {"type": "section", "text": mrkdwn(text(key, reference=reference))}
 
 
+def _write_in(key: str, language: str | None) -> list[dict]:
+    """Which language to write what the submitter reads in (`key`: a question or a
+    reason), and why; nothing when nobody can be written to (anonymous feedback)."""
+    if language is None:
+        return []
+    note = mrkdwn(text(key, submitter_language=language_name(language)))
+    return [{"type": "context", "elements": [note]}]
+
+
 def _internal_note() -> dict:
     """Every decision's note for colleagues, never shown to the submitter."""
     return _input(
@@ -88,11 +102,12 @@ def _internal_note() -> dict:
     )
 
 
-def request_info(reference: str, status: str, version: int) -> dict:
+def request_info(reference: str, status: str, version: int, language: str | None) -> dict:
     return _modal(
         "modal.request_info.title",
         [
             _intro(reference, "modal.request_info.intro"),
+            *_write_in("modal.write_in.question", language),
             _input(
                 "question",
                 "modal.request_info.question",
@@ -113,7 +128,13 @@ def _option(value: str, label: str) -> dict:
     return {"text": plain(label, 75), "value": value}
 
 
-def advance(reference: str, status: str, version: int, targets: tuple[Status, ...]) -> dict:
+def advance(
+    reference: str,
+    status: str,
+    version: int,
+    targets: tuple[Status, ...],
+    language: str | None,
+) -> dict:
     options = [_option(t.value, status_label(t)) for t in targets]
     select = {"type": "static_select", "action_id": "value", "options": options}
     select["initial_option"] = options[0]
@@ -121,6 +142,7 @@ def advance(reference: str, status: str, version: int, targets: tuple[Status, ..
         "modal.advance.title",
         [
             _intro(reference, "modal.advance.intro"),
+            *_write_in("modal.write_in.reason", language),
             {
                 "type": "input",
                 "block_id": "target",
@@ -142,11 +164,12 @@ def advance(reference: str, status: str, version: int, targets: tuple[Status, ..
     )
 
 
-def decline(reference: str, status: str, version: int) -> dict:
+def decline(reference: str, status: str, version: int, language: str | None) -> dict:
     return _modal(
         "modal.decline.title",
         [
             _intro(reference, "modal.decline.intro"),
+            *_write_in("modal.write_in.reason", language),
             _input(
                 "reason",
                 "modal.decline.reason",
@@ -236,22 +259,26 @@ def message(title_key: str, body: str) -> dict:
     return _modal(title_key, [{"type": "section", "text": mrkdwn(escape(body))}])
 
 
-def details(found: Details) -> dict:
+def details(found: Details, language: str | None) -> dict:
+    """The whole submission, each answer under the form's own question label; the
+    submitter's words as they wrote them, in `language`, theirs (None: anonymous)."""
     facts = found.facts
+    heading = text("modal.details.heading", reference=facts.reference, status=facts.status.value)
+    if language is not None:
+        heading += "\n" + text("card.language", submitter_language=language_name(language))
     blocks: list[dict] = [
-        {
-            "type": "section",
-            "text": mrkdwn(
-                text("modal.details.heading", reference=facts.reference, status=facts.status.value)
-            ),
-        },
+        {"type": "section", "text": mrkdwn(heading)},
         {"type": "section", "text": labelled(text("card.title"), facts.title)},
     ]
     for answer in found.answers:
-        label = text("modal.details.answer_label", field=answer.field.replace("_", " "))
-        if answer.confidential:
-            label = text("modal.details.confidential_label", field=answer.field.replace("_", " "))
-        blocks.append({"type": "section", "text": labelled(label, answer.value)})
+        field = field_label(facts.kind, answer.field)
+        key = (
+            "modal.details.confidential_label"
+            if answer.confidential
+            else "modal.details.answer_label"
+        )
+        value = answer_value(facts.kind, answer.field, answer.value)
+        blocks.append({"type": "section", "text": labelled(text(key, field=field), value)})
     if found.hidden_confidential:
         blocks.append(
             {

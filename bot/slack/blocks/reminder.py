@@ -2,6 +2,7 @@
 
 import json
 
+from bot.slack.answers import language_name
 from bot.slack.blocks.triage_card import ADVANCE, ASSIGN, SNOOZE, who
 from bot.slack.text import labelled, mrkdwn, plain
 from storage.catalogue import text
@@ -29,9 +30,11 @@ def message(
     asked: str | None = None,
     *,
     owner: str | None,
+    language: str | None = None,
 ) -> dict:
     """chat.postMessage arguments for one reminder stage (owner, channel, lead, unanswered).
-    `owner` is the owner to name (storage.reminders.owner_on_roster): roster members only."""
+    `owner` is the owner to name (storage.reminders.owner_on_roster): roster members only.
+    `language` is the submitter's (storage.contacts.language_of), named to staff."""
     today = calendar.local_date(utcnow())
     due = submission.next_decision_by
     late = due is not None and due < today
@@ -53,6 +56,8 @@ def message(
         since=f"{calendar.local_date(submission.status_since):%d %b}",
         assignee=who(owner),
     )
+    if language:
+        context += " · " + text("card.language", submitter_language=language_name(language))
     value = _value(submission)
     labels = (
         (text("card.button.assign"), ASSIGN),

@@ -1,8 +1,10 @@
 """The triage card: one message per submission in the triage channel, redrawn from the
-database after every change, with the buttons staff act on."""
+database after every change, with the buttons staff act on. Staff read it in English;
+it names the submitter's language, and shows the submitter's own words as written."""
 
 import json
 
+from bot.slack.answers import answer_value, language_name
 from bot.slack.text import escape, labelled, mrkdwn, plain
 from storage.catalogue import text
 from storage.triage import CardFacts
@@ -80,16 +82,27 @@ def _scores(facts: CardFacts) -> str:
     return line
 
 
+def submitter_language(facts: CardFacts) -> str | None:
+    """The submitter's language (storage.triage.CardFacts.language, the contact's), or
+    None while the facts do not carry it: then the card names no language rather than
+    a wrong one."""
+    return getattr(facts, "language", None)
+
+
 def blocks(facts: CardFacts) -> list[dict]:
     kind = text(f"card.kind.{facts.kind}")
+    category = answer_value(facts.kind, "category", facts.category) if facts.category else None
     status_line = text(
         "card.status_line",
         reference=facts.reference,
         kind=kind,
-        category=escape(facts.category or text("card.no_category")),
+        category=escape(category or text("card.no_category")),
         status=facts.status.value,
         assignee=who(facts.assignee),
     )
+    language = submitter_language(facts)
+    if language:
+        status_line += "\n" + text("card.language", submitter_language=language_name(language))
     if facts.due:
         status_line += "\n" + text("card.due", date=f"{facts.due:%a %d %b %Y}")
     if facts.blocked_by:
@@ -103,7 +116,7 @@ def blocks(facts: CardFacts) -> list[dict]:
         {"type": "section", "text": labelled(text("card.title"), facts.title)},
     ]
     fields = [
-        labelled(text(f"card.field.{name}"), value)
+        labelled(text(f"card.field.{name}"), answer_value(facts.kind, name, value))
         if value is not None
         else plain(f"{text(f'card.field.{name}')}\n{text('card.confidential_value')}")
         for name, value in facts.fields.items()
