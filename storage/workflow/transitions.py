@@ -10,7 +10,6 @@ from storage import service_levels
 from storage.catalogue import text
 from storage.contacts import get_contact, submitted_by
 from storage.models import InfoRequest, Status, StatusChange, Submission, utcnow
-from storage.submissions import next_step_for
 from storage.workflow.evaluation import check_not_conflicted
 from storage.workflow.info_requests import open_info_request
 from storage.workflow.roles import require_lead, role_of
@@ -26,7 +25,7 @@ from storage.workflow.rules import (
     allowed_transitions,
     cleaned,
 )
-from storage.workflow.submitter_news import answer_button, status_news, tell_submitter
+from storage.workflow.submitter_news import status_news, tell_submitter
 from storage.workflow.versions import (
     bump_version,
     card_changed,
@@ -48,10 +47,13 @@ def change_status(
     expected_status: object,
     expected_version: object = ANY,
     resume_status: Status | None = None,
-    buttons: list[dict] | None = None,
+    offer_answer: bool = False,
     shown: bool = False,
+    reason_code: str | None = None,
 ) -> Outcome | StatusChange:
     """The one place a status changes: checked, compare-and-set, recorded, announced.
+    The public reason is staff's words (`public_reason`, kept as written) or one Entryway
+    gives itself (`reason_code`, `status.reason.<code>`, worded for each reader).
     Returns an Outcome instead of a change when the submission had already moved, or
     changed since the view the decision was made on."""
     current = submission.status
@@ -83,7 +85,7 @@ def change_status(
         status=to_status,
         updated_at=now,
         status_since=now,
-        next_step=next_step_for(to_status),
+        next_step=to_status.value,  # a code: worded for each reader
         next_decision_by=due,
         next_reminder_at=service_levels.first_reminder(to_status, due),
         resume_status=resume_status,
@@ -104,6 +106,7 @@ def change_status(
         from_status=current,
         to_status=to_status,
         public_reason=public_reason,
+        reason_code=reason_code,
         internal_note=internal_note,
         version=submission.version,
     )
@@ -117,8 +120,7 @@ def change_status(
         session,
         submission,
         f"status:{change.id}",
-        status_news(submission, change),
-        buttons,
+        status_news(submission, change, offer_answer),
         change.id,
         shown,
     )
@@ -170,12 +172,11 @@ def advance(
         raise Refused(text("workflow.use_other_action", target=to_status.value))
     if submission.status is Status.needs_info and to_status not in targets:
         raise Refused(text("workflow.waiting_for_answer", reference=reference))
+    reason = cleaned(public_reason)
+    # Without staff's words, Entryway's own reason, as a code worded for each reader.
     standard = (
-        "status.resume_reason"
-        if submission.status is Status.needs_info
-        else f"status.advance_reason.{to_status.value}"
+        "resumed" if submission.status is Status.needs_info else f"advanced_to.{to_status.value}"
     )
-    reason = cleaned(public_reason) or text(standard)
     change = change_status(
         session,
         submission,
@@ -185,6 +186,7 @@ def advance(
         cleaned(internal_note),
         expected_status,
         expected_version,
+        reason_code=None if reason else standard,
     )
     return outcome_of_change(submission, change, "workflow.moved")
 
@@ -248,7 +250,7 @@ def request_info(
         expected_status,
         expected_version,
         resume_status=submission.status,
-        buttons=[answer_button(reference)],
+        offer_answer=True,
     )
     if isinstance(change, Outcome):
         return change
@@ -277,10 +279,11 @@ def answer_info(session: Session, reference: str, sender_id: str, answer: str) -
             submission,
             submission.resume_status or Status.screening,
             SUBMITTER,
-            text("workflow.info_received_reason"),
+            None,
             None,
             Status.needs_info,
             shown=True,  # they are told in the chat they are answering in
+            reason_code="info_received",
         )
         if submission.status is Status.needs_info
         else None
