@@ -358,7 +358,10 @@ def test_going_back_from_a_question_asked_on_arrival_and_a_late_answer(database_
         kinds = [a.kind for a in session.exec(select(Activity).order_by(Activity.id))]
         assert kinds == ["info_requested", "info_request_dropped", "info_answered"]
         messages = session.exec(select(SubmitterMessage).order_by(SubmitterMessage.id)).all()
-        assert "continuing the review with the information they have" in worded(messages[-1], "en").text
+        assert (
+            "continuing the review with the information they have"
+            in worded(messages[-1], "en").text
+        )
 
 
 def test_a_redraw_not_yet_claimed_covers_later_changes_but_a_claimed_one_does_not(database_url):
