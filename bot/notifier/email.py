@@ -1,5 +1,6 @@
 """Sending outbox messages by e-mail (SMTP_URL): what submitters who gave an address are
-told (status changes, reminders to answer a question).
+told (status changes, reminders to answer a question), in their own language: subject,
+body and footer in the contact's language, which the Content-Language header names.
 
 SMTP_URL forms: smtp://host:port (plain, for a relay on the same network),
 smtp+starttls://user:password@host:587, smtps://user:password@host:465. Over TLS the
@@ -95,7 +96,6 @@ class EmailSender:
             reference=submission.reference,
             status=status_label(change.to_status if change else submission.status, language),
         )
-        mail["Content-Language"] = language
         # The same id on every attempt: a mail re-sent after a crash is the same mail.
         domain = parseaddr(self.settings.mail_from)[1].rpartition("@")[2] or "localhost"
         mail["Message-ID"] = f"<entryway-outbox-{claim.id}@{domain}>"
@@ -107,6 +107,8 @@ class EmailSender:
         )
         body = worded(message, language).text
         mail.set_content(f"{body}\n\n{footer}\n")
+        # After set_content, which replaces every Content-* header.
+        mail["Content-Language"] = language
         self.lease.begin(claim, doubt=False)
         await self._send(mail)
         return Sent()
