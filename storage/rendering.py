@@ -4,6 +4,7 @@ their own language: the submitter in their contact's, staff in English, the publ
 the page's. Staff's own words (a public reason, a question) are never translated.
 
     status_label(Status.needs_info, "es")      "esperando información tuya"
+    public_status_label(Status.needs_info)     "waiting for information from the submitter"
     next_step_text("needs_info", "es")         "La Ciudad le pidió más información..."
     reason_text(change, "es")                  the reason Entryway gave, or staff's words
     coded_columns()                            the open-data dictionary's codes, en and es
@@ -18,7 +19,7 @@ from storage.models import Kind, Status, StatusChange
 # share the `category` column). The forms' areas (proposal, idea, feedback) write them.
 CHOICE_SETS = {
     "kind": ("status.kind.",),
-    "status": ("status.label.",),
+    "status": ("status.public_label.",),
     "next_step": ("status.next_step.",),
     "category": (
         "proposal.choice.category.",
@@ -31,6 +32,12 @@ CHOICE_SETS = {
 
 def status_label(status: Status | str, language: str = DEFAULT_LANGUAGE) -> str:
     return text(f"status.label.{Status(status).value}", language)
+
+
+def public_status_label(status: Status | str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The status as the public reads it (the report, open data): "waiting for
+    information from the submitter", where the submitter reads "... from you"."""
+    return text(f"status.public_label.{Status(status).value}", language)
 
 
 def kind_label(kind: Kind | str, language: str = DEFAULT_LANGUAGE) -> str:
