@@ -8,7 +8,8 @@ from sqlmodel import Session
 
 from storage import service_levels
 from storage.catalogue import text
-from storage.contacts import get_contact, submitted_by
+from storage.contacts import get_contact, language_of, submitted_by
+from storage.languages import language_or_default, supported
 from storage.models import InfoRequest, Status, StatusChange, Submission, utcnow
 from storage.workflow.evaluation import check_not_conflicted
 from storage.workflow.info_requests import open_info_request
@@ -261,16 +262,24 @@ def request_info(
     return outcome_of_change(submission, change, "workflow.info_requested")
 
 
-def answer_info(session: Session, reference: str, sender_id: str, answer: str) -> Outcome:
+def answer_info(
+    session: Session, reference: str, sender_id: str, answer: str, language: str | None = None
+) -> Outcome:
     """The submitter's answer, given in chat: attached to the submission, which returns
     to where it was before the question. An answer that comes after staff went on is
-    still attached (and the card says so): nothing the submitter gives is lost."""
+    still attached (and the card says so): nothing the submitter gives is lost. What they
+    are told is in `language` (the chat's), else in their contact's language."""
     submission = find(session, reference)
     if not submitted_by(session, submission, sender_id):
-        raise Refused(text("workflow.not_yours", reference=reference))
+        raise Refused(
+            text("info_answer.not_yours", language_or_default(language), reference=reference)
+        )
+    language = supported(language) or language_of(session, submission.contact_id)
     request = open_info_request(session, submission.id)
     if request is None:
-        return Outcome(reference, False, text("workflow.nothing_asked", reference=reference))
+        return Outcome(
+            reference, False, text("info_answer.nothing_asked", language, reference=reference)
+        )
     request.answer, request.answered_at = cleaned(answer, 5000) or "", utcnow()
     session.add(request)
     change = (
@@ -299,6 +308,11 @@ def answer_info(session: Session, reference: str, sender_id: str, answer: str) -
         session.refresh(submission)
         record_change(session, submission, SUBMITTER, "info_answered", request_id=request.id)
         card_changed(session, submission.id)
-        return Outcome(reference, True, text("workflow.info_answered_late", reference=reference))
+        return Outcome(
+            reference, True, text("info_answer.answered_late", language, reference=reference)
+        )
     record_change(session, submission, SUBMITTER, "info_answered", request_id=request.id)
-    return outcome_of_change(submission, change, "workflow.info_answered")
+    back_in = text(f"info_answer.back_in.{change.to_status.value}", language)
+    return Outcome(
+        reference, True, text("info_answer.answered", language, reference=reference, status=back_in)
+    )

@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
-from storage import outbox, rendering, roster, submissions, triage
+from storage import contacts, inbox, outbox, rendering, roster, submissions, triage
 from storage.db import session_scope
 from storage.models import (
     Activity,
@@ -545,3 +545,33 @@ def test_stale_buttons_change_nothing_and_double_clicks_change_once(database_url
     assert [p.changed for p in presses] == [True, False]
     assert "already assigned to you" in presses[1].message
     assert version_of(database_url, reference) == 2
+
+
+def test_a_spanish_submitter_is_answered_in_spanish_and_staff_in_english(database_url):
+    reference = submit(database_url)  # from web-vendor
+    act(database_url, lambda s: contacts.remember_language(s, "web-vendor", "es"))
+    act(database_url, lambda s: transitions.advance(s, reference, ANN))
+    asked = act(database_url, lambda s: transitions.request_info(s, reference, ANN, "¿Cuánto?"))
+    assert asked.message.startswith(f"The question was sent to the submitter of {reference}")
+    with pytest.raises(rules.Refused, match="no se envió desde esta conversación"):
+        act(
+            database_url,
+            lambda s: transitions.answer_info(s, reference, "web-stranger", "gratis", "es"),
+        )
+    answered = act(
+        database_url, lambda s: transitions.answer_info(s, reference, "web-vendor", "Unos $300")
+    )
+    assert answered.message == (
+        f"¡Gracias! Tu respuesta quedó adjunta a {reference}, que vuelve a estar en revisión "
+        "inicial."
+    )
+    # The chat's own language, when the action names it, comes first.
+    again = act(
+        database_url, lambda s: transitions.answer_info(s, reference, "web-vendor", "más", "en")
+    )
+    assert again.message == f"The City has no open question about {reference} at the moment."
+    with session_scope(database_url) as session:
+        submission = submissions.get_submission(session, reference)
+        told = inbox.latest_message(session, submission.id)
+        assert told.text.startswith(f"Novedades sobre {reference}")
+        assert "Ya llegó la información que pidió la Ciudad" in told.text
