@@ -164,7 +164,8 @@ def upgrade() -> None:
     changes = {row.id: row for row in bind.execute(sa.select(statuschange))}
     references = dict(bind.execute(sa.select(submission.c.id, submission.c.reference)).all())
     for row in bind.execute(sa.select(message)).all():
-        news, facts = _facts(row, changes.get(row.status_change_id), references.get(row.submission_id))
+        change = changes.get(row.status_change_id)
+        news, facts = _facts(row, change, references.get(row.submission_id))
         bind.execute(
             sa.update(message).where(message.c.id == row.id).values(news=news, facts=facts)
         )
