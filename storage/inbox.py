@@ -8,18 +8,23 @@ contact's, unless the reader names another (the language of the chat they read i
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage.contacts import language_of
-from storage.languages import supported
-from storage.models import Submission, SubmitterMessage, utcnow
+from storage.languages import language_or_default, supported
+from storage.models import Contact, Submission, SubmitterMessage, utcnow
 from storage.workflow.submitter_news import Worded, worded
 
+# Each message with its submitter's language, in the one query that reads it.
+_WITH_LANGUAGE = (
+    select(SubmitterMessage, Contact.language)
+    .join(Submission, col(Submission.id) == col(SubmitterMessage.submission_id))
+    .outerjoin(Contact, col(Contact.id) == col(Submission.contact_id))
+)
 
-def _language(session: Session, submission_id: int, language: str | None) -> str:
+
+def _worded(rows, language: str | None) -> list[Worded]:
+    """The messages worded in `language` when the reader names one Entryway speaks,
+    else in each submitter's own."""
     chosen = supported(language)
-    if chosen:
-        return chosen
-    submission = session.get(Submission, submission_id)
-    return language_of(session, submission.contact_id if submission else None)
+    return [worded(message, chosen or language_or_default(own)) for message, own in rows]
 
 
 def latest_message(
@@ -27,22 +32,18 @@ def latest_message(
 ) -> Worded | None:
     """The newest thing the submitter was told about their submission, worded in
     `language` (None: their contact's)."""
-    message = session.exec(
-        select(SubmitterMessage)
-        .where(SubmitterMessage.submission_id == submission_id)
-        .order_by(col(SubmitterMessage.id).desc())
+    row = session.exec(
+        _WITH_LANGUAGE.where(SubmitterMessage.submission_id == submission_id).order_by(
+            col(SubmitterMessage.id).desc()
+        )
     ).first()
-    if message is None:
-        return None
-    return worded(message, _language(session, submission_id, language))
+    return _worded([row], language)[0] if row else None
 
 
 def message_for(session: Session, message_id: int | None) -> Worded | None:
     """One message, worded in its submitter's language (for its Slack DM and e-mail)."""
-    message = session.get(SubmitterMessage, message_id) if message_id is not None else None
-    if message is None:
-        return None
-    return worded(message, _language(session, message.submission_id, None))
+    row = session.exec(_WITH_LANGUAGE.where(SubmitterMessage.id == message_id)).first()
+    return _worded([row], None)[0] if row else None
 
 
 def mark_shown(session: Session, message_id: int) -> None:
@@ -57,20 +58,18 @@ def mark_shown(session: Session, message_id: int) -> None:
 def unseen_messages(session: Session, sender_id: str, language: str | None = None) -> list[Worded]:
     """The sender's messages not shown yet, oldest first, worded in `language` (None:
     their contact's), now marked shown."""
-    messages = list(
+    rows = list(
         session.exec(
-            select(SubmitterMessage)
-            .where(
+            _WITH_LANGUAGE.where(
                 SubmitterMessage.sender_id == sender_id,
                 col(SubmitterMessage.shown_at).is_(None),
-            )
-            .order_by(col(SubmitterMessage.id))
+            ).order_by(col(SubmitterMessage.id))
         )
     )
-    if messages:
+    if rows:
         session.execute(
             update(SubmitterMessage)
-            .where(col(SubmitterMessage.id).in_([m.id for m in messages]))
+            .where(col(SubmitterMessage.id).in_([message.id for message, _ in rows]))
             .values(shown_at=utcnow())
         )
-    return [worded(m, _language(session, m.submission_id, language)) for m in messages]
+    return _worded(rows, language)
