@@ -575,3 +575,5 @@ def test_a_spanish_submitter_is_answered_in_spanish_and_staff_in_english(databas
         told = inbox.latest_message(session, submission.id)
         assert told.text.startswith(f"Novedades sobre {reference}")
         assert "Ya llegó la información que pidió la Ciudad" in told.text
+        # Staff's card says which language to write to them in.
+        assert triage.card_facts(session, submission).language == "es"
