@@ -162,7 +162,7 @@ def test_old_english_rows_become_codes_that_read_in_each_language(database_url):
         assert "Estado actual: en revisión inicial." in spanish[0].text
         assert "a más tardar el 7 de diciembre de 2026." in spanish[0].text
         assert "Which parks, exactly?" in spanish[1].text  # staff's words, as written
-        assert "Por favor responde antes del 21 de diciembre de 2026" in spanish[2].text
+        assert "Por favor responde a más tardar el 21 de diciembre de 2026" in spanish[2].text
         assert spanish[1].buttons[0]["title"] == "Responder a la pregunta de la Ciudad"
 
     command.downgrade(config, BEFORE)

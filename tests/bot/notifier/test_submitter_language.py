@@ -111,7 +111,7 @@ def test_each_submitter_is_told_everything_in_their_own_language(configured, sla
     assert "Una persona de la Ciudad empezó la revisión inicial de tu envío." in sent
     assert "Estado actual: esperando información tuya." in sent and QUESTION in sent
     assert f"Recordatorio sobre {spanish_vendor}" in sent
-    assert "antes del 15 de diciembre de 2026" in sent
+    assert "Por favor responde a más tardar el 15 de diciembre de 2026" in sent
     assert "Estado actual: no aceptado." in sent and DECLINED in sent
     assert "Responder a la pregunta de la Ciudad" in sent
     assert not any(mark in sent for mark in ENGLISH_MARKS)
