@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from storage import submissions
+from storage import contacts, submissions
 from storage.models import (
     Activity,
     ConflictDeclaration,
@@ -58,6 +58,9 @@ class CardFacts:
     blocked_by: str | None
     snoozes: int
     version: int
+    # The language the submitter is written to in (`Contact.language`): staff write their
+    # question or public reason in it. None when nobody can be written to (anonymous).
+    language: str | None = None
 
 
 def score_summary(session: Session, submission_id: int) -> ScoreSummary:
@@ -125,6 +128,9 @@ def card_facts(session: Session, submission: Submission) -> CardFacts:
         blocked_by=submission.blocked_by,
         snoozes=submission.snoozes,
         version=submission.version,
+        language=contacts.language_of(session, submission.contact_id)
+        if submission.contact_id
+        else None,
     )
 
 

@@ -12,7 +12,8 @@ One job per module, each importing only those above it in this list:
 - roles: who may do what, looked up on the staff roster when they act.
 - versions: the submission a request acts on, its compare-and-set version, the record
   of changes, and what changed since a stale view.
-- submitter_news: telling the submitter (inbox, Slack DM, e-mail).
+- submitter_news: telling the submitter (inbox, Slack DM, e-mail), stored as news and
+  facts and worded in their language when read.
 - info_requests: the questions staff still wait on a submitter to answer.
 - evaluation: assignment, conflicts of interest, scores, confidential answers.
 - holds: blockers and snoozed reminders.
