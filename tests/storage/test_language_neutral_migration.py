@@ -17,7 +17,7 @@ from storage.models import StatusChange, Submission, SubmitterMessage
 from storage.workflow.submitter_news import worded
 from tests.support.submissions import submit
 
-BEFORE = "6a2c1e9f0b17"
+BEFORE = "7b3d2f0a1c58"
 REFERENCE = "SC-2026-00007"
 SCREENING_REASON = "A City reviewer has started screening your submission."
 OLD_NEWS = (

@@ -8,7 +8,7 @@ becomes codes and facts, worded in each reader's language when read.
   words). A text that does not read as one of Entryway's messages is kept as written.
 
 Revision ID: 7b3d2f1a8c05
-Revises: 6a2c1e9f0b17
+Revises: 7b3d2f0a1c58
 Create Date: 2026-12-07 16:10:00
 """
 
@@ -20,7 +20,7 @@ import sqlmodel
 from alembic import op
 
 revision = "7b3d2f1a8c05"
-down_revision = "6a2c1e9f0b17"
+down_revision = "7b3d2f0a1c58"
 branch_labels = None
 depends_on = None
 
