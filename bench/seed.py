@@ -44,7 +44,7 @@ def _row(number: int) -> dict:
         "submitted_at": submitted,
         "updated_at": submitted + timedelta(days=3),
         "status_since": submitted + timedelta(days=3),
-        "next_step": f"Next step for {status.value}.",
+        "next_step": status.value,
         "next_decision_by": date(year, 12, 31) if number % 4 else None,
         "status_token_hash": hashlib.sha256(str(number).encode()).hexdigest(),
         "flags": [],

@@ -14,7 +14,7 @@ from bot.staff_cli.command import (
     reference_argument,
     staff_command,
 )
-from storage import triage
+from storage import rendering, triage
 from storage.catalogue import text
 from storage.models import Status
 from storage.workflow import evaluation, holds, roles, rules, transitions, versions
@@ -134,7 +134,9 @@ def _record(found: triage.Details, language: str | None) -> list[str]:
     lines.append(text("cli.show.history"))
     for change in found.history:
         public = (
-            text("cli.show.public", reason=change.public_reason) if change.public_reason else ""
+            text("cli.show.public", reason=reason)
+            if (reason := rendering.reason_text(change))
+            else ""
         )
         internal = (
             text("cli.show.internal", note=change.internal_note) if change.internal_note else ""

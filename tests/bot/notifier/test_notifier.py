@@ -402,9 +402,9 @@ def test_the_fake_slack_grants_the_documented_manifest_scopes_and_no_more(slack)
     assert "groups:history" in slack.scopes and "chat:write" in slack.scopes
     assert client.conversations_history(channel=TRIAGE_CHANNEL)["ok"]
     with pytest.raises(SlackApiError) as refused:
-        client.users_info(user="UANN")  # users:read is not in the manifest
+        client.team_info()  # team:read is not in the manifest
     answer = refused.value.response
-    assert answer["error"] == "missing_scope" and answer["needed"] == "users:read"
+    assert answer["error"] == "missing_scope" and answer["needed"] == "team:read"
     assert set(answer["provided"].split(",")) == set(slack.scopes)
     slack.scopes = WITHOUT_HISTORY
     with pytest.raises(SlackApiError) as refused:
