@@ -22,7 +22,7 @@ from bot.notifier import failures
 from bot.notifier.lease import Lease
 from bot.notifier.results import Postpone, Sent
 from bot.slack.blocks import chat, digest, handoff, reminder, triage_card
-from storage import handoff_pace, inbox, outbox, reminders, reports, service_levels
+from storage import contacts, handoff_pace, inbox, outbox, reminders, reports, service_levels
 from storage.db import session_scope
 from storage.identity import slack_user_of
 from storage.models import HandoffRequest, Submission, utcnow
@@ -200,11 +200,15 @@ class SlackSender:
         with session_scope(self.settings.database_url) as session:
             # Worded in the submitter's language (their contact's) as it is sent.
             message = inbox.message_for(session, claim.payload.get("message_id"))
+            submission = session.get(Submission, message.submission_id) if message else None
+            language = contacts.language_of(session, submission.contact_id if submission else None)
         user = slack_user_of(message.sender_id) if message else None
         if message is None or user is None:
             return Sent()
         await self._post(
-            claim, user, **chat.message({"text": message.text, "buttons": message.buttons})
+            claim,
+            user,
+            **chat.message({"text": message.text, "buttons": message.buttons}, language),
         )
         return Sent(lambda session: inbox.mark_shown(session, message.id))
 
@@ -222,9 +226,16 @@ class SlackSender:
             # Roster members only are named or written to; otherwise the channel.
             owner = reminders.owner_on_roster(session, submission)
             to = reminders.recipient(session, submission, stage, self.settings.escalation_lead)
+            language = (
+                contacts.language_of(session, submission.contact_id)
+                if submission.contact_id
+                else None
+            )
         asked = f"{request.asked_at:%d %b}" if request else None
         calendar = service_levels.calendar(self.settings.timezone)
-        message = reminder.message(stage, submission, calendar, asked, owner=owner)
+        message = reminder.message(
+            stage, submission, calendar, asked, owner=owner, language=language
+        )
         await self._post(claim, to or self.channel, **message)
         return Sent()
 
