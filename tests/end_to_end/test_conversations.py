@@ -233,3 +233,53 @@ def test_continue_my_proposal_at_the_offer_to_resume_continues(stack):
     assert "unfinished proposal" in person.text(person.say("hello"))
     resumed = person.text(person.say("continue my proposal"))
     assert "pick up where you left off" in resumed and "Who should the City contact" in resumed
+
+
+# What the greeting's language buttons send.
+TO_ENGLISH = '/switch_language{"language":"en"}'
+TO_SPANISH = '/switch_language{"language":"es"}'
+
+
+def payloads(replies: list[dict]) -> dict[str, str]:
+    return {button["title"]: button["payload"] for button in replies[-1].get("buttons", [])}
+
+
+def test_the_answers_follow_the_conversations_language_beside_an_english_one(stack):
+    english, spanish = chat(stack), chat(stack)
+    # The language slot as the language detector or the "Español" button sets it; here from
+    # the entity in a greeting's payload, so that this test is about the answers alone.
+    welcome = spanish.say('/greet{"language":"es"}')
+    assert "¡Hola! Soy Entryway" in spanish.text(welcome)
+    # Buttons send intents and codes, so pressing one means the same in either language.
+    assert payloads(welcome) == {
+        "Enviar una propuesta": "/submit_proposal",
+        "Compartir una idea": "/suggest_idea",
+        "Consultar un estado": "/check_status",
+        "English": TO_ENGLISH,
+        "Español": TO_SPANISH,
+    }
+    hello = english.say("hello")
+    assert "Hello! I'm Entryway" in english.text(hello)
+    assert payloads(hello)["Submit a proposal"] == "/submit_proposal"
+    assert payloads(hello)["Español"] == TO_SPANISH
+
+    helped = spanish.text(spanish.say("/help"))
+    assert helped.startswith("Esto es lo que puedo hacer") and "City" not in helped
+    assert english.text(english.say("/help")).startswith("Here is what I can do")
+
+    unknown = spanish.text(spanish.say('/check_status{"reference":"SC-2019-00999"}'))
+    assert "No encuentro ningún envío con la referencia SC-2019-00999" in unknown
+
+    # A form's questions, and the reasons an action asks Rasa for, in the same language.
+    assert "¿Cómo se llama tu organización?" in spanish.text(spanish.say("/submit_proposal"))
+    assert "What is the name of your organisation?" in english.text(
+        english.say("I want to submit a proposal")
+    )
+    assert "¿Con quién debe comunicarse la Ciudad" in spanish.text(spanish.say("Movilidad Acme"))
+    assert "Para que quien revise pueda comunicarse" in spanish.text(spanish.say("/ask_why"))
+    spanish.say("Juana Pérez")
+    phone = spanish.say("juana@acme.example")
+    assert "¿Un número de teléfono?" in spanish.text(phone)
+    assert payloads(phone) == {"Omitir": '/choose{"choice":"skip"}'}
+    organisation_why = english.text(english.say("why do you ask?"))
+    assert "conflicts of interest" in organisation_why and "Para" not in organisation_why
