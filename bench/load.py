@@ -117,6 +117,28 @@ async def _run(base_url: str, users: int, seconds: float, conversation: list[str
         return result
 
 
+async def _path(base_url: str, conversation: list[str]) -> list[tuple[int, tuple[str, ...]]]:
+    number = next(_conversation_numbers)
+    sender = f"bench-path-{uuid.uuid4()}"
+    steps = []
+    async with aiohttp.ClientSession(base_url, timeout=aiohttp.ClientTimeout(total=60)) as client:
+        for template in conversation:
+            message = {"sender": sender, "message": template.format(n=number)}
+            async with client.post("/webhooks/rest/webhook", json=message) as response:
+                replies = await response.json()
+            buttons = tuple(b["payload"] for reply in replies for b in reply.get("buttons") or [])
+            steps.append((len(replies), buttons))
+    return steps
+
+
+def path(base_url: str, conversation: list[str]) -> list[tuple[int, tuple[str, ...]]]:
+    """What one conversation gets back at each step, in terms of no language: the number of
+    replies and their buttons' payloads (intents and codes). A conversation understood as
+    another takes the same path; one misunderstood (a Spanish request read as out of
+    scope) does not, and its latency would compare different work."""
+    return asyncio.run(_path(base_url, conversation))
+
+
 def drive(
     base_url: str, users: int, seconds: float, conversation: list[str] = CONVERSATION
 ) -> LoadResult:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.load import SPANISH_CONVERSATION, LoadResult, drive
+from bench.load import CONVERSATION, SPANISH_CONVERSATION, LoadResult, drive, path
 from bench.stacks import DEFAULT_BOT, ENTRYWAY, ROOT, default_bot, entryway, train_from_scratch
 
 LEVELS = (1, 20)
@@ -25,8 +25,10 @@ class Round:
 
     bot: str
     loads: dict[int, LoadResult] = field(default_factory=dict)
-    # Entryway only: the same conversation in Spanish, 1 user, right after the English one.
+    # Entryway only: the same conversation in Spanish, 1 user, right after the English one,
+    # and whether it took the English one's path (bench.load.path).
     spanish: LoadResult | None = None
+    spanish_same_path: bool = False
     peak_rss_mb: float = 0.0
     training_s: float = 0.0
 
@@ -95,6 +97,10 @@ def load_rounds(
             started = default_bot(default_project, log) if bot == DEFAULT_BOT else entryway(log)
             result = Round(bot)
             with started as served:
+                if bot == ENTRYWAY:
+                    result.spanish_same_path = path(served.base_url, SPANISH_CONVERSATION) == path(
+                        served.base_url, CONVERSATION
+                    )
                 for users in LEVELS:
                     print(f"round {number}: {bot}, {users} users for {seconds:.0f}s...", flush=True)
                     result.loads[users] = drive(served.base_url, users, seconds)
@@ -136,13 +142,21 @@ def _ratio_verdict(
     return Verdict(f"{label} {_spread(ratios, 'x')} the default's ({sign} {limit:g}x)", passed)
 
 
-def _spanish_verdict(rounds: list[dict[str, Round]]) -> Verdict:
+def _spanish_verdicts(rounds: list[dict[str, Round]]) -> list[Verdict]:
     ratios = [r[ENTRYWAY].spanish.p50 / r[ENTRYWAY].loads[1].p50 for r in rounds]
-    return Verdict(
-        f"Spanish conversation, 1 user: p50 {_spread(ratios, 'x')} the English one's "
-        f"(<= {SPANISH_LIMIT:g}x)",
-        statistics.median(ratios) <= SPANISH_LIMIT,
-    )
+    alike = sum(r[ENTRYWAY].spanish_same_path for r in rounds)
+    return [
+        Verdict(
+            "Spanish conversation understood as the English one (same replies and buttons at "
+            f"every step) in {alike} of {len(rounds)} rounds",
+            alike == len(rounds),
+        ),
+        Verdict(
+            f"Spanish conversation, 1 user: p50 {_spread(ratios, 'x')} the English one's "
+            f"(<= {SPANISH_LIMIT:g}x)",
+            statistics.median(ratios) <= SPANISH_LIMIT,
+        ),
+    ]
 
 
 def verdicts(
@@ -155,7 +169,7 @@ def verdicts(
         _ratio_verdict(rounds, lambda r: r.loads[20].percentile(95), "20 users: p95", 0.25, False),
         _ratio_verdict(rounds, lambda r: r.loads[1].p50, "1 user: p50", 0.5, False),
         _ratio_verdict(rounds, lambda r: r.peak_rss_mb, "peak memory of the whole stack", 1, False),
-        _spanish_verdict(rounds),
+        *_spanish_verdicts(rounds),
         Verdict(
             f"training from scratch {_spread(training, ' s')} (<= 60 s)",
             statistics.median(training) <= 60,
