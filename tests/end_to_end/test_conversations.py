@@ -1,7 +1,10 @@
-"""Conversation tests on the real stack for every path besides the vendor proposal:
-ideas, procurement feedback, status privacy, handoff, FAQ and small talk."""
+"""Conversation tests on the real stack for every path besides the vendor proposal in
+English: ideas, procurement feedback, status privacy, handoff, FAQ and small talk; and
+everything in Spanish, beside English conversations."""
 
+import re
 import uuid
+from itertools import zip_longest
 
 import httpx
 import pytest
@@ -283,3 +286,182 @@ def test_the_answers_follow_the_conversations_language_beside_an_english_one(sta
     assert payloads(phone) == {"Omitir": '/choose{"choice":"skip"}'}
     organisation_why = english.text(english.say("why do you ask?"))
     assert "conflicts of interest" in organisation_why and "Para" not in organisation_why
+
+
+# Words no Spanish reply contains, and letters no English one does (the English speakers
+# below write none either), to tell which language a whole reply is in.
+ENGLISH_WORDS = re.compile(r"\b(the|your|you|what|please|would|which|is)\b", re.IGNORECASE)
+SPANISH_LETTERS = re.compile(r"[¿¡áéíóúñ]")
+
+
+def press(title: str) -> tuple[str, str]:
+    """A step that presses the button of the last reply with this title."""
+    return ("press", title)
+
+
+def step_on(person: Conversation, earlier: list[list[dict]], step: str | tuple) -> list[dict]:
+    """One step's replies; a pressed button sends its payload, as the page and Slack do."""
+    if isinstance(step, tuple):
+        offered = {b["title"]: b["payload"] for r in earlier[-1] for b in r.get("buttons", [])}
+        return person.say(offered[step[1]])
+    return person.say(step)
+
+
+def converse(person: Conversation, steps: list) -> list[list[dict]]:
+    """Each step's replies."""
+    said: list[list[dict]] = []
+    for step in steps:
+        said.append(step_on(person, said, step))
+    return said
+
+
+def in_spanish(person: Conversation, said: list[list[dict]]) -> bool:
+    return all(not ENGLISH_WORDS.search(person.text(replies)) for replies in said)
+
+
+def in_english(person: Conversation, said: list[list[dict]]) -> bool:
+    return all(not SPANISH_LETTERS.search(person.text(replies)) for replies in said)
+
+
+def answers_of(stack, reference: str) -> dict[str, str]:
+    """A submission's stored answers by field, its category among them."""
+    with session_scope(stack.database_url) as session:
+        stored = submissions.get_submission(session, reference)
+        answers = {a.field: a.value for a in submissions.get_answers(session, stored.id)}
+        return {**answers, "category": stored.category}
+
+
+def contact_of(stack, reference: str):
+    with session_scope(stack.database_url) as session:
+        stored = submissions.get_submission(session, reference)
+        contact = contacts.get_contact(session, stored.contact_id)
+        session.expunge(contact)
+        return contact
+
+
+SPANISH_PROPOSAL = [
+    "hola, quiero mandar una propuesta",
+    "Movilidad Verde ATX",
+    "Lucía Hernández",
+    "lucia@movilidadverde.mx",
+    press("Omitir"),
+    "movilidadverde.mx",
+    "Semáforos inteligentes en la avenida Lamar",
+    "Los camiones se atrasan en hora pico en la avenida Lamar",
+    "Un sistema que ajusta los semáforos según el tráfico en tiempo real",
+    press("Movilidad"),
+    "Transporte y Obras Públicas",
+    press("Probado en otro lugar"),
+    "En Monterrey desde 2023, en 12 cruceros",
+    press("Un lugar para el piloto"),
+    press("Costos compartidos"),
+    "40 mil",
+    press("No"),
+    "Conteos anónimos de vehículos",
+    press("No"),
+    press("La Ciudad"),
+    "El software es nuestro y la Ciudad recibe una licencia",
+    press("En parte"),
+    "Un piloto de seis meses a partir de abril",
+    "Camiones más rápidos en rutas con muchos pasajeros de bajos ingresos",
+    "ninguna",
+    "sí",
+]
+ENGLISH_IDEA = [
+    "I have an idea for the city",
+    "Shade trees at every bus stop on Rundberg Lane",
+    press("Citywide"),
+    "Older bus riders",
+    press("Skip"),
+    press("Yes"),
+    "yes",
+]
+
+
+def test_a_spanish_vendor_beside_an_english_resident_each_in_their_language(stack):
+    vendor, resident = chat(stack), chat(stack)
+    said: dict[str, list[list[dict]]] = {"vendor": [], "resident": []}
+    # Turn by turn, so both conversations run in the same minutes on the same servers.
+    for spanish_step, english_step in zip_longest(SPANISH_PROPOSAL, ENGLISH_IDEA):
+        if spanish_step is not None:
+            said["vendor"].append(step_on(vendor, said["vendor"], spanish_step))
+        if english_step is not None:
+            said["resident"].append(step_on(resident, said["resident"], english_step))
+    assert "¿Cómo se llama tu organización?" in vendor.text(said["vendor"][0])
+    assert in_spanish(vendor, said["vendor"]) and in_english(resident, said["resident"])
+    proposal = reference_in(vendor.text(said["vendor"][-1]))
+    idea = reference_in(resident.text(said["resident"][-1]))
+
+    # Choices are stored as codes, whatever the language they were pressed in.
+    answers = answers_of(stack, proposal)
+    assert answers["category"] == "mobility" and answers["maturity"] == "piloted"
+    assert answers["cost_model"] == "cost_share" and answers["open_data"] == "partly"
+    assert answers["data_owner"] == "city" and answers["personal_data"] == "no"
+    assert answers_of(stack, idea)["idea_location"] == "citywide"
+    assert contact_of(stack, proposal).language == "es"
+
+    status = vendor.say(f"¿cómo va mi propuesta {proposal}?")
+    assert proposal in vendor.text(status) and in_spanish(vendor, [status])
+    english_status = resident.say(f"what's the status of {idea}?")
+    assert idea in resident.text(english_status) and in_english(resident, [english_status])
+
+
+def test_a_resident_shares_an_idea_and_procurement_feedback_in_spanish(stack):
+    resident = chat(stack)
+    idea = converse(
+        resident,
+        [
+            "tengo una idea para el parque",
+            "Poner bancas con sombra en el parque Zilker",
+            press("Toda la ciudad"),
+            "Las personas mayores",
+            press("Omitir"),
+            press("Sí"),
+            "sí",
+        ],
+    )
+    assert "¿Cuál es tu idea?" in resident.text(idea[0]) and in_spanish(resident, idea)
+    reference = reference_in(resident.text(idea[-1]))
+    stored = answers_of(stack, reference)
+    assert stored["idea_location"] == "citywide" and stored["idea_publish"] == "yes"
+
+    # "What happened to my idea?": the offer, then its status, in Spanish.
+    offered = resident.say("¿qué pasó con mi idea?")
+    status = step_on(resident, [offered], press(f"Estado de {reference}"))
+    assert reference in resident.text(status) and in_spanish(resident, [offered, status])
+
+    vendor = chat(stack)
+    feedback = converse(
+        vendor,
+        [
+            "quiero reportar un problema con las compras de la ciudad",
+            "El seguro que pedían era de 10 millones para una empresa de 5 personas",
+            press("Seguros y fianzas"),
+            press("Omitir"),
+            press("No pude participar"),
+            "Que el seguro dependa del tamaño del contrato",
+            press("Anónimo"),
+            "sí",
+        ],
+    )
+    assert in_spanish(vendor, feedback)
+    reference = reference_in(vendor.text(feedback[-1]))
+    stored = answers_of(stack, reference)
+    assert stored["barrier_step"] == "insurance_bonding"
+    assert stored["barrier_impact"] == "could_not_bid"
+
+
+def test_switching_to_spanish_in_the_middle_of_a_proposal_keeps_every_answer(stack):
+    vendor = chat(stack)
+    converse(vendor, ["I want to submit a proposal", "Zephyr Kinetics", "Quillon Marbeck"])
+    switched = vendor.say("español")
+    assert "¿A qué correo electrónico" in vendor.text(switched)
+    rest = converse(vendor, ["quillon@zephyr-kinetics.mx", *SPANISH_PROPOSAL[4:]])
+    assert in_spanish(vendor, [switched, *rest])
+    reference = reference_in(vendor.text(rest[-1]))
+    contact = contact_of(stack, reference)
+    assert (contact.organisation, contact.name) == ("Zephyr Kinetics", "Quillon Marbeck")
+    assert contact.email == "quillon@zephyr-kinetics.mx" and contact.language == "es"
+    with session_scope(stack.database_url) as session:
+        title = submissions.get_submission(session, reference).title
+    assert title == "Semáforos inteligentes en la avenida Lamar"
