@@ -465,3 +465,21 @@ def test_switching_to_spanish_in_the_middle_of_a_proposal_keeps_every_answer(sta
     with session_scope(stack.database_url) as session:
         title = submissions.get_submission(session, reference).title
     assert title == "Semáforos inteligentes en la avenida Lamar"
+
+
+def test_bad_input_in_spanish_gets_a_spanish_answer_and_loses_nothing(stack):
+    vendor = chat(stack)
+    started = converse(vendor, ["hola, quiero mandar una propuesta", "Movilidad Verde ATX"])
+    too_long = vendor.say("x" * 5000)
+    assert "Esa respuesta tiene 5,000 caracteres" in vendor.text(too_long)
+    assert "¿Con quién debe comunicarse la Ciudad" in vendor.text(too_long)
+    # Accents doubled to say yes, then the draft offered back with its answer kept.
+    stopped = converse(vendor, ["parar", "siii"])
+    offered = vendor.say("quiero mandar una propuesta")
+    resumed = vendor.say("sí")
+    assert "¿Con quién debe comunicarse la Ciudad" in vendor.text(resumed)
+    assert in_spanish(vendor, [*started, too_long, *stopped, offered, resumed])
+
+    resident = chat(stack)
+    asked = converse(resident, ["tengo una idea", "🙂🙂"])
+    assert "¿Cuál es tu idea?" in resident.text(asked[-1]) and in_spanish(resident, asked)
