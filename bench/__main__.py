@@ -2,8 +2,9 @@
 
 1. Targets (docs/performance/README.md), judged on ratios within this run
    (bench/targets.py): training from scratch (the default bot once), then 1 and 20 users,
-   each BENCH_ROUNDS times (default 3) with the bots alternating; and what `make model`
-   does when nothing changed.
+   each BENCH_ROUNDS times (default 3) with the bots alternating, Entryway also with 1 user
+   conversing in Spanish (understood as the English conversation, and at most 1.2x its
+   p50); and what `make model` does when nothing changed.
 2. Growth (bench/growth.py), Entryway only: one long conversation, look-ups and the
    open-data export with 0 to 100,000 stored submissions, 1 to 50 users.
 

@@ -32,6 +32,24 @@ CONVERSATION = [
     "stop",
     "yes",
 ]
+# The same conversation as a Spanish speaker in Austin writes it (Entryway only: the default
+# bot understands English alone), to judge what the second language costs per message.
+# Its first message sets the conversation's language; every answer then comes back in
+# Spanish, from the same responses, forms and actions.
+SPANISH_CONVERSATION = [
+    "hola",
+    "¿cuánto tarda la evaluación?",
+    "¿cómo va mi propuesta SC-2026-00001?",
+    "quiero enviar una propuesta",
+    "Movilidad Acme {n}",
+    "Juana Pérez-{n}",
+    "juana{n}@acme.example",
+    "omitir",
+    "acme{n}.example",
+    "Sensores de estacionamiento inteligentes en {n} cuadras del centro",
+    "parar",
+    "sí",
+]
 
 
 @dataclass
@@ -57,11 +75,13 @@ class LoadResult:
 _conversation_numbers = itertools.count(1)
 
 
-async def _user(client: aiohttp.ClientSession, deadline: float, result: LoadResult) -> None:
+async def _user(
+    client: aiohttp.ClientSession, deadline: float, result: LoadResult, conversation: list[str]
+) -> None:
     while time.monotonic() < deadline:
         sender = f"bench-{uuid.uuid4()}"
         number = next(_conversation_numbers)
-        for template in CONVERSATION:
+        for template in conversation:
             message = template.format(n=number)
             if time.monotonic() >= deadline:
                 return
@@ -80,20 +100,46 @@ async def _user(client: aiohttp.ClientSession, deadline: float, result: LoadResu
                 result.errors += 1
 
 
-async def _run(base_url: str, users: int, seconds: float) -> LoadResult:
+async def _run(base_url: str, users: int, seconds: float, conversation: list[str]) -> LoadResult:
     # Keep-alive shorter than either server's (uvicorn's 5 s, `rasa run`'s 120 s): never a
     # request on a connection the server is closing.
     connector = aiohttp.TCPConnector(limit=users, keepalive_timeout=4)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as client:
         # One warm-up conversation so first-request costs are not measured.
-        await _user(client, time.monotonic() + 2, LoadResult(1, 2))
+        await _user(client, time.monotonic() + 2, LoadResult(1, 2), conversation)
         result = LoadResult(users, seconds)
         started = time.monotonic()
-        await asyncio.gather(*(_user(client, started + seconds, result) for _ in range(users)))
+        await asyncio.gather(
+            *(_user(client, started + seconds, result, conversation) for _ in range(users))
+        )
         result.seconds = time.monotonic() - started
         return result
 
 
-def drive(base_url: str, users: int, seconds: float) -> LoadResult:
-    return asyncio.run(_run(base_url, users, seconds))
+async def _path(base_url: str, conversation: list[str]) -> list[tuple[int, tuple[str, ...]]]:
+    number = next(_conversation_numbers)
+    sender = f"bench-path-{uuid.uuid4()}"
+    steps = []
+    async with aiohttp.ClientSession(base_url, timeout=aiohttp.ClientTimeout(total=60)) as client:
+        for template in conversation:
+            message = {"sender": sender, "message": template.format(n=number)}
+            async with client.post("/webhooks/rest/webhook", json=message) as response:
+                replies = await response.json()
+            buttons = tuple(b["payload"] for reply in replies for b in reply.get("buttons") or [])
+            steps.append((len(replies), buttons))
+    return steps
+
+
+def path(base_url: str, conversation: list[str]) -> list[tuple[int, tuple[str, ...]]]:
+    """What one conversation gets back at each step, in terms of no language: the number of
+    replies and their buttons' payloads (intents and codes). A conversation understood as
+    another takes the same path; one misunderstood (a Spanish request read as out of
+    scope) does not, and its latency would compare different work."""
+    return asyncio.run(_path(base_url, conversation))
+
+
+def drive(
+    base_url: str, users: int, seconds: float, conversation: list[str] = CONVERSATION
+) -> LoadResult:
+    return asyncio.run(_run(base_url, users, seconds, conversation))

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.load import LoadResult, drive
+from bench.load import CONVERSATION, SPANISH_CONVERSATION, LoadResult, drive, path
 from bench.stacks import DEFAULT_BOT, ENTRYWAY, ROOT, default_bot, entryway, train_from_scratch
 
 LEVELS = (1, 20)
+SPANISH_LIMIT = 1.2  # the Spanish conversation's 1-user p50, at most this times the English one's
 MODEL = ROOT / "models" / "entryway.tar.gz"
 
 
@@ -24,6 +25,10 @@ class Round:
 
     bot: str
     loads: dict[int, LoadResult] = field(default_factory=dict)
+    # Entryway only: the same conversation in Spanish, 1 user, right after the English one,
+    # and whether it took the English one's path (bench.load.path).
+    spanish: LoadResult | None = None
+    spanish_same_path: bool = False
     peak_rss_mb: float = 0.0
     training_s: float = 0.0
 
@@ -79,7 +84,10 @@ def load_rounds(
     default_project: Path, work: Path, rounds: int, seconds: float
 ) -> list[dict[str, Round]]:
     """Each round starts each bot afresh, drives it at 1 and 20 users and stops it; the
-    peak memory is that of the whole process tree over its start and both levels."""
+    peak memory is that of the whole process tree over its start and both levels. Entryway
+    also runs the Spanish conversation with 1 user straight after the English one, so the
+    two p50s come from the same stack in consecutive windows, and the peak memory is that
+    of both languages in use."""
     measured = []
     for number, order in enumerate(alternating(rounds), 1):
         figures = {}
@@ -89,9 +97,16 @@ def load_rounds(
             started = default_bot(default_project, log) if bot == DEFAULT_BOT else entryway(log)
             result = Round(bot)
             with started as served:
+                if bot == ENTRYWAY:
+                    result.spanish_same_path = path(served.base_url, SPANISH_CONVERSATION) == path(
+                        served.base_url, CONVERSATION
+                    )
                 for users in LEVELS:
                     print(f"round {number}: {bot}, {users} users for {seconds:.0f}s...", flush=True)
                     result.loads[users] = drive(served.base_url, users, seconds)
+                    if bot == ENTRYWAY and users == 1:
+                        print(f"round {number}: {bot}, 1 user in Spanish...", flush=True)
+                        result.spanish = drive(served.base_url, 1, seconds, SPANISH_CONVERSATION)
             result.peak_rss_mb = served.stack.peak_rss_mb
             figures[bot] = result
         measured.append(figures)
@@ -127,6 +142,23 @@ def _ratio_verdict(
     return Verdict(f"{label} {_spread(ratios, 'x')} the default's ({sign} {limit:g}x)", passed)
 
 
+def _spanish_verdicts(rounds: list[dict[str, Round]]) -> list[Verdict]:
+    ratios = [r[ENTRYWAY].spanish.p50 / r[ENTRYWAY].loads[1].p50 for r in rounds]
+    alike = sum(r[ENTRYWAY].spanish_same_path for r in rounds)
+    return [
+        Verdict(
+            "Spanish conversation understood as the English one (same replies and buttons at "
+            f"every step) in {alike} of {len(rounds)} rounds",
+            alike == len(rounds),
+        ),
+        Verdict(
+            f"Spanish conversation, 1 user: p50 {_spread(ratios, 'x')} the English one's "
+            f"(<= {SPANISH_LIMIT:g}x)",
+            statistics.median(ratios) <= SPANISH_LIMIT,
+        ),
+    ]
+
+
 def verdicts(
     rounds: list[dict[str, Round]], trained: list[dict[str, float]], unchanged: list[UnchangedData]
 ) -> list[Verdict]:
@@ -137,6 +169,7 @@ def verdicts(
         _ratio_verdict(rounds, lambda r: r.loads[20].percentile(95), "20 users: p95", 0.25, False),
         _ratio_verdict(rounds, lambda r: r.loads[1].p50, "1 user: p50", 0.5, False),
         _ratio_verdict(rounds, lambda r: r.peak_rss_mb, "peak memory of the whole stack", 1, False),
+        *_spanish_verdicts(rounds),
         Verdict(
             f"training from scratch {_spread(training, ' s')} (<= 60 s)",
             statistics.median(training) <= 60,
@@ -160,9 +193,12 @@ def table(rounds: list[dict[str, Round]], trained: list[dict[str, float]]) -> st
     ]
     for number, (figures, seconds) in enumerate(zip(rounds, trained, strict=True), 1):
         for bot in (DEFAULT_BOT, ENTRYWAY):
-            for users, load in figures[bot].loads.items():
+            measured = [(bot, users, load) for users, load in figures[bot].loads.items()]
+            if figures[bot].spanish is not None:
+                measured.insert(1, (f"{bot}, in Spanish", 1, figures[bot].spanish))
+            for name, users, load in measured:
                 lines.append(
-                    f"| {number} | {bot} | {users} | {load.throughput:.1f} | {load.p50:.0f} | "
+                    f"| {number} | {name} | {users} | {load.throughput:.1f} | {load.p50:.0f} | "
                     f"{load.percentile(95):.0f} | {load.errors} | "
                     f"{figures[bot].peak_rss_mb:.0f} | {_seconds(seconds.get(bot))} |"
                 )

@@ -1,7 +1,10 @@
-"""Conversation tests on the real stack for every path besides the vendor proposal:
-ideas, procurement feedback, status privacy, handoff, FAQ and small talk."""
+"""Conversation tests on the real stack for every path besides the vendor proposal in
+English: ideas, procurement feedback, status privacy, handoff, FAQ and small talk; and
+everything in Spanish, beside English conversations."""
 
+import re
 import uuid
+from itertools import zip_longest
 
 import httpx
 import pytest
@@ -233,3 +236,250 @@ def test_continue_my_proposal_at_the_offer_to_resume_continues(stack):
     assert "unfinished proposal" in person.text(person.say("hello"))
     resumed = person.text(person.say("continue my proposal"))
     assert "pick up where you left off" in resumed and "Who should the City contact" in resumed
+
+
+# What the greeting's language buttons send.
+TO_ENGLISH = '/switch_language{"language":"en"}'
+TO_SPANISH = '/switch_language{"language":"es"}'
+
+
+def payloads(replies: list[dict]) -> dict[str, str]:
+    return {button["title"]: button["payload"] for button in replies[-1].get("buttons", [])}
+
+
+def test_the_answers_follow_the_conversations_language_beside_an_english_one(stack):
+    english, spanish = chat(stack), chat(stack)
+    # The language slot as the language detector or the "Español" button sets it; here from
+    # the entity in a greeting's payload, so that this test is about the answers alone.
+    welcome = spanish.say('/greet{"language":"es"}')
+    assert "¡Hola! Soy Entryway" in spanish.text(welcome)
+    # Buttons send intents and codes, so pressing one means the same in either language.
+    assert payloads(welcome) == {
+        "Enviar una propuesta": "/submit_proposal",
+        "Compartir una idea": "/suggest_idea",
+        "Consultar un estado": "/check_status",
+        "English": TO_ENGLISH,
+        "Español": TO_SPANISH,
+    }
+    hello = english.say("hello")
+    assert "Hello! I'm Entryway" in english.text(hello)
+    assert payloads(hello)["Submit a proposal"] == "/submit_proposal"
+    assert payloads(hello)["Español"] == TO_SPANISH
+
+    helped = spanish.text(spanish.say("/help"))
+    assert helped.startswith("Esto es lo que puedo hacer") and "City" not in helped
+    assert english.text(english.say("/help")).startswith("Here is what I can do")
+
+    unknown = spanish.text(spanish.say('/check_status{"reference":"SC-2019-00999"}'))
+    assert "No encuentro ningún envío con la referencia SC-2019-00999" in unknown
+
+    # A form's questions, and the reasons an action asks Rasa for, in the same language.
+    assert "¿Cómo se llama tu organización?" in spanish.text(spanish.say("/submit_proposal"))
+    assert "What is the name of your organisation?" in english.text(
+        english.say("I want to submit a proposal")
+    )
+    assert "¿Con quién debe comunicarse la Ciudad" in spanish.text(spanish.say("Movilidad Acme"))
+    assert "Para que quien revise pueda comunicarse" in spanish.text(spanish.say("/ask_why"))
+    spanish.say("Juana Pérez")
+    phone = spanish.say("juana@acme.example")
+    assert "¿Un número de teléfono?" in spanish.text(phone)
+    assert payloads(phone) == {"Omitir": '/choose{"choice":"skip"}'}
+    organisation_why = english.text(english.say("why do you ask?"))
+    assert "conflicts of interest" in organisation_why and "Para" not in organisation_why
+
+
+# Words no Spanish reply contains, and letters no English one does (the English speakers
+# below write none either), to tell which language a whole reply is in.
+ENGLISH_WORDS = re.compile(r"\b(the|your|you|what|please|would|which|is)\b", re.IGNORECASE)
+SPANISH_LETTERS = re.compile(r"[¿¡áéíóúñ]")
+
+
+def press(title: str) -> tuple[str, str]:
+    """A step that presses the button of the last reply with this title."""
+    return ("press", title)
+
+
+def step_on(person: Conversation, earlier: list[list[dict]], step: str | tuple) -> list[dict]:
+    """One step's replies; a pressed button sends its payload, as the page and Slack do."""
+    if isinstance(step, tuple):
+        offered = {b["title"]: b["payload"] for r in earlier[-1] for b in r.get("buttons", [])}
+        return person.say(offered[step[1]])
+    return person.say(step)
+
+
+def converse(person: Conversation, steps: list) -> list[list[dict]]:
+    """Each step's replies."""
+    said: list[list[dict]] = []
+    for step in steps:
+        said.append(step_on(person, said, step))
+    return said
+
+
+def in_spanish(person: Conversation, said: list[list[dict]]) -> bool:
+    return all(not ENGLISH_WORDS.search(person.text(replies)) for replies in said)
+
+
+def in_english(person: Conversation, said: list[list[dict]]) -> bool:
+    return all(not SPANISH_LETTERS.search(person.text(replies)) for replies in said)
+
+
+def answers_of(stack, reference: str) -> dict[str, str]:
+    """A submission's stored answers by field, its category among them."""
+    with session_scope(stack.database_url) as session:
+        stored = submissions.get_submission(session, reference)
+        answers = {a.field: a.value for a in submissions.get_answers(session, stored.id)}
+        return {**answers, "category": stored.category}
+
+
+def contact_of(stack, reference: str):
+    with session_scope(stack.database_url) as session:
+        stored = submissions.get_submission(session, reference)
+        contact = contacts.get_contact(session, stored.contact_id)
+        session.expunge(contact)
+        return contact
+
+
+SPANISH_PROPOSAL = [
+    "hola, quiero mandar una propuesta",
+    "Movilidad Verde ATX",
+    "Lucía Hernández",
+    "lucia@movilidadverde.mx",
+    press("Omitir"),
+    "movilidadverde.mx",
+    "Semáforos inteligentes en la avenida Lamar",
+    "Los camiones se atrasan en hora pico en la avenida Lamar",
+    "Un sistema que ajusta los semáforos según el tráfico en tiempo real",
+    press("Movilidad"),
+    "Transporte y Obras Públicas",
+    press("Probado en otro lugar"),
+    "En Monterrey desde 2023, en 12 cruceros",
+    press("Un lugar para el piloto"),
+    press("Costos compartidos"),
+    "40 mil",
+    press("No"),
+    "Conteos anónimos de vehículos",
+    press("No"),
+    press("La Ciudad"),
+    "El software es nuestro y la Ciudad recibe una licencia",
+    press("En parte"),
+    "Un piloto de seis meses a partir de abril",
+    "Camiones más rápidos en rutas con muchos pasajeros de bajos ingresos",
+    "ninguna",
+    "sí",
+]
+ENGLISH_IDEA = [
+    "I have an idea for the city",
+    "Shade trees at every bus stop on Rundberg Lane",
+    press("Citywide"),
+    "Older bus riders",
+    press("Skip"),
+    press("Yes"),
+    "yes",
+]
+
+
+def test_a_spanish_vendor_beside_an_english_resident_each_in_their_language(stack):
+    vendor, resident = chat(stack), chat(stack)
+    said: dict[str, list[list[dict]]] = {"vendor": [], "resident": []}
+    # Turn by turn, so both conversations run in the same minutes on the same servers.
+    for spanish_step, english_step in zip_longest(SPANISH_PROPOSAL, ENGLISH_IDEA):
+        if spanish_step is not None:
+            said["vendor"].append(step_on(vendor, said["vendor"], spanish_step))
+        if english_step is not None:
+            said["resident"].append(step_on(resident, said["resident"], english_step))
+    assert "¿Cómo se llama tu organización?" in vendor.text(said["vendor"][0])
+    assert in_spanish(vendor, said["vendor"]) and in_english(resident, said["resident"])
+    proposal = reference_in(vendor.text(said["vendor"][-1]))
+    idea = reference_in(resident.text(said["resident"][-1]))
+
+    # Choices are stored as codes, whatever the language they were pressed in.
+    answers = answers_of(stack, proposal)
+    assert answers["category"] == "mobility" and answers["maturity"] == "piloted"
+    assert answers["cost_model"] == "cost_share" and answers["open_data"] == "partly"
+    assert answers["data_owner"] == "city" and answers["personal_data"] == "no"
+    assert answers_of(stack, idea)["idea_location"] == "citywide"
+    assert contact_of(stack, proposal).language == "es"
+
+    status = vendor.say(f"¿cómo va mi propuesta {proposal}?")
+    assert proposal in vendor.text(status) and in_spanish(vendor, [status])
+    english_status = resident.say(f"what's the status of {idea}?")
+    assert idea in resident.text(english_status) and in_english(resident, [english_status])
+
+
+def test_a_resident_shares_an_idea_and_procurement_feedback_in_spanish(stack):
+    resident = chat(stack)
+    idea = converse(
+        resident,
+        [
+            "tengo una idea para el parque",
+            "Poner bancas con sombra en el parque Zilker",
+            press("Toda la ciudad"),
+            "Las personas mayores",
+            press("Omitir"),
+            press("Sí"),
+            "sí",
+        ],
+    )
+    assert "¿Cuál es tu idea?" in resident.text(idea[0]) and in_spanish(resident, idea)
+    reference = reference_in(resident.text(idea[-1]))
+    stored = answers_of(stack, reference)
+    assert stored["idea_location"] == "citywide" and stored["idea_publish"] == "yes"
+
+    # "What happened to my idea?": the offer, then its status, in Spanish.
+    offered = resident.say("¿qué pasó con mi idea?")
+    status = step_on(resident, [offered], press(f"Estado de {reference}"))
+    assert reference in resident.text(status) and in_spanish(resident, [offered, status])
+
+    vendor = chat(stack)
+    feedback = converse(
+        vendor,
+        [
+            "quiero reportar un problema con las compras de la ciudad",
+            "El seguro que pedían era de 10 millones para una empresa de 5 personas",
+            press("Seguros y fianzas"),
+            press("Omitir"),
+            press("No pude participar"),
+            "Que el seguro dependa del tamaño del contrato",
+            press("Anónimo"),
+            "sí",
+        ],
+    )
+    assert in_spanish(vendor, feedback)
+    reference = reference_in(vendor.text(feedback[-1]))
+    stored = answers_of(stack, reference)
+    assert stored["barrier_step"] == "insurance_bonding"
+    assert stored["barrier_impact"] == "could_not_bid"
+
+
+def test_switching_to_spanish_in_the_middle_of_a_proposal_keeps_every_answer(stack):
+    vendor = chat(stack)
+    converse(vendor, ["I want to submit a proposal", "Zephyr Kinetics", "Quillon Marbeck"])
+    switched = vendor.say("español")
+    assert "¿A qué correo electrónico" in vendor.text(switched)
+    rest = converse(vendor, ["quillon@zephyr-kinetics.mx", *SPANISH_PROPOSAL[4:]])
+    assert in_spanish(vendor, [switched, *rest])
+    reference = reference_in(vendor.text(rest[-1]))
+    contact = contact_of(stack, reference)
+    assert (contact.organisation, contact.name) == ("Zephyr Kinetics", "Quillon Marbeck")
+    assert contact.email == "quillon@zephyr-kinetics.mx" and contact.language == "es"
+    with session_scope(stack.database_url) as session:
+        title = submissions.get_submission(session, reference).title
+    assert title == "Semáforos inteligentes en la avenida Lamar"
+
+
+def test_bad_input_in_spanish_gets_a_spanish_answer_and_loses_nothing(stack):
+    vendor = chat(stack)
+    started = converse(vendor, ["hola, quiero mandar una propuesta", "Movilidad Verde ATX"])
+    too_long = vendor.say("x" * 5000)
+    assert "Esa respuesta tiene 5,000 caracteres" in vendor.text(too_long)
+    assert "¿Con quién debe comunicarse la Ciudad" in vendor.text(too_long)
+    # Accents doubled to say yes, then the draft offered back with its answer kept.
+    stopped = converse(vendor, ["parar", "siii"])
+    offered = vendor.say("quiero mandar una propuesta")
+    resumed = vendor.say("sí")
+    assert "¿Con quién debe comunicarse la Ciudad" in vendor.text(resumed)
+    assert in_spanish(vendor, [*started, too_long, *stopped, offered, resumed])
+
+    resident = chat(stack)
+    asked = converse(resident, ["tengo una idea", "🙂🙂"])
+    assert "¿Cuál es tu idea?" in resident.text(asked[-1]) and in_spanish(resident, asked)
