@@ -52,6 +52,8 @@ class SubmissionPublic(SQLModel):
     status: Status = Field(sa_type=_enum(Status))
     submitted_at: datetime
     updated_at: datetime
+    # A code, not a sentence: what comes next is `status.next_step.<code>` in the
+    # reader's language (storage/rendering.py). The code is the status it was set for.
     next_step: str
     next_decision_by: date | None = None
 
@@ -144,7 +146,11 @@ class StatusChange(SQLModel, table=True):
     actor: str = Field(max_length=120)
     from_status: Status | None = Field(default=None, sa_type=_enum(Status))
     to_status: Status = Field(sa_type=_enum(Status))
+    # The reason as staff wrote it, shown as written; None when Entryway gave the reason.
     public_reason: str | None = None
+    # A reason Entryway gives itself (submitted, resumed, ...): `status.reason.<code>`,
+    # rendered in the reader's language (storage/rendering.py).
+    reason_code: str | None = Field(default=None, max_length=60)
     internal_note: str | None = None
     # The submission's version this change produced (None before versions existed).
     version: int | None = None
@@ -291,15 +297,21 @@ class SubmitterMessage(SQLModel, table=True):
     """What the submitter was told about their submission (a public status change, or a
     reminder to answer a question): their inbox. The web chat shows unseen ones on the
     next visit; Slack and e-mail copies go through the outbox. Each has a unique key, so
-    nobody is told the same thing twice."""
+    nobody is told the same thing twice.
+
+    Stored as what to say (`news`, and its `facts`: codes, dates, and what staff wrote,
+    as written), never as sentences: it is worded in the submitter's language when read
+    or sent (storage/workflow/submitter_news.py), so a language switch reaches it too."""
 
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int = Field(foreign_key="submission.id", index=True)
     key: str = Field(max_length=200, unique=True)
     status_change_id: int | None = Field(default=None, foreign_key="statuschange.id", unique=True)
     sender_id: str = Field(max_length=128, index=True)
-    text: str
-    buttons: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # status_changed, answer_reminder, or as_written (a text from before news
+    # was stored as facts, kept as it was written).
+    news: str = Field(max_length=40)
+    facts: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     shown_at: datetime | None = None
 

@@ -28,7 +28,6 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage import outbox, reports, service_levels
-from storage.catalogue import text
 from storage.db import session_scope
 from storage.models import OutboxMessage, StaffRole, Submission
 from storage.service_levels import BusinessCalendar, Stage, moment, next_after, stages
@@ -74,16 +73,7 @@ def _remind_submitter(session: Session, submission: Submission, key: str) -> Non
     if question is None:
         return
     submitter_news.tell_submitter(
-        session,
-        submission,
-        key,
-        text(
-            "notify.answer_reminder",
-            reference=submission.reference,
-            question=question.question,
-            date=f"{submission.next_decision_by:%d %B %Y}",
-        ),
-        [submitter_news.answer_button(submission.reference)],
+        session, submission, key, submitter_news.answer_reminder(submission, question.question)
     )
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import func, tuple_
 from sqlmodel import Session, col, select
 
 from storage import outbox, service_levels
-from storage.catalogue import text
 from storage.contacts import ContactDetails
 from storage.db import insert_for
+from storage.languages import DEFAULT_LANGUAGE
 from storage.models import (
     Contact,
     Kind,
@@ -29,6 +29,7 @@ from storage.models import (
     utcnow,
 )
 from storage.reference import format_reference
+from storage.rendering import next_step_text, public_title
 
 SYSTEM_ACTOR = "entryway"
 
@@ -69,9 +70,10 @@ def token_matches(submission: Submission, token: str) -> bool:
     return secrets.compare_digest(hash_token(token), submission.status_token_hash)
 
 
-def next_step_for(status: Status) -> str:
-    """What a submitter should expect next, in plain language."""
-    return text(f"status.next_step.{status.value}")
+def next_step_for(status: Status, language: str = DEFAULT_LANGUAGE) -> str:
+    """What a submitter should expect next, in plain language. The database keeps only
+    the code (`Submission.next_step`, the status); storage.rendering words it."""
+    return next_step_text(status.value, language)
 
 
 def _next_sequence(session: Session, year: int) -> int:
@@ -108,7 +110,7 @@ def create_submission(session: Session, new: NewSubmission, zone: ZoneInfo) -> R
         status=Status.received,
         submitted_at=now,
         updated_at=now,
-        next_step=next_step_for(Status.received),
+        next_step=Status.received.value,
         next_decision_by=due,
         next_reminder_at=service_levels.first_reminder(Status.received, due),
         status_since=now,
@@ -137,7 +139,7 @@ def create_submission(session: Session, new: NewSubmission, zone: ZoneInfo) -> R
             actor=SYSTEM_ACTOR,
             from_status=None,
             to_status=Status.received,
-            public_reason=text("status.submitted_reason"),
+            reason_code="submitted",
         )
     )
     # Staff hear of every new submission: the triage card is sent with this commit or not at all.
@@ -181,11 +183,12 @@ def count_submissions(session: Session) -> int:
 # --- what anyone may see ------------------------------------------------------------
 
 
-def public_view(submission: Submission) -> SubmissionPublic:
-    """What anyone may see of a submission: its title only once staff have screened it."""
+def public_view(submission: Submission, language: str = DEFAULT_LANGUAGE) -> SubmissionPublic:
+    """What anyone may see of a submission: its title only once staff have screened it
+    (until then a neutral title, in the reader's `language`)."""
     public = SubmissionPublic.model_validate(submission)
     if not submission.title_public:
-        public.title = text(f"public_title.{submission.kind.value}")
+        public.title = public_title(submission.kind, language)
     return public
 
 
@@ -203,13 +206,18 @@ def _month_of(moment: datetime, zone: ZoneInfo) -> str:
     return aware.astimezone(zone).strftime("%Y-%m")
 
 
-def get_public_submission(session: Session, reference: str) -> SubmissionPublic | None:
+def get_public_submission(
+    session: Session, reference: str, language: str = DEFAULT_LANGUAGE
+) -> SubmissionPublic | None:
     submission = get_submission(session, reference)
-    return public_view(submission) if submission else None
+    return public_view(submission, language) if submission else None
 
 
 def public_submissions_page(
-    session: Session, after: tuple[int, int] | None, limit: int
+    session: Session,
+    after: tuple[int, int] | None,
+    limit: int,
+    language: str = DEFAULT_LANGUAGE,
 ) -> tuple[list[SubmissionPublic], tuple[int, int] | None]:
     """Up to `limit` public views in reference order, after the reference `after` names
     ((year, sequence); None: from the first), and the key of the last one (None when there
@@ -220,14 +228,16 @@ def public_submissions_page(
         query = query.where(tuple_(col(Submission.year), col(Submission.sequence)) > tuple_(*after))
     rows = list(session.exec(query.limit(limit)))
     last = (rows[-1].year, rows[-1].sequence) if len(rows) == limit else None
-    return [public_view(row) for row in rows], last
+    return [public_view(row, language) for row in rows], last
 
 
-def latest_public_submissions(session: Session, limit: int) -> list[SubmissionPublic]:
+def latest_public_submissions(
+    session: Session, limit: int, language: str = DEFAULT_LANGUAGE
+) -> list[SubmissionPublic]:
     """The newest `limit` submissions, newest first, read with a LIMIT query."""
     rows = session.exec(
         select(Submission)
         .order_by(col(Submission.year).desc(), col(Submission.sequence).desc())
         .limit(limit)
     )
-    return [public_view(row) for row in rows]
+    return [public_view(row, language) for row in rows]

@@ -1,5 +1,6 @@
 """Sending outbox messages by e-mail (SMTP_URL): what submitters who gave an address are
-told (status changes, reminders to answer a question).
+told (status changes, reminders to answer a question), in their own language: subject,
+body and footer in the contact's language, which the Content-Language header names.
 
 SMTP_URL forms: smtp://host:port (plain, for a relay on the same network),
 smtp+starttls://user:password@host:587, smtps://user:password@host:465. Over TLS the
@@ -23,9 +24,11 @@ from bot.notifier.results import Sent
 from storage import outbox
 from storage.catalogue import text
 from storage.db import session_scope
+from storage.languages import language_or_default
 from storage.models import Contact, StatusChange, Submission, SubmitterMessage
+from storage.rendering import status_label
 from storage.settings import Settings
-from storage.workflow.rules import status_label
+from storage.workflow.submitter_news import worded
 
 PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
@@ -82,23 +85,30 @@ class EmailSender:
             )
         if message is None or submission is None or not (contact and contact.email):
             return Sent()
+        # Written in the submitter's language, as the message itself was worded.
+        language = language_or_default(contact.language)
         mail = EmailMessage()
         mail["From"] = self.settings.mail_from
         mail["To"] = contact.email
         mail["Subject"] = text(
             "notify.email_subject",
+            language,
             reference=submission.reference,
-            status=status_label(change.to_status if change else submission.status),
+            status=status_label(change.to_status if change else submission.status, language),
         )
         # The same id on every attempt: a mail re-sent after a crash is the same mail.
         domain = parseaddr(self.settings.mail_from)[1].rpartition("@")[2] or "localhost"
         mail["Message-ID"] = f"<entryway-outbox-{claim.id}@{domain}>"
         footer = text(
             "notify.email_footer",
+            language,
             reference=submission.reference,
             status_url=f"{self.settings.base_url}/api/proposals/{submission.reference}",
         )
-        mail.set_content(f"{message.text}\n\n{footer}\n")
+        body = worded(message, language).text
+        mail.set_content(f"{body}\n\n{footer}\n")
+        # After set_content, which replaces every Content-* header.
+        mail["Content-Language"] = language
         self.lease.begin(claim, doubt=False)
         await self._send(mail)
         return Sent()

@@ -25,7 +25,7 @@ from bot.slack.blocks import chat, digest, handoff, reminder, triage_card
 from storage import handoff_pace, inbox, outbox, reminders, reports, service_levels
 from storage.db import session_scope
 from storage.identity import slack_user_of
-from storage.models import HandoffRequest, Submission, SubmitterMessage, utcnow
+from storage.models import HandoffRequest, Submission, utcnow
 from storage.reminders import stay_of
 from storage.settings import Settings
 from storage.triage import card_facts, record_card
@@ -198,7 +198,8 @@ class SlackSender:
 
     async def submitter_message(self, claim: outbox.Claim) -> Sent:
         with session_scope(self.settings.database_url) as session:
-            message = session.get(SubmitterMessage, claim.payload.get("message_id"))
+            # Worded in the submitter's language (their contact's) as it is sent.
+            message = inbox.message_for(session, claim.payload.get("message_id"))
         user = slack_user_of(message.sender_id) if message else None
         if message is None or user is None:
             return Sent()

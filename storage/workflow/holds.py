@@ -5,6 +5,7 @@ from sqlmodel import Session
 
 from storage import service_levels
 from storage.catalogue import text
+from storage.languages import DEFAULT_LANGUAGE, day_and_month
 from storage.models import StaffRole, Submission, utcnow
 from storage.settings import get_settings
 from storage.workflow.roles import role_of
@@ -102,12 +103,18 @@ def snooze(
         return _already_snoozed(submission)
     record_change(session, submission, staff.identity, "snoozed", until=until.isoformat())
     return Outcome(
-        reference, True, text("workflow.snoozed", reference=reference, date=f"{until:%d %B}")
+        reference,
+        True,
+        text("workflow.snoozed", reference=reference, date=day_and_month(until, DEFAULT_LANGUAGE)),
     )
 
 
 def _already_snoozed(submission: Submission) -> Outcome:
-    held = f"{submission.snoozed_until:%d %B}" if submission.snoozed_until else "-"
+    held = (
+        day_and_month(submission.snoozed_until, DEFAULT_LANGUAGE)
+        if submission.snoozed_until
+        else "-"
+    )
     return Outcome(
         submission.reference,
         False,

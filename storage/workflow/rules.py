@@ -6,7 +6,9 @@ blocker, who is acting (a staff identity), and the terms every step answers in
 from dataclasses import dataclass
 from typing import Final
 
+from storage import rendering
 from storage.catalogue import text
+from storage.languages import DEFAULT_LANGUAGE
 from storage.models import Status, Submission
 
 # Statuses a submission leaves only by a decision, never by a button.
@@ -63,8 +65,9 @@ def advance_targets(submission: Submission) -> tuple[Status, ...]:
     return FORWARD.get(submission.status, ())
 
 
-def status_label(status: Status) -> str:
-    return text(f"status.label.{status.value}")
+def status_label(status: Status, language: str = DEFAULT_LANGUAGE) -> str:
+    """The status in words (staff read English; a submitter their own language)."""
+    return rendering.status_label(status, language)
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,50 @@
 """Telling the submitter: what they read about their submission (a status change, a
 question from staff, a reminder of it) goes to their inbox (storage/inbox.py) once,
-and through the outbox to their Slack DM and e-mail when they can be reached there."""
+and through the outbox to their Slack DM and e-mail when they can be reached there.
+
+What they are told is stored as news and facts (codes, dates, staff's own words) and
+worded when it is read or sent, in the submitter's language (`Contact.language`): a
+person who switched to Spanish reads in Spanish what was decided before the switch."""
+
+from dataclasses import dataclass, field
+from datetime import date
 
 from sqlmodel import Session
 
-from storage import outbox
+from storage import outbox, rendering
 from storage.catalogue import text
 from storage.contacts import get_contact
 from storage.db import insert_once
+from storage.languages import DEFAULT_LANGUAGE, long_date
 from storage.models import StatusChange, Submission, SubmitterMessage, utcnow
 from storage.settings import get_settings
-from storage.workflow.rules import status_label
+
+
+@dataclass(frozen=True)
+class News:
+    """What to tell (`kind`: status_changed, answer_reminder, as_written) and its facts,
+    JSON values only: codes, ISO dates, and what staff wrote."""
+
+    kind: str
+    facts: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Worded:
+    """One message of the inbox as its reader reads it."""
+
+    id: int
+    submission_id: int
+    sender_id: str
+    text: str
+    buttons: list[dict]
 
 
 def tell_submitter(
     session: Session,
     submission: Submission,
     key: str,
-    message: str,
-    buttons: list[dict] | None = None,
+    news: News,
     status_change_id: int | None = None,
     shown: bool = False,
 ) -> bool:
@@ -35,8 +61,8 @@ def tell_submitter(
         "key": key,
         "status_change_id": status_change_id,
         "sender_id": contact.sender_id,
-        "text": message,
-        "buttons": buttons or [],
+        "news": news.kind,
+        "facts": news.facts,
         "created_at": utcnow(),
         "shown_at": utcnow() if shown else None,
     }
@@ -67,29 +93,98 @@ def tell_submitter(
     return True
 
 
-def status_news(submission: Submission, change: StatusChange) -> str:
-    """The message that tells the submitter of a status change: the new status, the
-    reason staff gave, what comes next and by when."""
-    decided_by = (
-        text("notify.next_decision", date=f"{submission.next_decision_by:%d %B %Y}")
-        if submission.next_decision_by
-        else ""
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def status_news(submission: Submission, change: StatusChange, offer_answer: bool = False) -> News:
+    """The news of a status change: the new status, the reason (staff's words, or the
+    code of Entryway's own), what comes next and by when; `offer_answer`: with the button
+    that starts the answer to staff's question."""
+    return News(
+        "status_changed",
+        {
+            "reference": submission.reference,
+            "title": submission.title,
+            "status": change.to_status.value,
+            "reason_code": change.reason_code,
+            "reason": change.public_reason,
+            "next_step": submission.next_step,
+            "next_decision": _iso(submission.next_decision_by),
+            "answer": offer_answer,
+        },
     )
-    return text(
-        "notify.status_changed",
-        reference=submission.reference,
-        title=submission.title,
-        status=status_label(change.to_status),
-        reason=change.public_reason or "",
-        next_step=submission.next_step,
-        next_decision=decided_by,
-    ).strip()
 
 
-def answer_button(reference: str, title: str | None = None) -> dict:
+def answer_reminder(submission: Submission, question: str) -> News:
+    """A reminder that staff still wait for the answer to `question`."""
+    return News(
+        "answer_reminder",
+        {
+            "reference": submission.reference,
+            "question": question,
+            "date": _iso(submission.next_decision_by),
+            "answer": True,
+        },
+    )
+
+
+def _date(iso: str | None, language: str) -> str:
+    return long_date(date.fromisoformat(iso), language) if iso else ""
+
+
+def wording(news: str, facts: dict, language: str) -> str:
+    """The text of one piece of news in `language`."""
+    if news == "status_changed":
+        reason = (
+            text(f"status.reason.{facts['reason_code']}", language)
+            if facts.get("reason_code")
+            else facts.get("reason") or ""
+        )
+        decided_by = facts.get("next_decision")
+        return text(
+            "notify.status_changed",
+            language,
+            reference=facts["reference"],
+            title=facts["title"],
+            status=rendering.status_label(facts["status"], language),
+            reason=reason,
+            next_step=rendering.next_step_text(facts["next_step"], language),
+            next_decision=text("notify.next_decision", language, date=_date(decided_by, language))
+            if decided_by
+            else "",
+        ).strip()
+    if news == "answer_reminder":
+        return text(
+            "notify.answer_reminder",
+            language,
+            reference=facts["reference"],
+            question=facts["question"],
+            date=_date(facts.get("date"), language),
+        )
+    return facts.get("text") or ""  # as_written
+
+
+def worded(message: SubmitterMessage, language: str) -> Worded:
+    """An inbox message as its reader reads it, in `language`."""
+    reference = message.facts.get("reference")
+    return Worded(
+        id=message.id,
+        submission_id=message.submission_id,
+        sender_id=message.sender_id,
+        text=wording(message.news, message.facts, language),
+        buttons=[answer_button(reference, language=language)]
+        if reference and message.facts.get("answer")
+        else [],
+    )
+
+
+def answer_button(
+    reference: str, title: str | None = None, language: str = DEFAULT_LANGUAGE
+) -> dict:
     """The button that starts the submitter's answer to staff's question, in any chat
     (the payload is the chat's own: the intent, with the reference as its entity)."""
     return {
-        "title": title or text("notify.answer_button"),
+        "title": title or text("notify.answer_button", language),
         "payload": f'/provide_info{{"reference":"{reference}"}}',
     }

@@ -8,9 +8,9 @@ from sqlmodel import Session
 
 from storage import service_levels
 from storage.catalogue import text
-from storage.contacts import get_contact, submitted_by
+from storage.contacts import get_contact, language_of, submitted_by
+from storage.languages import language_or_default, supported
 from storage.models import InfoRequest, Status, StatusChange, Submission, utcnow
-from storage.submissions import next_step_for
 from storage.workflow.evaluation import check_not_conflicted
 from storage.workflow.info_requests import open_info_request
 from storage.workflow.roles import require_lead, role_of
@@ -26,7 +26,7 @@ from storage.workflow.rules import (
     allowed_transitions,
     cleaned,
 )
-from storage.workflow.submitter_news import answer_button, status_news, tell_submitter
+from storage.workflow.submitter_news import status_news, tell_submitter
 from storage.workflow.versions import (
     bump_version,
     card_changed,
@@ -48,10 +48,13 @@ def change_status(
     expected_status: object,
     expected_version: object = ANY,
     resume_status: Status | None = None,
-    buttons: list[dict] | None = None,
+    offer_answer: bool = False,
     shown: bool = False,
+    reason_code: str | None = None,
 ) -> Outcome | StatusChange:
     """The one place a status changes: checked, compare-and-set, recorded, announced.
+    The public reason is staff's words (`public_reason`, kept as written) or one Entryway
+    gives itself (`reason_code`, `status.reason.<code>`, worded for each reader).
     Returns an Outcome instead of a change when the submission had already moved, or
     changed since the view the decision was made on."""
     current = submission.status
@@ -83,7 +86,7 @@ def change_status(
         status=to_status,
         updated_at=now,
         status_since=now,
-        next_step=next_step_for(to_status),
+        next_step=to_status.value,  # a code: worded for each reader
         next_decision_by=due,
         next_reminder_at=service_levels.first_reminder(to_status, due),
         resume_status=resume_status,
@@ -104,6 +107,7 @@ def change_status(
         from_status=current,
         to_status=to_status,
         public_reason=public_reason,
+        reason_code=reason_code,
         internal_note=internal_note,
         version=submission.version,
     )
@@ -117,8 +121,7 @@ def change_status(
         session,
         submission,
         f"status:{change.id}",
-        status_news(submission, change),
-        buttons,
+        status_news(submission, change, offer_answer),
         change.id,
         shown,
     )
@@ -170,12 +173,11 @@ def advance(
         raise Refused(text("workflow.use_other_action", target=to_status.value))
     if submission.status is Status.needs_info and to_status not in targets:
         raise Refused(text("workflow.waiting_for_answer", reference=reference))
+    reason = cleaned(public_reason)
+    # Without staff's words, Entryway's own reason, as a code worded for each reader.
     standard = (
-        "status.resume_reason"
-        if submission.status is Status.needs_info
-        else f"status.advance_reason.{to_status.value}"
+        "resumed" if submission.status is Status.needs_info else f"advanced_to.{to_status.value}"
     )
-    reason = cleaned(public_reason) or text(standard)
     change = change_status(
         session,
         submission,
@@ -185,6 +187,7 @@ def advance(
         cleaned(internal_note),
         expected_status,
         expected_version,
+        reason_code=None if reason else standard,
     )
     return outcome_of_change(submission, change, "workflow.moved")
 
@@ -248,7 +251,7 @@ def request_info(
         expected_status,
         expected_version,
         resume_status=submission.status,
-        buttons=[answer_button(reference)],
+        offer_answer=True,
     )
     if isinstance(change, Outcome):
         return change
@@ -259,16 +262,24 @@ def request_info(
     return outcome_of_change(submission, change, "workflow.info_requested")
 
 
-def answer_info(session: Session, reference: str, sender_id: str, answer: str) -> Outcome:
+def answer_info(
+    session: Session, reference: str, sender_id: str, answer: str, language: str | None = None
+) -> Outcome:
     """The submitter's answer, given in chat: attached to the submission, which returns
     to where it was before the question. An answer that comes after staff went on is
-    still attached (and the card says so): nothing the submitter gives is lost."""
+    still attached (and the card says so): nothing the submitter gives is lost. What they
+    are told is in `language` (the chat's), else in their contact's language."""
     submission = find(session, reference)
     if not submitted_by(session, submission, sender_id):
-        raise Refused(text("workflow.not_yours", reference=reference))
+        raise Refused(
+            text("info_answer.not_yours", language_or_default(language), reference=reference)
+        )
+    language = supported(language) or language_of(session, submission.contact_id)
     request = open_info_request(session, submission.id)
     if request is None:
-        return Outcome(reference, False, text("workflow.nothing_asked", reference=reference))
+        return Outcome(
+            reference, False, text("info_answer.nothing_asked", language, reference=reference)
+        )
     request.answer, request.answered_at = cleaned(answer, 5000) or "", utcnow()
     session.add(request)
     change = (
@@ -277,10 +288,11 @@ def answer_info(session: Session, reference: str, sender_id: str, answer: str) -
             submission,
             submission.resume_status or Status.screening,
             SUBMITTER,
-            text("workflow.info_received_reason"),
+            None,
             None,
             Status.needs_info,
             shown=True,  # they are told in the chat they are answering in
+            reason_code="info_received",
         )
         if submission.status is Status.needs_info
         else None
@@ -296,6 +308,11 @@ def answer_info(session: Session, reference: str, sender_id: str, answer: str) -
         session.refresh(submission)
         record_change(session, submission, SUBMITTER, "info_answered", request_id=request.id)
         card_changed(session, submission.id)
-        return Outcome(reference, True, text("workflow.info_answered_late", reference=reference))
+        return Outcome(
+            reference, True, text("info_answer.answered_late", language, reference=reference)
+        )
     record_change(session, submission, SUBMITTER, "info_answered", request_id=request.id)
-    return outcome_of_change(submission, change, "workflow.info_answered")
+    back_in = text(f"info_answer.back_in.{change.to_status.value}", language)
+    return Outcome(
+        reference, True, text("info_answer.answered", language, reference=reference, status=back_in)
+    )

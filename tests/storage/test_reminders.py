@@ -21,6 +21,7 @@ from storage.identity import channel_of
 from storage.models import Kind, OutboxMessage, OutboxState, StaffRole, Status, SubmitterMessage
 from storage.settings import get_settings
 from storage.workflow import evaluation, holds, rules, transitions
+from storage.workflow.submitter_news import worded
 from tests.support import sending
 from tests.support.fake_slack import FakeSlack
 from tests.support.mailbox import Mailbox
@@ -168,7 +169,7 @@ def test_snooze_holds_the_owners_reminder_but_not_escalations(configured, slack)
 
     first = act(configured, OWNER_REMINDER + timedelta(hours=1), snooze)
     again = act(configured, OWNER_REMINDER + timedelta(hours=1), snooze)
-    assert first.changed and "until 02 December" in first.message
+    assert first.changed and "until December 2" in first.message
     assert not again.changed and "already paused" in again.message  # a double click
     plan(configured, austin(2026, 12, 2, 8, 59))
     assert reminder_rows(configured) == [(1, "owner")]
@@ -223,8 +224,9 @@ def test_waiting_for_the_submitter_reminds_them_once_then_tells_staff(configured
         told = session.exec(
             select(SubmitterMessage).where(SubmitterMessage.key.startswith("reminder:"))
         ).all()
-        assert len(told) == 1 and "still waiting for your answer" in told[0].text
-        assert told[0].buttons[0]["payload"].startswith("/provide_info")
+        reminded = worded(told[0], "en")
+        assert len(told) == 1 and "still waiting for your answer" in reminded.text
+        assert reminded.buttons[0]["payload"].startswith("/provide_info")
     unanswered = CALENDAR.morning_of(CALENDAR.add(due, 1)) + timedelta(minutes=1)
     plan(configured, unanswered)
     assert reminder_rows(configured) == [(1, "unanswered")]

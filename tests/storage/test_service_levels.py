@@ -141,7 +141,7 @@ def test_every_status_gets_its_due_date_and_submitters_are_told_it(database_url)
             submission = submissions.get_submission(session, reference)
             assert submission.next_decision_by == date(2026, 12, 7)  # screening: 5
             message = inbox.latest_message(session, submission.id).text
-            assert "Next decision expected by 07 December 2026." in message
+            assert "Next decision expected by December 7, 2026." in message
             transitions.decline(
                 session, reference, rules.Staff("cli:operator:ann"), "Parks has it planned."
             )

@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
-from storage import outbox, roster, submissions, triage
+from storage import contacts, inbox, outbox, rendering, roster, submissions, triage
 from storage.db import session_scope
 from storage.models import (
     Activity,
@@ -25,6 +25,7 @@ from storage.models import (
 )
 from storage.settings import get_settings
 from storage.workflow import evaluation, holds, info_requests, rules, transitions
+from storage.workflow.submitter_news import worded
 from tests.support.roster import on_roster
 from tests.support.submissions import submit
 
@@ -63,7 +64,7 @@ def history(url: str, reference: str) -> list[tuple]:
     with session_scope(url) as session:
         submission = submissions.get_submission(session, reference)
         return [
-            (c.actor, c.from_status, c.to_status, c.public_reason, c.internal_note)
+            (c.actor, c.from_status, c.to_status, rendering.reason_text(c), c.internal_note)
             for c in submissions.status_history(session, submission.id)
         ]
 
@@ -89,7 +90,8 @@ def test_advance_moves_forward_records_and_tells_the_submitter_once(database_url
     )
     with session_scope(database_url) as session:
         [message] = session.exec(select(SubmitterMessage)).all()
-        assert "in screening" in message.text and "looks promising" not in message.text
+        said = worded(message, "en").text
+        assert "in screening" in said and "looks promising" not in said
         assert message.sender_id == "web-vendor" and message.shown_at is None
     # web submitter: inbox plus e-mail; the card is redrawn
     assert sorted(outbox_kinds(database_url)) == ["card_update", "submitter_email", "triage_card"]
@@ -182,8 +184,9 @@ def test_information_request_waits_for_the_answer_and_returns(database_url):
         message = session.exec(
             select(SubmitterMessage).order_by(SubmitterMessage.id.desc())
         ).first()
-        assert "What would a pilot cost?" in message.text
-        assert message.buttons[0]["payload"] == f'/provide_info{{"reference":"{reference}"}}'
+        shown = worded(message, "en")
+        assert "What would a pilot cost?" in shown.text
+        assert shown.buttons[0]["payload"] == f'/provide_info{{"reference":"{reference}"}}'
     with pytest.raises(rules.Refused, match="not submitted from this conversation"):
         act(database_url, lambda s: transitions.answer_info(s, reference, "web-stranger", "free!"))
     answered = act(
@@ -355,7 +358,10 @@ def test_going_back_from_a_question_asked_on_arrival_and_a_late_answer(database_
         kinds = [a.kind for a in session.exec(select(Activity).order_by(Activity.id))]
         assert kinds == ["info_requested", "info_request_dropped", "info_answered"]
         messages = session.exec(select(SubmitterMessage).order_by(SubmitterMessage.id)).all()
-        assert "continuing the review with the information they have" in messages[-1].text
+        assert (
+            "continuing the review with the information they have"
+            in worded(messages[-1], "en").text
+        )
 
 
 def test_a_redraw_not_yet_claimed_covers_later_changes_but_a_claimed_one_does_not(database_url):
@@ -539,3 +545,33 @@ def test_stale_buttons_change_nothing_and_double_clicks_change_once(database_url
     assert [p.changed for p in presses] == [True, False]
     assert "already assigned to you" in presses[1].message
     assert version_of(database_url, reference) == 2
+
+
+def test_a_spanish_submitter_is_answered_in_spanish_and_staff_in_english(database_url):
+    reference = submit(database_url)  # from web-vendor
+    act(database_url, lambda s: contacts.remember_language(s, "web-vendor", "es"))
+    act(database_url, lambda s: transitions.advance(s, reference, ANN))
+    asked = act(database_url, lambda s: transitions.request_info(s, reference, ANN, "¿Cuánto?"))
+    assert asked.message.startswith(f"The question was sent to the submitter of {reference}")
+    with pytest.raises(rules.Refused, match="no se envió desde esta conversación"):
+        act(
+            database_url,
+            lambda s: transitions.answer_info(s, reference, "web-stranger", "gratis", "es"),
+        )
+    answered = act(
+        database_url, lambda s: transitions.answer_info(s, reference, "web-vendor", "Unos $300")
+    )
+    assert answered.message == (
+        f"¡Gracias! Tu respuesta quedó adjunta a {reference}, que vuelve a estar en revisión "
+        "inicial."
+    )
+    # The chat's own language, when the action names it, comes first.
+    again = act(
+        database_url, lambda s: transitions.answer_info(s, reference, "web-vendor", "más", "en")
+    )
+    assert again.message == f"The City has no open question about {reference} at the moment."
+    with session_scope(database_url) as session:
+        submission = submissions.get_submission(session, reference)
+        told = inbox.latest_message(session, submission.id)
+        assert told.text.startswith(f"Novedades sobre {reference}")
+        assert "Ya llegó la información que pidió la Ciudad" in told.text
