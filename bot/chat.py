@@ -237,9 +237,10 @@ async def rest_webhook(request: Request, stream: bool = STREAM) -> Response:
 # --- what staff decided ----------------------------------------------------------------
 
 
-def _unseen(sender: str) -> list[dict]:
+def _unseen(sender: str, language: str | None) -> list[dict]:
+    """The news, worded in `language`; None: in the submitter's own (their contact's)."""
     with session_scope(get_settings().database_url) as session:
-        messages = unseen_messages(session, sender)
+        messages = unseen_messages(session, sender, language)
         return [
             {
                 "recipient_id": sender,
@@ -272,7 +273,9 @@ async def inbox(request: Request) -> Response:
             "assistant for the status of their reference with its private status code.",
         )
     identity = web_identity.of(request)
-    response = JSONResponse(await asyncio.to_thread(_unseen, identity.sender))
+    # In the language the person chose for the page, if they did; else their contact's.
+    chosen = web_identity.chosen_language(request)
+    response = JSONResponse(await asyncio.to_thread(_unseen, identity.sender, chosen))
     web_identity.keep(response, identity, request)
     return response
 

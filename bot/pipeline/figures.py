@@ -27,9 +27,15 @@ class Column:
     type: str  # string | integer | number | month
 
 
-# The columns whose values are codes (open data keeps codes, in any language), and the
-# catalogue keys that name each code for a reader: report.label.<set>.<code>.
-CODED = {"kind": "kind", "status": "status", "waiting_on": "waiting_on", "step": "step"}
+# The columns whose values are codes (open data keeps codes, in any language), and where
+# the catalogue names each code for a reader: <prefix><code>. A status as the public
+# reads it is storage's (storage.rendering.public_status_label); the rest are the report's.
+CODED = {
+    "kind": "report.label.kind.",
+    "status": "status.public_label.",
+    "waiting_on": "report.label.waiting_on.",
+    "step": "report.label.step.",
+}
 
 
 def label(column: str, value: object, language: str) -> str:
@@ -45,7 +51,7 @@ def label(column: str, value: object, language: str) -> str:
         return format_skeleton("yMMMM", first, locale=language)
     if column in CODED and isinstance(value, str):
         try:
-            return text(f"report.label.{CODED[column]}.{value}", language)
+            return text(f"{CODED[column]}{value}", language)
         except KeyError:
             return value
     return str(value)
@@ -53,7 +59,7 @@ def label(column: str, value: object, language: str) -> str:
 
 def codes(column: str) -> list[dict]:
     """Every code a coded column may hold, with its name in each language."""
-    prefix = f"report.label.{CODED[column]}."
+    prefix = CODED[column]
     known = [key.removeprefix(prefix) for key in folder(DEFAULT_LANGUAGE) if key.startswith(prefix)]
     return [
         {

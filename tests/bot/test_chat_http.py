@@ -17,11 +17,11 @@ import pytest
 from sqlmodel import select
 
 from actions.idea import ValidateIdeaForm
-from storage import submissions
+from storage import contacts, submissions
 from storage.catalogue import text
 from storage.db import session_scope
 from storage.identity import is_browser_sender
-from storage.models import SubmitterMessage
+from storage.models import Kind, SubmitterMessage
 from storage.settings import get_settings
 from storage.workflow import rules, transitions
 from tests.support.live_app import live_app
@@ -512,3 +512,34 @@ def test_the_answer_names_the_conversations_language_so_the_page_can_follow_it(
         rasa_set_language(app_settings, sender, None)  # the slot emptied: the page keeps its own
         reset = browser.post("/chat/message", json={"message": "ok", "language": "en"})
         assert reset.headers["content-language"] == "en"
+
+
+def test_the_inbox_is_in_the_submitters_language_unless_they_chose_the_pages(
+    app_settings, monkeypatch
+):
+    staff = rules.Staff("cli:operator:ann")
+    with app_with_rasa(monkeypatch, "echo") as (url, _), httpx.Client(base_url=url) as browser:
+        sender = browser.get("/chat/session").cookies["entryway_id"]
+        with session_scope(app_settings) as session:
+            spanish = submissions.NewSubmission(
+                kind=Kind.idea,
+                title="Bebederos en el Butler Trail",
+                category=None,
+                answers={"idea_text": "Bebederos a lo largo del Butler Trail"},
+                confidential_fields=frozenset(),
+                contact=contacts.ContactDetails(sender_id=sender, language="es"),
+            )
+            reference = submissions.create_submission(session, spanish, get_settings().zone)
+            transitions.advance(session, reference.reference, staff)
+        # No language chosen on the page: the submitter's own, their contact's.
+        [news] = browser.post("/chat/inbox").json()
+        assert news["text"].startswith(f"Novedades sobre {reference.reference}")
+
+        with session_scope(app_settings) as session:
+            transitions.request_info(session, reference.reference, staff, "¿Qué tramo?")
+        # The person switched the page to English: the news they read there is English.
+        browser.get("/?lang=en")
+        [question] = browser.post("/chat/inbox").json()
+        assert question["text"].startswith(f"Update on {reference.reference}")
+        assert "¿Qué tramo?" in question["text"]  # staff's own words, as written
+        assert question["buttons"][0]["title"] == "Answer the City's question"

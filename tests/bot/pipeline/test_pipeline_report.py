@@ -230,7 +230,7 @@ def test_the_page_follows_the_browser_and_the_switch_and_names_codes_in_its_lang
     spanish = client.get("/reports/pipeline", headers={"Accept-Language": "es-MX,es;q=0.9"})
     assert '<html lang="es">' in spanish.text and spanish.headers["content-language"] == "es"
     assert "Dónde esperan las solicitudes" in spanish.text
-    assert {"en evaluación", "recibida", "en revisión inicial"} <= set(
+    assert {"en evaluación", "recibido", "en revisión inicial"} <= set(
         cells(spanish.text, "Estado")
     )
     assert "la revisión legal" in cells(spanish.text, "Esperan")
@@ -266,7 +266,7 @@ def test_the_open_data_keeps_codes_and_the_dictionary_names_them_in_both_languag
     codes = {code["code"]: code["labels"] for code in status["codes"]}
     assert codes["needs_info"] == {
         "en": "waiting for information from the submitter",
-        "es": "esperando información de quien la envió",
+        "es": "esperando información de quien hizo el envío",
     }
     assert set(codes) >= {"received", "screening", "evaluation", "pilot", "procurement"}
     english = client.get("/api/open-data/blocked-by.dictionary.json?lang=en").json()
