@@ -9,15 +9,18 @@ import itertools
 import json
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from bot import web_identity
 from bot.http_errors import documented
 from bot.rate_limit import rate_limited
 from storage import submissions
+from storage.catalogue import text
 from storage.db import session_scope
 from storage.models import SubmissionPublished
 from storage.reference import REFERENCE_SCHEMA_PATTERN, parse_reference
+from storage.rendering import coded_columns
 from storage.settings import get_settings
 
 router = APIRouter(prefix="/api", dependencies=[rate_limited("public")], responses=documented(429))
@@ -25,6 +28,18 @@ CSV = "text/csv; charset=utf-8"
 # Documented as the body it is: text, not the JSON FastAPI assumes by default.
 CSV_RESPONSE = {200: {"description": "CSV, one header row", "content": {"text/csv": {}}}}
 OPEN_DATA_FIELDS = list(SubmissionPublished.model_fields)
+# The type of each field, as the data dictionary names it.
+FIELD_TYPES = {
+    "reference": "string",
+    "kind": "code",
+    "title": "string",
+    "category": "code",
+    "status": "code",
+    "submitted_at": "timestamp or month",
+    "updated_at": "timestamp or month",
+    "next_step": "code",
+    "next_decision_by": "date",
+}
 # Rows per chunk of a streamed export: each chunk is one hop to a worker thread, and what
 # the app holds of an export at once, whatever the number of submissions.
 ROWS_PER_CHUNK = 1000
@@ -130,4 +145,43 @@ def _csv_pieces() -> Iterator[str]:
 async def open_data_csv() -> StreamingResponse:
     return await _streamed(
         _csv_pieces(), CSV, **{"Content-Disposition": 'inline; filename="proposals.csv"'}
+    )
+
+
+def dictionary(language: str) -> dict:
+    """What each field of the open data means, in `language`; each coded field lists its
+    codes with their names in English and Spanish (the data itself keeps the codes)."""
+    coded = coded_columns()
+    return {
+        "dataset": "proposals",
+        "language": language,
+        "title": text("open_data.proposals.title", language),
+        "description": text("open_data.proposals.description", language),
+        "fields": [
+            {
+                "name": name,
+                "type": FIELD_TYPES[name],
+                "meaning": text(f"open_data.proposals.fields.{name}", language),
+                **(
+                    {"codes": [{"code": c, "labels": n} for c, n in coded[name].items()]}
+                    if name in coded
+                    else {}
+                ),
+            }
+            for name in OPEN_DATA_FIELDS
+        ],
+    }
+
+
+@router.get(
+    "/open-data/proposals.dictionary.json",
+    summary="The open data's dictionary: each field's meaning, each code's names",
+    description="In the reader's language: `?lang=en|es`, else the language cookie, else "
+    "Accept-Language. Every code is named in English and Spanish whatever the language.",
+)
+async def open_data_dictionary(request: Request) -> JSONResponse:
+    language = web_identity.page_language(request)
+    return JSONResponse(
+        dictionary(language),
+        headers={"Content-Language": language, "Vary": "Accept-Language, Cookie"},
     )

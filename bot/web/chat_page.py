@@ -20,6 +20,8 @@ SCRIPT_TEXTS = (
     "suggested",
     "typing",
     "went_wrong",
+    "too_large",
+    "too_many",
     "answers_safe",
     "unreachable",
     "remembered",

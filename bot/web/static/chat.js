@@ -93,8 +93,10 @@
       const response = await post("/chat/message", { message, language: LANGUAGE });
       const body = await response.json().catch(() => null);
       if (!response.ok) {
-        const detail = body && body.detail ? body.detail : TEXTS.went_wrong;
-        show({ from: "bot", text: detail + " " + TEXTS.answers_safe });
+        // The app's error details are English, for developers: the person reads why in
+        // the page's language.
+        const why = { 413: TEXTS.too_large, 429: TEXTS.too_many }[response.status];
+        show({ from: "bot", text: (why || TEXTS.went_wrong) + " " + TEXTS.answers_safe });
       } else if (Array.isArray(body)) {
         for (const reply of body) {
           if (typeof reply.text === "string" || Array.isArray(reply.buttons)) {
