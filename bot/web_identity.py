@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, Response
 
+from storage.catalogue import text
 from storage.identity import is_browser_sender, new_browser_sender
 from storage.languages import from_accept_language, supported
 
@@ -129,11 +130,9 @@ def is_cross_site(request: Request) -> bool:
 def refuse_cross_site(request: Request) -> None:
     """The page's endpoints' guard (a route dependency): 403 for another site's request."""
     if is_cross_site(request):
-        raise HTTPException(
-            403,
-            "The web chat answers its own page only: open the chat at "
-            f"{request.base_url} to continue your conversation.",
-        )
+        # A person may read it (another site's form posted here): in their language.
+        language = page_language(request)
+        raise HTTPException(403, text("page.cross_site", language, url=request.base_url))
 
 
 def chosen_language(request: Request) -> str | None:
