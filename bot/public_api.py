@@ -45,21 +45,24 @@ FIELD_TYPES = {
 ROWS_PER_CHUNK = 1000
 
 
-def _public(reference: str) -> SubmissionPublished | None:
+def _public(reference: str, language: str) -> SubmissionPublished | None:
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        public = submissions.get_public_submission(session, reference)
+        public = submissions.get_public_submission(session, reference, language)
     return submissions.published(public, settings.zone) if public else None
 
 
-def _all_public() -> Iterator[SubmissionPublished]:
+def _all_public(language: str) -> Iterator[SubmissionPublished]:
     """Every public view, a page at a time, each page read in a session of its own: a
-    client that downloads slowly holds no database connection or transaction meanwhile."""
+    client that downloads slowly holds no database connection or transaction meanwhile.
+    The stand-in title of a submission not yet screened is in `language`."""
     settings = get_settings()
     after: tuple[int, int] | None = None
     while True:
         with session_scope(settings.database_url) as session:
-            page, after = submissions.public_submissions_page(session, after, ROWS_PER_CHUNK)
+            page, after = submissions.public_submissions_page(
+                session, after, ROWS_PER_CHUNK, language
+            )
         yield from (submissions.published(public, settings.zone) for public in page)
         if after is None:
             return
@@ -93,14 +96,15 @@ REFERENCE = Path(
     response_model=SubmissionPublished,
     responses=documented(400, 404, 422),
 )
-async def proposal_status(reference: str = REFERENCE):
+async def proposal_status(request: Request, reference: str = REFERENCE):
     canonical = parse_reference(reference) if reference == reference.strip() else None
     if canonical is None:
         return JSONResponse(
             {"detail": "Malformed reference: expected SC-YYYY-NNNNN, e.g. SC-2026-00042."},
             status_code=400,
         )
-    submission = await asyncio.to_thread(_public, canonical)
+    language = web_identity.page_language(request)
+    submission = await asyncio.to_thread(_public, canonical, language)
     if submission is None:
         return JSONResponse(
             {"detail": f"No submission with reference {canonical}."}, status_code=404
@@ -108,18 +112,18 @@ async def proposal_status(reference: str = REFERENCE):
     return submission
 
 
-def _json_pieces() -> Iterator[str]:
+def _json_pieces(language: str) -> Iterator[str]:
     # Byte for byte what FastAPI's JSONResponse makes of the whole list (compact, UTF-8).
     yield "["
-    for number, row in enumerate(_all_public()):
+    for number, row in enumerate(_all_public(language)):
         encoded = json.dumps(row.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
         yield encoded if number == 0 else "," + encoded
     yield "]"
 
 
 @router.get("/open-data/proposals.json", response_model=list[SubmissionPublished])
-async def open_data_json() -> StreamingResponse:
-    return await _streamed(_json_pieces(), "application/json")
+async def open_data_json(request: Request) -> StreamingResponse:
+    return await _streamed(_json_pieces(web_identity.page_language(request)), "application/json")
 
 
 def csv_cell(value: object) -> str:
@@ -134,17 +138,19 @@ def _csv_line(cells: list[str]) -> str:
     return line.getvalue()
 
 
-def _csv_pieces() -> Iterator[str]:
+def _csv_pieces(language: str) -> Iterator[str]:
     yield _csv_line(OPEN_DATA_FIELDS)
-    for row in _all_public():
+    for row in _all_public(language):
         data = row.model_dump(mode="json")
         yield _csv_line([csv_cell(data[field]) for field in OPEN_DATA_FIELDS])
 
 
 @router.get("/open-data/proposals.csv", response_class=Response, responses=CSV_RESPONSE)
-async def open_data_csv() -> StreamingResponse:
+async def open_data_csv(request: Request) -> StreamingResponse:
     return await _streamed(
-        _csv_pieces(), CSV, **{"Content-Disposition": 'inline; filename="proposals.csv"'}
+        _csv_pieces(web_identity.page_language(request)),
+        CSV,
+        **{"Content-Disposition": 'inline; filename="proposals.csv"'},
     )
 
 

@@ -403,6 +403,12 @@ def test_the_open_data_keeps_codes_and_its_dictionary_names_them_in_both_languag
     [row] = client.get("/api/open-data/proposals.json", params={"lang": "es"}).json()
     assert (row["reference"], row["kind"], row["status"]) == (reference, "proposal", "received")
     assert row["next_step"] == "received"  # a code, named by the dictionary
+    # Not screened yet: its stand-in title, in the reader's language.
+    assert row["title"] == "Propuesta pendiente de revisión"
+    as_csv = client.get("/api/open-data/proposals.csv", headers={"Accept-Language": "en"}).text
+    assert "Proposal awaiting screening" in as_csv and ",proposal," in as_csv
+    status = client.get(f"/api/proposals/{reference}", headers={"Accept-Language": "es"}).json()
+    assert (status["title"], status["status"]) == ("Propuesta pendiente de revisión", "received")
 
     spanish = client.get(
         "/api/open-data/proposals.dictionary.json", headers={"Accept-Language": "es-MX"}
