@@ -1,18 +1,21 @@
 """The web chat page, rendered once per language: its markup's texts, and those its
 script shows (greeting, menu, status lines), given to the script as a JSON block."""
 
+import json
 from functools import lru_cache
 
 from bot.web import render
 from storage import catalogue
 
-# The greeting's menu: each button sends the intent itself, never an English sentence
-# the model would have to classify (in any language).
+# The greeting's menu: each button sends the intent itself, never a sentence the model
+# would have to classify, with the page's language as the `language` entity. Rasa reads
+# such a payload without the NLU pipeline, so its language detector never sees it: the
+# entity sets the conversation's language from the first press.
 MENU = (
-    ("proposal", "/submit_proposal"),
-    ("idea", "/suggest_idea"),
-    ("status", "/check_status"),
-    ("help", "/help"),
+    ("proposal", "submit_proposal"),
+    ("idea", "suggest_idea"),
+    ("status", "check_status"),
+    ("help", "help"),
 )
 SCRIPT_TEXTS = (
     "bot_said",
@@ -33,9 +36,13 @@ SCRIPT_TEXTS = (
 
 def script_texts(language: str) -> dict[str, object]:
     said = {name: catalogue.text(f"page.script.{name}", language) for name in SCRIPT_TEXTS}
+    entity = json.dumps({"language": language}, separators=(",", ":"))
     menu = [
-        {"title": catalogue.text(f"page.script.menu.{name}", language), "payload": payload}
-        for name, payload in MENU
+        {
+            "title": catalogue.text(f"page.script.menu.{name}", language),
+            "payload": f"/{intent}{entity}",
+        }
+        for name, intent in MENU
     ]
     return {**said, "menu": menu, "language": language}
 

@@ -417,12 +417,13 @@ def test_the_page_is_written_in_the_browsers_language_or_the_one_chosen_with_the
         assert "set-cookie" not in spanish.headers  # following the browser: nothing to keep
         texts = page_texts(spanish.text)
         assert texts["language"] == "es" and texts["greeting"].startswith("¡Hola! Soy Entryway.")
-        # The menu sends intents, never sentences the model would have to read.
+        # The menu sends intents, never sentences the model would have to read, with the
+        # page's language (Rasa reads a payload without the language detector).
         assert [(b["title"], b["payload"]) for b in texts["menu"]] == [
-            ("Enviar una propuesta", "/submit_proposal"),
-            ("Compartir una idea", "/suggest_idea"),
-            ("Consultar un estado", "/check_status"),
-            ("Ayuda", "/help"),
+            ("Enviar una propuesta", '/submit_proposal{"language":"es"}'),
+            ("Compartir una idea", '/suggest_idea{"language":"es"}'),
+            ("Consultar un estado", '/check_status{"language":"es"}'),
+            ("Ayuda", '/help{"language":"es"}'),
         ]
         # The switch: a link per language, each named in itself, the current one marked.
         assert '<a href="?lang=en" lang="en" hreflang="en">English</a>' in spanish.text
@@ -432,7 +433,7 @@ def test_the_page_is_written_in_the_browsers_language_or_the_one_chosen_with_the
         assert '<html lang="en">' in english.text and "Your message" in english.text
         assert page_texts(english.text)["menu"][0] == {
             "title": "Submit a proposal",
-            "payload": "/submit_proposal",
+            "payload": '/submit_proposal{"language":"en"}',
         }
 
         chosen = browser.get("/?lang=es", headers={"Accept-Language": "en"})
