@@ -430,3 +430,19 @@ def test_the_open_data_keeps_codes_and_its_dictionary_names_them_in_both_languag
     english = client.get("/api/open-data/proposals.dictionary.json?lang=en").json()
     assert english["title"] == "Submissions to Entryway"
     assert [field["name"] for field in english["fields"]] == list(fields)
+
+
+def test_the_pages_texts_say_the_same_in_both_languages():
+    """The areas the pages are written from: every key in both languages, with the same
+    {placeholders}, so no reader meets an English line or a missing value."""
+    areas = ("page.", "chat.", "report.", "open_data.")
+    by_language = {
+        language: {k: v for k, v in catalogue.folder(language).items() if k.startswith(areas)}
+        for language in ("en", "es")
+    }
+    assert set(by_language["en"]) == set(by_language["es"])
+    for key, english in by_language["en"].items():
+        spanish = by_language["es"][key]
+        assert set(re.findall(r"{(\w+)}", str(english))) == set(
+            re.findall(r"{(\w+)}", str(spanish))
+        ), key
