@@ -315,7 +315,7 @@ def test_the_page_in_the_browsers_language_is_accessible_at_both_widths(app_alon
 
 
 def test_the_switch_is_a_keyboard_reachable_link_and_keeps_the_conversation(app_alone):
-    url, _ = app_alone
+    url, rasa = app_alone
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
@@ -331,6 +331,9 @@ def test_the_switch_is_a_keyboard_reachable_link_and_keeps_the_conversation(app_
         assert page.locator("html").get_attribute("lang") == "es"
         assert page.get_by_label("Tu mensaje").is_visible()
         assert "my idea about bike lanes" in page.locator("#log").inner_text()  # kept
+        # The assistant was told, as its own language buttons tell it.
+        assert rasa.requests[-1]["message"] == '/switch_language{"language":"es"}'
+        assert page.locator("#log li.user .bubble").last.inner_text() == "Español"
         page.goto(url)  # remembered on the next visit, whatever the browser prefers
         assert page.locator("html").get_attribute("lang") == "es"
         context.close()

@@ -83,7 +83,9 @@
 
   function clearChoices() { document.querySelectorAll(".choices").forEach((g) => g.remove()); }
 
-  async function deliver(message, shownAs) {
+  // `follow`: whether the page follows the language the assistant then speaks (not when
+  // the person is switching it themselves: the switch decides).
+  async function deliver(message, shownAs, follow = true) {
     clearChoices();
     show({ from: "user", text: shownAs || message });
     send.disabled = true;
@@ -103,7 +105,7 @@
             show({ from: "bot", text: reply.text || "", buttons: reply.buttons || [] });
           }
         }
-        followLanguage(response.headers.get("Content-Language"));
+        if (follow) followLanguage(response.headers.get("Content-Language"));
       }
     } catch (error) {
       show({ from: "bot", text: TEXTS.unreachable });
@@ -162,6 +164,20 @@
     if (spoken && spoken !== LANGUAGE && /^[a-z]{2}$/.test(spoken)) {
       window.location.replace("?lang=" + spoken);
     }
+  }
+
+  // The "English | Español" switch: links that work without this script. With it, the
+  // assistant is told too (as its own language buttons do), so the conversation goes on
+  // in the chosen language and a later button press does not bring the page back.
+  for (const link of document.querySelectorAll("a[hreflang]")) {
+    link.addEventListener("click", async (event) => {
+      const chosen = link.getAttribute("hreflang");
+      if (chosen === LANGUAGE) return;
+      event.preventDefault();
+      const entity = JSON.stringify({ language: chosen });
+      await deliver("/switch_language" + entity, link.textContent, false);
+      window.location.replace(link.href);
+    });
   }
 
   // What City staff decided about this person's submissions since their last visit.
