@@ -82,8 +82,24 @@ lint: $(APP_ENV)
 validate: $(RASA_ENV)
 	$(RASA) data validate --data nlu --domain domain.yml --config config.yml
 
-browser:
+# Debian's Chromium, and axe-core (the accessibility rules the browser tests run in the
+# pages: tests/support/browser.py), from the npm registry at a pinned version whose
+# tarball must match the pinned integrity hash before anything of it is kept.
+AXE_VERSION := 4.14.1
+AXE_INTEGRITY := sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+AXE := $(TOOLS)/axe/axe-$(AXE_VERSION).min.js
+
+browser: $(AXE)
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	@set -e; work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
+	  (cd "$$work" && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null); \
+	  got="sha512-$$(openssl dgst -sha512 -binary "$$work/axe-core-$(AXE_VERSION).tgz" | base64 -w0)"; \
+	  [ "$$got" = "$(AXE_INTEGRITY)" ] || { echo "axe-core $(AXE_VERSION): integrity $$got, expected $(AXE_INTEGRITY)" >&2; exit 1; }; \
+	  tar -xzf "$$work/axe-core-$(AXE_VERSION).tgz" -C "$$work" package/axe.min.js; \
+	  mkdir -p $(TOOLS)/axe && mv "$$work/package/axe.min.js" $@
 
 # Debian's HAProxy and iproute2, for tests/deploy/test_hosts.py: hosts made of network
 # namespaces behind the load balancer production uses (deploy/haproxy.cfg).

@@ -3,26 +3,26 @@
 import logging
 import re
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import chat, health, public_api
+from bot import chat, health, public_api, web_identity
 from bot.client_address import ForwardedClient
 from bot.pipeline import page as pipeline_page
 from bot.rasa_client import RasaWorkers
 from bot.rate_limit import RateLimits
 from bot.slack.front_end import create_slack
+from bot.web import WEB
+from bot.web.chat_page import chat_page as rendered_chat_page
 from storage import service_levels
 from storage.settings import get_settings
 
-WEB = Path(__file__).parent / "web"
 SECURITY_HEADERS = {
     # The page loads nothing from elsewhere, so a strict policy costs nothing and
     # stops injected markup from running even if escaping ever failed.
@@ -112,12 +112,18 @@ def create_app() -> FastAPI:
 
     @app.get(
         "/",
-        summary="The web chat page",
-        response_class=FileResponse,
-        responses={200: {"description": "HTML", "content": {"text/html": {}}}},
+        summary="The web chat page, in the reader's language",
+        description="`?lang=en|es` (the page's switch) chooses the language and is "
+        "remembered in a cookie; without a choice, the browser's Accept-Language decides.",
+        response_class=HTMLResponse,
     )
-    async def chat_page() -> FileResponse:
-        return FileResponse(WEB / "index.html", media_type="text/html")
+    async def chat_page(request: Request) -> HTMLResponse:
+        language = web_identity.page_language(request)
+        response = HTMLResponse(
+            rendered_chat_page(language), headers={"Content-Language": language}
+        )
+        web_identity.keep_language(response, request)
+        return response
 
     @app.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request):

@@ -30,7 +30,14 @@ from pydantic import BaseModel, Field
 
 from bot import web_identity
 from bot.client_address import client_of
-from bot.conversation import AssistantUnavailable, converse, converse_streaming, refusal, restarting
+from bot.conversation import (
+    AssistantUnavailable,
+    conversation_language,
+    converse,
+    converse_streaming,
+    refusal,
+    restarting,
+)
 from bot.http_errors import documented
 from bot.rate_limit import rate_limited
 from bot.request_body import json_object, optional_json_object
@@ -39,6 +46,7 @@ from storage.db import session_scope
 from storage.identity import RESERVED_PREFIXES, SLACK_PREFIX, reserved_prefix
 from storage.inbox import unseen_messages
 from storage.intake_limits import with_client
+from storage.languages import LANGUAGES, from_accept_language, supported
 from storage.settings import get_settings
 
 MAX_BODY_BYTES = 64 * 1024
@@ -67,9 +75,15 @@ class RestMessage(BaseModel):
 
 
 class PageMessage(BaseModel):
-    model_config = {"json_schema_extra": {"examples": [{"message": "hello"}]}}
+    model_config = {"json_schema_extra": {"examples": [{"message": "hola", "language": "es"}]}}
 
     message: str
+    language: str | None = Field(
+        None,
+        json_schema_extra={"enum": list(LANGUAGES)},
+        description="The page's language, the assistant's guess when the text shows none "
+        "(a button, 'ok'); without it, the page's language cookie or Accept-Language",
+    )
 
 
 class RememberChoice(BaseModel):
@@ -133,18 +147,24 @@ async def _one(reply: dict) -> AsyncIterator[dict]:
 
 
 async def _answer(
-    request: Request, sender: str, message: str, stream: bool, metadata: dict | None = None
+    request: Request,
+    sender: str,
+    message: str,
+    stream: bool,
+    language: str,
+    metadata: dict | None = None,
 ) -> Response:
-    """The assistant's replies to `message`, as a JSON list or (stream) JSON lines."""
+    """The assistant's replies to `message`, as a JSON list or (stream) JSON lines; the
+    app's own (refusals, 'restarting') in `language`."""
     rasa = request.app.state.rasa
     # Whom the assistant's handoff and submission limits count (storage/intake_limits.py).
     metadata = with_client(metadata, client_of(request))
-    polite = refusal(message)
+    polite = refusal(message, language)
     if stream:
         replies = (
             _one({"recipient_id": sender, "text": polite})
             if polite
-            else converse_streaming(rasa, sender, message, metadata)
+            else converse_streaming(rasa, sender, message, metadata, language)
         )
         return StreamingResponse(_reply_lines(replies), media_type=STREAM_MEDIA_TYPE)
     if polite:
@@ -152,7 +172,7 @@ async def _answer(
     try:
         return JSONResponse(await converse(rasa, sender, message, metadata))
     except AssistantUnavailable:
-        return JSONResponse([restarting(sender)])
+        return JSONResponse([restarting(sender, language)])
 
 
 def _rest_sender(payload: dict[str, Any]) -> str:
@@ -210,15 +230,17 @@ def _rest_token_checked(request: Request) -> None:
 async def rest_webhook(request: Request, stream: bool = STREAM) -> Response:
     payload = await json_object(request, MAX_BODY_BYTES, REST_EXAMPLE)
     sender = _rest_sender(payload)
-    return await _answer(request, sender, _message(payload), stream)
+    language = from_accept_language(request.headers.get("accept-language"))
+    return await _answer(request, sender, _message(payload), stream, language)
 
 
 # --- what staff decided ----------------------------------------------------------------
 
 
-def _unseen(sender: str) -> list[dict]:
+def _unseen(sender: str, language: str | None) -> list[dict]:
+    """The news, worded in `language`; None: in the submitter's own (their contact's)."""
     with session_scope(get_settings().database_url) as session:
-        messages = unseen_messages(session, sender)
+        messages = unseen_messages(session, sender, language)
         return [
             {
                 "recipient_id": sender,
@@ -251,7 +273,9 @@ async def inbox(request: Request) -> Response:
             "assistant for the status of their reference with its private status code.",
         )
     identity = web_identity.of(request)
-    response = JSONResponse(await asyncio.to_thread(_unseen, identity.sender))
+    # In the language the person chose for the page, if they did; else their contact's.
+    chosen = web_identity.chosen_language(request)
+    response = JSONResponse(await asyncio.to_thread(_unseen, identity.sender, chosen))
     web_identity.keep(response, identity, request)
     return response
 
@@ -259,18 +283,35 @@ async def inbox(request: Request) -> Response:
 # --- the web chat page -----------------------------------------------------------------
 
 
+def _page_language(request: Request, payload: dict[str, Any]) -> str:
+    """The language the page is written in, as it says; else as the app would write it."""
+    given = payload.get("language")
+    if given is not None and (not isinstance(given, str) or supported(given) != given):
+        raise HTTPException(400, f"'language' must be one of {', '.join(LANGUAGES)}.")
+    return given or web_identity.page_language(request)
+
+
 @router.post(
     "/chat/message",
     summary="Send a message as the web chat page's identity (its cookie)",
+    description="The page's language goes to the assistant with the message (metadata "
+    "`language`). A JSON answer's Content-Language header names the language the "
+    "assistant speaks in the conversation now, so the page can follow it.",
     responses={**_replies(streams=True), **documented(403, 422)},
     openapi_extra=_body(PageMessage),
     dependencies=PAGE_ONLY,
 )
 async def page_message(request: Request, stream: bool = STREAM) -> Response:
-    payload = await json_object(request, MAX_BODY_BYTES, '{"message": "..."}')
+    payload = await json_object(request, MAX_BODY_BYTES, '{"message": "...", "language": "es"}')
     message = _message(payload)
+    language = _page_language(request, payload)
     identity = web_identity.of(request)
-    response = await _answer(request, identity.sender, message, stream, identity.metadata)
+    response = await _answer(
+        request, identity.sender, message, stream, language, identity.metadata(language)
+    )
+    if not stream:
+        spoken = await conversation_language(identity.sender)
+        response.headers["Content-Language"] = spoken or language
     web_identity.keep(response, identity, request)
     return response
 

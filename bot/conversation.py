@@ -12,12 +12,15 @@ import logging
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
+from sqlalchemy import text as sql
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.rasa_client import HopFailed, RasaWorkers, addressable
 from storage import db
 from storage.catalogue import text
 from storage.identity import is_named_by_client
+from storage.languages import DEFAULT_LANGUAGE, supported
 from storage.settings import get_settings
 from storage.workflow import info_requests
 
@@ -32,19 +35,20 @@ class AssistantUnavailable(Exception):
     """Rasa did not answer (starting, restarting, overloaded); nothing was lost."""
 
 
-def refusal(message: str) -> str | None:
-    """A polite answer for a message the assistant should not receive, else None."""
+def refusal(message: str, language: str = DEFAULT_LANGUAGE) -> str | None:
+    """A polite answer, in `language`, for a message the assistant should not receive,
+    else None."""
     limit = get_settings().max_message_chars
     if not message.strip():
-        return text("chat.empty")
+        return text("chat.empty", language)
     if len(message) > limit:
-        return text("chat.too_long", length=f"{len(message):,}", limit=f"{limit:,}")
+        return text("chat.too_long", language, length=f"{len(message):,}", limit=f"{limit:,}")
     return None
 
 
-def restarting(sender: str) -> dict[str, Any]:
+def restarting(sender: str, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """The reply, in Rasa's format, for a message the assistant could not answer."""
-    return {"recipient_id": sender, "text": text("chat.restarting")}
+    return {"recipient_id": sender, "text": text("chat.restarting", language)}
 
 
 def _request(sender: str, message: str, metadata: dict[str, Any] | None) -> dict[str, Any]:
@@ -126,7 +130,11 @@ async def converse(
 
 
 async def converse_streaming(
-    rasa: RasaWorkers, sender: str, message: str, metadata: dict[str, Any] | None = None
+    rasa: RasaWorkers,
+    sender: str,
+    message: str,
+    metadata: dict[str, Any] | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> AsyncIterator[dict]:
     """The assistant's replies one by one, as Rasa sends them (its REST channel's
     `?stream=true` mode). Never raises and never ends without a reply: a failure before
@@ -154,8 +162,46 @@ async def converse_streaming(
             given,
             type(problem).__name__,
         )
-        yield restarting(sender)
+        yield restarting(sender, language)
         return
     if not given:
         logger.warning("Rasa gave no reply")
-        yield restarting(sender)
+        yield restarting(sender, language)
+
+
+# The conversation's `language` slot as Rasa last set it, read from its tracker store's
+# table (rasa_env/tracker_store.py keeps every event there, saved before Rasa answers):
+# the slot's events are a handful per conversation, found by the indexed sender id.
+_LANGUAGE_SLOT = sql(
+    "SELECT data FROM events WHERE sender_id = :sender AND type_name = 'slot'"
+    " AND data LIKE '%\"language\"%' ORDER BY id DESC LIMIT 20"
+)
+
+
+def _language_slot(connection: Connection, sender: str) -> str | None:
+    for (data,) in connection.execute(_LANGUAGE_SLOT, {"sender": sender}):
+        try:
+            event = json.loads(data)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and event.get("name") == "language":
+            return supported(event.get("value"))
+    return None
+
+
+async def conversation_language(sender: str) -> str | None:
+    """The language the assistant now speaks with `sender` (the Rasa slot `language`, set
+    by its language detector), or None when it never set one or it cannot be read.
+
+    Read after the assistant answered, so the web page can follow a person who wrote
+    Spanish on the English page. One indexed query on the app's side, for the page's
+    messages only: asking Rasa for the tracker (GET .../tracker) would rebuild the whole
+    conversation from its events on every message, and Rasa's REST replies carry no slot."""
+    url = get_settings().database_url
+    try:
+        return await asyncio.to_thread(
+            db.in_single_statements, url, lambda c: _language_slot(c, sender)
+        )
+    except SQLAlchemyError as problem:  # no tracker table here (Rasa keeps it elsewhere)
+        logger.debug("Could not read the conversation's language: %s", type(problem).__name__)
+        return None

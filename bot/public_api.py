@@ -9,15 +9,18 @@ import itertools
 import json
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from bot import web_identity
 from bot.http_errors import documented
 from bot.rate_limit import rate_limited
 from storage import submissions
+from storage.catalogue import text
 from storage.db import session_scope
 from storage.models import SubmissionPublished
 from storage.reference import REFERENCE_SCHEMA_PATTERN, parse_reference
+from storage.rendering import coded_columns
 from storage.settings import get_settings
 
 router = APIRouter(prefix="/api", dependencies=[rate_limited("public")], responses=documented(429))
@@ -25,26 +28,41 @@ CSV = "text/csv; charset=utf-8"
 # Documented as the body it is: text, not the JSON FastAPI assumes by default.
 CSV_RESPONSE = {200: {"description": "CSV, one header row", "content": {"text/csv": {}}}}
 OPEN_DATA_FIELDS = list(SubmissionPublished.model_fields)
+# The type of each field, as the data dictionary names it.
+FIELD_TYPES = {
+    "reference": "string",
+    "kind": "code",
+    "title": "string",
+    "category": "code",
+    "status": "code",
+    "submitted_at": "timestamp or month",
+    "updated_at": "timestamp or month",
+    "next_step": "code",
+    "next_decision_by": "date",
+}
 # Rows per chunk of a streamed export: each chunk is one hop to a worker thread, and what
 # the app holds of an export at once, whatever the number of submissions.
 ROWS_PER_CHUNK = 1000
 
 
-def _public(reference: str) -> SubmissionPublished | None:
+def _public(reference: str, language: str) -> SubmissionPublished | None:
     settings = get_settings()
     with session_scope(settings.database_url) as session:
-        public = submissions.get_public_submission(session, reference)
+        public = submissions.get_public_submission(session, reference, language)
     return submissions.published(public, settings.zone) if public else None
 
 
-def _all_public() -> Iterator[SubmissionPublished]:
+def _all_public(language: str) -> Iterator[SubmissionPublished]:
     """Every public view, a page at a time, each page read in a session of its own: a
-    client that downloads slowly holds no database connection or transaction meanwhile."""
+    client that downloads slowly holds no database connection or transaction meanwhile.
+    The stand-in title of a submission not yet screened is in `language`."""
     settings = get_settings()
     after: tuple[int, int] | None = None
     while True:
         with session_scope(settings.database_url) as session:
-            page, after = submissions.public_submissions_page(session, after, ROWS_PER_CHUNK)
+            page, after = submissions.public_submissions_page(
+                session, after, ROWS_PER_CHUNK, language
+            )
         yield from (submissions.published(public, settings.zone) for public in page)
         if after is None:
             return
@@ -78,14 +96,15 @@ REFERENCE = Path(
     response_model=SubmissionPublished,
     responses=documented(400, 404, 422),
 )
-async def proposal_status(reference: str = REFERENCE):
+async def proposal_status(request: Request, reference: str = REFERENCE):
     canonical = parse_reference(reference) if reference == reference.strip() else None
     if canonical is None:
         return JSONResponse(
             {"detail": "Malformed reference: expected SC-YYYY-NNNNN, e.g. SC-2026-00042."},
             status_code=400,
         )
-    submission = await asyncio.to_thread(_public, canonical)
+    language = web_identity.page_language(request)
+    submission = await asyncio.to_thread(_public, canonical, language)
     if submission is None:
         return JSONResponse(
             {"detail": f"No submission with reference {canonical}."}, status_code=404
@@ -93,18 +112,18 @@ async def proposal_status(reference: str = REFERENCE):
     return submission
 
 
-def _json_pieces() -> Iterator[str]:
+def _json_pieces(language: str) -> Iterator[str]:
     # Byte for byte what FastAPI's JSONResponse makes of the whole list (compact, UTF-8).
     yield "["
-    for number, row in enumerate(_all_public()):
+    for number, row in enumerate(_all_public(language)):
         encoded = json.dumps(row.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
         yield encoded if number == 0 else "," + encoded
     yield "]"
 
 
 @router.get("/open-data/proposals.json", response_model=list[SubmissionPublished])
-async def open_data_json() -> StreamingResponse:
-    return await _streamed(_json_pieces(), "application/json")
+async def open_data_json(request: Request) -> StreamingResponse:
+    return await _streamed(_json_pieces(web_identity.page_language(request)), "application/json")
 
 
 def csv_cell(value: object) -> str:
@@ -119,15 +138,56 @@ def _csv_line(cells: list[str]) -> str:
     return line.getvalue()
 
 
-def _csv_pieces() -> Iterator[str]:
+def _csv_pieces(language: str) -> Iterator[str]:
     yield _csv_line(OPEN_DATA_FIELDS)
-    for row in _all_public():
+    for row in _all_public(language):
         data = row.model_dump(mode="json")
         yield _csv_line([csv_cell(data[field]) for field in OPEN_DATA_FIELDS])
 
 
 @router.get("/open-data/proposals.csv", response_class=Response, responses=CSV_RESPONSE)
-async def open_data_csv() -> StreamingResponse:
+async def open_data_csv(request: Request) -> StreamingResponse:
     return await _streamed(
-        _csv_pieces(), CSV, **{"Content-Disposition": 'inline; filename="proposals.csv"'}
+        _csv_pieces(web_identity.page_language(request)),
+        CSV,
+        **{"Content-Disposition": 'inline; filename="proposals.csv"'},
+    )
+
+
+def dictionary(language: str) -> dict:
+    """What each field of the open data means, in `language`; each coded field lists its
+    codes with their names in English and Spanish (the data itself keeps the codes)."""
+    coded = coded_columns()
+    return {
+        "dataset": "proposals",
+        "language": language,
+        "title": text("open_data.proposals.title", language),
+        "description": text("open_data.proposals.description", language),
+        "fields": [
+            {
+                "name": name,
+                "type": FIELD_TYPES[name],
+                "meaning": text(f"open_data.proposals.fields.{name}", language),
+                **(
+                    {"codes": [{"code": c, "labels": n} for c, n in coded[name].items()]}
+                    if name in coded
+                    else {}
+                ),
+            }
+            for name in OPEN_DATA_FIELDS
+        ],
+    }
+
+
+@router.get(
+    "/open-data/proposals.dictionary.json",
+    summary="The open data's dictionary: each field's meaning, each code's names",
+    description="In the reader's language: `?lang=en|es`, else the language cookie, else "
+    "Accept-Language. Every code is named in English and Spanish whatever the language.",
+)
+async def open_data_dictionary(request: Request) -> JSONResponse:
+    language = web_identity.page_language(request)
+    return JSONResponse(
+        dictionary(language),
+        headers={"Content-Language": language, "Vary": "Accept-Language, Cookie"},
     )

@@ -20,7 +20,11 @@ nobody else's cookie.
 A second cookie names the browser session itself, always for that session only. It goes
 to the assistant with every message, so a draft resumed in a later browser session (on a
 remembered device) does not show the contact answers given in an earlier one: the next
-person at a shared computer may continue a form, not read who filled it in."""
+person at a shared computer may continue a form, not read who filled it in.
+
+The pages' language (the chat page, the public report) is the reader's choice too: the
+"English | Español" switch (`?lang=es`), kept in a third cookie, else what the browser
+asks for (Accept-Language). It is a preference, not an identity: it names nobody."""
 
 import re
 import secrets
@@ -30,7 +34,9 @@ from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, Response
 
+from storage.catalogue import text
 from storage.identity import is_browser_sender, new_browser_sender
+from storage.languages import from_accept_language, supported
 
 IDENTITY_COOKIE = "entryway_id"
 VISIT_COOKIE = "entryway_visit"
@@ -38,6 +44,9 @@ VISIT_COOKIE = "entryway_visit"
 # show the person what they chose (the identity cookie's lifetime is not sent back).
 REMEMBERED_COOKIE = "entryway_remembered"
 REMEMBER_FOR = timedelta(days=30)
+LANGUAGE_COOKIE = "entryway_language"
+LANGUAGE_QUERY = "lang"
+KEEP_LANGUAGE_FOR = timedelta(days=365)
 _VISIT = re.compile(r"^[A-Za-z0-9_-]{22}$")  # 16 random bytes, URL-safe base64
 
 
@@ -49,10 +58,12 @@ class WebIdentity:
     # Whether the response must (re)set the cookies: new, or changed by the person.
     changed: bool = False
 
-    @property
-    def metadata(self) -> dict[str, str]:
-        """What the assistant learns with each message (Rasa REST `metadata`)."""
-        return {"browser_session": self.visit}
+    def metadata(self, language: str) -> dict[str, str]:
+        """What the assistant learns with each message (Rasa REST `metadata`): the browser
+        session, and the page's language, which the language detector
+        (nlu/language_detector.py) takes when the text alone does not show one (a button's
+        payload, "ok", an e-mail address)."""
+        return {"browser_session": self.visit, "language": language}
 
 
 def _new_visit() -> str:
@@ -119,8 +130,36 @@ def is_cross_site(request: Request) -> bool:
 def refuse_cross_site(request: Request) -> None:
     """The page's endpoints' guard (a route dependency): 403 for another site's request."""
     if is_cross_site(request):
-        raise HTTPException(
-            403,
-            "The web chat answers its own page only: open the chat at "
-            f"{request.base_url} to continue your conversation.",
+        # A person may read it (another site's form posted here): in their language.
+        language = page_language(request)
+        raise HTTPException(403, text("page.cross_site", language, url=request.base_url))
+
+
+def chosen_language(request: Request) -> str | None:
+    """The language the reader chose with the switch: this request's `?lang=`, else the
+    cookie an earlier choice left; None when they never chose."""
+    return supported(request.query_params.get(LANGUAGE_QUERY)) or supported(
+        request.cookies.get(LANGUAGE_COOKIE)
+    )
+
+
+def page_language(request: Request) -> str:
+    """The language to write a page in: the reader's choice, else their browser's."""
+    return chosen_language(request) or from_accept_language(request.headers.get("accept-language"))
+
+
+def keep_language(response: Response, request: Request) -> None:
+    """Remembers a language chosen with the switch (`?lang=`) for the next visits; a page
+    merely following the browser sets nothing. The page varies with both headers."""
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    chosen = supported(request.query_params.get(LANGUAGE_QUERY))
+    if chosen and chosen != request.cookies.get(LANGUAGE_COOKIE):
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            chosen,
+            max_age=int(KEEP_LANGUAGE_FOR.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
         )

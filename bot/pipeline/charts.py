@@ -7,7 +7,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 
-from bot.pipeline.figures import Dataset
+from bot.pipeline.figures import Dataset, label
 from storage.catalogue import text
 
 # Okabe-Ito: told apart by people with any common colour-vision deficiency.
@@ -40,7 +40,9 @@ def _hidden(label: str) -> str:
     return f"{label}*"
 
 
-def _stacked_by_month(dataset: Dataset, series_of: Callable[[str], str]) -> Callable:
+def _stacked_by_month(dataset: Dataset, language: str) -> Callable:
+    series_column = dataset.columns[1].name
+
     def draw(axes) -> None:
         counts: dict[str, dict[str, int]] = defaultdict(dict)
         for month, series, value in dataset.rows:
@@ -50,11 +52,15 @@ def _stacked_by_month(dataset: Dataset, series_of: Callable[[str], str]) -> Call
         bottom = [0] * len(months)
         for index, (series, values) in enumerate(sorted(counts.items())):
             heights = [values.get(month, 0) for month in months]
-            axes.bar(months, heights, bottom=bottom, label=series_of(series),
+            axes.bar(months, heights, bottom=bottom, label=label(series_column, series, language),
                      color=COLOURS[index % len(COLOURS)])  # fmt: skip
             bottom = [a + b for a, b in zip(bottom, heights, strict=True)]
-        axes.set_ylabel(text(f"report.{dataset.name}.axis"))
-        axes.set_xticks(range(len(months)), [_hidden(m) if m in partial else m for m in months])
+        axes.set_ylabel(text(f"report.{dataset.name}.axis", language))
+        names = [label("month", month, language) for month in months]
+        axes.set_xticks(
+            range(len(months)),
+            [_hidden(n) if m in partial else n for m, n in zip(months, names, strict=True)],
+        )
         axes.tick_params(axis="x", labelrotation=45)
         if counts:
             axes.legend(fontsize=8, frameon=False)
@@ -62,69 +68,75 @@ def _stacked_by_month(dataset: Dataset, series_of: Callable[[str], str]) -> Call
     return draw
 
 
-def _time_in_status(dataset: Dataset) -> Callable:
+def _time_in_status(dataset: Dataset, language: str) -> Callable:
     def draw(axes) -> None:
         statuses = [
-            _hidden(row[0].replace("_", " ")) if row[2] is None else row[0].replace("_", " ")
+            _hidden(label("status", row[0], language))
+            if row[2] is None
+            else label("status", row[0], language)
             for row in dataset.rows
         ]
         medians = [row[2] or 0 for row in dataset.rows]
         p90s = [row[3] or 0 for row in dataset.rows]
         positions = range(len(statuses))
         axes.barh([p + 0.2 for p in positions], medians, height=0.4, color=COLOURS[0],
-                  label=text("report.time-in-status.median"))  # fmt: skip
+                  label=text("report.time-in-status.median", language))  # fmt: skip
         axes.barh([p - 0.2 for p in positions], p90s, height=0.4, color=COLOURS[1],
-                  label=text("report.time-in-status.p90"))  # fmt: skip
+                  label=text("report.time-in-status.p90", language))  # fmt: skip
         axes.set_yticks(list(positions), statuses)
         axes.invert_yaxis()
-        axes.set_xlabel(text("report.time-in-status.axis"))
+        axes.set_xlabel(text("report.time-in-status.axis", language))
         axes.legend(fontsize=8, frameon=False)
 
     return draw
 
 
-def _blocked_by(dataset: Dataset) -> Callable:
+def _blocked_by(dataset: Dataset, language: str) -> Callable:
     def draw(axes) -> None:
         labels = [
-            _hidden(text(f"blocker.{row[0]}")) if row[1] is None else text(f"blocker.{row[0]}")
+            _hidden(label("waiting_on", row[0], language))
+            if row[1] is None
+            else label("waiting_on", row[0], language)
             for row in dataset.rows
         ]
         axes.barh(labels, [row[1] or 0 for row in dataset.rows], color=COLOURS[2])
         axes.invert_yaxis()
-        axes.set_xlabel(text("report.blocked-by.axis"))
+        axes.set_xlabel(text("report.blocked-by.axis", language))
 
     return draw
 
 
-_drawn: dict[str, tuple[object, bytes]] = {}  # name -> (when its figures were computed, SVG)
+# (name, language) -> (when its figures were computed, SVG)
+_drawn: dict[tuple[str, str], tuple[object, bytes]] = {}
 
 
-def svg(dataset: Dataset) -> bytes:
-    """The chart, drawn once for each publication of its figures."""
-    cached = _drawn.get(dataset.name)
+def svg(dataset: Dataset, language: str) -> bytes:
+    """The chart in `language`, drawn once for each publication of its figures."""
+    cached = _drawn.get((dataset.name, language))
     if cached is not None and cached[0] == dataset.computed_at:
         return cached[1]
-    drawn = _draw(dataset)
-    _drawn[dataset.name] = (dataset.computed_at, drawn)
+    drawn = _draw(dataset, language)
+    _drawn[(dataset.name, language)] = (dataset.computed_at, drawn)
     return drawn
 
 
-def _draw(dataset: Dataset) -> bytes:
+def _draw(dataset: Dataset, language: str) -> bytes:
     draw = {
-        "submissions-by-month": _stacked_by_month(dataset, str),
-        "time-in-status": _time_in_status(dataset),
-        "blocked-by": _blocked_by(dataset),
-        "barriers-by-month": _stacked_by_month(dataset, lambda step: step.replace("_", " ")),
-    }[dataset.name]
+        "submissions-by-month": _stacked_by_month,
+        "time-in-status": _time_in_status,
+        "blocked-by": _blocked_by,
+        "barriers-by-month": _stacked_by_month,
+    }[dataset.name](dataset, language)
     with _drawing:
         pyplot = _pyplot()
         figure, axes = pyplot.subplots(figsize=(WIDTH_INCHES, HEIGHT_INCHES))
         try:
-            if dataset.rows:
+            if dataset.charted:
                 draw(axes)
-                figure.text(0.01, 0.01, text("report.chart_note"), fontsize=8)
-            else:
-                axes.text(0.5, 0.5, text("report.no_data"), ha="center", va="center")
+                figure.text(0.01, 0.01, text("report.chart_note", language), fontsize=8)
+            else:  # says so, rather than an empty axis (the page shows this text instead)
+                nothing = text("report.nothing_to_chart", language)
+                axes.text(0.5, 0.5, nothing, ha="center", va="center", wrap=True)
                 axes.set_axis_off()
             figure.tight_layout()
             output = io.BytesIO()

@@ -7,13 +7,15 @@ empty): no contact, no confidential value, no staff name, no cell that could sin
 one submission."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+from babel.dates import format_skeleton
 from sqlmodel import Session
 
 from storage import reports, service_levels
-from storage.catalogue import text
+from storage.catalogue import folder, text
 from storage.db import session_scope
+from storage.languages import DEFAULT_LANGUAGE, LANGUAGES
 from storage.models import Kind, utcnow
 from storage.published_figures import published_figures, store_figures
 from storage.settings import get_settings
@@ -25,6 +27,49 @@ class Column:
     type: str  # string | integer | number | month
 
 
+# The columns whose values are codes (open data keeps codes, in any language), and where
+# the catalogue names each code for a reader: <prefix><code>. A status as the public
+# reads it is storage's (storage.rendering.public_status_label); the rest are the report's.
+CODED = {
+    "kind": "report.label.kind.",
+    "status": "status.public_label.",
+    "waiting_on": "report.label.waiting_on.",
+    "step": "report.label.step.",
+}
+
+
+def label(column: str, value: object, language: str) -> str:
+    """A value as a reader reads it: a code by its name in `language` ("needs_info" ->
+    "waiting for information from the submitter"), a month by its name ("2026-09" ->
+    "September 2026" / "septiembre de 2026"); anything else, or a code the catalogue does
+    not know (a barrier step someone typed), as it is."""
+    if column == "month" and isinstance(value, str):
+        try:
+            first = date.fromisoformat(f"{value}-01")
+        except ValueError:
+            return value
+        return format_skeleton("yMMMM", first, locale=language)
+    if column in CODED and isinstance(value, str):
+        try:
+            return text(f"{CODED[column]}{value}", language)
+        except KeyError:
+            return value
+    return str(value)
+
+
+def codes(column: str) -> list[dict]:
+    """Every code a coded column may hold, with its name in each language."""
+    prefix = CODED[column]
+    known = [key.removeprefix(prefix) for key in folder(DEFAULT_LANGUAGE) if key.startswith(prefix)]
+    return [
+        {
+            "code": code,
+            "labels": {language: label(column, code, language) for language in LANGUAGES},
+        }
+        for code in known
+    ]
+
+
 @dataclass(frozen=True)
 class Dataset:
     name: str  # the file name under /api/open-data/
@@ -32,22 +77,24 @@ class Dataset:
     rows: list[tuple] = field(default_factory=list)
     computed_at: datetime | None = None
 
-    @property
-    def title(self) -> str:
-        return text(f"report.{self.name}.title")
+    def title(self, language: str = DEFAULT_LANGUAGE) -> str:
+        return text(f"report.{self.name}.title", language)
 
-    def describe(self) -> dict:
-        """The data dictionary served beside the data."""
+    def describe(self, language: str = DEFAULT_LANGUAGE) -> dict:
+        """The data dictionary served beside the data, in `language`; a coded column lists
+        its codes with their names in every language."""
         return {
             "dataset": self.name,
-            "title": self.title,
-            "description": text(f"report.{self.name}.description"),
-            "suppression": text("report.suppression", minimum=reports.MIN_CELL),
+            "language": language,
+            "title": self.title(language),
+            "description": text(f"report.{self.name}.description", language),
+            "suppression": text("report.suppression", language, minimum=reports.MIN_CELL),
             "fields": [
                 {
                     "name": column.name,
                     "type": column.type,
-                    "meaning": text(f"report.{self.name}.fields.{column.name}"),
+                    "meaning": text(f"report.{self.name}.fields.{column.name}", language),
+                    **({"codes": codes(column.name)} if column.name in CODED else {}),
                 }
                 for column in self.columns
             ],
@@ -55,6 +102,18 @@ class Dataset:
 
     def records(self) -> list[dict]:
         return [dict(zip((c.name for c in self.columns), row, strict=True)) for row in self.rows]
+
+    @property
+    def charted(self) -> bool:
+        """Whether the chart has anything to draw: some published figure above zero. (A
+        chart of nothing drew an empty axis from -0.04 to 0.04.)"""
+        figures = range(2, 4) if self.name == "time-in-status" else range(1, len(self.columns))
+        return any(
+            isinstance(row[i], int | float) and not isinstance(row[i], bool) and row[i] > 0
+            for row in self.rows
+            for i in figures
+            if self.columns[i].type in ("integer", "number")
+        )
 
 
 NAMES = ("submissions-by-month", "time-in-status", "blocked-by", "barriers-by-month")

@@ -1,8 +1,10 @@
 """Chatting over real HTTP (uvicorn on a loopback port, a real database): polite replies
-whatever Rasa does, Rasa's streaming mode, bodies capped before they are read, and the
-web chat page's cookie identity."""
+whatever Rasa does, Rasa's streaming mode, bodies capped before they are read, the
+web chat page's cookie identity, and the page's language (the page itself, what each
+message tells the assistant, the app's own replies, following the conversation's)."""
 
 import json
+import re
 import secrets
 import socket
 import time
@@ -15,15 +17,16 @@ import pytest
 from sqlmodel import select
 
 from actions.idea import ValidateIdeaForm
-from storage import submissions
+from storage import contacts, submissions
 from storage.catalogue import text
 from storage.db import session_scope
 from storage.identity import is_browser_sender
-from storage.models import SubmitterMessage
+from storage.models import Kind, SubmitterMessage
 from storage.settings import get_settings
 from storage.workflow import rules, transitions
 from tests.support.live_app import live_app
 from tests.support.misbehaving_rasa import MisbehavingRasa
+from tests.support.rasa_events import rasa_set_language
 from tests.support.stack import free_port
 
 RESTARTING = text("chat.restarting")
@@ -184,6 +187,7 @@ def test_the_app_issues_an_http_only_lax_session_identity(app_settings, monkeypa
         assert said["sender"] == identity["value"] == reply["recipient_id"]
         assert said["metadata"] == {
             "browser_session": browser.cookies["entryway_visit"],
+            "language": "en",  # the page's language (here: no page, no browser preference)
             "client": "127.0.0.1",  # for the assistant's limits, set by the app
         }
         # The cookies are not set again on every answer.
@@ -388,3 +392,155 @@ def test_the_client_the_assistant_counts_is_the_apps_never_the_requests(app_sett
             headers={"X-Forwarded-For": "198.51.100.99"},  # from no trusted proxy
         )
     assert rasa.requests[0]["metadata"] == {"client": "127.0.0.1"}
+
+
+# --- 7. the page's language ---------------------------------------------------------------
+
+
+def page_texts(html: str) -> dict:
+    """The texts the page gives its script (the JSON block #page-texts)."""
+    block = re.search(r'<script id="page-texts" type="application/json">(.*?)</script>', html)
+    assert block, "the page carries its script's texts"
+    return json.loads(block.group(1))
+
+
+def test_the_page_is_written_in_the_browsers_language_or_the_one_chosen_with_the_switch(
+    app_settings, monkeypatch
+):
+    with app_with_rasa(monkeypatch, "echo") as (url, _), httpx.Client(base_url=url) as browser:
+        spanish = browser.get("/", headers={"Accept-Language": "es-US,es;q=0.9,en;q=0.8"})
+        assert spanish.headers["content-language"] == "es"
+        assert "Accept-Language" in spanish.headers["vary"]
+        assert (
+            '<html lang="es">' in spanish.text and '<label for="message">Tu mensaje' in spanish.text
+        )
+        assert "set-cookie" not in spanish.headers  # following the browser: nothing to keep
+        texts = page_texts(spanish.text)
+        assert texts["language"] == "es" and texts["greeting"].startswith("¡Hola! Soy Entryway.")
+        # The menu sends intents, never sentences the model would have to read, with the
+        # page's language (Rasa reads a payload without the language detector).
+        assert [(b["title"], b["payload"]) for b in texts["menu"]] == [
+            ("Enviar una propuesta", '/submit_proposal{"language":"es"}'),
+            ("Compartir una idea", '/suggest_idea{"language":"es"}'),
+            ("Consultar un estado", '/check_status{"language":"es"}'),
+            ("Ayuda", '/help{"language":"es"}'),
+        ]
+        # The switch: a link per language, each named in itself, the current one marked.
+        assert '<a href="?lang=en" lang="en" hreflang="en">English</a>' in spanish.text
+        assert 'hreflang="es" aria-current="true">Español</a>' in spanish.text
+
+        english = browser.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+        assert '<html lang="en">' in english.text and "Your message" in english.text
+        assert page_texts(english.text)["menu"][0] == {
+            "title": "Submit a proposal",
+            "payload": '/submit_proposal{"language":"en"}',
+        }
+
+        chosen = browser.get("/?lang=es", headers={"Accept-Language": "en"})
+        assert '<html lang="es">' in chosen.text
+        assert attributes(chosen, "entryway_language")["value"] == "es"
+        assert attributes(chosen, "entryway_language")["max-age"] == str(365 * 24 * 3600)
+        # Remembered: later visits are in Spanish whatever the browser prefers...
+        assert '<html lang="es">' in browser.get("/", headers={"Accept-Language": "en"}).text
+        # ...until the person switches back.
+        browser.get("/?lang=en")
+        assert '<html lang="en">' in browser.get("/", headers={"Accept-Language": "es"}).text
+        # A language Entryway does not speak changes nothing.
+        assert '<html lang="en">' in browser.get("/?lang=fr").text
+
+
+def test_each_message_tells_the_assistant_the_pages_language(app_settings, monkeypatch):
+    with app_with_rasa(monkeypatch, "echo") as (url, rasa), httpx.Client(base_url=url) as browser:
+        browser.post("/chat/message", json={"message": "/submit_proposal", "language": "es"})
+        # Without a language in the body: the page's cookie, else the browser's preference.
+        browser.post("/chat/message", json={"message": "hola"}, headers={"Accept-Language": "es"})
+        browser.get("/?lang=en")
+        browser.post("/chat/message", json={"message": "ok"}, headers={"Accept-Language": "es"})
+        wrong = [
+            browser.post("/chat/message", json={"message": "hi", "language": language})
+            for language in ("fr", "ES", 7, "")
+        ]
+    assert [r["metadata"]["language"] for r in rasa.requests] == ["es", "es", "en"]
+    for response in wrong:
+        assert (
+            response.status_code == 400
+            and "'language' must be one of en, es" in (response.json()["detail"])
+        )
+
+
+def test_the_apps_own_replies_are_in_the_pages_language(app_settings, monkeypatch):
+    spanish = {"message": "", "language": "es"}
+    with app_with_rasa(monkeypatch, "echo") as (url, rasa):
+        [empty] = httpx.post(f"{url}/chat/message", json=spanish).json()
+        long = {"message": "x" * 5001, "language": "es"}
+        [too_long] = httpx.post(f"{url}/chat/message", json=long).json()
+        [streamed] = lines(httpx.post(f"{url}/chat/message?stream=true", json=spanish))
+    assert (
+        empty["text"]
+        == text("chat.empty", "es")
+        == "No recibí ningún texto. ¿Qué te gustaría hacer?"
+    )
+    assert too_long["text"].startswith("Ese mensaje tiene 5,001 caracteres")
+    assert streamed["text"] == empty["text"]
+    assert rasa.requests == []  # refused before the assistant
+    with app_with_rasa(monkeypatch, "down") as (url, _):
+        [restarting] = httpx.post(
+            f"{url}/chat/message", json={"message": "hola", "language": "es"}
+        ).json()
+        [rest] = httpx.post(
+            f"{url}/webhooks/rest/webhook",
+            json={"sender": "cliente-1", "message": "hola"},
+            headers={"Accept-Language": "es-MX"},
+        ).json()
+    assert restarting["text"] == text("chat.restarting", "es") == rest["text"]
+    assert "No se pierde nada" in restarting["text"]
+
+
+def test_the_answer_names_the_conversations_language_so_the_page_can_follow_it(
+    app_settings, monkeypatch
+):
+    with app_with_rasa(monkeypatch, "echo") as (url, _), httpx.Client(base_url=url) as browser:
+        sender = browser.get("/chat/session").cookies["entryway_id"]
+        before = browser.post("/chat/message", json={"message": "hi", "language": "en"})
+        assert before.headers["content-language"] == "en"  # no tracker yet: the page's own
+
+        # The person wrote Spanish on the English page: Rasa set the slot to "es".
+        rasa_set_language(app_settings, sender, "en", "es")
+        rasa_set_language(app_settings, "browser-someone-else", "en")
+        after = browser.post("/chat/message", json={"message": "hola", "language": "en"})
+        assert after.headers["content-language"] == "es"
+
+        rasa_set_language(app_settings, sender, None)  # the slot emptied: the page keeps its own
+        reset = browser.post("/chat/message", json={"message": "ok", "language": "en"})
+        assert reset.headers["content-language"] == "en"
+
+
+def test_the_inbox_is_in_the_submitters_language_unless_they_chose_the_pages(
+    app_settings, monkeypatch
+):
+    staff = rules.Staff("cli:operator:ann")
+    with app_with_rasa(monkeypatch, "echo") as (url, _), httpx.Client(base_url=url) as browser:
+        sender = browser.get("/chat/session").cookies["entryway_id"]
+        with session_scope(app_settings) as session:
+            spanish = submissions.NewSubmission(
+                kind=Kind.idea,
+                title="Bebederos en el Butler Trail",
+                category=None,
+                answers={"idea_text": "Bebederos a lo largo del Butler Trail"},
+                confidential_fields=frozenset(),
+                contact=contacts.ContactDetails(sender_id=sender, language="es"),
+            )
+            reference = submissions.create_submission(session, spanish, get_settings().zone)
+            transitions.advance(session, reference.reference, staff)
+        # No language chosen on the page: the submitter's own, their contact's.
+        [news] = browser.post("/chat/inbox").json()
+        assert news["text"].startswith(f"Novedades sobre {reference.reference}")
+
+        with session_scope(app_settings) as session:
+            transitions.request_info(session, reference.reference, staff, "¿Qué tramo?")
+        # The person switched the page to English: the news they read there is English.
+        browser.get("/?lang=en")
+        [question] = browser.post("/chat/inbox").json()
+        assert question["text"].startswith(f"Update on {reference.reference}")
+        assert "¿Qué tramo?" in question["text"]  # staff's own words, as written
+        assert question["buttons"][0]["title"] == "Answer the City's question"

@@ -4,8 +4,10 @@ signatures. Rasa is deliberately not running here; the stack tests cover the rea
 import hashlib
 import hmac
 import json
+import re
 import time
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,8 +16,9 @@ from fastapi.testclient import TestClient
 
 from bot import public_api
 from bot.app import SECURITY_HEADERS, create_app
-from storage import contacts, service_levels, submissions
+from storage import catalogue, contacts, service_levels, submissions
 from storage.db import session_scope
+from storage.languages import OWN_NAMES
 from storage.models import Kind
 from storage.settings import get_settings
 from storage.workflow import rules, transitions
@@ -344,3 +347,102 @@ def test_feedback_is_published_to_the_month_only(client, app_settings):
     line = next(line for line in as_csv.splitlines() if line.startswith(anonymous.reference))
     assert ",2026-11,2026-11," in line and "03:10" not in line
     assert "2026-12-01T03:10:42" in as_csv  # the proposal's
+
+
+# --- the page and the open data in both languages ------------------------------------------
+
+
+class PageTexts(HTMLParser):
+    """Every text a person reads or hears on a page: text nodes outside scripts, and the
+    attributes shown or spoken (placeholder, aria-label, alt, title)."""
+
+    SPOKEN = ("placeholder", "aria-label", "alt", "title")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_script = tag == "script"
+        self.texts += [value for name, value in attrs if name in self.SPOKEN and value]
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if not self._in_script and data.strip():
+            self.texts.append(data.strip())
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_text_of_the_chat_page_comes_from_the_catalogue(client, language):
+    page = client.get(f"/?lang={language}").text
+    reader = PageTexts()
+    reader.feed(page)
+    written = {
+        value for key, value in catalogue.folder(language).items() if key.startswith("page.")
+    }
+    own_names = set(OWN_NAMES.values())  # the switch names each language in itself
+    assert reader.texts and not [t for t in reader.texts if t not in written | own_names]
+
+
+def test_the_script_writes_no_text_of_its_own(client):
+    script = re.sub(r"^\s*//.*$", "", client.get("/static/chat.js").text, flags=re.M)
+    literals = re.findall(r'"([^"\\]*)"|\'([^\'\\]*)\'|`([^`\\]*)`', script)
+    sentences = [
+        text for found in literals for text in found if re.search(r"[A-Za-z]+\s+[A-Za-z]+", text)
+    ]
+    assert sentences == ["use strict"]
+
+
+def test_the_open_data_keeps_codes_and_its_dictionary_names_them_in_both_languages(
+    client, app_settings
+):
+    reference = submit(app_settings)
+    [row] = client.get("/api/open-data/proposals.json", params={"lang": "es"}).json()
+    assert (row["reference"], row["kind"], row["status"]) == (reference, "proposal", "received")
+    assert row["next_step"] == "received"  # a code, named by the dictionary
+    # Not screened yet: its stand-in title, in the reader's language.
+    assert row["title"] == "Propuesta pendiente de revisión"
+    as_csv = client.get("/api/open-data/proposals.csv", headers={"Accept-Language": "en"}).text
+    assert "Proposal awaiting screening" in as_csv and ",proposal," in as_csv
+    status = client.get(f"/api/proposals/{reference}", headers={"Accept-Language": "es"}).json()
+    assert (status["title"], status["status"]) == ("Propuesta pendiente de revisión", "received")
+
+    spanish = client.get(
+        "/api/open-data/proposals.dictionary.json", headers={"Accept-Language": "es-MX"}
+    )
+    assert spanish.headers["content-language"] == "es"
+    described = spanish.json()
+    assert described["language"] == "es" and described["title"] == "Solicitudes enviadas a Entryway"
+    fields = {field["name"]: field for field in described["fields"]}
+    assert list(fields) == public_api.OPEN_DATA_FIELDS
+    assert fields["reference"]["meaning"].startswith("La referencia de la solicitud")
+    statuses = {code["code"]: code["labels"] for code in fields["status"]["codes"]}
+    assert statuses["needs_info"] == {
+        "en": "waiting for information from the submitter",
+        "es": "esperando información de quien hizo el envío",
+    }
+    assert {code["code"] for code in fields["kind"]["codes"]} == {"proposal", "idea", "feedback"}
+    assert "codes" not in fields["title"] and "codes" not in fields["submitted_at"]
+
+    english = client.get("/api/open-data/proposals.dictionary.json?lang=en").json()
+    assert english["title"] == "Submissions to Entryway"
+    assert [field["name"] for field in english["fields"]] == list(fields)
+
+
+def test_the_pages_texts_say_the_same_in_both_languages():
+    """The areas the pages are written from: every key in both languages, with the same
+    {placeholders}, so no reader meets an English line or a missing value."""
+    areas = ("page.", "chat.", "report.", "open_data.")
+    by_language = {
+        language: {k: v for k, v in catalogue.folder(language).items() if k.startswith(areas)}
+        for language in ("en", "es")
+    }
+    assert set(by_language["en"]) == set(by_language["es"])
+    for key, english in by_language["en"].items():
+        spanish = by_language["es"][key]
+        assert set(re.findall(r"{(\w+)}", str(english))) == set(
+            re.findall(r"{(\w+)}", str(spanish))
+        ), key

@@ -1,4 +1,6 @@
-"""The web chat page in real headless Chromium (Debian's), against the real stack."""
+"""The web chat page in real headless Chromium (Debian's): against the real stack, and,
+for what needs no assistant (the page's language, its accessibility), against the app
+alone in front of a stand-in Rasa."""
 
 import threading
 import time
@@ -9,11 +11,14 @@ from playwright.sync_api import sync_playwright
 
 from storage.db import session_scope
 from storage.workflow import rules, transitions
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WIDTHS, axe_violations, horizontally_cut
 from tests.support.conversation import PROPOSAL_ANSWERS, PageConversation
-from tests.support.stack import ARTIFACTS
+from tests.support.live_app import live_app
+from tests.support.misbehaving_rasa import MisbehavingRasa
+from tests.support.rasa_events import rasa_set_language
+from tests.support.stack import ARTIFACTS, free_port
 
-pytestmark = [pytest.mark.stack, pytest.mark.browser]
+pytestmark = pytest.mark.browser
 
 # Questions answered by clicking the offered button, as most people would.
 CLICKED = {"category", "maturity", "cost_model", "personal_data", "data_owner", "open_data"}
@@ -57,6 +62,7 @@ def click_choice(page, title: str) -> str:
     return wait_for_reply(page, before)
 
 
+@pytest.mark.stack
 def test_a_whole_proposal_through_the_page(page):
     assert page.locator("#log").get_attribute("aria-live") == "polite"
     click_choice(page, "Submit a proposal")
@@ -73,6 +79,7 @@ def test_a_whole_proposal_through_the_page(page):
     assert "Your reference is SC-" in page.locator("#log").inner_text()  # history survives
 
 
+@pytest.mark.stack
 def test_markup_is_shown_as_text_never_run(page):
     hostile = '<img src=x onerror="window.pwned=1"><b>bold</b>'
     type_message(page, hostile)
@@ -95,6 +102,7 @@ def reopened(browser, context):
     return later
 
 
+@pytest.mark.stack
 def test_the_identity_is_a_cookie_the_page_cannot_read_kept_for_the_session(stack):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -122,6 +130,7 @@ def test_the_identity_is_a_cookie_the_page_cannot_read_kept_for_the_session(stac
         browser.close()
 
 
+@pytest.mark.stack
 def test_remember_me_keeps_the_identity_for_30_days_and_a_new_conversation_renews_it(stack):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -157,6 +166,7 @@ def test_remember_me_keeps_the_identity_for_30_days_and_a_new_conversation_renew
         browser.close()
 
 
+@pytest.mark.stack
 def test_what_staff_decided_is_shown_on_the_next_visit(stack):
     person = PageConversation(stack.url)
     reference = person.submit_proposal()
@@ -222,6 +232,7 @@ class AnotherSite:
         self.server.server_close()
 
 
+@pytest.mark.stack
 def test_a_link_from_another_site_keeps_the_remembered_identity_and_its_posts_change_nothing(
     stack,
 ):
@@ -256,3 +267,96 @@ def test_a_link_from_another_site_keeps_the_remembered_identity_and_its_posts_ch
         context.close()
         browser.close()
     other.close()
+
+
+# --- the page's language and accessibility, without the assistant ------------------------
+
+
+@pytest.fixture
+def app_alone(app_settings, monkeypatch):
+    """The app on a loopback port in front of a stand-in Rasa that echoes each request."""
+    monkeypatch.setenv("ENTRYWAY_RASA_WORKERS", "1")
+    monkeypatch.setenv("ENTRYWAY_ACTIONS_PORT", str(free_port()))
+    with MisbehavingRasa("echo") as rasa:
+        monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(rasa.port))
+        with live_app() as url:
+            yield url, rasa
+
+
+GREETINGS = {"en": "Hello! I'm Entryway.", "es": "¡Hola! Soy Entryway."}
+MENU = {"en": "Submit a proposal", "es": "Enviar una propuesta"}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_page_in_the_browsers_language_is_accessible_at_both_widths(app_alone, language):
+    url, rasa = app_alone
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for width in WIDTHS:
+            context = browser.new_context(viewport={"width": width, "height": 844}, locale=language)
+            page = context.new_page()
+            page.goto(url)
+            assert page.locator("html").get_attribute("lang") == language
+            assert GREETINGS[language] in page.locator("#log li.bot").first.inner_text()
+            assert axe_violations(page) == [], width
+            # A menu button sends the intent, and the message carries the page's language.
+            click_choice(page, MENU[language])
+            assert page.locator("#log li.user .bubble").last.inner_text() == MENU[language]
+            sent = rasa.requests[-1]
+            assert sent["message"] == f'/submit_proposal{{"language":"{language}"}}'
+            assert sent["metadata"]["language"] == language
+            assert axe_violations(page) == [], width  # with replies and their buttons
+            assert horizontally_cut(page) == [], width
+            page.screenshot(
+                path=str(ARTIFACTS / f"chat-page-{language}-{width}.png"), full_page=True
+            )
+            context.close()
+        browser.close()
+
+
+def test_the_switch_is_a_keyboard_reachable_link_and_keeps_the_conversation(app_alone):
+    url, rasa = app_alone
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+        page = context.new_page()
+        page.goto(url)
+        type_message(page, "my idea about bike lanes")
+        for _ in range(10):  # Tab from the top of the page until the switch has the focus
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.textContent") == "Español":
+                break
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.locator("html").get_attribute("lang") == "es"
+        assert page.get_by_label("Tu mensaje").is_visible()
+        assert "my idea about bike lanes" in page.locator("#log").inner_text()  # kept
+        # The assistant was told, as its own language buttons tell it.
+        assert rasa.requests[-1]["message"] == '/switch_language{"language":"es"}'
+        assert page.locator("#log li.user .bubble").last.inner_text() == "Español"
+        page.goto(url)  # remembered on the next visit, whatever the browser prefers
+        assert page.locator("html").get_attribute("lang") == "es"
+        context.close()
+        browser.close()
+
+
+def test_the_page_follows_the_assistant_into_the_persons_language(app_alone, app_settings):
+    url, _ = app_alone
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+        page = context.new_page()
+        page.goto(url)
+        assert page.locator("html").get_attribute("lang") == "en"
+        [identity] = [c for c in context.cookies() if c["name"] == "entryway_id"]
+        # The assistant read the next message as Spanish (its language detector sets the
+        # slot): the page opens again in Spanish, the conversation kept.
+        rasa_set_language(app_settings, identity["value"], "es")
+        with page.expect_navigation():
+            page.get_by_label("Your message").fill("hola, tengo una idea")
+            page.keyboard.press("Enter")
+        page.locator("html[lang=es]").wait_for()
+        assert page.get_by_role("button", name="Enviar").is_visible()
+        assert "hola, tengo una idea" in page.locator("#log").inner_text()
+        context.close()
+        browser.close()

@@ -5,9 +5,16 @@
 // cookie (see bot/web_identity.py) that this script cannot read, and the browser sends
 // it with every request. Only the conversation as shown stays in this tab
 // (sessionStorage); "Remember me" asks the app to keep the identity for 30 days.
+//
+// Every text it shows comes from the page, in the page's language (the JSON block
+// #page-texts, rendered from the catalogue by the app): none is written here. Each
+// message tells the assistant the page's language; when the assistant answers in the
+// other one (the person wrote Spanish on the English page), the page follows it.
 (() => {
   "use strict";
   const HISTORY_KEY = "entryway.history";
+  const TEXTS = JSON.parse(document.getElementById("page-texts").textContent);
+  const LANGUAGE = document.documentElement.lang;
   const log = document.getElementById("log");
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
@@ -47,7 +54,7 @@
     item.className = entry.from;
     const who = document.createElement("span");
     who.className = "who";
-    who.textContent = entry.from === "bot" ? "Entryway said:" : "You said:";
+    who.textContent = entry.from === "bot" ? TEXTS.bot_said : TEXTS.you_said;
     const bubble = document.createElement("div");
     bubble.className = "bubble";
     bubble.textContent = entry.text;
@@ -56,7 +63,7 @@
       const group = document.createElement("div");
       group.className = "choices";
       group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Suggested answers");
+      group.setAttribute("aria-label", TEXTS.suggested);
       for (const choice of entry.buttons) {
         const button = document.createElement("button");
         button.type = "button";
@@ -76,27 +83,32 @@
 
   function clearChoices() { document.querySelectorAll(".choices").forEach((g) => g.remove()); }
 
-  async function deliver(message, shownAs) {
+  // `follow`: whether the page follows the language the assistant then speaks (not when
+  // the person is switching it themselves: the switch decides).
+  async function deliver(message, shownAs, follow = true) {
     clearChoices();
     show({ from: "user", text: shownAs || message });
     send.disabled = true;
-    status.textContent = "Entryway is typing…";
+    status.textContent = TEXTS.typing;
     try {
       await session;
-      const response = await post("/chat/message", { message });
+      const response = await post("/chat/message", { message, language: LANGUAGE });
       const body = await response.json().catch(() => null);
       if (!response.ok) {
-        const detail = body && body.detail ? body.detail : "Something went wrong.";
-        show({ from: "bot", text: detail + " Your earlier answers are safe." });
+        // The app's error details are English, for developers: the person reads why in
+        // the page's language.
+        const why = { 413: TEXTS.too_large, 429: TEXTS.too_many }[response.status];
+        show({ from: "bot", text: (why || TEXTS.went_wrong) + " " + TEXTS.answers_safe });
       } else if (Array.isArray(body)) {
         for (const reply of body) {
           if (typeof reply.text === "string" || Array.isArray(reply.buttons)) {
             show({ from: "bot", text: reply.text || "", buttons: reply.buttons || [] });
           }
         }
+        if (follow) followLanguage(response.headers.get("Content-Language"));
       }
     } catch (error) {
-      show({ from: "bot", text: "I can't reach the server. Check your connection and try again; your earlier answers are safe." });
+      show({ from: "bot", text: TEXTS.unreachable });
     } finally {
       status.textContent = "";
       send.disabled = false;
@@ -123,12 +135,10 @@
     try {
       const response = await post("/chat/session", { remember: wanted }, "PUT");
       if (!response.ok) throw new Error(String(response.status));
-      status.textContent = wanted
-        ? "This device will remember you for 30 days."
-        : "This conversation will be forgotten when you close the browser.";
+      status.textContent = wanted ? TEXTS.remembered : TEXTS.forgotten;
     } catch (error) {
       rememberMe.checked = !wanted;
-      status.textContent = "That did not work; please try again.";
+      status.textContent = TEXTS.retry;
     }
   });
   document.getElementById("restart").addEventListener("click", async () => {
@@ -144,13 +154,30 @@
   });
 
   function greet() {
-    show({ from: "bot", text: "Hello! I'm Entryway. Vendors can submit a proposal, residents can share an idea, anyone can report where City procurement got in the way or check a submission's status. How can I help?",
-      buttons: [
-        { title: "Submit a proposal", payload: "I want to submit a proposal" },
-        { title: "Share an idea", payload: "I have an idea for the city" },
-        { title: "Check a status", payload: "Check the status of my submission" },
-        { title: "Help", payload: "help" },
-      ] });
+    show({ from: "bot", text: TEXTS.greeting, buttons: TEXTS.menu });
+  }
+
+  // The assistant now speaks another language than the page's: the page is opened
+  // again in it (the conversation so far is kept in this tab, and the choice in a
+  // cookie), so its own texts match what the person reads.
+  function followLanguage(spoken) {
+    if (spoken && spoken !== LANGUAGE && /^[a-z]{2}$/.test(spoken)) {
+      window.location.replace("?lang=" + spoken);
+    }
+  }
+
+  // The "English | Español" switch: links that work without this script. With it, the
+  // assistant is told too (as its own language buttons do), so the conversation goes on
+  // in the chosen language and a later button press does not bring the page back.
+  for (const link of document.querySelectorAll("a[hreflang]")) {
+    link.addEventListener("click", async (event) => {
+      const chosen = link.getAttribute("hreflang");
+      if (chosen === LANGUAGE) return;
+      event.preventDefault();
+      const entity = JSON.stringify({ language: chosen });
+      await deliver("/switch_language" + entity, link.textContent, false);
+      window.location.replace(link.href);
+    });
   }
 
   // What City staff decided about this person's submissions since their last visit.

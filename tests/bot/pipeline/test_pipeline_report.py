@@ -1,27 +1,32 @@
 """The public report on where submissions wait (/reports/pipeline) and its open data:
 the figures, their data dictionaries, suppression of small cells, nothing private in
-any of it, and the page in real headless Chromium at a phone's width."""
+any of it, the page in English and Spanish with codes shown by their names, and the page
+in real headless Chromium at a laptop's and a phone's width, checked by axe-core."""
 
-import json
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 import time_machine
 from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
 from bot.app import create_app
-from bot.pipeline import figures
 from storage import contacts, submissions
 from storage.db import session_scope
 from storage.models import Kind
-from storage.settings import get_settings
 from storage.workflow import holds, rules, transitions
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    WIDTHS,
+    axe_violations,
+    horizontally_cut,
+)
+from tests.support.live_app import live_app
 from tests.support.roster import on_roster
-from tests.support.stack import ARTIFACTS
+from tests.support.stack import ARTIFACTS, free_port
 
 AUSTIN = ZoneInfo("America/Chicago")
 DATASETS = ("submissions-by-month", "time-in-status", "blocked-by", "barriers-by-month")
@@ -176,38 +181,6 @@ def test_the_page_needs_no_javascript_and_pairs_every_chart_with_a_table(client)
         assert chart.headers["content-type"] == "image/svg+xml" and b"<svg" in chart.content
 
 
-@pytest.mark.stack
-@pytest.mark.browser
-def test_the_report_in_chromium_at_phone_width(stack, monkeypatch):
-    populate(stack.database_url)
-    monkeypatch.setenv("DATABASE_URL", stack.database_url)
-    get_settings.cache_clear()
-    figures.publish()  # what the stack's scheduler does every ten minutes, now
-    get_settings.cache_clear()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844}, java_script_enabled=False
-        )
-        page = context.new_page()
-        page.goto(f"{stack.url}/reports/pipeline")
-        page.wait_for_load_state("networkidle")
-        assert page.locator("h2").count() == 4 and page.locator("table").count() == 4
-        images = page.locator("figure img")
-        for index in range(images.count()):
-            image = images.nth(index)
-            assert image.evaluate("i => i.complete && i.naturalWidth > 0"), index
-            box = image.bounding_box()
-            assert 300 <= box["width"] <= 390  # fills the phone's width, no wider
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
-        page.screenshot(path=str(ARTIFACTS / "pipeline-report.png"), full_page=True)
-        context.close()
-        browser.close()
-    assert httpx.get(f"{stack.url}/api/open-data/blocked-by.json").json()
-    shown = json.dumps(httpx.get(f"{stack.url}/api/open-data/time-in-status.json").json())
-    assert "USTAFFSECRET" not in shown
-
-
 def test_markup_in_what_submitters_wrote_is_shown_escaped(app_settings):
     """The one text of a submission that reaches the page is a barrier report's step (its
     category, a column of barriers-by-month); the title never does. Markup in either is
@@ -231,4 +204,119 @@ def test_markup_in_what_submitters_wrote_is_shown_escaped(app_settings):
         steps = test_client.get("/api/open-data/barriers-by-month.json").json()
     assert [row["step"] for row in steps] == [f"{hostile}<b>bold</b>"]  # it reached the data
     assert "<script" not in page and "<b>" not in page
-    assert "<td>&lt;script&gt;alert(&#34;entryway&#34;)&lt;/script&gt;&lt;b&gt;bold" in page
+    assert (
+        'data-label="Step">&lt;script&gt;alert(&#34;entryway&#34;)&lt;/script&gt;&lt;b&gt;' in page
+    )
+
+
+# --- in the reader's language, codes by their names -------------------------------------
+
+
+def cells(page: str, column: str) -> list[str]:
+    """The texts of one column's cells in the page's tables."""
+    return re.findall(rf'<td data-label="{re.escape(column)}">([^<]*)</td>', page)
+
+
+def test_the_page_follows_the_browser_and_the_switch_and_names_codes_in_its_language(client):
+    english = client.get("/reports/pipeline", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert '<html lang="en">' in english.text and english.headers["content-language"] == "en"
+    assert "Where submissions wait" in english.text
+    assert {"in evaluation", "received", "in screening"} <= set(cells(english.text, "Status"))
+    assert "legal review" in cells(english.text, "Waiting on")
+    assert "September 2026" in cells(english.text, "Month")
+    assert "insurance and bonding" in cells(english.text, "Step")
+    assert "proposals (from vendors)" in cells(english.text, "Kind")
+
+    spanish = client.get("/reports/pipeline", headers={"Accept-Language": "es-MX,es;q=0.9"})
+    assert '<html lang="es">' in spanish.text and spanish.headers["content-language"] == "es"
+    assert "Dónde esperan las solicitudes" in spanish.text
+    assert {"en evaluación", "recibido", "en revisión inicial"} <= set(
+        cells(spanish.text, "Estado")
+    )
+    assert "la revisión legal" in cells(spanish.text, "Esperan")
+    assert "septiembre de 2026" in cells(spanish.text, "Mes")
+    assert "seguros y fianzas" in cells(spanish.text, "Paso")
+    assert "muy pocos para publicar" in spanish.text
+    assert "/reports/pipeline/time-in-status.svg?lang=es" in spanish.text
+    for page in (english.text, spanish.text):  # no code is shown as a name
+        for code in ("needs_info", "evaluation", "legal_review", "insurance_bonding", "2026-09"):
+            assert f">{code}</td>" not in page, code
+
+    # The switch: a link per language, the current one marked, the choice remembered.
+    assert '<a href="?lang=en" lang="en" hreflang="en">English</a>' in spanish.text
+    assert 'hreflang="es" aria-current="true">Español</a>' in spanish.text
+    chosen = client.get("/reports/pipeline?lang=es", headers={"Accept-Language": "en"})
+    assert '<html lang="es">' in chosen.text
+    assert "entryway_language=es" in chosen.headers["set-cookie"]
+    kept = client.get("/reports/pipeline", headers={"Accept-Language": "en"})
+    assert '<html lang="es">' in kept.text  # the cookie the switch left
+    chart = client.get("/reports/pipeline/time-in-status.svg")
+    assert "mediana" in chart.text and chart.headers["content-language"] == "es"
+
+
+def test_the_open_data_keeps_codes_and_the_dictionary_names_them_in_both_languages(client):
+    times = client.get("/api/open-data/time-in-status.json", params={"lang": "es"}).json()
+    assert {row["status"] for row in times} >= {"received", "screening", "evaluation"}
+    months = client.get("/api/open-data/submissions-by-month.csv", params={"lang": "es"}).text
+    assert "2026-09,proposal,3" in months.splitlines()
+
+    spanish = client.get("/api/open-data/time-in-status.dictionary.json?lang=es").json()
+    assert spanish["language"] == "es" and spanish["title"] == "Tiempo en cada estado"
+    [status] = [field for field in spanish["fields"] if field["name"] == "status"]
+    codes = {code["code"]: code["labels"] for code in status["codes"]}
+    assert codes["needs_info"] == {
+        "en": "waiting for information from the submitter",
+        "es": "esperando información de quien hizo el envío",
+    }
+    assert set(codes) >= {"received", "screening", "evaluation", "pilot", "procurement"}
+    english = client.get("/api/open-data/blocked-by.dictionary.json?lang=en").json()
+    [waiting_on] = [field for field in english["fields"] if field["name"] == "waiting_on"]
+    assert {
+        "code": "legal_review",
+        "labels": {"en": "legal review", "es": "la revisión legal"},
+    } in (waiting_on["codes"])
+    assert all("codes" not in field for field in english["fields"] if field["type"] != "string")
+
+
+def test_a_chart_with_nothing_to_show_says_so_instead_of_drawing_an_empty_axis(app_settings):
+    with TestClient(create_app(), raise_server_exceptions=False) as empty:
+        for language, nothing in (("en", "Nothing to draw yet"), ("es", "nada que graficar")):
+            page = empty.get(f"/reports/pipeline?lang={language}").text
+            assert page.count(nothing) == 4 and "<img " not in page
+            chart = empty.get(f"/reports/pipeline/time-in-status.svg?lang={language}").text
+            assert nothing in chart and "0.04" not in chart and "−0.04" not in chart
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_report_in_chromium_is_accessible_at_both_widths_with_every_column_visible(
+    app_settings, monkeypatch, language
+):
+    populate(app_settings)
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))  # the report needs no Rasa
+    with live_app() as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for width in WIDTHS:
+            context = browser.new_context(viewport={"width": width, "height": 900}, locale=language)
+            page = context.new_page()
+            page.goto(f"{url}/reports/pipeline")
+            page.wait_for_load_state("networkidle")
+            assert page.locator("html").get_attribute("lang") == language
+            assert page.locator("h2").count() == 4 and page.locator("table").count() == 4
+            for image in page.locator("figure img").all():  # drawn, no wider than the screen
+                assert image.evaluate("i => i.complete && i.naturalWidth > 0")
+                assert 300 <= image.bounding_box()["width"] <= min(width, 576)
+            assert axe_violations(page) == [], width
+            assert horizontally_cut(page) == [], width
+            for table in page.locator("table").all():  # every cell within the page's width
+                for cell in table.locator("td, th").all():
+                    if cell.evaluate("c => c.closest('tr').clientWidth <= 1"):
+                        continue  # the cards' header row: for screen readers only
+                    box = cell.bounding_box()
+                    inside = box["x"] >= 0 and box["x"] + box["width"] <= width
+                    assert inside, (width, cell.inner_text(), box)
+            page.screenshot(
+                path=str(ARTIFACTS / f"pipeline-report-{language}-{width}.png"), full_page=True
+            )
+            context.close()
+        browser.close()
