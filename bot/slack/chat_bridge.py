@@ -53,7 +53,7 @@ async def talk(
     sender = slack_sender(team, user)
     async with _turn_of(sender):
         language = language or await language_of(client, team, user)
-        polite = refusal(message)
+        polite = refusal(message, language)
         if polite:
             replies = [{"text": polite}]
         else:
