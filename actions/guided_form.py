@@ -190,6 +190,9 @@ def accept_text(minimum: int = 2, maximum: int = LONG_ANSWER) -> Callable[[str],
     def parse(answer: str) -> str:
         if len(answer) < minimum:
             raise Invalid("form.invalid.too_short", minimum=minimum)
+        # Emoji or punctuation alone say something, but nothing staff could act on.
+        if not any(character.isalnum() for character in answer):
+            raise Invalid("form.invalid.no_words")
         return answer
 
     parse.longest = maximum  # type: ignore[attr-defined]

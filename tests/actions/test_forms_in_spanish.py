@@ -98,7 +98,7 @@ def test_a_whole_proposal_in_spanish_stores_codes_and_answers_in_spanish(databas
     assert summary.startswith("Esta es tu propuesta. Revísala antes de enviarla:")
     for line in (
         "• Categoría: Movilidad",
-        "• Departamentos: No estoy seguro",
+        "• Departamentos: No sé",
         "• Madurez: Probado en otro lugar",
         "• Lo que le pides a la Ciudad: Un lugar para el piloto, Acceso a datos",
         "• Modelo de costos (confidencial): Costos compartidos",
@@ -375,6 +375,8 @@ def test_the_change_button_asks_which_answer_in_the_persons_language():
         ),
         ("title", "👍", "El título necesita unas cuantas palabras"),
         ("problem", "🚦🚦", "¿Me cuentas un poco más? (al menos 10 caracteres)"),
+        ("organisation", "👍🏽🎉", "Aquí necesito unas palabras"),
+        ("problem", "🚦" * 12 + "!!", "Aquí necesito unas palabras"),
         ("category", "🙂", "Elige una de estas opciones: Movilidad, Energía y medio ambiente,"),
         ("estimated_cost", "mucho", "Escribe una cantidad en dólares"),
         ("personal_data", "sí", "¿Qué datos personales, en pocas palabras?"),
