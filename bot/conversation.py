@@ -12,15 +12,14 @@ import logging
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
-from sqlalchemy import text as sql
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.rasa_client import HopFailed, RasaWorkers, addressable
 from storage import db
 from storage.catalogue import text
+from storage.conversation_language import language_slot as conversation_language_slot
 from storage.identity import is_named_by_client
-from storage.languages import DEFAULT_LANGUAGE, supported
+from storage.languages import DEFAULT_LANGUAGE
 from storage.settings import get_settings
 from storage.workflow import info_requests
 
@@ -169,26 +168,6 @@ async def converse_streaming(
         yield restarting(sender, language)
 
 
-# The conversation's `language` slot as Rasa last set it, read from its tracker store's
-# table (rasa_env/tracker_store.py keeps every event there, saved before Rasa answers):
-# the slot's events are a handful per conversation, found by the indexed sender id.
-_LANGUAGE_SLOT = sql(
-    "SELECT data FROM events WHERE sender_id = :sender AND type_name = 'slot'"
-    " AND data LIKE '%\"language\"%' ORDER BY id DESC LIMIT 20"
-)
-
-
-def _language_slot(connection: Connection, sender: str) -> str | None:
-    for (data,) in connection.execute(_LANGUAGE_SLOT, {"sender": sender}):
-        try:
-            event = json.loads(data)
-        except ValueError:
-            continue
-        if isinstance(event, dict) and event.get("name") == "language":
-            return supported(event.get("value"))
-    return None
-
-
 async def conversation_language(sender: str) -> str | None:
     """The language the assistant now speaks with `sender` (the Rasa slot `language`, set
     by its language detector), or None when it never set one or it cannot be read.
@@ -200,7 +179,7 @@ async def conversation_language(sender: str) -> str | None:
     url = get_settings().database_url
     try:
         return await asyncio.to_thread(
-            db.in_single_statements, url, lambda c: _language_slot(c, sender)
+            db.in_single_statements, url, lambda c: conversation_language_slot(c, sender)
         )
     except SQLAlchemyError as problem:  # no tracker table here (Rasa keeps it elsewhere)
         logger.debug("Could not read the conversation's language: %s", type(problem).__name__)
