@@ -24,6 +24,7 @@ from actions.guided_form import (
     email_or_phone,
     slot_changes,
 )
+from actions.language import language_of
 from actions.parsing import find_reference
 from actions.store import in_session
 from storage import handoffs, intake_limits
@@ -85,7 +86,7 @@ class StartHandoff(Action):
             dispatcher.utter_message(
                 response="utter_handoff_limited",
                 count=recent,
-                answer_time=text("handoff.answer_time"),
+                answer_time=text("handoff.answer_time", language_of(tracker)),
             )
             return back_to_interrupted_form(tracker)
         dispatcher.utter_message(response="utter_handoff_start")
@@ -130,10 +131,13 @@ class FinishHandoff(Action):
                 ),
             )
         )
-        answer_time = text("handoff.answer_time")
+        language = language_of(tracker)
+        answer_time = text("handoff.answer_time", language)
         if recorded.over_limit is not None:
             key = f"handoff.held_{recorded.over_limit.scope.value}"
-            dispatcher.utter_message(text=text(key, contact=contact, answer_time=answer_time))
+            dispatcher.utter_message(
+                text=text(key, language, contact=contact, answer_time=answer_time)
+            )
         else:
             dispatcher.utter_message(
                 response="utter_handoff_sent", contact=contact, answer_time=answer_time

@@ -101,3 +101,36 @@ def test_over_the_hourly_limit_of_everyone_together_a_handoff_is_held_and_said_s
     with session_scope(database) as session:
         recorded = [(r.sender_id, r.delivery) for r in handoffs.list_handoffs(session)]
     assert recorded == [("web-b", HandoffDelivery.held), ("web-a", HandoffDelivery.posted)]
+
+
+def test_a_handoff_in_spanish_is_promised_and_confirmed_in_spanish(database):
+    spanish = {"language": "es"}
+    _, messages = run(StartHandoff(), tracker(spanish))
+    assert messages[0]["response"] == "utter_handoff_start"
+    slots = {**spanish, "handoff_topic": "Quiero hablar del piloto", "handoff_contact": "ana@x.mx"}
+    _, messages = run(FinishHandoff(), tracker(slots))
+    assert messages[0]["response"] == "utter_handoff_sent"
+    assert messages[0]["answer_time"] == "en un plazo de 2 días hábiles"
+    with session_scope(database) as session:
+        [request] = handoffs.list_handoffs(session)
+    assert request.topic == "Quiero hablar del piloto"  # their words, as written
+
+
+def test_a_spanish_handoff_over_the_limits_is_told_so_in_spanish(database, monkeypatch):
+    monkeypatch.setenv("ENTRYWAY_HANDOFF_LIMIT_TOTAL", "1")
+    get_settings.cache_clear()
+    slots = {"language": "es", "handoff_topic": "El piloto", "handoff_contact": "ana@x.mx"}
+    run(FinishHandoff(), tracker(slots, sender="web-a", extra=from_client("198.51.100.1")))
+    _, messages = run(
+        FinishHandoff(), tracker(slots, sender="web-b", extra=from_client("198.51.100.2"))
+    )
+    assert messages[0]["text"] == catalogue_text(
+        "handoff.held_total", "es", contact="ana@x.mx", answer_time="en un plazo de 2 días hábiles"
+    )
+    assert messages[0]["text"].startswith("Gracias. En la última hora muchas personas")
+    for _ in range(MAX_HANDOFFS):
+        with session_scope(database) as session:
+            handoffs.create_handoff(session, SENDER, "web", "El piloto", "a@b.example", None)
+    _, messages = run(StartHandoff(), tracker({"language": "es"}))
+    assert messages[0]["response"] == "utter_handoff_limited"
+    assert messages[0]["answer_time"] == "en un plazo de 2 días hábiles"
