@@ -9,22 +9,53 @@ EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 )
 DOMAIN = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,}$")
+# Every pattern below reads `plain(text)`: lower case, accents stripped, no ¿ ¡, so "Sí",
+# "si" and "síí" are read alike, and English and Spanish are both understood whatever the
+# conversation's language (people mix them, and a button may be pressed after a switch).
 SKIP_WORDS = {"skip", "none", "no", "n/a", "na", "-", "nope", "no thanks", "not applicable"}
+SKIP_WORDS |= {"omitir", "omite", "saltar", "salta", "saltalo", "saltala", "paso", "siguiente"}
+SKIP_WORDS |= {"ninguno", "ninguna", "nada", "no gracias", "no aplica", "prefiero no decir"}
 YES = re.compile(
-    r"^\s*(y|yes|yeah|yep|yup|ya|sure|ok|okay|correct|right|confirm|submit|absolutely|"
-    r"definitely|of course|go ahead|please do|looks good|yes please)\b",
+    r"^\s*(y|yes+|yeah|yep|yup|ya(?! no)|sure|ok|okay|correct|right|confirm|submit|absolutely|"
+    r"definitely|of course|go ahead|please do|looks good|yes please|"
+    r"si+|s|claro|dale|va|sale|vale|okey|oki|por supuesto|correcto|de acuerdo|perfecto|listo|"
+    r"andale|simon|confirmo|enviar|envialo|mandalo|esta bien|todo bien|asi esta bien|adelante)\b",
     re.IGNORECASE,
 )
-NO = re.compile(r"^\s*(n|no|nope|nah|not|don't|do not|never|negative|cancel)\b", re.IGNORECASE)
-# "SC-2026-00042", "sc 2026 42", "SC2026-42", "2026-00042"
+NO = re.compile(
+    r"^\s*(n|no+|nope|nah|not|don't|do not|never|negative|cancel|"
+    r"nel|nop|para nada|todavia no|aun no|mejor no|ahorita no|ahora no|cancelar|nunca)\b",
+    re.IGNORECASE,
+)
+# "Not sure" in both languages, or the code a "Not sure" button sends.
+NOT_SURE = "not_sure"
+UNSURE_WORDS = {NOT_SURE, "not sure", "unsure", "don't know", "dont know", "no idea", "unknown"}
+UNSURE_WORDS |= {"tbd", "?", "no se", "no lo se", "ni idea", "no estoy seguro"}
+UNSURE_WORDS |= {"no estoy segura", "quien sabe", "todavia no se", "aun no se", "por definir"}
+# "SC-2026-00042", "sc 2026 42", "SC2026-42", "2026-00042", "el sc 2026 42"
 REFERENCE_IN_TEXT = re.compile(
     r"\b(?:sc[\s-]*)?((?:19|20)\d{2})[\s-]+(\d{1,7})\b|\bsc[\s-]*((?:19|20)\d{2})[\s-]*(\d{1,7})\b",
     re.IGNORECASE,
 )
+# A message that asks for a language by name: "Español", "in English please", "¿hablas
+# español?", "en ingles por favor". Only the whole (short) message: an answer that merely
+# mentions Spanish ("a Spanish-language app") is still an answer.
+LANGUAGE_REQUEST = re.compile(
+    r"^\s*(?:(?:can|could) (?:you|we) |(?:do )?you |please |por favor |puedes |podemos |"
+    r"(?:yo )?(?:quiero|prefiero) |(?:tu )?(?:hablas|habla|hablan) |"
+    r"(?:i )?(?:want|prefer|speak)(?: to)? |let's |lets |switch to |change to |cambiar a |"
+    r"cambia a )?(?:(?:speak|talk|continue|write|hablar|seguir|continuar|escribir) )?"
+    r"(?:in |en )?(?P<name>english|ingles|spanish|espanol|castellano)"
+    r"(?: please| por favor| pls| porfa)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+LANGUAGE_NAMES = {"english": "en", "ingles": "en", "spanish": "es", "espanol": "es"}
+LANGUAGE_NAMES["castellano"] = "es"
 
 
 def clean_text(text: str | None, limit: int = 5000) -> str:
-    """Trims, folds whitespace and drops control characters; keeps emoji and accents."""
+    """Trims, folds whitespace and drops control characters; keeps emoji and accents
+    (the person's words are stored as written)."""
     if not text:
         return ""
     text = unicodedata.normalize("NFC", text)
@@ -34,20 +65,45 @@ def clean_text(text: str | None, limit: int = 5000) -> str:
     return text[:limit]
 
 
+def unaccented(text: str) -> str:
+    """The text with its letters' marks and ¿ ¡ taken off, nothing else changed ("¿Sí?" ->
+    "Si?"): "ñ" reads as "n" and "ü" as "u", and a mark typed twice goes as well."""
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", bare).replace("¿", "").replace("¡", "")
+
+
+def plain(text: str | None) -> str:
+    """What the patterns read: unaccented, lower case, spaces folded ("¿Sí?" -> "si?")."""
+    return re.sub(r"\s+", " ", unaccented(clean_text(text))).strip().lower()
+
+
 def is_skip(text: str) -> bool:
-    return clean_text(text).lower().rstrip(".!") in SKIP_WORDS
+    return plain(text).rstrip(".!") in SKIP_WORDS
+
+
+def is_unsure(text: str) -> bool:
+    """'Not sure', 'no sé', 'ni idea', or the code of a "Not sure" button."""
+    return plain(text).strip(" .!") in UNSURE_WORDS
 
 
 def yes_or_no(text: str, intent: str | None = None) -> bool | None:
-    if YES.match(text):
+    said = plain(text)
+    if YES.match(said):
         return True
-    if NO.match(text):
+    if NO.match(said):
         return False
     if intent == "affirm":
         return True
     if intent == "deny":
         return False
     return None
+
+
+def language_requested(text: str) -> str | None:
+    """The language a short message asks for by name ("Español" -> "es"), else None."""
+    match = LANGUAGE_REQUEST.match(plain(text)[:80])
+    return LANGUAGE_NAMES[match.group("name").lower()] if match else None
 
 
 def parse_email(text: str) -> str | None:
@@ -75,29 +131,37 @@ def parse_website(text: str) -> str | None:
 
 
 AMOUNT = re.compile(
-    r"^\s*(?:about|around|approx(?:imately)?\.?|roughly|up to|under|~)?\s*(?:us)?\$?\s*"
-    r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*"
-    r"(k|thousand|m|mm|million|b|bn|billion)?\s*(?:dollars|usd|\$)?\s*(?:a year|per year|/year)?"
-    r"\s*[.!]*\s*$",
+    r"^\s*(?:about|around|approx(?:imately)?\.?|roughly|up to|under|~|unos|como|alrededor de|"
+    r"aproximadamente|aprox\.?|mas o menos|hasta|menos de|cerca de)?\s*(?:us)?\$?\s*"
+    r"(\d{1,3}(?:[,.]\d{3})+|\d+)(?:[.,](\d{1,2}|\d{4,}))?\s*"
+    r"(k|thousand|m|mm|million|b|bn|billion|mil millones|mil|millon|millones|mdd)?\s*"
+    r"(?:(?:de )?(?:dollars|usd|dolares|dls|\$))?\s*"
+    r"(?:a year|per year|/year|al ano|por ano|anuales|anual)?\s*[.!]*\s*$",
     re.IGNORECASE,
 )
 MULTIPLIERS = {"k": 10**3, "thousand": 10**3, "m": 10**6, "mm": 10**6, "million": 10**6}
 MULTIPLIERS |= {"b": 10**9, "bn": 10**9, "billion": 10**9}
+MULTIPLIERS |= {"mil": 10**3, "millon": 10**6, "millones": 10**6, "mdd": 10**6}
+MULTIPLIERS["mil millones"] = 10**9
 
 
 def parse_amount(text: str) -> int | None:
-    """Whole dollars from '$40,000', '40k', 'about 1.2 million dollars', else None."""
-    match = AMOUNT.match(clean_text(text, 100))
+    """Whole dollars from '$40,000', '40k', 'about 1.2 million dollars', '40 mil',
+    '1,2 millones', '$40.000', else None. A separator followed by groups of three digits
+    groups thousands (English "40,000", Spanish "40.000"); followed by one or two digits
+    it starts the decimals (English "1.2", Spanish "1,2")."""
+    match = AMOUNT.match(plain(text)[:100])
     if not match:
         return None
     whole, fraction, unit = match.groups()
-    value = float(f"{whole.replace(',', '')}.{fraction or 0}")
+    value = float(f"{re.sub(r'[,.]', '', whole)}.{fraction or 0}")
     value *= MULTIPLIERS.get((unit or "").lower(), 1)
     return round(value) if 0 <= value < 10**13 else None
 
 
 def _fold(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    """Words only, without accents: "Energía & ambiente" -> "energia ambiente"."""
+    return re.sub(r"[^a-z0-9]+", " ", plain(text)).strip()
 
 
 def match_choice(text: str, choices: dict[str, tuple[str, ...]]) -> str | None:

@@ -1,286 +1,222 @@
 """The vendor proposal: its questions and how its answers become a submission."""
 
+from collections.abc import Callable
 from typing import Any
 
 from actions.guided_form import (
     NOT_GIVEN,
+    Choices,
     Invalid,
     Question,
     SubmissionForm,
     accept_text,
-    choice,
     describe,
     email,
     given,
     optional,
 )
 from actions.parsing import (
+    NOT_SURE,
     clean_text,
     is_skip,
+    is_unsure,
     match_choices,
     parse_amount,
     parse_phone,
     parse_website,
+    plain,
+    yes_or_no,
 )
 from actions.triage import city_pays, procurement_path, proposal_flags
 from storage import contacts, submissions
+from storage.catalogue import text
 from storage.models import Kind
 from storage.settings import get_settings
 
-CATEGORIES: dict[str, tuple[str, ...]] = {
-    "Mobility": ("transport", "transportation", "traffic", "parking", "transit", "bike", "ev"),
-    "Energy & environment": ("energy", "environment", "climate", "solar", "air quality", "waste"),
-    "Water": ("water", "flood", "stormwater", "drainage", "leak"),
-    "Public safety": ("safety", "police", "fire", "emergency", "ems"),
-    "Digital services & connectivity": (
-        "digital",
-        "connectivity",
-        "broadband",
-        "wifi",
-        "app",
-        "software",
-        "internet",
-        "data platform",
+AREA = "proposal"
+# The codes each choice is stored as; labels and words are in catalogue/<language>/proposal.yml.
+CATEGORIES = Choices(
+    AREA,
+    "category",
+    (
+        "mobility",
+        "energy_environment",
+        "water",
+        "public_safety",
+        "digital_services",
+        "housing_land_use",
+        "health",
+        "other",
     ),
-    "Housing & land use": ("housing", "land use", "zoning", "homeless", "affordable"),
-    "Health": ("health", "public health", "clinic", "wellbeing"),
-    "Other": ("other", "something else", "none of these"),
-}
-MATURITY: dict[str, tuple[str, ...]] = {
-    "Idea": ("concept", "just an idea", "early", "idea stage"),
-    "Prototype": ("prototype", "mvp", "beta", "proof of concept", "poc"),
-    "Piloted elsewhere": ("pilot", "piloted", "trial", "tested", "piloting"),
-    "Deployed elsewhere": ("deployed", "production", "in use", "live", "commercial"),
-}
-CITY_ASKS: dict[str, tuple[str, ...]] = {
-    "Pilot site": ("pilot", "site", "location", "test site", "right of way"),
-    "Data access": ("data", "dataset", "api access"),
-    "Funding": ("funding", "money", "grant", "budget", "pay"),
-    "A contract": ("contract", "purchase", "buy", "procurement"),
-    "A partnership": ("partnership", "partner", "ppp", "collaboration", "mou"),
-}
-COST_MODELS: dict[str, tuple[str, ...]] = {
-    "Vendor-funded pilot": ("vendor funded", "free", "at our cost", "no cost", "we pay", "vendor"),
-    "Cost share": ("share", "shared", "split", "co fund", "cofund", "match"),
-    "City-funded": ("city funded", "city pays", "city", "paid by the city", "purchase"),
-    "Revenue share / public-private partnership": (
-        "revenue",
-        "ppp",
-        "public private",
-        "partnership",
-        "concession",
-    ),
-}
-OPEN_DATA: dict[str, tuple[str, ...]] = {
-    "Yes": ("yes", "sure", "absolutely", "fully", "all of it", "y"),
-    "Partly": ("partly", "partially", "some", "aggregated", "anonymised", "anonymized", "depends"),
-    "No": ("no", "not", "none", "never", "n"),
-}
+)
+MATURITY = Choices(AREA, "maturity", ("idea", "prototype", "piloted", "deployed"))
+CITY_ASKS = Choices(
+    AREA, "city_ask", ("pilot_site", "data_access", "funding", "contract", "partnership")
+)
+COST_MODELS = Choices(
+    AREA, "cost_model", ("vendor_funded", "cost_share", "city_funded", "revenue_share")
+)
+OPEN_DATA = Choices(AREA, "open_data", ("yes", "partly", "no"))
+DEPARTMENTS = Choices(AREA, "departments", (NOT_SURE,))
+PERSONAL_DATA = Choices(AREA, "personal_data", ("no",))
+DATA_OWNERS = Choices(AREA, "data_owner", ("city", "vendor", "shared", NOT_SURE))
+# What an "Other: ..." ask is stored with before the vendor's own words.
+OTHER_ASK = "Other: "
 
 
-def _city_ask(text: str) -> list[str]:
-    return match_choices(text, CITY_ASKS) or [f"Other: {text[:300]}"]
-
-
-def _personal_data(text: str) -> str:
-    folded = text.lower().strip()
-    if is_skip(folded) or folded.startswith(("no ", "no,", "none")):
-        return "No"
-    if folded in {"yes", "y", "yeah", "yep"}:
-        raise Invalid("Which personal data, briefly? (for example: licence plates, names, images)")
-    return text
-
-
-def _departments(text: str) -> str:
-    return (
-        "Not sure"
-        if text.lower().strip(" .!")
-        in {"not sure", "unsure", "don't know", "dont know", "no idea", "?"}
-        else text
+def _exactly(choices: Choices, answer: str) -> str | None:
+    """The code an answer is, when the whole answer is one (a button's code, or a choice's
+    label or word on its own); free text that merely mentions one is no choice."""
+    if answer in choices.codes:
+        return answer
+    said = plain(answer).strip(" .!")
+    return next(
+        (code for code, words in choices.words().items() if said in map(plain, words)), None
     )
 
 
-def _title(text: str) -> str:
-    if len(text) < 4:
-        raise Invalid("A title needs at least a few words, e.g. 'Smart parking sensors downtown'.")
-    if len(text) > 120:
-        raise Invalid("Please keep the title under 120 characters; details come later.")
-    return text
+def _city_ask(answer: str) -> list[str]:
+    return CITY_ASKS.named_in(answer) or [f"{OTHER_ASK}{answer[:300]}"]
 
 
-def _confidential(text: str) -> list[str]:
-    if is_skip(text) or text.lower().strip(" .!") in {"nothing", "no confidential"}:
+def _personal_data(answer: str) -> str:
+    said = plain(answer)
+    if is_skip(said) or _exactly(PERSONAL_DATA, said) or said.startswith(("no ", "no,", "none")):
+        return "no"
+    if yes_or_no(said) is True and len(said.split()) <= 2:
+        raise Invalid("proposal.invalid.which_personal_data")
+    return answer
+
+
+def _departments(answer: str) -> str:
+    return NOT_SURE if is_unsure(answer) else answer
+
+
+def _data_owner(answer: str) -> str:
+    if len(answer) < 2:
+        raise Invalid("form.invalid.too_short", minimum=2)
+    return _exactly(DATA_OWNERS, answer) or answer
+
+
+def _title(answer: str) -> str:
+    if len(answer) < 4:
+        raise Invalid("proposal.invalid.title_short")
+    if len(answer) > 120:
+        raise Invalid("proposal.invalid.title_long")
+    return answer
+
+
+def _confidential(answer: str) -> list[str]:
+    if is_skip(answer) or plain(answer).strip(" .!") in NOTHING_CONFIDENTIAL:
         return []
-    choices = {q.slot: (q.label, *q.synonyms) for q in QUESTIONS if q.may_be_confidential}
-    found = match_choices(text, choices)
+    form = ValidateProposalForm()
+    may_be = [q for q in QUESTIONS if q.may_be_confidential]
+    found = match_choices(answer, {q.slot: form.names(q) for q in may_be})
     if not found:
-        names = ", ".join(q.label.lower() for q in QUESTIONS if q.may_be_confidential)
-        raise Invalid(
-            f"I couldn't tell which answers you mean. You can mark: {names}. Or say 'none'."
-        )
+        raise ConfidentialNotNamed(form, may_be)
     return found
 
 
-UNSURE = {"not sure", "unsure", "don't know", "dont know", "no idea", "unknown", "tbd", "?"}
+# "Nothing" in both languages, besides the skip words.
+NOTHING_CONFIDENTIAL = {"nothing", "no confidential", "nada", "nada confidencial", "ninguna"}
 
 
-def _estimated_cost(text: str) -> int | str:
-    if text.lower().strip(" .!") in UNSURE:
+class ConfidentialNotNamed(Invalid):
+    """No answer that may be confidential was named: the names are listed in the
+    person's language."""
+
+    def __init__(self, form: "ValidateProposalForm", may_be: list[Question]) -> None:
+        super().__init__("proposal.invalid.confidential")
+        self.form, self.may_be = form, may_be
+
+    def message(self, language: str) -> str:
+        return text(self.key, language, names=self.form.labels(self.may_be, language))
+
+
+def _estimated_cost(answer: str) -> int | str:
+    if is_unsure(answer):
         return NOT_GIVEN
-    amount = parse_amount(text)
+    amount = parse_amount(answer)
     if amount is None:
-        raise Invalid(
-            "Please give an amount in dollars, e.g. '$40,000' or '1.2 million', or say 'not sure'."
-        )
+        raise Invalid("proposal.invalid.amount")
     return amount
 
 
-def _cooperative_contract(text: str) -> str:
-    if is_skip(text) or text.lower().strip(" .!") in UNSURE:
+def _cooperative_contract(answer: str) -> str:
+    if is_skip(answer) or is_unsure(answer):
         return NOT_GIVEN
-    return text[:200]
+    return answer[:200]
+
+
+def _asked(slot: str, parse: Callable[[str], Any], **options: Any) -> Question:
+    """A question whose label and names are in the catalogue (the form's area), not here."""
+    return Question(slot, "", parse, **options)
 
 
 def _piloted_or_deployed(slots: dict[str, Any]) -> bool:
-    return slots.get("maturity") in {"Piloted elsewhere", "Deployed elsewhere"}
+    return slots.get("maturity") in {"piloted", "deployed"}
 
 
 QUESTIONS: tuple[Question, ...] = (
-    Question(
-        "organisation", "Organisation", accept_text(2, 200), ("company", "organization", "firm")
-    ),
-    Question("contact_name", "Contact name", accept_text(2, 200), ("name", "contact")),
-    Question("email", "Email", email, ("e-mail", "mail", "email address")),
-    Question(
-        "phone",
-        "Phone",
-        optional(
-            parse_phone, "That doesn't look like a phone number. Type it with digits, or 'skip'."
-        ),
-        ("phone number", "number"),
-    ),
-    Question(
-        "website",
-        "Website",
-        optional(
-            parse_website,
-            "That doesn't look like a web address (e.g. example.com). Or type 'skip'.",
-        ),
-        ("site", "url", "web site"),
-    ),
-    Question("title", "Title", _title, ("proposal title", "name of the proposal")),
-    Question(
-        "problem",
-        "Problem addressed",
-        accept_text(10),
-        ("problem", "challenge"),
-        may_be_confidential=True,
-    ),
-    Question(
-        "solution",
-        "Solution",
-        accept_text(10),
-        ("proposed solution", "description"),
-        may_be_confidential=True,
-    ),
-    Question("category", "Category", choice(CATEGORIES), ("area",)),
-    Question("departments", "Departments", _departments, ("department", "city departments")),
-    Question(
-        "maturity",
-        "Maturity",
-        choice(MATURITY),
-        ("stage", "maturity level"),
-        may_be_confidential=True,
-    ),
-    Question(
+    _asked("organisation", accept_text(2, 200)),
+    _asked("contact_name", accept_text(2, 200)),
+    _asked("email", email),
+    _asked("phone", optional(parse_phone, "proposal.invalid.phone")),
+    _asked("website", optional(parse_website, "proposal.invalid.website")),
+    _asked("title", _title),
+    _asked("problem", accept_text(10), may_be_confidential=True),
+    _asked("solution", accept_text(10), may_be_confidential=True),
+    _asked("category", CATEGORIES.one(), choices=CATEGORIES),
+    _asked("departments", _departments, choices=DEPARTMENTS),
+    _asked("maturity", MATURITY.one(), may_be_confidential=True, choices=MATURITY),
+    _asked(
         "maturity_where",
-        "Where piloted or deployed",
         accept_text(3),
-        ("where", "references", "deployments", "pilots elsewhere"),
         applies=_piloted_or_deployed,
         may_be_confidential=True,
     ),
-    Question(
+    _asked(
         "city_ask",
-        "Ask of the City",
         _city_ask,
-        ("ask", "request", "what we ask"),
         may_be_confidential=True,
+        choices=CITY_ASKS,
     ),
-    Question(
+    _asked(
         "cost_model",
-        "Cost model",
-        choice(COST_MODELS),
-        ("cost", "costs", "pricing", "funding model", "price"),
+        COST_MODELS.one(),
         may_be_confidential=True,
+        choices=COST_MODELS,
     ),
-    Question(
+    _asked(
         "estimated_cost",
-        "Estimated cost to the City",
         _estimated_cost,
-        ("estimate", "amount", "budget", "cost to the city"),
         applies=city_pays,
         may_be_confidential=True,
     ),
-    Question(
+    _asked(
         "cooperative_contract",
-        "Cooperative contract",
         _cooperative_contract,
-        ("cooperative", "co-op contract", "buyboard", "sourcewell", "gsa"),
         applies=city_pays,
         may_be_confidential=True,
     ),
-    Question(
-        "data_collected",
-        "Data collected",
-        accept_text(2),
-        ("data", "data collection"),
-        may_be_confidential=True,
-    ),
-    Question(
+    _asked("data_collected", accept_text(2), may_be_confidential=True),
+    _asked(
         "personal_data",
-        "Personal data",
         _personal_data,
-        ("personal information", "pii"),
         may_be_confidential=True,
+        choices=PERSONAL_DATA,
     ),
-    Question(
+    _asked(
         "data_owner",
-        "Data ownership",
-        accept_text(2),
-        ("data owner", "ownership", "who owns the data"),
+        _data_owner,
         may_be_confidential=True,
+        choices=DATA_OWNERS,
     ),
-    Question(
-        "ip_terms",
-        "IP terms",
-        accept_text(2),
-        ("ip", "intellectual property", "licensing", "licence", "license"),
-        may_be_confidential=True,
-    ),
-    Question(
-        "open_data",
-        "Open data",
-        choice(OPEN_DATA),
-        ("publish", "publication"),
-        may_be_confidential=True,
-    ),
-    Question(
-        "timeline", "Timeline", accept_text(2), ("schedule", "dates"), may_be_confidential=True
-    ),
-    Question(
-        "equity_impact",
-        "Equity and accessibility",
-        accept_text(3),
-        ("equity", "accessibility", "impact"),
-        may_be_confidential=True,
-    ),
-    Question(
-        "confidential_fields",
-        "Confidential answers",
-        _confidential,
-        ("confidential", "confidentiality"),
-    ),
+    _asked("ip_terms", accept_text(2), may_be_confidential=True),
+    _asked("open_data", OPEN_DATA.one(), may_be_confidential=True, choices=OPEN_DATA),
+    _asked("timeline", accept_text(2), may_be_confidential=True),
+    _asked("equity_impact", accept_text(3), may_be_confidential=True),
+    _asked("confidential_fields", _confidential),
 )
 # Stored as the contact (never public), not as answers.
 CONTACT_FIELDS = ("organisation", "contact_name", "email", "phone", "website")
@@ -289,6 +225,7 @@ CONTACT_FIELDS = ("organisation", "contact_name", "email", "phone", "website")
 class ValidateProposalForm(SubmissionForm):
     key = "proposal"
     noun = "proposal"
+    area = AREA
     questions = QUESTIONS
     draft_kind = Kind.proposal
     contact_slots = CONTACT_FIELDS

@@ -4,6 +4,7 @@ answers become a submission; this module is the same flow around all three."""
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,32 +14,35 @@ from rasa_sdk.types import DomainDict
 
 from actions import browser_session, private
 from actions.barrier import ValidateBarrierForm
-from actions.guided_form import GuidedForm, SubmissionForm, describe, slot_changes
+from actions.guided_form import CHANGE_CODE, GuidedForm, SubmissionForm, slot_changes
 from actions.idea import ValidateIdeaForm
+from actions.language import language_of
 from actions.proposal import ValidateProposalForm
 from actions.store import in_session
 from storage import intake_limits, submissions
 from storage.catalogue import text
 from storage.drafts import discard_draft, get_draft, non_empty_drafts
 from storage.identity import channel_of, is_named_by_client
+from storage.languages import long_date
 from storage.models import Draft, Kind, Status
 from storage.settings import get_settings
 
 FORMS: dict[str, SubmissionForm] = {
     form.key: form for form in (ValidateProposalForm(), ValidateIdeaForm(), ValidateBarrierForm())
 }
-INTRODUCTIONS = {
-    "proposal": "Thank you for bringing a proposal to the City. I'll ask about 20 short "
-    "questions, one at a time.",
-    "idea": "Thank you for sharing an idea with the City. Five short questions.",
-    "feedback": "Thank you: the City asked to learn where its procurement gets in the way of "
-    "projects. Six short questions; you can stay anonymous.",
-}
-HOW_IT_WORKS = (
-    " At any question you can ask 'why?', say 'change' and an earlier answer's name to correct "
-    "it, or 'stop' to finish later. Your answers are saved as you go, and nothing is submitted "
-    "until you confirm."
-)
+
+
+def noun(form: GuidedForm, language: str) -> str:
+    """What the person calls the form ("proposal", "propuesta")."""
+    return text(f"form.noun.{form.key}", language)
+
+
+def yes_no_buttons(yes_key: str, no_key: str, language: str) -> list[dict[str, str]]:
+    """Buttons that send intents, so any language's chat sends the same payloads."""
+    return [
+        {"title": text(yes_key, language), "payload": "/affirm"},
+        {"title": text(no_key, language), "payload": "/deny"},
+    ]
 
 
 def active_form(tracker: Tracker) -> SubmissionForm:
@@ -61,16 +65,18 @@ async def saved_drafts(sender_id: str, keys: Iterable[str] = FORMS) -> list[Draf
     return await in_session(lambda session: non_empty_drafts(session, sender_id, kinds))
 
 
-def offer_to_resume(dispatcher: CollectingDispatcher, draft: Draft) -> list[EventType]:
-    noun = FORMS[draft.kind.value].noun
+def offer_to_resume(
+    dispatcher: CollectingDispatcher, draft: Draft, language: str
+) -> list[EventType]:
     dispatcher.utter_message(
-        text=f"You have an unfinished {noun} with "
-        f"{len(browser_session.answers_only(draft.answers))} answers saved "
-        f"(last changed {draft.updated_at:%d %B %Y}). Continue where you left off?",
-        buttons=[
-            {"title": "Continue", "payload": "Yes"},
-            {"title": "Not now", "payload": "No"},
-        ],
+        text=text(
+            "form.resume_offer",
+            language,
+            noun=noun(FORMS[draft.kind.value], language),
+            count=len(browser_session.answers_only(draft.answers)),
+            date=long_date(draft.updated_at, language),
+        ),
+        buttons=yes_no_buttons("form.button.continue", "form.button.not_now", language),
     )
     return [SlotSet("resume_offered", True), SlotSet("active_form", draft.kind.value)]
 
@@ -88,8 +94,9 @@ class Greet(Action):
         if not drafts:
             dispatcher.utter_message(response="utter_greet")
             return []
-        dispatcher.utter_message(text="Welcome back!")
-        return offer_to_resume(dispatcher, drafts[-1])
+        language = language_of(tracker)
+        dispatcher.utter_message(text=text("form.welcome_back", language))
+        return offer_to_resume(dispatcher, drafts[-1], language)
 
 
 class StartForm(Action, ABC):
@@ -110,9 +117,11 @@ class StartForm(Action, ABC):
         if tracker.get_slot("resume_offered") and tracker.get_slot("active_form") == self.key:
             return await resume(dispatcher, tracker, form)  # "continue my proposal"
         drafts = await saved_drafts(tracker.sender_id, [self.key])
+        language = language_of(tracker)
         if drafts:
-            return offer_to_resume(dispatcher, drafts[-1])
-        dispatcher.utter_message(text=INTRODUCTIONS[self.key] + HOW_IT_WORKS)
+            return offer_to_resume(dispatcher, drafts[-1], language)
+        introduction = text(f"form.introduction.{self.key}", language)
+        dispatcher.utter_message(text=introduction + text("form.how_it_works", language))
         return [
             *clear_form(tracker, form),
             SlotSet("active_form", self.key),
@@ -139,7 +148,7 @@ async def resume(
     draft = await in_session(lambda session: get_draft(session, tracker.sender_id, Kind(form.key)))
     answers = draft.answers if draft else {}
     known = {q.slot for q in form.questions}
-    dispatcher.utter_message(text="Welcome back. Let's pick up where you left off.")
+    dispatcher.utter_message(text=text("form.resumed", language_of(tracker)))
     return [
         *clear_form(tracker, form),
         SlotSet("active_form", form.key),
@@ -169,10 +178,10 @@ class KeepDraft(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         form = active_form(tracker)
+        language = language_of(tracker)
+        days = get_settings().draft_retention_days
         dispatcher.utter_message(
-            text=f"No problem. Your unfinished {form.noun} stays saved for "
-            f"{get_settings().draft_retention_days} days; say 'continue my {form.noun}' when "
-            "you are ready. What would you like to do now?"
+            text=text("form.kept_draft", language, noun=noun(form, language), days=days)
         )
         return [SlotSet("resume_offered", False), SlotSet("active_form", None)]
 
@@ -180,6 +189,7 @@ class KeepDraft(Action):
 def summary(
     form: GuidedForm,
     slots: dict[str, Any],
+    language: str,
     hidden: set[str] | None = None,
     named_by_client: bool = False,
 ) -> str:
@@ -193,18 +203,22 @@ def summary(
         else ("summary.kept_from_before", "summary.kept_note")
     )
     confidential = set(slots.get("confidential_fields") or [])
-    lines = [f"Here is your {form.noun}. Please check it before you submit:"]
+    lines = [text("summary.header", language, noun=noun(form, language))]
     for question in form.applicable(slots):
         if question.slot == "confidential_fields":
             continue
-        value = text(kept) if question.slot in hidden else describe(slots.get(question.slot))
+        if question.slot in hidden:
+            value = text(kept, language)
+        else:
+            value = form.show(question, slots.get(question.slot), language)
         if len(value) > 160:
             value = value[:157] + "..."
-        marker = " (confidential)" if question.slot in confidential else ""
-        lines.append(f"• {question.label}{marker}: {value}")
+        marker = text("form.confidential_marker", language) if question.slot in confidential else ""
+        label = form.label(question, language)
+        lines.append(text("summary.line", language, label=label, marker=marker, value=value))
     if hidden:
-        lines.append(text(kept_note))
-    lines.append("Contact details are never published. Submit it now?")
+        lines.append(text(kept_note, language))
+    lines.append(text("summary.footer", language))
     return "\n".join(lines)
 
 
@@ -238,17 +252,22 @@ class AskConfirmation(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         form = FORMS[self.key]
+        language = language_of(tracker)
         dispatcher.utter_message(
             text=summary(
                 form,
                 tracker.slots,
+                language,
                 await hidden_contact(form, tracker),
                 named_by_client=is_named_by_client(tracker.sender_id),
             ),
             buttons=[
-                {"title": "Submit", "payload": "Yes, submit"},
-                {"title": "Change an answer", "payload": "I want to change an answer"},
-                {"title": "Stop for now", "payload": "stop"},
+                {"title": text("form.button.submit", language), "payload": "/affirm"},
+                {
+                    "title": text("form.button.change", language),
+                    "payload": f'/choose{{"choice":"{CHANGE_CODE}"}}',
+                },
+                {"title": text("form.button.stop", language), "payload": "/stop"},
             ],
         )
         return []
@@ -286,14 +305,16 @@ class FinishSubmission(Action):
                 FollowupAction("action_start_handoff"),
             ]
         done = [*clear_form(tracker, form), SlotSet("active_form", None)]
+        language = language_of(tracker)
+        named = noun(form, language)
         if tracker.get_slot("form_outcome") != "confirmed":
-            dispatcher.utter_message(
-                text=f"Stopped. Your answers are saved as a draft for "
-                f"{get_settings().draft_retention_days} days: say 'continue my {form.noun}' "
-                "whenever you are ready."
-            )
+            days = get_settings().draft_retention_days
+            dispatcher.utter_message(text=text("form.stopped", language, noun=named, days=days))
             return done
-        new = form.build_submission(tracker.sender_id, channel_of(tracker.sender_id), tracker.slots)
+        new = in_language(
+            form.build_submission(tracker.sender_id, channel_of(tracker.sender_id), tracker.slots),
+            language,
+        )
         hidden = await hidden_contact(form, tracker)  # before the draft goes
         settings = get_settings()
         client = intake_limits.client_in(tracker.latest_message, tracker.sender_id)
@@ -316,28 +337,41 @@ class FinishSubmission(Action):
             dispatcher.utter_message(
                 text=text(
                     f"submission_held.{receipt.scope.value}",
-                    noun=form.noun,
+                    language,
+                    noun=named,
                     limit=receipt.limit,
                     minutes=receipt.minutes,
                 )
             )
             return done
         reach = new.contact and (new.contact.email or new.contact.phone)
-        follow_up = f" Staff will use {reach} if they have questions." if reach else ""
+        follow_up = text("summary.follow_up", language, reach=reach) if reach else ""
         if reach and reach in {tracker.slots.get(slot) for slot in hidden}:
-            follow_up = text("summary.follow_up_kept")  # not shown again on this device
-        next_step = submissions.next_step_for(Status.received)
+            # not shown again on this device
+            follow_up = text("summary.follow_up_kept", language)
         dispatcher.utter_message(
-            text=f"Thank you, your {form.noun} is submitted. Your reference is "
-            f"{receipt.reference}.\nWhat happens next: {next_step}{follow_up}\n"
-            f"Check its status any time by asking me 'status of {receipt.reference}', or at "
-            f"/api/proposals/{receipt.reference}.\nYour private status code is "
-            f"{receipt.status_token}: keep it, it lets you see details meant only for you.",
+            text=text(
+                "summary.receipt",
+                language,
+                noun=named,
+                reference=receipt.reference,
+                next_step=text(f"status.next_step.{Status.received.value}", language),
+                follow_up=follow_up,
+                token=receipt.status_token,
+            ),
             **private_receipt(form, receipt, anonymous=new.contact is None),
         )
         if new.contact is None:
             return done  # nothing in the conversation names what it submitted
         return [*done, SlotSet("last_reference", receipt.reference)]
+
+
+def in_language(new: submissions.NewSubmission, language: str) -> submissions.NewSubmission:
+    """The submission with its contact's language: everything sent to the submitter
+    later (receipt, staff questions, decisions, reminders) is written in it."""
+    if new.contact is None:
+        return new
+    return replace(new, contact=replace(new.contact, language=language))
 
 
 def private_receipt(

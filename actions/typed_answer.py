@@ -24,9 +24,10 @@ from actions.guided_form import (
     DIGRESSION_CONFIDENCE,
     LONG_ANSWER,
     QUESTION_START,
-    STOP,
+    is_stop,
     slot_changes,
 )
+from actions.language import language_of
 from actions.parsing import clean_text, find_reference
 from actions.store import in_session
 from storage.catalogue import text
@@ -70,7 +71,7 @@ def plainly_something_else(message: dict[str, Any]) -> bool:
     review round)."""
     said = clean_text(message.get("text"))
     intent = (message.get("intent") or {}).get("name")
-    if len(said) < 2 or STOP.match(said) or intent in CONVERSATIONAL:
+    if len(said) < 2 or is_stop(said) or intent in CONVERSATIONAL:
         return True
     if intent in REQUESTS:
         sure = ((message.get("intent") or {}).get("confidence") or 0.0) >= DIGRESSION_CONFIDENCE
@@ -115,15 +116,15 @@ def let_go(tracker: Tracker) -> list[EventType]:
     ]
 
 
-def answer_buttons(open_questions: OpenQuestions) -> list[dict[str, str]]:
+def answer_buttons(open_questions: OpenQuestions, language: str) -> list[dict[str, str]]:
     """Yes (one per question when several are open) and no, as payloads any chat sends."""
     if len(open_questions) == 1:
-        yes = [(open_questions[0][0], text("reply.yes"))]
+        yes = [(open_questions[0][0], text("reply.yes", language))]
     else:
-        yes = [(ref, text("reply.yes_about", reference=ref)) for ref, _ in open_questions]
+        yes = [(ref, text("reply.yes_about", language, reference=ref)) for ref, _ in open_questions]
     return [
         *({"title": title, "payload": f'/affirm{{"reference":"{ref}"}}'} for ref, title in yes),
-        {"title": text("reply.no"), "payload": "/deny"},
+        {"title": text("reply.no", language), "payload": "/deny"},
     ]
 
 
@@ -134,7 +135,8 @@ def ask_whether_answer(
     open_questions: OpenQuestions,
 ) -> list[EventType]:
     """Holds the message back and asks whether (and to which question) it is an answer."""
-    buttons = answer_buttons(open_questions)
+    language = language_of(tracker)
+    buttons = answer_buttons(open_questions, language)
     if len(open_questions) == 1:
         reference, question = open_questions[0]
         dispatcher.utter_message(
@@ -145,7 +147,7 @@ def ask_whether_answer(
         )
     else:
         listed = "\n".join(
-            text("reply.question_line", reference=ref, question=question)
+            text("reply.question_line", language, reference=ref, question=question)
             for ref, question in open_questions
         )
         dispatcher.utter_message(

@@ -160,7 +160,10 @@ def test_stop_asks_for_confirmation_then_closes_the_form():
 def test_where_piloted_is_asked_only_for_solutions_used_elsewhere():
     slots = {**answered("maturity"), "requested_slot": "maturity", "maturity": "just an idea"}
     events, _ = run(ValidateProposalForm(), tracker(slots, "just an idea"))
-    assert slot_events(events) == {"maturity": "Idea", "requested_slot": "city_ask"}
+    assert slot_events(events) == {"maturity": "idea", "requested_slot": "city_ask"}
+    slots.update(maturity="piloted")
+    events, _ = run(ValidateProposalForm(), tracker(slots, "piloted in Tulsa"))
+    assert slot_events(events) == {"maturity": "piloted", "requested_slot": "maturity_where"}
 
 
 def test_start_offers_to_resume_a_saved_draft(database):
@@ -221,10 +224,8 @@ def test_greeting_offers_an_unfinished_proposal_back(database):
 
 
 def test_finish_stores_the_proposal_and_gives_reference_and_token(database):
-    slots = {slot: value for slot, value in PROPOSAL_ANSWERS}
-    slots.update(
+    slots = _proposal_slots(
         confidential_fields=["solution", "ip_terms"],
-        city_ask=["Pilot site"],
         proposal_confirmed="yes",
         form_outcome="confirmed",
     )
@@ -243,7 +244,12 @@ def test_finish_stores_the_proposal_and_gives_reference_and_token(database):
         assert answers["solution"].confidential and answers["ip_terms"].confidential
         assert not answers["timeline"].confidential
         assert "organisation" not in answers and "email" not in answers
-        assert contacts.get_contact(session, stored.contact_id).phone == "+1 512 555 0199"
+        contact = contacts.get_contact(session, stored.contact_id)
+        assert contact.phone == "+1 512 555 0199" and contact.language == "en"
+        # Choices are stored as codes, whatever language they were given in.
+        assert stored.category == "mobility"
+        assert answers["cost_model"].value == "cost_share"
+        assert answers["open_data"].value == "partly"
         assert drafts.get_draft(session, SENDER, Kind.proposal) is None
     assert all(slot_events(events).get(q.slot) is None for q in QUESTIONS)
 
@@ -310,26 +316,22 @@ def test_a_submission_over_a_clients_hourly_limit_stays_a_draft(database, monkey
 
 
 def _proposal_slots(**changes) -> dict:
-    """The proposal's slots as the form leaves them (parsed, not as typed)."""
-    slots = {slot: value for slot, value in PROPOSAL_ANSWERS}
-    parsed = {
-        "city_ask": ["Pilot site"],
-        "estimated_cost": 12_000,
-        "cooperative_contract": "not given",
-        "confidential_fields": [],
-    }
-    return {**slots, **parsed, **changes}
+    """The proposal's slots as the form leaves them: each typed answer parsed by its question."""
+    form = ValidateProposalForm()
+    slots = {slot: form.question(slot).parse(typed) for slot, typed in PROPOSAL_ANSWERS}
+    return {**slots, "confidential_fields": [], **changes}
 
 
 @pytest.mark.parametrize(
     ("answers", "path", "reason"),
     [
         (
-            {"cost_model": "Vendor-funded pilot"},
+            {"cost_model": "vendor_funded"},
             "no_cost_pilot",
             "asks the City only for pilot site",
         ),
-        ({"city_ask": ["A partnership"]}, "partnership", "a partnership"),
+        ({"city_ask": ["partnership"]}, "partnership", "a partnership"),
+        ({"cost_model": "revenue_share"}, "partnership", "revenue share / public-private"),
         ({"estimated_cost": 12_000}, "small_purchase", "about $12,000, under the $50,000 limit"),
         ({"estimated_cost": 80_000}, "competitive_solicitation", "$80,000, at or above"),
         ({"estimated_cost": "not given"}, "competitive_solicitation", "an amount not yet known"),
@@ -412,7 +414,7 @@ def test_contact_answers_from_an_earlier_browser_session_are_kept_but_not_shown(
 
     # Submitted from the later visit: everything kept is used, nothing hidden is repeated.
     slots.update(proposal_confirmed="yes", form_outcome="confirmed")
-    slots.update(confidential_fields=["solution"], city_ask=["Pilot site"])
+    slots.update(confidential_fields=["solution"], city_ask=["pilot_site"])
     events, messages = run(FinishSubmission(), tracker(slots, "", extra=visit("visit-B")))
     assert "Staff will use new.desk@zephyr-kinetics.example" in messages[0]["text"]
     with session_scope(database) as session:

@@ -68,12 +68,11 @@ def test_phone_and_website():
 
 
 def test_choices_accept_names_and_synonyms_but_not_ambiguity():
-    assert match_choice("it's about traffic", CATEGORIES) == "Mobility"
-    assert match_choice("digital services & connectivity", CATEGORIES) == (
-        "Digital services & connectivity"
-    )
-    assert match_choice("water and energy", CATEGORIES) is None
-    assert match_choices("a pilot site and some funding", CITY_ASKS) == ["Pilot site", "Funding"]
+    categories, asks = CATEGORIES.words(), CITY_ASKS.words()
+    assert match_choice("it's about traffic", categories) == "mobility"
+    assert match_choice("digital services & connectivity", categories) == "digital_services"
+    assert match_choice("water and energy", categories) is None
+    assert match_choices("a pilot site and some funding", asks) == ["pilot_site", "funding"]
 
 
 def test_yes_no_and_text_cleaning():
