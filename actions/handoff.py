@@ -37,20 +37,21 @@ HANDOFF_WINDOW = timedelta(hours=24)
 MAX_HANDOFFS = 3
 
 
-def _contact(text: str) -> str:
-    found = email_or_phone(text)
+def _contact(answer: str) -> str:
+    found = email_or_phone(answer)
     if found is None:
-        raise Invalid("Staff answer by email or phone. Could you give one of them?")
+        raise Invalid("handoff.invalid.contact")
     return found
 
 
 class ValidateHandoffForm(GuidedForm):
     key = "handoff"
     noun = "request"
+    area = "handoff"  # labels, names and messages: catalogue/<language>/handoff.yml
     has_confirmation = False
     questions = (
-        Question("handoff_topic", "Topic", accept_text(3), ("topic", "question", "request")),
-        Question("handoff_contact", "Contact", _contact, ("contact", "email", "phone")),
+        Question("handoff_topic", "", accept_text(3)),
+        Question("handoff_contact", "", _contact),
     )
 
     def name(self) -> str:

@@ -25,8 +25,9 @@ from storage.workflow import info_requests, rules, submitter_news, transitions
 class ValidateInfoForm(GuidedForm):
     key = "info"
     noun = "answer"
+    area = "info_request"  # its label and names: catalogue/<language>/info_request.yml
     has_confirmation = False
-    questions = (Question("info_answer", "Answer", accept_text(2, 5000), ("answer", "reply")),)
+    questions = (Question("info_answer", "", accept_text(2, 5000)),)
 
     def name(self) -> str:
         return "validate_info_form"
