@@ -30,6 +30,16 @@ STATUS_CODE = re.compile(r"(?<![\w-])[A-Za-z0-9_-]{16}(?![\w-])")
 LOOKS_LIKE_REFERENCE = re.compile(r"\bsc[\s-]*\d|\b\d{2,4}-\d{1,7}\b", re.IGNORECASE)
 
 
+# Titles Entryway composes are stored as catalogue keys (actions/idea.py, barrier.py), so
+# the data holds no language; a submitter's own title is stored as they wrote it.
+COMPOSED_TITLES = ("idea.title.", "feedback.title.")
+
+
+def title_in(title: str, language: str) -> str:
+    """A stored title as `language` reads it: a composed one worded, the person's own as written."""
+    return text(title, language) if title.startswith(COMPOSED_TITLES) else title
+
+
 def status_values(submission: SubmissionPublic, language: str) -> dict[str, str]:
     """The template values of utter_status for one submission, in `language`: the status,
     its next step and the kind are rendered from their codes, never from the English
@@ -39,7 +49,7 @@ def status_values(submission: SubmissionPublic, language: str) -> dict[str, str]
     return {
         "reference": submission.reference,
         "kind": text(f"status_answer.kind.{submission.kind.value}", language),
-        "title": submission.title,
+        "title": title_in(submission.title, language),
         "status": text(f"status.label.{status}", language),
         "updated": long_date(submission.updated_at, language),
         "next_step": text(f"status.next_step.{status}", language),

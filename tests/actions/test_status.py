@@ -90,3 +90,27 @@ def test_a_rest_sender_with_the_private_code_keeps_the_language_on_that_submissi
     assert messages[0]["title"] == "Shade on the bus stops of Riverside"  # theirs, proven
     assert code in messages[0]["entryway_private"]["secrets"]
     assert _contact_language(database, reference) == "es"
+
+
+def test_a_title_entryway_composed_is_worded_in_the_readers_language(database):
+    new = submissions.NewSubmission(
+        kind=Kind.feedback,
+        title="feedback.title.timeline",
+        category="timeline",
+        answers={"barrier_step": "timeline"},
+        confidential_fields=frozenset(),
+        title_is_ours=True,
+        contact=contacts.ContactDetails(sender_id=SENDER, channel="web"),
+    )
+    with session_scope(database) as session:
+        reference = submissions.create_submission(session, new, AUSTIN).reference
+    for language, title in [
+        ("es", "Obstáculo en las compras: plazos"),
+        ("en", "Procurement barrier: timeline"),
+    ]:
+        said = f"estado de {reference}" if language == "es" else f"status of {reference}"
+        _, messages = run(CheckStatus(), tracker({"language": language}, text=said))
+        assert (messages[0]["title"], messages[0]["kind"]) == (
+            title,
+            text("status_answer.kind.feedback", language),
+        )
