@@ -53,7 +53,8 @@ STOP = re.compile(
     r"|(?:i'll )?finish (?:it )?later|end"
     r"|parar|para|parale|detener|detente|cancelar|cancela|cancelalo|salir|sal|basta|ya no"
     r"|olvidalo|olvidalo mejor|dejarlo|dejalo|pausar|terminar(?:lo)? (?:despues|luego|mas tarde)"
-    r"|(?:lo )?(?:termino|acabo|sigo) (?:despues|luego|mas tarde|otro dia))"
+    r"|(?:lo )?(?:termino|acabo|sigo) (?:despues|luego|mas tarde|otro dia)"
+    r"|(?:luego|despues|mas tarde|otro dia) (?:lo )?(?:termino|acabo|sigo))"
     r"(\s+(it|this|that|now|here|for now|please|the form|the proposal|the idea|the feedback"
     r"|this form|my proposal|my idea|everything|aqui|aca|ahora|por ahora|por favor|porfa"
     r"|esto|eso|todo|el formulario|la propuesta|mi propuesta|la idea|mi idea|lo termino luego"
@@ -99,6 +100,9 @@ INTERRUPTIONS = ("stopped", "handoff")
 DIGRESSION_CONFIDENCE = 0.8
 # What a button's payload starts with ("/stop", "/choose{...}"): never typed by hand.
 BUTTON = "/"
+# What an answer given in the person's own words, where choices were offered, is stored
+# with ("Other: a desk in City Hall"): a marker in the data, shown in the reader's language.
+OTHER = "Other: "
 # The code the summary's "Change an answer" button sends.
 CHANGE_CODE = "change"
 
@@ -106,6 +110,11 @@ CHANGE_CODE = "change"
 def is_stop(text: str) -> bool:
     """Whether a message asks to stop, in either language ("stop", "ya no", "luego lo termino")."""
     return bool(STOP.match(plain(text)))
+
+
+def is_question(text: str) -> bool:
+    """Whether a message is worded as a question ("who owns the data", "¿quién es dueño…")."""
+    return "?" in text or bool(QUESTION_START.match(plain(text)))
 
 
 def is_why(text: str) -> bool:
@@ -196,8 +205,12 @@ class Choices:
         return _choice_words(self)
 
     def show(self, value: Any, language: str) -> str:
-        """A stored code in `language`; anything else (free text) as written."""
-        return self.label(value, language) if value in self.codes else str(value)
+        """A stored code in `language`; the person's own words (after OTHER) as written."""
+        if value in self.codes:
+            return self.label(value, language)
+        if isinstance(value, str) and value.startswith(OTHER):
+            return text("form.value.other", language, answer=value[len(OTHER) :])
+        return str(value)
 
     def one(self) -> Callable[[str], str]:
         """A parser for one choice: a code (from a button) or words naming one."""
@@ -360,7 +373,6 @@ async def switched_language(tracker: Tracker, said: str) -> str:
 class GuidedForm(FormValidationAction, ABC):
     key: str  # names the confirmation slot, `<key>_confirmed`
     questions: tuple[Question, ...]
-    noun: str = "submission"  # what the user is giving, in their words
     # The catalogue area of the form's texts: a question's label is `<area>.label.<slot>`
     # and the other names people call it by the list `<area>.names.<slot>`. None: the
     # questions' own English labels and synonyms (forms not in the catalogue yet).
@@ -459,12 +471,15 @@ class GuidedForm(FormValidationAction, ABC):
         if requested is None:
             return []  # the form was just (re)activated: nothing has been answered yet
         message = tracker.latest_message or {}
-        said = clean_text(message.get("text"))
+        # Cleaned up to one character past the longest answer, so that a longer one is
+        # refused whole (never cut to fit), without cleaning a wall of text first.
+        said = clean_text(message.get("text"), LONG_ANSWER + 1)
         question = self.question(requested)
         limit = question.longest if question else SHORT_ANSWER
         if len(said) > limit:
+            length = len(clean_text(message.get("text"), len(message.get("text") or "")))
             dispatcher.utter_message(
-                response="utter_answer_too_long", length=f"{len(said):,}", limit=f"{limit:,}"
+                response="utter_answer_too_long", length=f"{length:,}", limit=f"{limit:,}"
             )
             return [SlotSet(requested, None)]
         intent = (message.get("intent") or {}).get("name")
@@ -575,8 +590,7 @@ class GuidedForm(FormValidationAction, ABC):
     def faq_response(
         message: dict[str, Any], text: str, intent: str | None, sure: bool
     ) -> str | None:
-        looks_like_question = "?" in text or QUESTION_START.match(text)
-        if intent != "faq" or not sure or not looks_like_question or len(text.split()) > 25:
+        if intent != "faq" or not sure or not is_question(text) or len(text.split()) > 25:
             return None
         selected = (message.get("response_selector") or {}).get("faq") or {}
         return (selected.get("response") or {}).get("utter_action")

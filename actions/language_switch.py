@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.guided_form import switched_language
+from actions.guided_form import slot_changes, switched_language
 from actions.parsing import clean_text
 from storage.catalogue import text
 
@@ -27,4 +27,6 @@ class SwitchLanguage(Action):
         dispatcher.utter_message(text=text("language.switched", language))
         # What can be done, with its buttons, in the domain's response for the new language.
         dispatcher.utter_message(response="utter_help")
-        return [SlotSet("language", language)]
+        # Like the typed-answer actions, it handled this message: the app sets
+        # question_open again before the next one while a question is still open.
+        return [SlotSet("language", language), *slot_changes(tracker, {"question_open": False})]

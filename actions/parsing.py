@@ -164,25 +164,34 @@ def _fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", plain(text)).strip()
 
 
+def _named(text: str, choices: dict[str, tuple[str, ...]]) -> list[str]:
+    """The choices named in the text, in the choices' order. A name inside a longer name
+    another choice matched does not count: "proof of concept" names a prototype, not an
+    idea ("concept"); "ingresos compartidos" a revenue share, not a cost share."""
+    folded = f" {_fold(text)} "
+    matched = {
+        choice: [
+            name for name in (f" {_fold(word)} " for word in (choice, *synonyms)) if name in folded
+        ]
+        for choice, synonyms in choices.items()
+    }
+    every = [name for names in matched.values() for name in names]
+    return [
+        choice
+        for choice, names in matched.items()
+        if any(not any(name != other and name in other for other in every) for name in names)
+    ]
+
+
 def match_choice(text: str, choices: dict[str, tuple[str, ...]]) -> str | None:
     """The one choice whose name or synonym appears in the text, else None."""
-    folded = f" {_fold(text)} "
-    found = [
-        choice
-        for choice, synonyms in choices.items()
-        if any(f" {_fold(word)} " in folded for word in (choice, *synonyms))
-    ]
+    found = _named(text, choices)
     return found[0] if len(found) == 1 else None
 
 
 def match_choices(text: str, choices: dict[str, tuple[str, ...]]) -> list[str]:
     """Every choice named in the text, in the choices' order."""
-    folded = f" {_fold(text)} "
-    return [
-        choice
-        for choice, synonyms in choices.items()
-        if any(f" {_fold(word)} " in folded for word in (choice, *synonyms))
-    ]
+    return _named(text, choices)
 
 
 def find_reference(text: str) -> str | None:

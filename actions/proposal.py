@@ -5,6 +5,7 @@ from typing import Any
 
 from actions.guided_form import (
     NOT_GIVEN,
+    OTHER,
     Choices,
     Invalid,
     Question,
@@ -60,8 +61,6 @@ OPEN_DATA = Choices(AREA, "open_data", ("yes", "partly", "no"))
 DEPARTMENTS = Choices(AREA, "departments", (NOT_SURE,))
 PERSONAL_DATA = Choices(AREA, "personal_data", ("no",))
 DATA_OWNERS = Choices(AREA, "data_owner", ("city", "vendor", "shared", NOT_SURE))
-# What an "Other: ..." ask is stored with before the vendor's own words.
-OTHER_ASK = "Other: "
 
 
 def _exactly(choices: Choices, answer: str) -> str | None:
@@ -76,7 +75,7 @@ def _exactly(choices: Choices, answer: str) -> str | None:
 
 
 def _city_ask(answer: str) -> list[str]:
-    return CITY_ASKS.named_in(answer) or [f"{OTHER_ASK}{answer[:300]}"]
+    return CITY_ASKS.named_in(answer) or [f"{OTHER}{answer[:300]}"]
 
 
 def _personal_data(answer: str) -> str:
@@ -224,7 +223,6 @@ CONTACT_FIELDS = ("organisation", "contact_name", "email", "phone", "website")
 
 class ValidateProposalForm(SubmissionForm):
     key = "proposal"
-    noun = "proposal"
     area = AREA
     questions = QUESTIONS
     draft_kind = Kind.proposal

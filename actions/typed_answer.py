@@ -23,7 +23,7 @@ from rasa_sdk.types import DomainDict
 from actions.guided_form import (
     DIGRESSION_CONFIDENCE,
     LONG_ANSWER,
-    QUESTION_START,
+    is_question,
     is_stop,
     slot_changes,
 )
@@ -77,7 +77,7 @@ def plainly_something_else(message: dict[str, Any]) -> bool:
         sure = ((message.get("intent") or {}).get("confidence") or 0.0) >= DIGRESSION_CONFIDENCE
         return sure and len(said.split()) <= SHORT_REQUEST_WORDS
     if intent == "faq":
-        return "?" in said or bool(QUESTION_START.match(said))
+        return is_question(said)
     return False
 
 

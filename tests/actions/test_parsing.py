@@ -9,14 +9,18 @@ from actions.guided_form import change_target
 from actions.parsing import (
     clean_text,
     find_reference,
+    is_skip,
+    is_unsure,
+    language_requested,
     match_choice,
     match_choices,
+    parse_amount,
     parse_email,
     parse_phone,
     parse_website,
     yes_or_no,
 )
-from actions.proposal import CATEGORIES, CITY_ASKS
+from actions.proposal import CATEGORIES, CITY_ASKS, MATURITY
 from storage.reference import parse_reference
 
 
@@ -29,6 +33,9 @@ from storage.reference import parse_reference
         ("2026-00042", "SC-2026-00042"),
         ("SC2026-7", "SC-2026-00007"),
         ("my number is 42", None),
+        ("mi número es SC-2026-00042", "SC-2026-00042"),
+        ("¿cómo va el sc 2026 42?", "SC-2026-00042"),
+        ("el SC2026-00042 por favor", "SC-2026-00042"),
         ("", None),
     ],
 )
@@ -125,3 +132,75 @@ def test_change_requests_are_read_as_before_on_tricky_inputs():
 def test_a_5000_character_adversarial_change_request_is_read_as_before(text):
     assert len(text) <= 5000
     assert change_target(text) == as_the_quadratic_pattern_read_it(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "dollars"),
+    [
+        ("$40,000", 40_000),
+        ("40k", 40_000),
+        ("about 1.2 million dollars", 1_200_000),
+        ("40 mil", 40_000),
+        ("unos 40 mil dólares", 40_000),
+        ("1,2 millones", 1_200_000),
+        ("$40.000", 40_000),
+        ("alrededor de 3,5 mdd", 3_500_000),
+        ("2 mil millones", 2_000_000_000),
+        ("$12,000 al año", 12_000),
+        ("mucho dinero", None),
+        ("40 mil pesos mexicanos", None),
+    ],
+)
+def test_amounts_in_english_and_spanish(text, dollars):
+    assert parse_amount(text) == dollars
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Sí", True),
+        ("si", True),
+        ("síí", True),
+        ("SÍ, envíala", True),
+        ("claro que sí", True),
+        ("dale", True),
+        ("de acuerdo", True),
+        ("No gracias", False),
+        ("nel", False),
+        ("todavía no", False),
+        ("ya no", None),  # a request to stop, not a no
+        ("🙂", None),
+    ],
+)
+def test_yes_and_no_in_both_languages_with_or_without_accents(text, answer):
+    assert yes_or_no(text) is answer
+
+
+def test_skip_and_not_sure_in_both_languages():
+    assert all(is_skip(word) for word in ("Omitir", "saltar", "paso", "ninguno", "No gracias"))
+    assert not is_skip("Pasó algo en la licitación")
+    assert all(is_unsure(word) for word in ("No sé", "no se", "ni idea", "not_sure", "Not sure"))
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Español", "es"),
+        ("español por favor", "es"),
+        ("¿Hablas español?", "es"),
+        ("can we speak spanish?", "es"),
+        ("in English please", "en"),
+        ("en inglés", "en"),
+        ("A Spanish-language app for riders", None),
+        ("Hablo con la gente del barrio", None),
+    ],
+)
+def test_a_short_message_naming_a_language_asks_for_it(text, language):
+    assert language_requested(text) == language
+
+
+def test_accents_are_read_alike_but_kept_as_written():
+    assert clean_text("  Movilidad  en el Éste ") == "Movilidad en el Éste"
+    assert match_choice("Energía", CATEGORIES.words()) == "energy_environment"
+    assert match_choice("energia", CATEGORIES.words()) == "energy_environment"
+    assert match_choice("prueba de concepto", MATURITY.words()) == "prototype"
