@@ -114,3 +114,12 @@ def test_a_title_entryway_composed_is_worded_in_the_readers_language(database):
             title,
             text("status_answer.kind.feedback", language),
         )
+
+
+def test_a_reference_written_loosely_inside_a_spanish_sentence_is_found(database):
+    reference = submit(database, sender=SENDER)  # SC-<year>-00001
+    year = reference.split("-")[1]
+    said = f"oye, ¿cómo va lo mío? es el sc {year} 1, gracias 🙏"
+    events, messages = run(CheckStatus(), tracker({"language": "es"}, text=said))
+    assert (messages[0]["response"], messages[0]["reference"]) == ("utter_status", reference)
+    assert slot_events(events) == {"reference": reference}
