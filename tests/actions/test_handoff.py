@@ -5,7 +5,7 @@ import pytest
 from rasa_sdk.events import FollowupAction
 from sqlmodel import select
 
-from actions.handoff import MAX_HANDOFFS, FinishHandoff, StartHandoff
+from actions.handoff import MAX_HANDOFFS, FinishHandoff, StartHandoff, ValidateHandoffForm
 from storage import handoffs
 from storage.catalogue import text as catalogue_text
 from storage.db import session_scope
@@ -134,3 +134,29 @@ def test_a_spanish_handoff_over_the_limits_is_told_so_in_spanish(database, monke
     _, messages = run(StartHandoff(), tracker({"language": "es"}))
     assert messages[0]["response"] == "utter_handoff_limited"
     assert messages[0]["answer_time"] == "en un plazo de 2 días hábiles"
+
+
+def _handoff_answer(slot: str, said: str, language: str, given: dict | None = None) -> tuple:
+    current = tracker(
+        {**(given or {}), "language": language, "requested_slot": slot}, said, "inform", 0.3
+    )
+    events, messages = run(ValidateHandoffForm(), current)
+    return slot_events(events), messages
+
+
+def test_bad_handoff_answers_are_explained_in_the_persons_language_and_lose_nothing():
+    given = {"handoff_topic": "Quiero hablar del piloto de semáforos"}
+    changed, [reply] = _handoff_answer("handoff_contact", "llámame mañana", "es", given)
+    assert reply["text"] == (
+        "El personal responde por correo electrónico o por teléfono. ¿Me das uno de los dos?"
+    )
+    assert "handoff_topic" not in changed  # the topic given before stays
+    changed, [reply] = _handoff_answer("handoff_contact", "call me tomorrow", "en", given)
+    assert reply["text"] == "Staff answer by email or phone. Could you give one of them?"
+    _, [reply] = _handoff_answer("handoff_topic", "🙏", "es")
+    assert reply["text"] == catalogue_text("form.invalid.too_short", "es", minimum=3)
+    changed, [reply] = _handoff_answer("handoff_topic", "semáforo " * 600, "es")
+    assert reply["response"] == "utter_answer_too_long"
+    assert changed["handoff_topic"] is None
+    changed, _ = _handoff_answer("handoff_contact", "ana@correo.mx", "es", given)
+    assert changed["handoff_contact"] == "ana@correo.mx"

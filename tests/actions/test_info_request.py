@@ -5,7 +5,7 @@ language kept on their contact for what the City sends next."""
 import pytest
 from sqlmodel import select
 
-from actions.info_request import FinishInfoAnswer, StartInfoAnswer
+from actions.info_request import FinishInfoAnswer, StartInfoAnswer, ValidateInfoForm
 from storage import contacts, submissions
 from storage.catalogue import text
 from storage.db import session_scope
@@ -69,4 +69,15 @@ def test_someone_elses_submission_is_refused_in_their_language(database):
     slots = {"language": "es", "info_reference": reference, "info_answer": ANSWER}
     _, messages = run(FinishInfoAnswer(), tracker(slots, sender="web-intruder"))
     assert messages[0]["text"] == text("info_request.not_yours", "es", reference=reference)
+    assert _stored(database, reference) == (Status.needs_info, "en", None)
+
+
+def test_an_emoji_only_answer_is_asked_again_in_the_persons_language(database):
+    reference = _asked(database)
+    for language in ("es", "en"):
+        slots = {"language": language, "info_reference": reference, "requested_slot": "info_answer"}
+        events, [reply] = run(ValidateInfoForm(), tracker(slots, "👍", "inform", 0.3))
+        assert reply["text"] == text("form.invalid.too_short", language, minimum=2)
+        assert slot_events(events) == {"info_answer": None, "requested_slot": "info_answer"}
+    # Nothing was attached; the question still waits.
     assert _stored(database, reference) == (Status.needs_info, "en", None)
