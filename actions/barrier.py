@@ -30,7 +30,7 @@ from storage.models import Kind
 AREA = "feedback"
 STEPS = Choices(
     AREA,
-    "step",
+    "barrier_step",
     (
         "vendor_registration",
         "finding_opportunities",
@@ -43,9 +43,11 @@ STEPS = Choices(
         "other",
     ),
 )
-IMPACTS = Choices(AREA, "impact", ("delay", "extra_cost", "could_not_bid", "project_abandoned"))
+IMPACTS = Choices(
+    AREA, "barrier_impact", ("delay", "extra_cost", "could_not_bid", "project_abandoned")
+)
 ANONYMOUS = "anonymous"
-CONTACT = Choices(AREA, "contact", (ANONYMOUS,))
+CONTACT = Choices(AREA, "barrier_contact", (ANONYMOUS,))
 
 
 def _impact(answer: str) -> list[str]:

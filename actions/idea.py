@@ -26,8 +26,8 @@ from storage.languages import language_or_default
 from storage.models import Kind
 
 AREA = "idea"
-LOCATIONS = Choices(AREA, "location", ("citywide",))
-PUBLISH = Choices(AREA, "publish", ("yes", "no"))
+LOCATIONS = Choices(AREA, "idea_location", ("citywide",))
+PUBLISH = Choices(AREA, "idea_publish", ("yes", "no"))
 # The title of an idea the resident did not consent to publish: a catalogue key.
 NOT_PUBLISHED_TITLE = "idea.title.not_published"
 
