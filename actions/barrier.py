@@ -6,7 +6,6 @@ language-neutral: codes for the step, the impacts and an anonymous contact, the 
 own words as written, and the title as the code `feedback.title.<step>`, rendered in the
 reader's language (open data publishes it)."""
 
-from dataclasses import replace
 from typing import Any
 
 from actions.guided_form import (
@@ -24,7 +23,6 @@ from actions.guided_form import (
 )
 from actions.parsing import is_skip, plain
 from storage import submissions
-from storage.languages import language_or_default
 from storage.models import Kind
 
 AREA = "feedback"
@@ -108,7 +106,6 @@ class ValidateBarrierForm(SubmissionForm):
         answers = self.answers(slots)
         contact = given(answers.pop("barrier_contact", ANONYMOUS))
         step = answers["barrier_step"]
-        anonymous = contact == ANONYMOUS
         return submissions.NewSubmission(
             kind=Kind.feedback,
             title=f"feedback.title.{step}",
@@ -118,10 +115,5 @@ class ValidateBarrierForm(SubmissionForm):
             confidential_fields=frozenset(answers) - {"barrier_step", "barrier_impact"},
             flags=("confidential_answers",),
             title_is_ours=True,
-            contact=None
-            if anonymous
-            else replace(
-                contact_by(sender_id, channel, contact),
-                language=language_or_default(slots.get("language")),
-            ),
+            contact=None if contact == ANONYMOUS else contact_by(sender_id, channel, contact),
         )

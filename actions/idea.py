@@ -5,7 +5,6 @@ language-neutral: the resident's own words as they wrote them, and codes for the
 ("citywide", publish "yes"/"no"); the title of an idea not to be published is the code
 `idea.title.not_published`, rendered in the reader's language."""
 
-from dataclasses import replace
 from typing import Any
 
 from actions.guided_form import (
@@ -22,7 +21,6 @@ from actions.guided_form import (
 )
 from actions.parsing import clean_text, yes_or_no
 from storage import submissions
-from storage.languages import language_or_default
 from storage.models import Kind
 
 AREA = "idea"
@@ -92,8 +90,5 @@ class ValidateIdeaForm(SubmissionForm):
             confidential_fields=frozenset() if publish else frozenset(answers),
             flags=() if publish else ("not_published",),
             title_is_ours=not publish,
-            contact=replace(
-                contact_by(sender_id, channel, contact),
-                language=language_or_default(slots.get("language")),
-            ),
+            contact=contact_by(sender_id, channel, contact),
         )
