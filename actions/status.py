@@ -26,7 +26,10 @@ from storage.models import Contact, Status, Submission, SubmissionPublic
 LOOKUP_WINDOW = timedelta(minutes=10)
 MAX_LOOKUPS = 20
 MAX_UNKNOWN = 5
-STATUS_CODE = re.compile(r"(?<![\w-])[A-Za-z0-9_-]{16}(?![\w-])")
+# A private status code: 16 characters of URL-safe base64. A word of 16 letters
+# ("infraestructuras", "administraciones", "responsibilities") is no code: taken for one,
+# it would be kept out of the stored conversation for nothing.
+STATUS_CODE = re.compile(r"(?<![\w-])(?![A-Za-z][a-z]{15}(?![\w-]))[A-Za-z0-9_-]{16}(?![\w-])")
 LOOKS_LIKE_REFERENCE = re.compile(r"\bsc[\s-]*\d|\b\d{2,4}-\d{1,7}\b", re.IGNORECASE)
 
 

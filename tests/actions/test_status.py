@@ -123,3 +123,12 @@ def test_a_reference_written_loosely_inside_a_spanish_sentence_is_found(database
     events, messages = run(CheckStatus(), tracker({"language": "es"}, text=said))
     assert (messages[0]["response"], messages[0]["reference"]) == ("utter_status", reference)
     assert slot_events(events) == {"reference": reference}
+
+
+def test_a_long_word_is_not_taken_for_a_private_code(database):
+    """16 letters, like a status code: "infraestructuras" is a word, kept in the conversation."""
+    reference = submit(database, sender="web-someone-else")
+    said = f"¿cómo va {reference}? es sobre Infraestructuras, responsibilities"
+    _, messages = run(CheckStatus(), tracker({"language": "es"}, text=said))
+    assert messages[0]["response"] == "utter_status"
+    assert "entryway_private" not in messages[0]
