@@ -51,7 +51,7 @@ STOP = re.compile(
     r"\s+(?:to\s+)?)?"
     r"(stop|cancel|quit|exit|abort|pause|halt|never\s*mind|forget (?:it|about it)"
     r"|(?:i'll )?finish (?:it )?later|end"
-    r"|parar|para|parale|detener|detente|cancelar|cancela|cancelalo|salir|sal|basta|ya no"
+    r"|parar|para|parale|detener|detente|cancelar|cancela|cancelalo|salir|basta|ya no"
     r"|olvidalo|olvidalo mejor|dejarlo|dejalo|pausar|terminar(?:lo)? (?:despues|luego|mas tarde)"
     r"|(?:lo )?(?:termino|acabo|sigo) (?:despues|luego|mas tarde|otro dia)"
     r"|(?:luego|despues|mas tarde|otro dia) (?:lo )?(?:termino|acabo|sigo))"
@@ -61,6 +61,9 @@ STOP = re.compile(
     r"|lo termino despues|luego|despues))*\s*[.!]*\s*$",
     re.IGNORECASE,
 )
+# A request to stop is a few words: a longer message is an answer, and is not cleaned
+# up for the pattern.
+STOP_LONGEST = 160
 # Asked as a question of its own, so an answer that merely contains "why" is still an
 # answer; "porque" (because) starts many Spanish answers, so it counts only on its own.
 WHY = re.compile(
@@ -82,6 +85,8 @@ CHANGE_VERB = re.compile(
     r"|actualizar|actualiza|arreglar|arregla)\b",
     re.IGNORECASE,
 )
+# How far into a message the verb of a change request can end ("i would like to change").
+CHANGE_VERB_WITHIN = 60
 CHANGE_OWNER = re.compile(
     r"\s*(?:my|the|our|mi|mis|el|la|los|las|nuestro|nuestra|tu|lo de)?\s*", re.IGNORECASE
 )
@@ -109,7 +114,7 @@ CHANGE_CODE = "change"
 
 def is_stop(text: str) -> bool:
     """Whether a message asks to stop, in either language ("stop", "ya no", "luego lo termino")."""
-    return bool(STOP.match(plain(text)))
+    return len(text) <= STOP_LONGEST and bool(STOP.match(plain(text)))
 
 
 def is_question(text: str) -> bool:
@@ -127,6 +132,10 @@ def change_target(text: str) -> str | None:
     the message is no request to change an answer. The trailing spaces and punctuation
     are cut off with string methods: a lazy pattern followed by `\\s*[.!?]*$` tried
     every split of a long run of them, quadratic in the answer's length."""
+    # The verb comes first: most answers are told apart on their first words, without
+    # taking the accents off a long answer.
+    if CHANGE_VERB.match(unaccented(text[:CHANGE_VERB_WITHIN])) is None:
+        return None
     text = unaccented(text)
     verb = CHANGE_VERB.match(text)
     if verb is None:

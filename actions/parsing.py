@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from storage.reference import format_reference
 
@@ -49,6 +50,7 @@ LANGUAGE_REQUEST = re.compile(
     r"(?: please| por favor| pls| porfa)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
+LANGUAGE_REQUEST_LONGEST = 80
 LANGUAGE_NAMES = {"english": "en", "ingles": "en", "spanish": "es", "espanol": "es"}
 LANGUAGE_NAMES["castellano"] = "es"
 
@@ -65,11 +67,16 @@ def clean_text(text: str | None, limit: int = 5000) -> str:
     return text[:limit]
 
 
+# The marks Latin letters take (acute, tilde, diaeresis...), apart once decomposed (NFD).
+COMBINING_MARKS = re.compile("[\u0300-\u036f]+")
+
+
 def unaccented(text: str) -> str:
     """The text with its letters' marks and ¿ ¡ taken off, nothing else changed ("¿Sí?" ->
     "Si?"): "ñ" reads as "n" and "ü" as "u", and a mark typed twice goes as well."""
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():
+        return text
+    bare = COMBINING_MARKS.sub("", unicodedata.normalize("NFD", text))
     return unicodedata.normalize("NFC", bare).replace("¿", "").replace("¡", "")
 
 
@@ -102,7 +109,9 @@ def yes_or_no(text: str, intent: str | None = None) -> bool | None:
 
 def language_requested(text: str) -> str | None:
     """The language a short message asks for by name ("Español" -> "es"), else None."""
-    match = LANGUAGE_REQUEST.match(plain(text)[:80])
+    if len(text) > LANGUAGE_REQUEST_LONGEST:
+        return None
+    match = LANGUAGE_REQUEST.match(plain(text))
     return LANGUAGE_NAMES[match.group("name").lower()] if match else None
 
 
@@ -164,6 +173,10 @@ def _fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", plain(text)).strip()
 
 
+# The names of choices and questions are few and read at every answer: folded once.
+_fold_name = lru_cache(maxsize=4096)(_fold)
+
+
 def _named(text: str, choices: dict[str, tuple[str, ...]]) -> list[str]:
     """The choices named in the text, in the choices' order. A name inside a longer name
     another choice matched does not count: "proof of concept" names a prototype, not an
@@ -171,7 +184,9 @@ def _named(text: str, choices: dict[str, tuple[str, ...]]) -> list[str]:
     folded = f" {_fold(text)} "
     matched = {
         choice: [
-            name for name in (f" {_fold(word)} " for word in (choice, *synonyms)) if name in folded
+            name
+            for name in (f" {_fold_name(word)} " for word in (choice, *synonyms))
+            if name in folded
         ]
         for choice, synonyms in choices.items()
     }

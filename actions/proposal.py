@@ -1,5 +1,6 @@
 """The vendor proposal: its questions and how its answers become a submission."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -60,6 +61,7 @@ COST_MODELS = Choices(
 OPEN_DATA = Choices(AREA, "open_data", ("yes", "partly", "no"))
 DEPARTMENTS = Choices(AREA, "departments", (NOT_SURE,))
 PERSONAL_DATA = Choices(AREA, "personal_data", ("no",))
+DATA_COLLECTED = Choices(AREA, "data_collected", ("none",))
 DATA_OWNERS = Choices(AREA, "data_owner", ("city", "vendor", "shared", NOT_SURE))
 
 
@@ -82,7 +84,9 @@ def _personal_data(answer: str) -> str:
     said = plain(answer)
     if is_skip(said) or _exactly(PERSONAL_DATA, said) or said.startswith(("no ", "no,", "none")):
         return "no"
-    if yes_or_no(said) is True and len(said.split()) <= 2:
+    # A bare yes ("Sí", the Yes button) says there is some, not which: asked again.
+    # "Sí, placas" says which.
+    if yes_or_no(said) is True and len(re.findall(r"\w+", said)) == 1:
         raise Invalid("proposal.invalid.which_personal_data")
     return answer
 
@@ -91,10 +95,16 @@ def _departments(answer: str) -> str:
     return NOT_SURE if is_unsure(answer) else answer
 
 
-def _data_owner(answer: str) -> str:
-    if len(answer) < 2:
-        raise Invalid("form.invalid.too_short", minimum=2)
-    return _exactly(DATA_OWNERS, answer) or answer
+def _described_or(choices: Choices) -> Callable[[str], str]:
+    """A free-text answer, or one of a few choices when the whole answer is one ("None",
+    "Ninguno", a button's code)."""
+
+    def parse(answer: str) -> str:
+        if len(answer) < 2:
+            raise Invalid("form.invalid.too_short", minimum=2)
+        return _exactly(choices, answer) or answer
+
+    return parse
 
 
 def _title(answer: str) -> str:
@@ -198,7 +208,12 @@ QUESTIONS: tuple[Question, ...] = (
         applies=city_pays,
         may_be_confidential=True,
     ),
-    _asked("data_collected", accept_text(2), may_be_confidential=True),
+    _asked(
+        "data_collected",
+        _described_or(DATA_COLLECTED),
+        may_be_confidential=True,
+        choices=DATA_COLLECTED,
+    ),
     _asked(
         "personal_data",
         _personal_data,
@@ -207,7 +222,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     _asked(
         "data_owner",
-        _data_owner,
+        _described_or(DATA_OWNERS),
         may_be_confidential=True,
         choices=DATA_OWNERS,
     ),

@@ -21,6 +21,7 @@ from storage.db import session_scope
 from storage.languages import long_date
 from storage.models import Contact, Kind
 from tests.support.action_calls import SENDER, answered, run, slot_events, tracker
+from tests.support.conversation import PROPOSAL_ANSWERS
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -274,6 +275,40 @@ def test_why_in_spanish_gives_the_reason_and_keeps_the_place(said, response):
     assert slot_events(events) == {"email": None, "requested_slot": "email"}
 
 
+@pytest.mark.parametrize(
+    ("slot", "message", "stored"),
+    [
+        ("data_collected", typed("Ninguno"), "none"),
+        ("data_collected", pressed("none"), "none"),
+        (
+            "data_collected",
+            typed("Ninguno personal, solo conteos"),
+            "Ninguno personal, solo conteos",
+        ),
+        ("data_owner", typed("la ciudad"), "city"),
+        ("data_owner", typed("Nosotros, pero la Ciudad tiene copia"), None),
+        ("departments", pressed("not_sure"), "not_sure"),
+        ("personal_data", typed("Sí, placas de carros"), None),
+        ("personal_data", typed("no hay datos personales"), "no"),
+        ("open_data", typed("sí"), "yes"),
+        ("open_data", pressed("no"), "no"),
+    ],
+)
+def test_a_few_choices_beside_free_text_are_codes_only_when_the_whole_answer_is_one(
+    slot, message, stored
+):
+    slots = {**answered(slot), **ES, "requested_slot": slot}
+    events, messages = run(ValidateProposalForm(), tracker(slots, *message))
+    assert slot_events(events)[slot] == (stored or message[0]) and messages == []
+
+
+def test_the_yes_button_on_personal_data_asks_which_data_in_spanish():
+    slots = {**answered("personal_data"), **ES, "requested_slot": "personal_data"}
+    events, messages = run(ValidateProposalForm(), tracker(slots, *pressed("yes")))
+    assert slot_events(events) == {"personal_data": None, "requested_slot": "personal_data"}
+    assert messages[0]["text"].startswith("¿Qué datos personales")
+
+
 def test_an_answer_starting_with_porque_is_an_answer():
     said = "Porque los camiones llegan tarde"
     slots = {**answered("problem"), **ES, "requested_slot": "problem"}
@@ -394,3 +429,24 @@ def _placeholders(template: str) -> list[str]:
     import string
 
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+@pytest.mark.parametrize(
+    ("answers", "flag", "raised"),
+    [
+        ({"data_owner": "city"}, "city_not_data_owner", False),
+        ({"data_owner": "vendor"}, "city_not_data_owner", True),
+        ({"data_owner": "La ciudad es dueña de los datos"}, "city_not_data_owner", False),
+        ({"data_owner": "Compartida con la ciudad"}, "city_not_data_owner", False),
+        ({"data_owner": "No es de la ciudad, es nuestra"}, "city_not_data_owner", True),
+        ({"ip_terms": "El software sigue siendo nuestro"}, "proprietary_licence", True),
+        ({"ip_terms": "Código abierto, licencia MIT"}, "proprietary_licence", False),
+        ({"personal_data": "no"}, "personal_data", False),
+        ({"personal_data": "Placas de los carros"}, "personal_data", True),
+    ],
+)
+def test_the_flags_read_codes_and_the_vendors_own_words_in_spanish(answers, flag, raised):
+    form = ValidateProposalForm()
+    slots = {slot: form.question(slot).parse(said) for slot, said in PROPOSAL_ANSWERS}
+    new = form.build_submission(SENDER, "web", {**slots, "confidential_fields": [], **answers})
+    assert (flag in new.flags) is raised

@@ -52,6 +52,7 @@ CODES: dict[str, dict[str, str]] = {
     "open_data": {"Yes": "yes", "Partly": "partly", "No": "no"},
     "departments": {"Not sure": "not_sure"},
     "personal_data": {"No": "no"},
+    "data_collected": {"None": "none"},
     "data_owner": {
         "The City": "city",
         "Our organisation": "vendor",
