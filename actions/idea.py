@@ -10,6 +10,7 @@ from typing import Any
 from actions.guided_form import (
     Choices,
     Invalid,
+    NotAChoice,
     Question,
     SubmissionForm,
     accept_text,
@@ -19,7 +20,7 @@ from actions.guided_form import (
     given,
     optional,
 )
-from actions.parsing import clean_text, yes_or_no
+from actions.parsing import clean_text, is_unsure, yes_or_no
 from storage import submissions
 from storage.models import Kind
 
@@ -43,6 +44,8 @@ def _publish(answer: str) -> str:
     "no gracias"), or the choice's own words ("publícala", "keep it private")."""
     if answer in PUBLISH.codes:
         return answer
+    if is_unsure(answer):  # "no sé" is no "no": consent is asked again, never assumed
+        raise NotAChoice(PUBLISH)
     said = yes_or_no(answer)
     if said is not None:
         return "yes" if said else "no"

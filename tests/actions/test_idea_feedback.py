@@ -8,8 +8,9 @@ import unicodedata
 import pytest
 from sqlmodel import select
 
-from actions.barrier import ValidateBarrierForm
-from actions.idea import NOT_PUBLISHED_TITLE, ValidateIdeaForm
+from actions.barrier import CONTACT, IMPACTS, STEPS, ValidateBarrierForm
+from actions.idea import LOCATIONS, NOT_PUBLISHED_TITLE, PUBLISH, ValidateIdeaForm
+from actions.parsing import plain
 from actions.submission_flow import FinishSubmission
 from storage import contacts, submissions
 from storage.catalogue import text
@@ -211,3 +212,52 @@ def test_switching_to_english_mid_form_keeps_every_answer(database):
     assert answers["idea_location"] == "citywide"
     assert answers["idea_beneficiaries"] == IDEA_IN_SPANISH[2][1]
     assert contact.language == "en"
+
+
+@pytest.mark.parametrize(
+    ("slot", "said", "stored"),
+    [
+        ("barrier_step", "no me enteré de la convocatoria", "finding_opportunities"),
+        ("barrier_step", "registrarme en el portal", "vendor_registration"),
+        ("barrier_step", "la aseguranza", "insurance_bonding"),
+        ("barrier_step", "nos pagaron a 90 dias", "payment_terms"),
+        ("barrier_step", "el abogado de la ciudad", "legal_review"),
+        ("barrier_step", "los requisitos del RFP", "solicitation_requirements"),
+        ("barrier_impact", "se atrasó meses", ["delay"]),
+        ("barrier_impact", "no pudimos participar", ["could_not_bid"]),
+        ("barrier_impact", "abandonamos el proyecto", ["project_abandoned"]),
+        ("barrier_contact", "nel", "anonymous"),
+        ("barrier_contact", "Anonimo", "anonymous"),
+    ],
+)
+def test_feedback_answers_as_people_in_austin_write_them(slot, said, stored):
+    changed, messages = asked(ValidateBarrierForm(), slot, said, SPANISH)
+    assert changed[slot] == stored, messages
+
+
+@pytest.mark.parametrize(
+    ("said", "stored"),
+    [("sí", "yes"), ("síí", "yes"), ("dale", "yes"), ("publícala", "yes"), ("nel", "no")],
+)
+def test_consent_to_publish_in_spanish(said, stored):
+    changed, _ = asked(ValidateIdeaForm(), "idea_publish", said, SPANISH)
+    assert changed["idea_publish"] == stored
+
+
+def test_not_knowing_is_no_consent_nor_refusal_it_is_asked_again():
+    for said, language in [("no sé", "es"), ("not sure", "en")]:
+        changed, [reply] = asked(ValidateIdeaForm(), "idea_publish", said, {"language": language})
+        assert changed["idea_publish"] is None
+        labels = ", ".join(text(f"idea.choice.idea_publish.{c}", language) for c in ("yes", "no"))
+        assert reply["text"] == text("form.invalid.choice", language, choices=labels)
+
+
+@pytest.mark.parametrize("choices", [STEPS, IMPACTS, CONTACT, LOCATIONS, PUBLISH])
+def test_no_word_of_a_choice_set_names_two_of_its_codes(choices):
+    """Labels and words of both languages together: a word naming two codes would make
+    an answer that uses it ambiguous, and the question asked again for nothing."""
+    owners: dict[str, set[str]] = {}
+    for code, words in choices.words().items():
+        for word in words:
+            owners.setdefault(plain(word), set()).add(code)
+    assert {word: codes for word, codes in owners.items() if len(codes) > 1} == {}
