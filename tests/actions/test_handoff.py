@@ -107,13 +107,15 @@ def test_a_handoff_in_spanish_is_promised_and_confirmed_in_spanish(database):
     spanish = {"language": "es"}
     _, messages = run(StartHandoff(), tracker(spanish))
     assert messages[0]["response"] == "utter_handoff_start"
-    slots = {**spanish, "handoff_topic": "Quiero hablar del piloto", "handoff_contact": "ana@x.mx"}
+    topic = "Quiero hablar del piloto de mi propuesta, la sc 2026 7 😊"
+    slots = {**spanish, "handoff_topic": topic, "handoff_contact": "ana@x.mx"}
     _, messages = run(FinishHandoff(), tracker(slots))
     assert messages[0]["response"] == "utter_handoff_sent"
     assert messages[0]["answer_time"] == "en un plazo de 2 días hábiles"
     with session_scope(database) as session:
         [request] = handoffs.list_handoffs(session)
-    assert request.topic == "Quiero hablar del piloto"  # their words, as written
+    assert request.topic == topic  # their words, as written
+    assert request.reference == "SC-2026-00007"  # found inside the Spanish sentence
 
 
 def test_a_spanish_handoff_over_the_limits_is_told_so_in_spanish(database, monkeypatch):
