@@ -21,7 +21,7 @@ def _asked(language: str | None) -> dict:
 
 def test_a_spanish_conversation_is_asked_in_spanish_with_intent_buttons():
     message = _asked("es")
-    assert message["text"].startswith("No estoy seguro de haberte entendido. ¿")
+    assert message["text"] == "No sé si te entendí bien. ¿Quisiste decir alguna de estas opciones?"
     assert [(b["title"], b["payload"]) for b in message["buttons"]] == [
         ("Ver el estado de un envío", "/check_status"),
         ("Hablar con una persona", "/human_handoff"),

@@ -48,7 +48,7 @@ def test_a_spanish_answer_is_attached_as_written_and_acknowledged_in_spanish(dat
         reference=reference,
         status=text("status.label.received", "es"),
     )
-    assert messages[0]["text"].startswith("Gracias: tu respuesta quedó adjunta")
+    assert messages[0]["text"].startswith("¡Gracias! Tu respuesta quedó adjunta")
     assert _stored(database, reference) == (Status.received, "es", ANSWER)
 
 
@@ -57,7 +57,7 @@ def test_an_english_answer_is_acknowledged_in_english(database):
     slots = {"language": "en", "info_reference": reference, "info_answer": "The City would."}
     _, messages = run(FinishInfoAnswer(), tracker(slots))
     assert messages[0]["text"] == (
-        f"Thank you: your answer is attached to {reference}. Its status now: received."
+        f"Thank you: your answer is attached to {reference}. Its status is now: received."
     )
     # Answered again: nothing is asked any more, said in the person's language.
     _, messages = run(FinishInfoAnswer(), tracker({**slots, "language": "es"}))
