@@ -6,19 +6,23 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-# What each intent offers, as a button; a "/intent" payload is taken as that intent.
-CHOICES = {
-    "submit_proposal": "Submit a proposal",
-    "suggest_idea": "Share an idea",
-    "check_status": "Check a submission's status",
-    "report_barrier": "Report a procurement barrier",
-    "human_handoff": "Talk to a person",
-    "help": "See what I can do",
-    "out_of_scope": "A City service (3-1-1)",
-    "greet": "Just saying hello",
-    "goodbye": "Say goodbye",
-    "thank": "Say thanks",
-}
+from actions.language import language_of
+from storage.catalogue import text
+
+# The intents offered as buttons (labelled by `clarify.choice.<intent>`); a "/intent"
+# payload is taken as that intent, in any language.
+CHOICES = (
+    "submit_proposal",
+    "suggest_idea",
+    "check_status",
+    "report_barrier",
+    "human_handoff",
+    "help",
+    "out_of_scope",
+    "greet",
+    "goodbye",
+    "thank",
+)
 
 
 def asked_to_clarify_last(tracker: Tracker) -> bool:
@@ -50,9 +54,13 @@ class Clarify(Action):
         if asked_to_clarify_last(tracker) or not options:
             dispatcher.utter_message(response="utter_default")
             return []
+        language = language_of(tracker)
         dispatcher.utter_message(
-            text="I'm not sure I understood. Did you mean one of these?",
-            buttons=[{"title": CHOICES[name], "payload": f"/{name}"} for name in options]
-            + [{"title": "Something else", "payload": "/help"}],
+            text=text("clarify.question", language),
+            buttons=[
+                {"title": text(f"clarify.choice.{name}", language), "payload": f"/{name}"}
+                for name in options
+            ]
+            + [{"title": text("clarify.something_else", language), "payload": "/help"}],
         )
         return []

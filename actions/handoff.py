@@ -24,6 +24,7 @@ from actions.guided_form import (
     email_or_phone,
     slot_changes,
 )
+from actions.language import language_of
 from actions.parsing import find_reference
 from actions.store import in_session
 from storage import handoffs, intake_limits
@@ -36,20 +37,21 @@ HANDOFF_WINDOW = timedelta(hours=24)
 MAX_HANDOFFS = 3
 
 
-def _contact(text: str) -> str:
-    found = email_or_phone(text)
+def _contact(answer: str) -> str:
+    found = email_or_phone(answer)
     if found is None:
-        raise Invalid("Staff answer by email or phone. Could you give one of them?")
+        raise Invalid("handoff.invalid.contact")
     return found
 
 
 class ValidateHandoffForm(GuidedForm):
     key = "handoff"
     noun = "request"
+    area = "handoff"  # labels, names and messages: catalogue/<language>/handoff.yml
     has_confirmation = False
     questions = (
-        Question("handoff_topic", "Topic", accept_text(3), ("topic", "question", "request")),
-        Question("handoff_contact", "Contact", _contact, ("contact", "email", "phone")),
+        Question("handoff_topic", "", accept_text(3)),
+        Question("handoff_contact", "", _contact),
     )
 
     def name(self) -> str:
@@ -85,7 +87,7 @@ class StartHandoff(Action):
             dispatcher.utter_message(
                 response="utter_handoff_limited",
                 count=recent,
-                answer_time=text("handoff.answer_time"),
+                answer_time=text("handoff.answer_time", language_of(tracker)),
             )
             return back_to_interrupted_form(tracker)
         dispatcher.utter_message(response="utter_handoff_start")
@@ -130,10 +132,13 @@ class FinishHandoff(Action):
                 ),
             )
         )
-        answer_time = text("handoff.answer_time")
+        language = language_of(tracker)
+        answer_time = text("handoff.answer_time", language)
         if recorded.over_limit is not None:
             key = f"handoff.held_{recorded.over_limit.scope.value}"
-            dispatcher.utter_message(text=text(key, contact=contact, answer_time=answer_time))
+            dispatcher.utter_message(
+                text=text(key, language, contact=contact, answer_time=answer_time)
+            )
         else:
             dispatcher.utter_message(
                 response="utter_handoff_sent", contact=contact, answer_time=answer_time

@@ -6,22 +6,28 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlmodel import Session
 
 from actions import private
 from actions.guided_form import GuidedForm, Question, accept_text, slot_changes
+from actions.language import language_of
 from actions.parsing import find_reference
 from actions.status import STATUS_CODE
 from actions.store import in_session
-from storage import submissions
+from storage import contacts, submissions
+from storage.catalogue import text
 from storage.identity import is_named_by_client
+from storage.languages import supported
+from storage.models import Status
 from storage.workflow import info_requests, rules, submitter_news, transitions
 
 
 class ValidateInfoForm(GuidedForm):
     key = "info"
     noun = "answer"
+    area = "info_request"  # its label and names: catalogue/<language>/info_request.yml
     has_confirmation = False
-    questions = (Question("info_answer", "Answer", accept_text(2, 5000), ("answer", "reply")),)
+    questions = (Question("info_answer", "", accept_text(2, 5000)),)
 
     def name(self) -> str:
         return "validate_info_form"
@@ -33,6 +39,32 @@ def _named_reference(tracker: Tracker) -> str | None:
         if entity.get("entity") == "reference" and find_reference(str(entity.get("value"))):
             return find_reference(str(entity.get("value")))
     return find_reference(message.get("text") or "") or tracker.get_slot("reference")
+
+
+def _attach_answer(
+    session: Session, reference: str, sender_id: str, answer: str, shown_language: str | None
+) -> tuple[str, str | None]:
+    """Attaches the answer; what the person is told, as (catalogue key, the status its
+    submission is now in). Worded here in the person's language from what happened,
+    since the workflow's own outcome message is staff text, in English."""
+    submission = submissions.get_submission(session, reference)
+    if submission is None:
+        return "info_request.unknown", None
+    if not contacts.submitted_by(session, submission, sender_id):
+        return "info_request.not_yours", None
+    if shown_language is not None:  # what the City sends them next follows their language
+        contacts.remember_language(session, sender_id, shown_language)
+    was_waiting = submission.status is Status.needs_info
+    try:
+        outcome = transitions.answer_info(session, reference, sender_id, answer)
+    except rules.Refused:  # deleted or handed over meanwhile
+        return "info_request.not_yours", None
+    if not outcome.changed:
+        return "info_request.nothing_asked", None
+    if not was_waiting:  # staff had gone on without it: attached all the same
+        return "info_request.answered_late", None
+    session.refresh(submission)
+    return "info_request.answered", submission.status.value
 
 
 def _proven(session, open_questions: dict[str, str], codes: list[str]) -> list[str]:
@@ -123,12 +155,11 @@ class FinishInfoAnswer(Action):
             dispatcher.utter_message(response="utter_info_not_sent")
             return clear
         answer = tracker.get_slot("info_answer") or ""
-        try:
-            outcome = await in_session(
-                lambda s: transitions.answer_info(s, reference, tracker.sender_id, answer)
-            )
-        except rules.Refused as refused:
-            dispatcher.utter_message(text=str(refused))
-            return clear
-        dispatcher.utter_message(text=outcome.message)
+        shown_language = supported(tracker.get_slot("language"))
+        key, status = await in_session(
+            lambda s: _attach_answer(s, reference, tracker.sender_id, answer, shown_language)
+        )
+        language = language_of(tracker)
+        label = text(f"status.label.{status}", language) if status else ""
+        dispatcher.utter_message(text=text(key, language, reference=reference, status=label))
         return clear

@@ -11,37 +11,83 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlmodel import Session
 
 from actions import private
+from actions.language import language_of
 from actions.parsing import find_reference
 from actions.store import in_session
 from storage import contacts, inbox, status_lookups, submissions
 from storage.catalogue import text
 from storage.identity import is_named_by_client
-from storage.models import Status, SubmissionPublic
-from storage.workflow.rules import status_label
+from storage.languages import long_date, supported
+from storage.models import Contact, Status, Submission, SubmissionPublic
 
 LOOKUP_WINDOW = timedelta(minutes=10)
 MAX_LOOKUPS = 20
 MAX_UNKNOWN = 5
-STATUS_CODE = re.compile(r"(?<![\w-])[A-Za-z0-9_-]{16}(?![\w-])")
+# A private status code: 16 characters of URL-safe base64. A word of 16 letters
+# ("infraestructuras", "administraciones", "responsibilities") is no code: taken for one,
+# it would be kept out of the stored conversation for nothing.
+STATUS_CODE = re.compile(r"(?<![\w-])(?![A-Za-z][a-z]{15}(?![\w-]))[A-Za-z0-9_-]{16}(?![\w-])")
 LOOKS_LIKE_REFERENCE = re.compile(r"\bsc[\s-]*\d|\b\d{2,4}-\d{1,7}\b", re.IGNORECASE)
 
 
-def status_values(submission: SubmissionPublic) -> dict[str, str]:
-    """The template values of utter_status for one submission."""
+# Titles Entryway composes are stored as catalogue keys (actions/idea.py, barrier.py), so
+# the data holds no language; a submitter's own title is stored as they wrote it.
+COMPOSED_TITLES = ("idea.title.", "feedback.title.")
+
+
+def title_in(title: str, language: str) -> str:
+    """A stored title as `language` reads it: a composed one worded, the person's own as written."""
+    return text(title, language) if title.startswith(COMPOSED_TITLES) else title
+
+
+def status_values(submission: SubmissionPublic, language: str) -> dict[str, str]:
+    """The template values of utter_status for one submission, in `language`: the status,
+    its next step and the kind are rendered from their codes, never from the English
+    sentences the database may hold."""
     decided_by = submission.next_decision_by
+    status = submission.status.value
     return {
         "reference": submission.reference,
-        "kind": submission.kind.value,
-        "title": submission.title,
-        "status": status_label(submission.status),
-        "updated": f"{submission.updated_at:%d %B %Y}",
-        "next_step": submission.next_step,
-        "next_decision": text("notify.next_decision", date=f"{decided_by:%d %B %Y}")
+        "kind": text(f"status_answer.kind.{submission.kind.value}", language),
+        "title": title_in(submission.title, language),
+        "status": text(f"status.label.{status}", language),
+        "updated": long_date(submission.updated_at, language),
+        "next_step": text(f"status.next_step.{status}", language),
+        "next_decision": text(
+            "notify.next_decision", language, date=long_date(decided_by, language)
+        )
         if decided_by
         else "",
     }
+
+
+def _public_view(submission: Submission, language: str) -> SubmissionPublic:
+    """What anyone may see of a submission, with the neutral title of one not yet
+    screened in the reader's language (storage.submissions.public_view writes English)."""
+    public = submissions.public_view(submission)
+    if not submission.title_public:
+        public.title = text(f"public_title.{submission.kind.value}", language)
+    return public
+
+
+def _keep_language(
+    session: Session, submission: Submission, sender: str, language: str | None
+) -> None:
+    """The submitter's current conversation language, kept on their contacts so what the
+    City sends them later is written in it. Only a language the conversation has shown
+    (the slot is empty until a message shows one) replaces what is known."""
+    if language is None:
+        return
+    contacts.remember_language(session, sender, language)
+    # Proven by the private status code from another chat identity: that submission's
+    # contact is the person's too.
+    contact = session.get(Contact, submission.contact_id) if submission.contact_id else None
+    if contact is not None and contact.language != language:
+        contact.language = language
+        session.add(contact)
 
 
 async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -54,6 +100,8 @@ async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         return await _without_reference(dispatcher, tracker, said)
 
     sender = tracker.sender_id
+    language = language_of(tracker)
+    shown_language = supported(tracker.get_slot("language"))
     codes = STATUS_CODE.findall(said)
     # A code typed to see one's details is not stored with the conversation.
     mark = private.keep_out(codes) if codes else {}
@@ -73,11 +121,13 @@ async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         )
         mine = by_identity or any(submissions.token_matches(submission, code) for code in codes)
         latest = inbox.latest_message(session, submission.id) if mine else None
+        if mine:
+            _keep_language(session, submission, sender, shown_language)
         # The submitter sees their own title; anyone else what the public sees.
         shown = (
             SubmissionPublic.model_validate(submission)
             if mine
-            else submissions.public_view(submission)
+            else _public_view(submission, language)
         )
         return "found", shown, latest.text if latest else None
 
@@ -88,7 +138,7 @@ async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     if outcome == "unknown":
         dispatcher.utter_message(response="utter_status_unknown", reference=reference, **mark)
         return [SlotSet("reference", None)]
-    dispatcher.utter_message(response="utter_status", **status_values(public), **mark)
+    dispatcher.utter_message(response="utter_status", **status_values(public, language), **mark)
     if note:
         dispatcher.utter_message(response="utter_status_for_you", note=note)
         if public.status is Status.needs_info:

@@ -5,7 +5,7 @@ import pytest
 from rasa_sdk.events import FollowupAction
 from sqlmodel import select
 
-from actions.handoff import MAX_HANDOFFS, FinishHandoff, StartHandoff
+from actions.handoff import MAX_HANDOFFS, FinishHandoff, StartHandoff, ValidateHandoffForm
 from storage import handoffs
 from storage.catalogue import text as catalogue_text
 from storage.db import session_scope
@@ -101,3 +101,64 @@ def test_over_the_hourly_limit_of_everyone_together_a_handoff_is_held_and_said_s
     with session_scope(database) as session:
         recorded = [(r.sender_id, r.delivery) for r in handoffs.list_handoffs(session)]
     assert recorded == [("web-b", HandoffDelivery.held), ("web-a", HandoffDelivery.posted)]
+
+
+def test_a_handoff_in_spanish_is_promised_and_confirmed_in_spanish(database):
+    spanish = {"language": "es"}
+    _, messages = run(StartHandoff(), tracker(spanish))
+    assert messages[0]["response"] == "utter_handoff_start"
+    topic = "Quiero hablar del piloto de mi propuesta, la sc 2026 7 😊"
+    slots = {**spanish, "handoff_topic": topic, "handoff_contact": "ana@x.mx"}
+    _, messages = run(FinishHandoff(), tracker(slots))
+    assert messages[0]["response"] == "utter_handoff_sent"
+    assert messages[0]["answer_time"] == "en un plazo de 2 días hábiles"
+    with session_scope(database) as session:
+        [request] = handoffs.list_handoffs(session)
+    assert request.topic == topic  # their words, as written
+    assert request.reference == "SC-2026-00007"  # found inside the Spanish sentence
+
+
+def test_a_spanish_handoff_over_the_limits_is_told_so_in_spanish(database, monkeypatch):
+    monkeypatch.setenv("ENTRYWAY_HANDOFF_LIMIT_TOTAL", "1")
+    get_settings.cache_clear()
+    slots = {"language": "es", "handoff_topic": "El piloto", "handoff_contact": "ana@x.mx"}
+    run(FinishHandoff(), tracker(slots, sender="web-a", extra=from_client("198.51.100.1")))
+    _, messages = run(
+        FinishHandoff(), tracker(slots, sender="web-b", extra=from_client("198.51.100.2"))
+    )
+    assert messages[0]["text"] == catalogue_text(
+        "handoff.held_total", "es", contact="ana@x.mx", answer_time="en un plazo de 2 días hábiles"
+    )
+    assert messages[0]["text"].startswith("Gracias. En la última hora muchas personas")
+    for _ in range(MAX_HANDOFFS):
+        with session_scope(database) as session:
+            handoffs.create_handoff(session, SENDER, "web", "El piloto", "a@b.example", None)
+    _, messages = run(StartHandoff(), tracker({"language": "es"}))
+    assert messages[0]["response"] == "utter_handoff_limited"
+    assert messages[0]["answer_time"] == "en un plazo de 2 días hábiles"
+
+
+def _handoff_answer(slot: str, said: str, language: str, given: dict | None = None) -> tuple:
+    current = tracker(
+        {**(given or {}), "language": language, "requested_slot": slot}, said, "inform", 0.3
+    )
+    events, messages = run(ValidateHandoffForm(), current)
+    return slot_events(events), messages
+
+
+def test_bad_handoff_answers_are_explained_in_the_persons_language_and_lose_nothing():
+    given = {"handoff_topic": "Quiero hablar del piloto de semáforos"}
+    changed, [reply] = _handoff_answer("handoff_contact", "llámame mañana", "es", given)
+    assert reply["text"] == (
+        "El personal responde por correo electrónico o por teléfono. ¿Me das uno de los dos?"
+    )
+    assert "handoff_topic" not in changed  # the topic given before stays
+    changed, [reply] = _handoff_answer("handoff_contact", "call me tomorrow", "en", given)
+    assert reply["text"] == "Staff answer by email or phone. Could you give one of them?"
+    _, [reply] = _handoff_answer("handoff_topic", "🙏", "es")
+    assert reply["text"] == catalogue_text("form.invalid.too_short", "es", minimum=3)
+    changed, [reply] = _handoff_answer("handoff_topic", "semáforo " * 600, "es")
+    assert reply["response"] == "utter_answer_too_long"
+    assert changed["handoff_topic"] is None
+    changed, _ = _handoff_answer("handoff_contact", "ana@correo.mx", "es", given)
+    assert changed["handoff_contact"] == "ana@correo.mx"
