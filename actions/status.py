@@ -17,7 +17,7 @@ from actions import private
 from actions.language import language_of
 from actions.parsing import find_reference
 from actions.store import in_session
-from storage import contacts, inbox, status_lookups, submissions
+from storage import contacts, inbox, rendering, status_lookups, submissions
 from storage.catalogue import text
 from storage.identity import is_named_by_client
 from storage.languages import long_date, supported
@@ -35,14 +35,6 @@ LOOKS_LIKE_REFERENCE = re.compile(r"\bsc[\s-]*\d|\b\d{2,4}-\d{1,7}\b", re.IGNORE
 
 # Titles Entryway composes are stored as catalogue keys (actions/idea.py, barrier.py), so
 # the data holds no language; a submitter's own title is stored as they wrote it.
-COMPOSED_TITLES = ("idea.title.", "feedback.title.")
-
-
-def title_in(title: str, language: str) -> str:
-    """A stored title as `language` reads it: a composed one worded, the person's own as written."""
-    return text(title, language) if title.startswith(COMPOSED_TITLES) else title
-
-
 def status_values(submission: SubmissionPublic, language: str) -> dict[str, str]:
     """The template values of utter_status for one submission, in `language`: the status,
     its next step and the kind are rendered from their codes, never from the English
@@ -52,7 +44,7 @@ def status_values(submission: SubmissionPublic, language: str) -> dict[str, str]
     return {
         "reference": submission.reference,
         "kind": text(f"status_answer.kind.{submission.kind.value}", language),
-        "title": title_in(submission.title, language),
+        "title": submission.title,
         "status": text(f"status.label.{status}", language),
         "updated": long_date(submission.updated_at, language),
         "next_step": text(f"status.next_step.{status}", language),
@@ -62,15 +54,6 @@ def status_values(submission: SubmissionPublic, language: str) -> dict[str, str]
         if decided_by
         else "",
     }
-
-
-def _public_view(submission: Submission, language: str) -> SubmissionPublic:
-    """What anyone may see of a submission, with the neutral title of one not yet
-    screened in the reader's language (storage.submissions.public_view writes English)."""
-    public = submissions.public_view(submission)
-    if not submission.title_public:
-        public.title = text(f"public_title.{submission.kind.value}", language)
-    return public
 
 
 def _keep_language(
@@ -120,15 +103,13 @@ async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
             session, submission, sender
         )
         mine = by_identity or any(submissions.token_matches(submission, code) for code in codes)
-        latest = inbox.latest_message(session, submission.id) if mine else None
+        latest = inbox.latest_message(session, submission.id, language) if mine else None
         if mine:
             _keep_language(session, submission, sender, shown_language)
         # The submitter sees their own title; anyone else what the public sees.
-        shown = (
-            SubmissionPublic.model_validate(submission)
-            if mine
-            else _public_view(submission, language)
-        )
+        shown = submissions.public_view(submission, language)
+        if mine:
+            shown.title = rendering.title_text(submission.title, language)
         return "found", shown, latest.text if latest else None
 
     outcome, public, note = await in_session(look_up)

@@ -50,6 +50,17 @@ def next_step_text(code: str, language: str = DEFAULT_LANGUAGE) -> str:
     return text(f"status.next_step.{Status(code).value}", language)
 
 
+# Titles Entryway composes (an idea not to be published, a barrier named by its step) are
+# stored as the catalogue key that words them, so each reader gets them in their language;
+# a title the person wrote is stored and shown as written.
+COMPOSED_TITLES = ("idea.title.", "feedback.title.")
+
+
+def title_text(title: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """A stored title as a reader of `language` reads it."""
+    return text(title, language) if title.startswith(COMPOSED_TITLES) else title
+
+
 def public_title(kind: Kind | str, language: str = DEFAULT_LANGUAGE) -> str:
     """The neutral title that stands in until staff have screened a submission."""
     return text(f"public_title.{Kind(kind).value}", language)

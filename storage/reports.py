@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from storage.models import Kind, Status, StatusChange, Submission, utcnow
+from storage.rendering import title_text
 from storage.service_levels import BusinessCalendar
 from storage.workflow.rules import BLOCKERS, CLOSED
 
@@ -184,7 +185,7 @@ def digest(
         (
             Overdue(
                 s.reference,
-                s.title,
+                title_text(s.title),
                 s.status,
                 s.assignee,
                 calendar.between(s.next_decision_by, today),

@@ -29,7 +29,7 @@ from storage.models import (
     utcnow,
 )
 from storage.reference import format_reference
-from storage.rendering import next_step_text, public_title
+from storage.rendering import next_step_text, public_title, title_text
 
 SYSTEM_ACTOR = "entryway"
 
@@ -187,8 +187,11 @@ def public_view(submission: Submission, language: str = DEFAULT_LANGUAGE) -> Sub
     """What anyone may see of a submission: its title only once staff have screened it
     (until then a neutral title, in the reader's `language`)."""
     public = SubmissionPublic.model_validate(submission)
-    if not submission.title_public:
-        public.title = public_title(submission.kind, language)
+    public.title = (
+        title_text(submission.title, language)
+        if submission.title_public
+        else public_title(submission.kind, language)
+    )
     return public
 
 

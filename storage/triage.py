@@ -18,6 +18,7 @@ from storage.models import (
     Submission,
     SubmissionAnswer,
 )
+from storage.rendering import title_text
 from storage.workflow.info_requests import open_info_request
 from storage.workflow.rules import advance_targets, allowed_transitions
 
@@ -108,7 +109,7 @@ def card_facts(session: Session, submission: Submission) -> CardFacts:
     return CardFacts(
         reference=submission.reference,
         kind=submission.kind.value,
-        title=submission.title,
+        title=title_text(submission.title),
         category=submission.category,
         status=submission.status,
         assignee=submission.assignee,

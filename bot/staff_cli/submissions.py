@@ -38,7 +38,7 @@ def list_submissions(status: Status | None, limit: int) -> list[str]:
                 status=s.status.value,
                 assignee=s.assignee or "-",
                 updated=f"{s.updated_at:%Y-%m-%d}",
-                title=s.title,
+                title=rendering.title_text(s.title),
             )
             for s in rows
         ] or [text("cli.list.none")]

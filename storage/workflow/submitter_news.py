@@ -146,7 +146,7 @@ def wording(news: str, facts: dict, language: str) -> str:
             "notify.status_changed",
             language,
             reference=facts["reference"],
-            title=facts["title"],
+            title=rendering.title_text(facts["title"], language),
             status=rendering.status_label(facts["status"], language),
             reason=reason,
             next_step=rendering.next_step_text(facts["next_step"], language),

@@ -7,6 +7,7 @@ from bot.slack.blocks.triage_card import ADVANCE, ASSIGN, SNOOZE, who
 from bot.slack.text import labelled, mrkdwn, plain
 from storage.catalogue import text
 from storage.models import Submission, utcnow
+from storage.rendering import title_text
 from storage.service_levels import BusinessCalendar
 from storage.workflow.rules import SNOOZE_BUSINESS_DAYS, status_label
 
@@ -72,7 +73,7 @@ def message(
         "text": text("reminder.fallback", reference=submission.reference),
         "blocks": [
             {"type": "section", "text": mrkdwn(intro)},
-            {"type": "section", "text": labelled(text("card.title"), submission.title)},
+            {"type": "section", "text": labelled(text("card.title"), title_text(submission.title))},
             {"type": "context", "elements": [mrkdwn(context)]},
             {"type": "actions", "block_id": "reminder", "elements": buttons},
         ],
