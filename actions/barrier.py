@@ -76,12 +76,12 @@ def _contact(answer: str) -> str:
 
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("barrier_what", "", accept_text(10)),
-    Question("barrier_step", "", STEPS.one(), choices=STEPS),
-    Question("barrier_where", "", optional(lambda answer: answer[:300], "feedback.invalid.where")),
-    Question("barrier_impact", "", _impact, choices=IMPACTS),
-    Question("barrier_suggestion", "", optional(accept_text(2), "feedback.invalid.suggestion")),
-    Question("barrier_contact", "", _contact, choices=CONTACT),
+    Question("barrier_what", accept_text(10)),
+    Question("barrier_step", STEPS.one(), choices=STEPS),
+    Question("barrier_where", optional(lambda answer: answer[:300], "feedback.invalid.where")),
+    Question("barrier_impact", _impact, choices=IMPACTS),
+    Question("barrier_suggestion", optional(accept_text(2), "feedback.invalid.suggestion")),
+    Question("barrier_contact", _contact, choices=CONTACT),
 )
 
 

@@ -159,12 +159,7 @@ class Invalid(ValueError):
         self.values = values
 
     def message(self, language: str) -> str:
-        try:
-            return text(self.key, language, **self.values)
-        except KeyError:
-            # A sentence rather than a key: a form whose texts are not in the catalogue
-            # yet (idea, barrier, handoff until they move) is shown as it wrote it.
-            return self.key
+        return text(self.key, language, **self.values)
 
 
 class NotAChoice(Invalid):
@@ -255,19 +250,6 @@ def _choice_words(choices: Choices) -> dict[str, tuple[str, ...]]:
     return words
 
 
-def choice(choices: dict[str, tuple[str, ...]]) -> Callable[[str], str]:
-    """A parser for one of a form's own choices, named in code with their synonyms (the
-    forms whose choices are not in the catalogue yet)."""
-
-    def parse(answer: str) -> str:
-        found = match_choice(answer, choices)
-        if found is None:
-            raise Invalid(f"Please pick one of: {', '.join(choices)}.")
-        return found
-
-    return parse
-
-
 def optional(parser: Callable[[str], Any], problem: str) -> Callable[[str], Any]:
     """An answer that may be skipped ('skip', 'omitir', a Skip button), stored as NOT_GIVEN;
     `problem` is the catalogue key of what to say when the parser finds nothing."""
@@ -329,11 +311,7 @@ def slot_changes(tracker: Tracker, values: dict[str, Any]) -> list[EventType]:
 @dataclass(frozen=True)
 class Question:
     slot: str
-    # In English, for a form without a catalogue area; a form with one (GuidedForm.area)
-    # reads its labels and names from the catalogue in the person's language.
-    label: str
     parse: Callable[[str], Any]
-    synonyms: tuple[str, ...] = ()
     applies: Callable[[dict[str, Any]], bool] = field(default=always)
     # Whether the submitter may mark this answer confidential.
     may_be_confidential: bool = False
@@ -386,9 +364,8 @@ class GuidedForm(FormValidationAction, ABC):
     key: str  # names the confirmation slot, `<key>_confirmed`
     questions: tuple[Question, ...]
     # The catalogue area of the form's texts: a question's label is `<area>.label.<slot>`
-    # and the other names people call it by the list `<area>.names.<slot>`. None: the
-    # questions' own English labels and synonyms (forms not in the catalogue yet).
-    area: str | None = None
+    # and the other names people call it by the list `<area>.names.<slot>`.
+    area: str
     # Answers are saved as a draft of this kind as they arrive (None: not saved).
     draft_kind: Kind | None = None
     # Whether the user reviews a summary and confirms before the form completes.
@@ -418,15 +395,11 @@ class GuidedForm(FormValidationAction, ABC):
 
     def label(self, question: Question, language: str) -> str:
         """The question's label ("Title", "Título") in `language`."""
-        if self.area is None:
-            return question.label
         return text(f"{self.area}.label.{question.slot}", language)
 
     def names(self, question: Question) -> tuple[str, ...]:
         """Every name a person may call the question by, in every language ("change my
         correo" is understood in an English conversation too)."""
-        if self.area is None:
-            return (question.label, *question.synonyms)
         return tuple(
             dict.fromkeys(
                 name

@@ -50,8 +50,8 @@ class ValidateHandoffForm(GuidedForm):
     area = "handoff"  # labels, names and messages: catalogue/<language>/handoff.yml
     has_confirmation = False
     questions = (
-        Question("handoff_topic", "", accept_text(3)),
-        Question("handoff_contact", "", _contact),
+        Question("handoff_topic", accept_text(3)),
+        Question("handoff_contact", _contact),
     )
 
     def name(self) -> str:

@@ -59,11 +59,11 @@ def _title_of(idea: str) -> str:
 
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("idea_text", "", accept_text(10)),
-    Question("idea_location", "", _location, choices=LOCATIONS),
-    Question("idea_beneficiaries", "", accept_text(2)),
-    Question("idea_contact", "", optional(email_or_phone, "idea.invalid.contact")),
-    Question("idea_publish", "", _publish, choices=PUBLISH),
+    Question("idea_text", accept_text(10)),
+    Question("idea_location", _location, choices=LOCATIONS),
+    Question("idea_beneficiaries", accept_text(2)),
+    Question("idea_contact", optional(email_or_phone, "idea.invalid.contact")),
+    Question("idea_publish", _publish, choices=PUBLISH),
 )
 
 

@@ -27,7 +27,7 @@ class ValidateInfoForm(GuidedForm):
     noun = "answer"
     area = "info_request"  # its label and names: catalogue/<language>/info_request.yml
     has_confirmation = False
-    questions = (Question("info_answer", "", accept_text(2, 5000)),)
+    questions = (Question("info_answer", accept_text(2, 5000)),)
 
     def name(self) -> str:
         return "validate_info_form"

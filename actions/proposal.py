@@ -159,7 +159,7 @@ def _cooperative_contract(answer: str) -> str:
 
 def _asked(slot: str, parse: Callable[[str], Any], **options: Any) -> Question:
     """A question whose label and names are in the catalogue (the form's area), not here."""
-    return Question(slot, "", parse, **options)
+    return Question(slot, parse, **options)
 
 
 def _piloted_or_deployed(slots: dict[str, Any]) -> bool:
