@@ -146,9 +146,7 @@ def test_an_intent_payload_keeps_its_own_entities() -> None:
 
 
 def test_it_replaces_a_language_entity_it_finds_rather_than_adding_one(detector) -> None:
-    message = Message(
-        data={"text": "hola", "entities": [{"entity": "language", "value": "en"}]}
-    )
+    message = Message(data={"text": "hola", "entities": [{"entity": "language", "value": "en"}]})
     (processed,) = detector.process([message])
     assert [entity["value"] for entity in processed.get("entities")] == ["es"]
 

@@ -110,7 +110,7 @@ def test_one_persons_own_words_and_long_texts_are_never_kept(processor) -> None:
 
 
 def test_parses_are_kept_per_channel_language(processor) -> None:
-    """"ok" shows no language: its parse carries the channel's, so a parse kept for a
+    """A text like "ok" shows no language: its parse carries the channel's, so a parse kept for a
     Spanish page is never handed to an English one."""
     spanish, english = {"language": "es"}, {"language": "en"}
     for sender in ("ann", "bob"):
