@@ -1,6 +1,7 @@
 """nlu/language_detector.py: the entity `language` each message gets from the trained
 model, by the rules of nlu/language_rules.py, with the real detector."""
 
+import types
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from nlu.language_detector import LanguageDetector, fasttext_detector
 from nlu.language_rules import folded, language_of, switch_requested
 from rasa_env.patches.shared_parse_cache import PARSE
 from rasa_env.patches.targets import original
+from rasa_env.rest_channel import TokenRestInput
 from tests.support.patched_rasa import trained_agent
 
 
@@ -138,6 +140,13 @@ def test_the_trained_model_sets_the_entity_from_the_metadata_rest_sends() -> Non
     assert languages("ok") == []
     assert languages("hola, tengo una pregunta") == ["es"]
     assert languages("hello, I have a question", {"language": "es"}) == ["en"]
+
+
+def test_the_rest_channel_hands_the_requests_metadata_to_the_message() -> None:
+    """What the app posts to /webhooks/rest/webhook as `metadata` becomes the UserMessage's
+    metadata (Rasa 3.6's RestInput.get_metadata), which the NLU graph's message carries."""
+    body = {"sender": "web-1", "message": "ok", "metadata": {"language": "es"}}
+    assert TokenRestInput().get_metadata(types.SimpleNamespace(json=body)) == {"language": "es"}
 
 
 def test_an_intent_payload_keeps_its_own_entities() -> None:
