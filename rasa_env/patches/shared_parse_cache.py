@@ -3,8 +3,11 @@
 Replaces `MessageProcessor._parse_message_with_graph`. "yes", "skip", "hello", "what's the
 status of my proposal?": much of what a form-driven conversation hears is the same few
 texts, and the NLU graph gives the same parse of the same text every time when each of its
-components reads nothing but the message's text (rasa_env/components.py, TEXT_ALONE;
-checked per model, so a model with any other component parses every message). Rasa still
+components reads nothing but the message's text and the channel's language (the metadata's
+`language`, which nlu/language_detector.py falls back on: rasa_env/components.py,
+TEXT_AND_CHANNEL_LANGUAGE; checked per model, so a model with any other component parses
+every message). Parses are kept per channel language: "ok" from a Spanish page is not "ok"
+from an English one. Rasa still
 ran the whole graph for each: 0.5 ms of CPU for "yes", 1.5 ms for an FAQ question, with the
 sentence encoder's own cache hit; a copy from here takes 0.05 ms.
 
@@ -26,6 +29,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from nlu.common_texts import FIRST_SENDERS, KEEP_SECONDS, CommonTexts, current_sender
+from nlu.language_rules import channel_language
 from rasa_env import components
 from rasa_env.patches.targets import Target, original, replace
 
@@ -57,17 +61,22 @@ class ParseCache(CommonTexts[dict[str, Any]]):
 
 
 def text_only(processor: MessageProcessor) -> bool:
-    """Whether every component the NLU graph runs reads nothing but the message's text."""
+    """Whether every component the NLU graph runs reads nothing but the message's text and
+    the channel's language."""
     metadata = processor.model_metadata
     schema = metadata.predict_schema.minimal_graph_schema([metadata.nlu_target])
-    return components.all_have(components.names_of(schema), components.TEXT_ALONE)
+    return components.all_have(components.names_of(schema), components.TEXT_AND_CHANNEL_LANGUAGE)
 
 
-def cache_of(processor: MessageProcessor) -> ParseCache | None:
-    # One per processor: a model loaded later gets its own processor, so its own cache.
+def cache_of(processor: MessageProcessor, message: UserMessage) -> ParseCache | None:
+    """The cache of parses of messages from the message's channel language, if any."""
+    # One set per processor: a model loaded later gets its own processor, so its own caches.
     if CACHE not in processor.__dict__:
-        processor.__dict__[CACHE] = ParseCache() if text_only(processor) else None
-    return processor.__dict__[CACHE]
+        processor.__dict__[CACHE] = {} if text_only(processor) else None
+    caches: dict[str | None, ParseCache] | None = processor.__dict__[CACHE]
+    if caches is None:
+        return None
+    return caches.setdefault(channel_language(message.metadata), ParseCache())
 
 
 def parse_message_with_graph(
@@ -81,7 +90,7 @@ def parse_message_with_graph(
     rasas_parse = original(PARSE)
     sender = current_sender.set(message.sender_id)
     try:
-        cache = cache_of(self)
+        cache = cache_of(self, message)
         if cache is None or not only_output_properties or not isinstance(message.text, str):
             return rasas_parse(self, message, tracker, only_output_properties)
         parse = cache.get(message.text)

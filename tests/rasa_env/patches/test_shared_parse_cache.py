@@ -53,12 +53,23 @@ def processor(monkeypatch) -> MessageProcessor:
     return processor
 
 
-def parse(processor: MessageProcessor, text: str, sender: str, outputs: bool = True) -> dict:
-    return processor._parse_message_with_graph(UserMessage(text, sender_id=sender), None, outputs)
+def parse(
+    processor: MessageProcessor,
+    text: str,
+    sender: str,
+    outputs: bool = True,
+    metadata: dict[str, Any] | None = None,
+) -> dict:
+    message = UserMessage(text, sender_id=sender, metadata=metadata)
+    return processor._parse_message_with_graph(message, None, outputs)
 
 
-def rasas(processor: MessageProcessor, text: str) -> dict:
-    return original(PARSE)(processor, UserMessage(text), None, True)
+def rasas(processor: MessageProcessor, text: str, metadata: dict[str, Any] | None = None) -> dict:
+    return original(PARSE)(processor, UserMessage(text, metadata=metadata), None, True)
+
+
+def languages_in(parsed: dict[str, Any]) -> list[str]:
+    return [entity["value"] for entity in parsed["entities"] if entity["entity"] == "language"]
 
 
 def test_it_is_what_the_launcher_puts_in_rasas_place() -> None:
@@ -91,11 +102,23 @@ def test_one_persons_own_words_and_long_texts_are_never_kept(processor) -> None:
     for _ in range(3):
         assert parse(processor, "Jane Doe-17", "ann") == rasas(processor, "Jane Doe-17")
     assert processor.runs.count("Jane Doe-17") == 6  # three parses, three of rasas()
-    assert "Jane Doe-17" not in processor.__dict__[CACHE]
+    assert "Jane Doe-17" not in processor.__dict__[CACHE][None]
     long_text = "a " * 60  # its tokens alone would be large
     for sender in ("ann", "bob", "cy"):
         parse(processor, long_text, sender)
-    assert long_text not in processor.__dict__[CACHE]
+    assert long_text not in processor.__dict__[CACHE][None]
+
+
+def test_parses_are_kept_per_channel_language(processor) -> None:
+    """A text like "ok" shows no language: its parse carries the channel's, so a parse kept for a
+    Spanish page is never handed to an English one."""
+    spanish, english = {"language": "es"}, {"language": "en"}
+    for sender in ("ann", "bob"):
+        assert languages_in(parse(processor, "ok", sender, metadata=spanish)) == ["es"]
+    assert "ok" in processor.__dict__[CACHE]["es"]
+    assert languages_in(parse(processor, "ok", "cy", metadata=english)) == ["en"]
+    assert languages_in(parse(processor, "ok", "dee")) == []
+    assert parse(processor, "ok", "eve", metadata=spanish) == rasas(processor, "ok", spanish)
 
 
 def test_a_parse_of_every_property_is_rasas_every_time(processor) -> None:
@@ -105,6 +128,7 @@ def test_a_parse_of_every_property_is_rasas_every_time(processor) -> None:
 
 
 def test_a_model_with_a_component_not_known_to_read_the_text_alone_is_not_cached() -> None:
+    """(nor the text and the channel's language alone)"""
     metadata = trained_agent().processor.model_metadata
     nodes, target = metadata.predict_schema.nodes, metadata.nlu_target
 
