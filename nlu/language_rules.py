@@ -89,7 +89,9 @@ _SHORT_TEXT_WORDS = {
 _SHORT_TEXT_MAX_WORDS = 3
 
 _EMAIL = re.compile(r"\S+@\S+")
-_LINK = re.compile(r"(?:https?://|www\.)\S+|\b\S+\.(?:com|org|net|io|gov|us|mx)\b\S*", re.I)
+# Any word with a dot before two letters or more is an address, whatever its ending:
+# "zephyr-kinetics.example", "acme.ai" and "sensores.city" show no language.
+_LINK = re.compile(r"(?:https?://|www\.)\S+|\S*[\w-]\.[^\W\d_]{2,}\S*", re.I)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 # A text's words must hold at least this many letters for the detector to be asked:
