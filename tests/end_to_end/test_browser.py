@@ -2,6 +2,7 @@
 for what needs no assistant (the page's language, its accessibility), against the app
 alone in front of a stand-in Rasa."""
 
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,9 +50,9 @@ def wait_for_reply(page, before: int) -> str:
     return page.locator("#log li.bot").last.inner_text()
 
 
-def type_message(page, text: str) -> str:
+def type_message(page, text: str, label: str = "Your message") -> str:
     before = bot_messages(page)
-    page.get_by_label("Your message").fill(text)
+    page.get_by_label(label).fill(text)
     page.keyboard.press("Enter")
     return wait_for_reply(page, before)
 
@@ -358,5 +359,113 @@ def test_the_page_follows_the_assistant_into_the_persons_language(app_alone, app
         page.locator("html[lang=es]").wait_for()
         assert page.get_by_role("button", name="Enviar").is_visible()
         assert "hola, tengo una idea" in page.locator("#log").inner_text()
+        context.close()
+        browser.close()
+
+
+# --- in Spanish, through the real stack -----------------------------------------------------
+
+# What a Spanish-speaking vendor types or presses, in the proposal form's order.
+PROPOSAL_EN_ESPANOL = [
+    ("type", "Cinética Zephyr SA de CV"),
+    ("type", "Quillon Marbeck"),
+    ("type", "quillon.marbeck@zephyr-kinetics.example"),
+    ("type", "+1 512 555 0199"),
+    ("type", "cineticazephyr.mx"),
+    ("type", "Piloto de semáforos adaptativos en Lamar"),
+    ("type", "El tráfico en Lamar retrasa los camiones en hora pico"),
+    ("type", "Nuestro algoritmo Zephyr-Flux ajusta los semáforos con conteos de cámaras"),
+    ("press", "Movilidad"),
+    ("type", "Transporte y Obras Públicas"),
+    ("press", "En uso en otro lugar"),
+    ("type", "En Tulsa desde 2023 en 40 intersecciones"),
+    ("press", "Un lugar para el piloto"),
+    ("press", "Costos compartidos"),
+    ("type", "12 mil dólares"),
+    ("press", "No"),
+    ("type", "Conteos anónimos de vehículos por carril"),
+    ("press", "No"),
+    ("press", "La Ciudad"),
+    ("type", "Licencia del algoritmo a 4,750 dólares por intersección al año"),
+    ("press", "En parte"),
+    ("type", "Un piloto de seis meses desde abril"),
+    ("type", "Camiones más rápidos en una ruta que usan muchas personas de bajos ingresos"),
+    ("press", "Solución"),
+]
+
+
+@pytest.mark.stack
+def test_a_spanish_speaking_vendor_submits_a_proposal_entirely_in_spanish_at_phone_width(stack):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-MX")
+        page = context.new_page()
+        page.goto(stack.url)
+        assert page.locator("html").get_attribute("lang") == "es"
+        said = [click_choice(page, "Enviar una propuesta")]
+        for how, answer in PROPOSAL_EN_ESPANOL:
+            reply = (
+                click_choice(page, answer)
+                if how == "press"
+                else type_message(page, answer, "Tu mensaje")
+            )
+            said.append(reply)
+            # The page never leaves Spanish (names, e-mails, numbers, a website flip nothing).
+            assert page.locator("html").get_attribute("lang") == "es", (answer, reply)
+        assert axe_violations(page) == []
+        receipt = click_choice(page, "Enviar")
+        assert "Tu número de referencia es SC-" in receipt, receipt
+        assert page.locator("html").get_attribute("lang") == "es"  # never left Spanish
+        for reply in [*said, receipt]:
+            assert not re.search(r"\b(the|your|please|what|which)\b", reply, re.I), reply
+        assert axe_violations(page) == []
+        page.screenshot(path=str(ARTIFACTS / "proposal-in-spanish.png"), full_page=True)
+        context.close()
+        browser.close()
+
+
+@pytest.mark.stack
+def test_the_english_page_follows_a_person_who_writes_spanish(stack):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+        page = context.new_page()
+        page.goto(stack.url)
+        assert page.locator("html").get_attribute("lang") == "en"
+        with page.expect_navigation():
+            page.get_by_label("Your message").fill("hola, quiero compartir una idea para la ciudad")
+            page.keyboard.press("Enter")
+        page.locator("html[lang=es]").wait_for()
+        log = page.locator("#log").inner_text()
+        assert "hola, quiero compartir una idea para la ciudad" in log
+        assert page.get_by_label("Tu mensaje").is_visible()
+        # And back: English written on the Spanish page takes it to English.
+        with page.expect_navigation():
+            page.get_by_label("Tu mensaje").fill("sorry, I would rather continue in English please")
+            page.keyboard.press("Enter")
+        page.locator("html[lang=en]").wait_for()
+        context.close()
+        browser.close()
+
+
+@pytest.mark.stack
+def test_switching_the_page_mid_form_goes_on_in_spanish_at_the_same_question(stack):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+        page = context.new_page()
+        page.goto(stack.url)
+        click_choice(page, "Submit a proposal")
+        type_message(page, "Zephyr Kinetics Holdings")
+        asked = type_message(page, "Quillon Marbeck")
+        assert "e-mail" in asked.lower() or "email" in asked.lower(), asked
+        with page.expect_navigation():
+            page.get_by_role("link", name="Español").click()
+        page.locator("html[lang=es]").wait_for()
+        assert "correo" in page.locator("#log li.bot").last.inner_text()  # asked again, in Spanish
+        type_message(page, "quillon.marbeck@zephyr-kinetics.example", "Tu mensaje")
+        after_skip = click_choice(page, "Omitir")  # a button: no language of its own
+        assert page.locator("html").get_attribute("lang") == "es", after_skip
+        assert "sitio web" in after_skip, after_skip
         context.close()
         browser.close()

@@ -2,7 +2,6 @@
 English: ideas, procurement feedback, status privacy, handoff, FAQ and small talk; and
 everything in Spanish, beside English conversations."""
 
-import re
 import uuid
 from itertools import zip_longest
 
@@ -12,7 +11,14 @@ import pytest
 from storage import contacts, handoffs, submissions
 from storage.db import session_scope
 from storage.workflow import rules, transitions
-from tests.support.conversation import Conversation, PageConversation
+from tests.support.conversation import (
+    ENGLISH_WORDS,
+    SPANISH_LETTERS,
+    SPANISH_PROPOSAL,
+    Conversation,
+    PageConversation,
+    press,
+)
 
 pytestmark = pytest.mark.stack
 
@@ -288,17 +294,6 @@ def test_the_answers_follow_the_conversations_language_beside_an_english_one(sta
     assert "conflicts of interest" in organisation_why and "Para" not in organisation_why
 
 
-# Words no Spanish reply contains, and letters no English one does (the English speakers
-# below write none either), to tell which language a whole reply is in.
-ENGLISH_WORDS = re.compile(r"\b(the|your|you|what|please|would|which|is)\b", re.IGNORECASE)
-SPANISH_LETTERS = re.compile(r"[¿¡áéíóúñ]")
-
-
-def press(title: str) -> tuple[str, str]:
-    """A step that presses the button of the last reply with this title."""
-    return ("press", title)
-
-
 def step_on(person: Conversation, earlier: list[list[dict]], step: str | tuple) -> list[dict]:
     """One step's replies; a pressed button sends its payload, as the page and Slack do."""
     if isinstance(step, tuple):
@@ -339,34 +334,6 @@ def contact_of(stack, reference: str):
         return contact
 
 
-SPANISH_PROPOSAL = [
-    "hola, quiero mandar una propuesta",
-    "Movilidad Verde ATX",
-    "Lucía Hernández",
-    "lucia@movilidadverde.mx",
-    press("Omitir"),
-    "movilidadverde.mx",
-    "Semáforos inteligentes en la avenida Lamar",
-    "Los camiones se atrasan en hora pico en la avenida Lamar",
-    "Un sistema que ajusta los semáforos según el tráfico en tiempo real",
-    press("Movilidad"),
-    "Transporte y Obras Públicas",
-    press("Probado en otro lugar"),
-    "En Monterrey desde 2023, en 12 cruceros",
-    press("Un lugar para el piloto"),
-    press("Costos compartidos"),
-    "40 mil",
-    press("No"),
-    "Conteos anónimos de vehículos",
-    press("No"),
-    press("La Ciudad"),
-    "El software es nuestro y la Ciudad recibe una licencia",
-    press("En parte"),
-    "Un piloto de seis meses a partir de abril",
-    "Camiones más rápidos en rutas con muchos pasajeros de bajos ingresos",
-    "ninguna",
-    "sí",
-]
 ENGLISH_IDEA = [
     "I have an idea for the city",
     "Shade trees at every bus stop on Rundberg Lane",

@@ -1,5 +1,7 @@
 """Talks to any Rasa REST endpoint like a chat client does."""
 
+import re
+
 import httpx
 
 # A whole proposal, in the order the form asks. Values are distinctive so the
@@ -29,6 +31,46 @@ PROPOSAL_ANSWERS = [
     ("timeline", "Six month pilot from April"),
     ("equity_impact", "Faster buses on a route used by many low-income riders"),
     ("confidential_fields", "solution, ip terms"),
+]
+# Words no Spanish reply contains, and letters no English one does (the English speakers
+# below write none either), to tell which language a whole reply is in.
+ENGLISH_WORDS = re.compile(r"\b(the|your|you|what|please|would|which|is)\b", re.IGNORECASE)
+SPANISH_LETTERS = re.compile(r"[¿¡áéíóúñ]")
+
+
+def press(title: str) -> tuple[str, str]:
+    """A step that presses the button of the last reply with this title."""
+    return ("press", title)
+
+
+# A whole proposal in Spanish, as a vendor types it or presses its buttons.
+SPANISH_PROPOSAL = [
+    "hola, quiero mandar una propuesta",
+    "Movilidad Verde ATX",
+    "Lucía Hernández",
+    "lucia@movilidadverde.mx",
+    press("Omitir"),
+    "movilidadverde.mx",
+    "Semáforos inteligentes en la avenida Lamar",
+    "Los camiones se atrasan en hora pico en la avenida Lamar",
+    "Un sistema que ajusta los semáforos según el tráfico en tiempo real",
+    press("Movilidad"),
+    "Transporte y Obras Públicas",
+    press("Probado en otro lugar"),
+    "En Monterrey desde 2023, en 12 cruceros",
+    press("Un lugar para el piloto"),
+    press("Costos compartidos"),
+    "40 mil",
+    press("No"),
+    "Conteos anónimos de vehículos",
+    press("No"),
+    press("La Ciudad"),
+    "El software es nuestro y la Ciudad recibe una licencia",
+    press("En parte"),
+    "Un piloto de seis meses a partir de abril",
+    "Camiones más rápidos en rutas con muchos pasajeros de bajos ingresos",
+    "ninguna",
+    "sí",
 ]
 CONFIDENTIAL_VALUES = [
     value

@@ -82,13 +82,6 @@ def _scores(facts: CardFacts) -> str:
     return line
 
 
-def submitter_language(facts: CardFacts) -> str | None:
-    """The submitter's language (storage.triage.CardFacts.language, the contact's), or
-    None while the facts do not carry it: then the card names no language rather than
-    a wrong one."""
-    return getattr(facts, "language", None)
-
-
 def blocks(facts: CardFacts) -> list[dict]:
     kind = text(f"card.kind.{facts.kind}")
     category = answer_value(facts.kind, "category", facts.category) if facts.category else None
@@ -100,7 +93,7 @@ def blocks(facts: CardFacts) -> list[dict]:
         status=facts.status.value,
         assignee=who(facts.assignee),
     )
-    language = submitter_language(facts)
+    language = facts.language  # None for an anonymous submission: no language named
     if language:
         status_line += "\n" + text("card.language", submitter_language=language_name(language))
     if facts.due:

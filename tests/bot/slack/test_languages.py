@@ -217,9 +217,9 @@ def test_staff_are_told_which_language_to_write_to_the_submitter_in(running, for
     shown = texts_of(details["blocks"])
     assert any("Submitter's language: *Spanish*" in t for t in shown)
     # The form's own question labels, coded choices as their labels, the submitter's
-    # words as written (a field the form has no label for yet: its code, readable).
+    # words as written.
     assert "What you ask of the City:\n> A site for a pilot" in shown
-    assert "timeline:\n> en primavera, más o menos" in shown
+    assert "Timeline:\n> en primavera, más o menos" in shown
     assert not any("city ask" in t or "pilot_site" in t for t in shown)
 
 
@@ -228,18 +228,14 @@ def test_the_card_and_reminders_name_the_submitters_language(app_settings, form_
     with session_scope(app_settings) as session:
         submission = submissions.get_submission(session, reference)
         facts = triage.card_facts(session, submission)
-    # As storage.triage gives the contact's language on the card's facts.
-    fields = [(f.name, f.type) for f in dataclasses.fields(triage.CardFacts)]
-    with_language = dataclasses.make_dataclass(
-        "FactsWithLanguage", [*fields, ("language", str)], frozen=True
-    )
-    spanish = with_language(**{**vars(facts), "language": "es"})
-    card = "\n".join(texts_of(triage_card.blocks(spanish)))
+    assert facts.language == "es"  # the contact's, as storage.triage gives it
+    card = "\n".join(texts_of(triage_card.blocks(facts)))
     assert "Submitter's language: *Spanish*" in card
     assert "Mobility and transportation" in card  # the category's label, not its code
     assert "Asked of the City:\n> A site for a pilot" in card
     calendar = service_levels.calendar("America/Chicago")
     said = reminder.message("owner", submission, calendar, owner=None, language="es")
     assert "Submitter's language: *Spanish*" in "\n".join(texts_of(said["blocks"]))
-    # Facts without a language name none, rather than a wrong one.
-    assert "language" not in "\n".join(texts_of(triage_card.blocks(facts)))
+    # An anonymous submission's facts name no language, rather than a wrong one.
+    anonymous = dataclasses.replace(facts, language=None)
+    assert "language" not in "\n".join(texts_of(triage_card.blocks(anonymous)))
