@@ -74,8 +74,9 @@ def test_a_spanish_vendor_by_dm_hears_the_citys_question_and_decision_in_spanish
     )
     assert "Encaja muy bien" in texts(decided[-1]) and spanish(texts(decided[-1]))
 
-    mails = mailbox.wait_for("lucia@movilidadverde.mx", 3)
-    assert [mail["Content-Language"] for mail in mails] == ["es"] * 3
+    # Screening, the question, back to screening with the answer, evaluation.
+    mails = mailbox.wait_for("lucia@movilidadverde.mx", 4)
+    assert [mail["Content-Language"] for mail in mails] == ["es"] * 4
     assert str(mails[-1]["Subject"]) == text(
         "notify.email_subject", "es", reference=reference, status=evaluation
     )
