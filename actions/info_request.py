@@ -18,7 +18,6 @@ from storage import contacts, submissions
 from storage.catalogue import text
 from storage.identity import is_named_by_client
 from storage.languages import supported
-from storage.models import Status
 from storage.workflow import info_requests, rules, submitter_news, transitions
 
 
@@ -42,29 +41,24 @@ def _named_reference(tracker: Tracker) -> str | None:
 
 
 def _attach_answer(
-    session: Session, reference: str, sender_id: str, answer: str, shown_language: str | None
-) -> tuple[str, str | None]:
-    """Attaches the answer; what the person is told, as (catalogue key, the status its
-    submission is now in). Worded here in the person's language from what happened,
-    since the workflow's own outcome message is staff text, in English."""
-    submission = submissions.get_submission(session, reference)
-    if submission is None:
-        return "info_request.unknown", None
-    if not contacts.submitted_by(session, submission, sender_id):
-        return "info_request.not_yours", None
+    session: Session,
+    reference: str,
+    sender_id: str,
+    answer: str,
+    language: str,
+    shown_language: str | None,
+) -> str:
+    """Attaches the answer; what the person is told, in `language`, as the workflow words
+    it (storage.workflow.transitions.answer_info: the same words as a typed answer gets)."""
+    if submissions.get_submission(session, reference) is None:
+        return text("info_request.unknown", language, reference=reference)
+    try:
+        outcome = transitions.answer_info(session, reference, sender_id, answer, language)
+    except rules.Refused as refused:  # not theirs, or deleted or handed over meanwhile
+        return str(refused)
     if shown_language is not None:  # what the City sends them next follows their language
         contacts.remember_language(session, sender_id, shown_language)
-    was_waiting = submission.status is Status.needs_info
-    try:
-        outcome = transitions.answer_info(session, reference, sender_id, answer)
-    except rules.Refused:  # deleted or handed over meanwhile
-        return "info_request.not_yours", None
-    if not outcome.changed:
-        return "info_request.nothing_asked", None
-    if not was_waiting:  # staff had gone on without it: attached all the same
-        return "info_request.answered_late", None
-    session.refresh(submission)
-    return "info_request.answered", submission.status.value
+    return outcome.message
 
 
 def _proven(session, open_questions: dict[str, str], codes: list[str]) -> list[str]:
@@ -156,10 +150,11 @@ class FinishInfoAnswer(Action):
             return clear
         answer = tracker.get_slot("info_answer") or ""
         shown_language = supported(tracker.get_slot("language"))
-        key, status = await in_session(
-            lambda s: _attach_answer(s, reference, tracker.sender_id, answer, shown_language)
-        )
         language = language_of(tracker)
-        label = text(f"status.label.{status}", language) if status else ""
-        dispatcher.utter_message(text=text(key, language, reference=reference, status=label))
+        told = await in_session(
+            lambda s: _attach_answer(
+                s, reference, tracker.sender_id, answer, language, shown_language
+            )
+        )
+        dispatcher.utter_message(text=told)
         return clear

@@ -168,7 +168,9 @@ async def record_answer(
     and says so."""
     try:
         outcome = await in_session(
-            lambda s: transitions.answer_info(s, reference, tracker.sender_id, answer)
+            lambda s: transitions.answer_info(
+                s, reference, tracker.sender_id, answer, language_of(tracker)
+            )
         )
     except rules.Refused as refused:
         dispatcher.utter_message(text=str(refused))

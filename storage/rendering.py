@@ -25,7 +25,7 @@ CHOICE_SETS = {
         "proposal.choice.category.",
         "idea.choice.category.",
         "feedback.choice.category.",
-        "feedback.choice.step.",
+        "feedback.choice.barrier_step.",
     ),
 }
 

@@ -43,12 +43,11 @@ def test_a_spanish_answer_is_attached_as_written_and_acknowledged_in_spanish(dat
     slots = {"language": "es", "info_reference": reference, "info_answer": ANSWER}
     _, messages = run(FinishInfoAnswer(), tracker(slots))
     assert messages[0]["text"] == text(
-        "info_request.answered",
+        "info_answer.answered",
         "es",
         reference=reference,
-        status=text("status.label.received", "es"),
+        status=text("info_answer.back_in.received", "es"),
     )
-    assert messages[0]["text"].startswith("¡Gracias! Tu respuesta quedó adjunta")
     assert _stored(database, reference) == (Status.received, "es", ANSWER)
 
 
@@ -57,18 +56,18 @@ def test_an_english_answer_is_acknowledged_in_english(database):
     slots = {"language": "en", "info_reference": reference, "info_answer": "The City would."}
     _, messages = run(FinishInfoAnswer(), tracker(slots))
     assert messages[0]["text"] == (
-        f"Thank you: your answer is attached to {reference}. Its status is now: received."
+        f"Thank you: your answer is attached to {reference}, which is now back in received."
     )
     # Answered again: nothing is asked any more, said in the person's language.
     _, messages = run(FinishInfoAnswer(), tracker({**slots, "language": "es"}))
-    assert messages[0]["text"] == text("info_request.nothing_asked", "es", reference=reference)
+    assert messages[0]["text"] == text("info_answer.nothing_asked", "es", reference=reference)
 
 
 def test_someone_elses_submission_is_refused_in_their_language(database):
     reference = _asked(database)
     slots = {"language": "es", "info_reference": reference, "info_answer": ANSWER}
     _, messages = run(FinishInfoAnswer(), tracker(slots, sender="web-intruder"))
-    assert messages[0]["text"] == text("info_request.not_yours", "es", reference=reference)
+    assert messages[0]["text"] == text("info_answer.not_yours", "es", reference=reference)
     assert _stored(database, reference) == (Status.needs_info, "en", None)
 
 

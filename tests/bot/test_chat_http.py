@@ -257,7 +257,7 @@ def staff_wrote_to(sender: str) -> str:
             "idea_location": "Lady Bird Lake",
             "idea_beneficiaries": "Runners",
             "idea_contact": "runner@example.org",
-            "idea_publish": "Yes",
+            "idea_publish": "yes",
         },
     )
     with session_scope(get_settings().database_url) as session:

@@ -93,11 +93,11 @@ def test_procurement_barrier_is_coded_and_can_be_anonymous(stack):
     shown = httpx.get(f"{stack.url}/api/proposals/{reference}").json()
     assert shown["kind"] == "feedback"
     assert shown["category"] == "solicitation_requirements"
-    assert shown["title"] == "Procurement barrier: Solicitation scope or requirements"
+    assert shown["title"] == "Procurement barrier: solicitation scope or requirements"
     with session_scope(stack.database_url) as session:
         stored = submissions.get_submission(session, reference)
         answers = {a.field: a for a in submissions.get_answers(session, stored.id)}
-        assert answers["barrier_impact"].value == "Extra cost, Could not bid"
+        assert answers["barrier_impact"].value == "extra_cost, could_not_bid"
         assert answers["barrier_what"].confidential
         # Anonymous means no contact at all, not even the chat identity.
         assert stored.contact_id is None

@@ -39,10 +39,10 @@ def test_every_coded_column_lists_every_code_in_both_languages(catalogue_with_ch
     assert set(columns["status"]) == {s.value for s in Status}
     assert set(columns["next_step"]) == {s.value for s in Status}
     assert set(columns["kind"]) == {k.value for k in Kind}
-    assert columns["category"] == {
-        "mobility": {"en": "Mobility", "es": "Movilidad"},
-        "water": {"en": "Water", "es": "Agua"},
-    }
+    # A proposal's category and a procurement feedback's step share the column.
+    assert columns["category"]["mobility"] == {"en": "Mobility", "es": "Movilidad"}
+    assert columns["category"]["water"] == {"en": "Water", "es": "Agua"}
+    assert columns["category"]["insurance_bonding"]["en"] == "Insurance and bonding"
     assert columns["status"]["needs_info"] == {
         "en": "waiting for information from the submitter",
         "es": "esperando información de quien hizo el envío",
