@@ -130,6 +130,7 @@ class FinishHandoff(Action):
                 limits=intake_limits.Limits(
                     settings.handoff_limit_per_client, settings.handoff_limit_total
                 ),
+                language=language_of(tracker),
             )
         )
         language = language_of(tracker)

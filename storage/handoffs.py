@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from storage import handoff_pace, intake_limits
 from storage.contacts import submitted_by
+from storage.languages import DEFAULT_LANGUAGE, language_or_default
 from storage.models import HandoffRequest, utcnow
 from storage.submissions import get_submission
 
@@ -30,6 +31,7 @@ def create_handoff(
     *,
     client: str | None = None,
     limits: intake_limits.Limits = intake_limits.NO_LIMITS,
+    language: str = DEFAULT_LANGUAGE,
 ) -> RecordedHandoff:
     """Stores the request, counted against its client's limits, and in the same
     transaction its post to the triage channel or its place in the window's summary
@@ -46,6 +48,7 @@ def create_handoff(
         contact=contact,
         reference=reference,
         reference_verified=submission is not None and submitted_by(session, submission, sender_id),
+        language=language_or_default(language),
     )
     session.add(request)
     session.flush()

@@ -196,6 +196,8 @@ class HandoffRequest(SQLModel, table=True):
     reference: str | None = Field(default=None, max_length=16)
     # True only when the chat identity that asked is the one that made that submission.
     reference_verified: bool = False
+    # The language the person chatted in (storage/languages.py), so staff answer in it.
+    language: str = Field(default="en", max_length=8)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     delivery: HandoffDelivery = Field(
         default=HandoffDelivery.posted,

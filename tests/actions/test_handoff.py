@@ -116,6 +116,7 @@ def test_a_handoff_in_spanish_is_promised_and_confirmed_in_spanish(database):
         [request] = handoffs.list_handoffs(session)
     assert request.topic == topic  # their words, as written
     assert request.reference == "SC-2026-00007"  # found inside the Spanish sentence
+    assert request.language == "es"  # the post tells staff to answer in Spanish
 
 
 def test_a_spanish_handoff_over_the_limits_is_told_so_in_spanish(database, monkeypatch):

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from bot.slack.text import escape, labelled, mrkdwn, plain
 from storage.catalogue import text
 from storage.handoff_pace import Window
+from storage.languages import ENGLISH_NAMES
 from storage.models import HandoffRequest
 
 
@@ -36,6 +37,8 @@ def blocks(request: HandoffRequest) -> list[dict]:
             ),
         },
     ]
+    named = text("handoff_post.language", submitter_language=ENGLISH_NAMES[request.language])
+    result.append({"type": "context", "elements": [mrkdwn(named)]})
     if request.reference:
         key = "handoff_post.verified" if request.reference_verified else "handoff_post.unverified"
         result.append(

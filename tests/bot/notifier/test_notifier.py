@@ -166,7 +166,9 @@ def test_handoff_post_quotes_the_person_so_nothing_can_pass_for_a_field(configur
             "a@b.example",
             reference,
         )
-        handoffs.create_handoff(session, "web-other", "web", "Me too", "c@d.example", reference)
+        handoffs.create_handoff(
+            session, "web-other", "web", "Yo también", "c@d.example", reference, language="es"
+        )
     Notifier(get_settings()).run_once()
     posts = [p for p in slack.called("chat.postMessage") if "Someone asked" in json.dumps(p)]
     assert len(posts) == 2
@@ -177,6 +179,9 @@ def test_handoff_post_quotes_the_person_so_nothing_can_pass_for_a_field(configur
     )
     assert f"About {reference}, which this chat identity submitted" in json.dumps(first)
     assert "did not submit (not verified)" in json.dumps(second)
+    # Staff read English, and each post says which language to answer in.
+    assert "They chatted in English" in json.dumps(first)
+    assert "They chatted in Spanish: please answer in Spanish." in json.dumps(second)
 
 
 def test_a_burst_of_handoffs_costs_the_channel_a_few_posts_and_one_summary(
