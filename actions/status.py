@@ -43,7 +43,7 @@ def status_values(submission: SubmissionPublic, language: str) -> dict[str, str]
     status = submission.status.value
     return {
         "reference": submission.reference,
-        "kind": text(f"status_answer.kind.{submission.kind.value}", language),
+        "kind": rendering.kind_label(submission.kind, language),
         "title": submission.title,
         "status": text(f"status.label.{status}", language),
         "updated": long_date(submission.updated_at, language),

@@ -5,7 +5,7 @@ language kept on the submitter's contact once they are known to be its submitter
 import pytest
 
 from actions.status import CheckStatus
-from storage import contacts, submissions
+from storage import contacts, rendering, submissions
 from storage.catalogue import text
 from storage.db import session_scope
 from storage.languages import long_date
@@ -86,7 +86,7 @@ def test_a_rest_sender_with_the_private_code_keeps_the_language_on_that_submissi
     reference, code = receipt.reference, receipt.status_token
     said = f"estado de {reference} código {code}"
     _, messages = run(CheckStatus(), tracker({"language": "es"}, text=said, sender=REST_SENDER))
-    assert messages[0]["kind"] == "idea"
+    assert messages[0]["kind"] == "idea de residente"
     assert messages[0]["title"] == "Shade on the bus stops of Riverside"  # theirs, proven
     assert code in messages[0]["entryway_private"]["secrets"]
     assert _contact_language(database, reference) == "es"
@@ -112,7 +112,7 @@ def test_a_title_entryway_composed_is_worded_in_the_readers_language(database):
         _, messages = run(CheckStatus(), tracker({"language": language}, text=said))
         assert (messages[0]["title"], messages[0]["kind"]) == (
             title,
-            text("status_answer.kind.feedback", language),
+            rendering.kind_label("feedback", language),
         )
 
 
