@@ -102,7 +102,7 @@ def test_a_whole_proposal_in_spanish_stores_codes_and_answers_in_spanish(databas
         "• Madurez: Probado en otro lugar",
         "• Lo que le pides a la Ciudad: Un lugar para el piloto, Acceso a datos",
         "• Modelo de costos (confidencial): Costos compartidos",
-        "• Teléfono: no lo diste",
+        "• Teléfono: sin respuesta",
         "• Datos abiertos: En parte",
         "• Propiedad de los datos: La Ciudad",
         "• Organización: Movilidad Sostenible del Sur",

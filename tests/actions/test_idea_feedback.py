@@ -94,7 +94,7 @@ def test_an_idea_not_to_publish_has_a_coded_title_rendered_in_each_language(data
     idea, _, _ = submitted(database, slots, "idea")
     assert idea.title == NOT_PUBLISHED_TITLE
     assert "bebederos" not in idea.title
-    assert text(idea.title, "es") == "Idea de un residente (no publicada)"
+    assert text(idea.title, "es") == "Idea de residente (no publicada)"
     assert text(idea.title, "en") == "Resident idea (not published)"
 
 

@@ -415,10 +415,10 @@ def test_the_open_data_keeps_codes_and_its_dictionary_names_them_in_both_languag
     )
     assert spanish.headers["content-language"] == "es"
     described = spanish.json()
-    assert described["language"] == "es" and described["title"] == "Solicitudes enviadas a Entryway"
+    assert described["language"] == "es" and described["title"] == "Envíos a Entryway"
     fields = {field["name"]: field for field in described["fields"]}
     assert list(fields) == public_api.OPEN_DATA_FIELDS
-    assert fields["reference"]["meaning"].startswith("La referencia de la solicitud")
+    assert fields["reference"]["meaning"].startswith("La referencia del envío")
     statuses = {code["code"]: code["labels"] for code in fields["status"]["codes"]}
     assert statuses["needs_info"] == {
         "en": "waiting for information from the submitter",

@@ -229,13 +229,13 @@ def test_the_page_follows_the_browser_and_the_switch_and_names_codes_in_its_lang
 
     spanish = client.get("/reports/pipeline", headers={"Accept-Language": "es-MX,es;q=0.9"})
     assert '<html lang="es">' in spanish.text and spanish.headers["content-language"] == "es"
-    assert "Dónde esperan las solicitudes" in spanish.text
+    assert "Dónde esperan los envíos" in spanish.text
     assert {"en evaluación", "recibido", "en revisión inicial"} <= set(
         cells(spanish.text, "Estado")
     )
     assert "la revisión legal" in cells(spanish.text, "Esperan")
     assert "septiembre de 2026" in cells(spanish.text, "Mes")
-    assert "seguros y fianzas" in cells(spanish.text, "Paso")
+    assert "seguros y fianzas" in cells(spanish.text, "Etapa")
     assert "muy pocos para publicar" in spanish.text
     assert "/reports/pipeline/time-in-status.svg?lang=es" in spanish.text
     for page in (english.text, spanish.text):  # no code is shown as a name
