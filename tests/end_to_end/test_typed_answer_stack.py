@@ -205,9 +205,17 @@ def test_in_the_web_chat_with_two_questions_open_the_person_picks_which_one(stac
         Status.needs_info,
         [("Bottle fillers or drinking fountains?", None)],
     )
-    # The one left open takes the next typed reply, as the only one.
-    recorded = person.text(person.say("Bottle fillers, so runners can refill"))
+    # The one left open is the only one asked about. This short reply reads to the model
+    # as a 3-1-1 matter (out_of_scope, sure), so the person is asked first, then it is
+    # attached: a button costs less than a stray answer on the City's file.
+    asked = person.say("Bottle fillers, so runners can refill")
+    assert f"your answer to the City's question about {fountains}" in person.text(asked)
+    recorded = person.text(person.say(asked[0]["buttons"][0]["payload"]))
     assert f"your answer is attached to {fountains}" in recorded
+    assert questions_of(stack, fountains) == (
+        Status.screening,
+        [("Bottle fillers or drinking fountains?", "Bottle fillers, so runners can refill")],
+    )
 
 
 def test_in_a_slack_dm_a_typed_reply_is_the_answer_and_so_for_later_questions(stack, fake_slack):
