@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from bot import web_identity
 from bot.http_errors import documented
 from bot.rate_limit import rate_limited
-from storage import submissions
+from storage import rendering, submissions
 from storage.catalogue import text
 from storage.db import session_scope
 from storage.models import SubmissionPublished
@@ -46,10 +46,16 @@ ROWS_PER_CHUNK = 1000
 
 
 def _public(reference: str, language: str) -> SubmissionPublished | None:
+    """One submission as its status endpoint answers a person: what comes next worded in
+    the reader's language (the interface's `next_step` is text); open data keeps the code."""
     settings = get_settings()
     with session_scope(settings.database_url) as session:
         public = submissions.get_public_submission(session, reference, language)
-    return submissions.published(public, settings.zone) if public else None
+    if public is None:
+        return None
+    view = submissions.published(public, settings.zone)
+    view.next_step = rendering.next_step_text(view.next_step, language)
+    return view
 
 
 def _all_public(language: str) -> Iterator[SubmissionPublished]:

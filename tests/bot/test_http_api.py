@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from bot import public_api
 from bot.app import SECURITY_HEADERS, create_app
 from storage import catalogue, contacts, service_levels, submissions
+from storage.catalogue import text
 from storage.db import session_scope
 from storage.languages import OWN_NAMES
 from storage.models import Kind
@@ -67,6 +68,10 @@ def test_public_status_has_exactly_the_interface_fields(client, app_settings):
         "next_step",
         "next_decision_by",
     } <= set(body)
+    # What comes next, as text (docs/http-interface.md), in the reader's language.
+    assert body["next_step"] == text("status.next_step.received", "en")
+    spanish = client.get(f"/api/proposals/{reference}", headers={"Accept-Language": "es"})
+    assert spanish.json()["next_step"] == text("status.next_step.received", "es")
     # received: screened within 5 business days (service_levels.yml)
     calendar = service_levels.calendar("America/Chicago")
     due = calendar.add(calendar.local_date(datetime.now(UTC)), 5)
