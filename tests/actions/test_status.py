@@ -11,7 +11,7 @@ from storage.db import session_scope
 from storage.languages import long_date
 from storage.models import Kind
 from tests.support.action_calls import REST_SENDER, SENDER, run, slot_events, tracker
-from tests.support.submissions import AUSTIN, submit
+from tests.support.submissions import submit, submitted
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -73,16 +73,15 @@ def test_someone_elses_submission_shows_the_neutral_title_in_their_language(data
 
 
 def test_a_rest_sender_with_the_private_code_keeps_the_language_on_that_submission(database):
-    new = submissions.NewSubmission(
+    receipt = submitted(
+        database,
+        "web-resident",
+        "en",
         kind=Kind.idea,
         title="Shade on the bus stops of Riverside",
         category=None,
         answers={"idea_text": "Shade on the bus stops of Riverside"},
-        confidential_fields=frozenset(),
-        contact=contacts.ContactDetails(sender_id="web-resident", channel="web"),
     )
-    with session_scope(database) as session:
-        receipt = submissions.create_submission(session, new, AUSTIN)
     reference, code = receipt.reference, receipt.status_token
     said = f"estado de {reference} código {code}"
     _, messages = run(CheckStatus(), tracker({"language": "es"}, text=said, sender=REST_SENDER))
@@ -93,17 +92,16 @@ def test_a_rest_sender_with_the_private_code_keeps_the_language_on_that_submissi
 
 
 def test_a_title_entryway_composed_is_worded_in_the_readers_language(database):
-    new = submissions.NewSubmission(
+    reference = submitted(
+        database,
+        SENDER,
+        "en",
         kind=Kind.feedback,
         title="feedback.title.timeline",
         category="timeline",
         answers={"barrier_step": "timeline"},
-        confidential_fields=frozenset(),
         title_is_ours=True,
-        contact=contacts.ContactDetails(sender_id=SENDER, channel="web"),
-    )
-    with session_scope(database) as session:
-        reference = submissions.create_submission(session, new, AUSTIN).reference
+    ).reference
     for language, title in [
         ("es", "Obstáculo en las compras: plazos"),
         ("en", "Procurement barrier: timeline"),

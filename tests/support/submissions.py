@@ -1,33 +1,82 @@
-"""A proposal as the submission flow stores it, with a confidential answer and contact
-details, for tests that start from a submission in the database; and what a stack
-stored of one (its version and status history)."""
+"""Submissions as the forms store them, for tests that start from one in the database:
+`submitted`, from a chat identity that chatted in a given language (by default a vendor's
+proposal in Spanish), and `submit`, an English proposal with a confidential answer and
+triage facts; and what a stack stored of one (its version and status history)."""
 
+from collections.abc import Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from storage import contacts, submissions
 from storage.db import session_scope
+from storage.identity import channel_of
 from storage.models import Kind, Status
 from tests.support.stack import Stack
 
 AUSTIN = ZoneInfo("America/Chicago")
+# A coded choice (city_ask) and the vendor's own words (timeline), as the proposal form
+# stores them.
+SPANISH_PROPOSAL_ANSWERS = {"city_ask": "pilot_site", "timeline": "en primavera, más o menos"}
+
+
+def submitted(
+    url: str,
+    sender: str | None,
+    language: str,
+    *,
+    kind: Kind = Kind.proposal,
+    title: str = "Sensores de banqueta",
+    category: str | None = "mobility",
+    answers: Mapping[str, str] = SPANISH_PROPOSAL_ANSWERS,
+    email: str | None = "v@x.example",
+    channel: str | None = None,
+    confidential_fields: frozenset[str] = frozenset(),
+    **more: Any,
+) -> submissions.Receipt:
+    """A submission from chat identity `sender` (None: anonymous, as procurement feedback
+    may be), who chatted in `language`, through the channel that identity names unless
+    `channel` says otherwise; `more` is the rest of NewSubmission (title_is_ours, triage
+    facts)."""
+    contact = (
+        contacts.ContactDetails(
+            sender_id=sender,
+            channel=channel or channel_of(sender),
+            email=email,
+            language=language,
+        )
+        if sender is not None
+        else None
+    )
+    new = submissions.NewSubmission(
+        kind=kind,
+        title=title,
+        category=category,
+        answers=dict(answers),
+        confidential_fields=confidential_fields,
+        contact=contact,
+        **more,
+    )
+    with session_scope(url) as session:
+        return submissions.create_submission(session, new, AUSTIN)
 
 
 def submit(
     url: str, sender: str = "web-vendor", channel: str = "web", email: str | None = "v@x.example"
 ) -> str:
-    new = submissions.NewSubmission(
-        kind=Kind.proposal,
+    return submitted(
+        url,
+        sender,
+        "en",
         title="Smart benches",
         category="Other",
         answers={"solution": "secret", "departments": "Parks", "city_ask": "Pilot site"},
+        email=email,
+        channel=channel,
         confidential_fields=frozenset({"solution"}),
-        contact=contacts.ContactDetails(sender_id=sender, channel=channel, email=email),
         procurement_path="no_cost_pilot",
         procurement_reason="vendor pays",
         flags=("confidential_answers",),
-    )
-    with session_scope(url) as session:
-        return submissions.create_submission(session, new, AUSTIN).reference
+    ).reference
 
 
 def version(stack: Stack, reference: str) -> int:

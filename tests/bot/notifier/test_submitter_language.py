@@ -14,12 +14,12 @@ import time_machine
 from bot.notifier import Notifier
 from storage import contacts, inbox, reminders, service_levels, submissions
 from storage.db import session_scope
-from storage.identity import channel_of
 from storage.models import Kind
 from storage.settings import get_settings
 from storage.workflow import rules, transitions
 from tests.support import sending
 from tests.support.roster import on_roster
+from tests.support.submissions import submitted
 
 AUSTIN = ZoneInfo("America/Chicago")
 CALENDAR = service_levels.calendar("America/Chicago")
@@ -59,20 +59,17 @@ def act(url: str, at: datetime, work):
 
 
 def submit(url: str, sender: str, language: str) -> str:
-    new = submissions.NewSubmission(
-        kind=Kind.idea,
-        title="Shade sails over playgrounds",
-        category=None,
-        answers={"idea": "Shade sails"},
-        confidential_fields=frozenset(),
-        contact=contacts.ContactDetails(
-            sender_id=sender,
-            channel=channel_of(sender),
+    with time_machine.travel(RECEIVED, tick=False):
+        return submitted(
+            url,
+            sender,
+            language,
+            kind=Kind.idea,
+            title="Shade sails over playgrounds",
+            category=None,
+            answers={"idea": "Shade sails"},
             email=ADDRESSES[sender],
-            language=language,
-        ),
-    )
-    return act(url, RECEIVED, lambda s: submissions.create_submission(s, new, AUSTIN).reference)
+        ).reference
 
 
 def send(at: datetime) -> None:
