@@ -49,7 +49,7 @@ def test_a_spanish_status_question_is_answered_in_spanish_and_the_language_kept(
 def test_an_english_conversation_gets_english_and_leaves_a_spanish_contact_alone(database):
     reference = submit(database, sender=SENDER)
     with session_scope(database) as session:
-        contacts.remember_language(session, SENDER, "es")
+        contacts.keep_language(session, SENDER, "es")
     # A message that shows no language leaves the slot empty: English answers, the
     # contact's Spanish is not overwritten by a guess.
     _, messages = run(CheckStatus(), tracker(text=reference))

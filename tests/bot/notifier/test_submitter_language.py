@@ -161,7 +161,7 @@ def test_a_switch_of_language_reaches_what_was_said_before_it(configured):
     with session_scope(configured) as session:
         assert latest(session).text.startswith(f"Update on {reference}")
         assert latest(session).buttons[0]["title"] == "Answer the City's question"
-        contacts.remember_language(session, WEB_RESIDENT_EN, "es")
+        contacts.keep_language(session, WEB_RESIDENT_EN, "es")
     with session_scope(configured) as session:
         told = latest(session)
         assert told.text.startswith(f"Novedades sobre {reference}")

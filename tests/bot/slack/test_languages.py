@@ -99,7 +99,7 @@ def test_a_dm_names_the_persons_language_to_the_assistant(running):
     assert running.dm("UGABI", "¿qué pasó con mi propuesta?")["metadata"]["language"] == "es"
     assert locale_look_ups(slack, "UGABI") == []
     with session_scope(running.database_url) as session:
-        contacts.remember_language(session, slack_sender(TEAM, "UGABI"), "en")
+        contacts.keep_language(session, slack_sender(TEAM, "UGABI"), "en")
     assert running.dm("UGABI", "in English please")["metadata"]["language"] == "en"
 
     # Without users:read Slack refuses the look-up: English, and the message still goes.
