@@ -73,38 +73,21 @@ def test_someone_elses_submission_shows_the_neutral_title_in_their_language(data
 
 
 def test_a_rest_sender_with_the_private_code_keeps_the_language_on_that_submission(database):
-    receipt = submitted(
-        database,
-        "web-resident",
-        "en",
-        kind=Kind.idea,
-        title="Shade on the bus stops of Riverside",
-        category=None,
-        answers={"idea_text": "Shade on the bus stops of Riverside"},
-    )
+    receipt = submitted(database, "web-resident", "en", Kind.idea)
     reference, code = receipt.reference, receipt.status_token
     said = f"estado de {reference} código {code}"
     _, messages = run(CheckStatus(), tracker({"language": "es"}, text=said, sender=REST_SENDER))
     assert messages[0]["kind"] == "idea de residente"
-    assert messages[0]["title"] == "Shade on the bus stops of Riverside"  # theirs, proven
+    assert messages[0]["title"] == "Bebederos en el Butler Trail"  # theirs, proven
     assert code in messages[0]["entryway_private"]["secrets"]
     assert _contact_language(database, reference) == "es"
 
 
 def test_a_title_entryway_composed_is_worded_in_the_readers_language(database):
-    reference = submitted(
-        database,
-        SENDER,
-        "en",
-        kind=Kind.feedback,
-        title="feedback.title.timeline",
-        category="timeline",
-        answers={"barrier_step": "timeline"},
-        title_is_ours=True,
-    ).reference
+    reference = submitted(database, SENDER, "en", Kind.feedback).reference  # insurance_bonding
     for language, title in [
-        ("es", "Obstáculo en las compras: plazos"),
-        ("en", "Procurement barrier: timeline"),
+        ("es", "Obstáculo en las compras: seguros y fianzas"),
+        ("en", "Procurement barrier: insurance and bonding"),
     ]:
         said = f"estado de {reference}" if language == "es" else f"status of {reference}"
         _, messages = run(CheckStatus(), tracker({"language": language}, text=said))

@@ -522,16 +522,7 @@ def test_the_inbox_is_in_the_submitters_language_unless_they_chose_the_pages(
     staff = rules.Staff("cli:operator:ann")
     with app_with_rasa(monkeypatch, "echo") as (url, _), httpx.Client(base_url=url) as browser:
         sender = browser.get("/chat/session").cookies["entryway_id"]
-        reference = submitted(
-            app_settings,
-            sender,
-            "es",
-            kind=Kind.idea,
-            title="Bebederos en el Butler Trail",
-            category=None,
-            answers={"idea_text": "Bebederos a lo largo del Butler Trail"},
-            email=None,
-        )
+        reference = submitted(app_settings, sender, "es", Kind.idea, email=None)
         with session_scope(app_settings) as session:
             transitions.advance(session, reference.reference, staff)
         # No language chosen on the page: the submitter's own, their contact's.

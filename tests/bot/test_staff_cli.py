@@ -287,15 +287,7 @@ def test_show_names_the_submitters_language_and_the_forms_questions(
     code, out = cli(capsys, "show", reference)
     assert code == 0 and "submitter's language: English" in out
     assert "category: Mobility" in out  # a category that is no code, as written
-    nobody = submitted(
-        app_settings,
-        None,
-        "es",
-        kind=Kind.feedback,
-        title="Procurement barrier: insurance",
-        category=None,
-        answers={"barrier": "El seguro mínimo era de diez millones"},
-    ).reference
+    nobody = submitted(app_settings, None, "es", Kind.feedback).reference
     code, out = cli(capsys, "show", nobody)
     assert code == 0 and "submitter's language: none (anonymous" in out
 

@@ -26,7 +26,7 @@ def kept(url: str, sender: str, language: str | None, proven: str | None = None)
 
 def test_a_switch_reaches_every_contact_of_the_chat_identity_and_no_one_elses(database_url):
     first = submitted(database_url, "web-ana", "en").reference
-    second = submitted(database_url, "web-ana", "en", kind=Kind.idea, category=None).reference
+    second = submitted(database_url, "web-ana", "en", Kind.idea).reference
     someone_else = submitted(database_url, "web-bea", "en").reference
     assert kept(database_url, "web-ana", "es") == 2
     assert languages(database_url, first, second, someone_else) == ["es", "es", "en"]
@@ -44,7 +44,7 @@ def test_a_submission_proven_from_another_identity_follows_too(database_url):
 
 
 def test_an_anonymous_submission_proves_no_contact(database_url):
-    anonymous = submitted(database_url, None, "en", kind=Kind.feedback, category=None).reference
+    anonymous = submitted(database_url, None, "en", Kind.feedback).reference
     mine = submitted(database_url, "web-ana", "en").reference
     assert kept(database_url, "web-ana", "es", proven=anonymous) == 1
     assert languages(database_url, mine) == ["es"]

@@ -1,9 +1,11 @@
 """Submissions as the forms store them, for tests that start from one in the database:
-`submitted`, from a chat identity that chatted in a given language (by default a vendor's
-proposal in Spanish), and `submit`, an English proposal with a confidential answer and
-triage facts; and what a stack stored of one (its version and status history)."""
+`submitted`, of any kind, from a chat identity that chatted in a given language (by
+default in a Spanish speaker's words), and `submit`, an English proposal with a
+confidential answer and triage facts; and what a stack stored of one (its version and
+status history)."""
 
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,29 +16,56 @@ from storage.models import Kind, Status
 from tests.support.stack import Stack
 
 AUSTIN = ZoneInfo("America/Chicago")
-# A coded choice (city_ask) and the vendor's own words (timeline), as the proposal form
-# stores them.
-SPANISH_PROPOSAL_ANSWERS = {"city_ask": "pilot_site", "timeline": "en primavera, más o menos"}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a kind's form stores: coded choices as codes (mobility, pilot_site,
+    insurance_bonding), the person's own words as written."""
+
+    title: str
+    category: str | None
+    answers: Mapping[str, str]
+    confidential_fields: frozenset[str] = frozenset()
+    title_is_ours: bool = False  # a catalogue key Entryway wrote (actions/barrier.py)
+
+
+# Each kind as a Spanish speaker fills in its form.
+IN_SPANISH = {
+    Kind.proposal: Stored(
+        "Sensores de banqueta",
+        "mobility",
+        {"city_ask": "pilot_site", "timeline": "en primavera, más o menos"},
+    ),
+    Kind.idea: Stored(
+        "Bebederos en el Butler Trail", None, {"idea_text": "Bebederos a lo largo del Butler Trail"}
+    ),
+    Kind.feedback: Stored(
+        "feedback.title.insurance_bonding",
+        "insurance_bonding",
+        {
+            "barrier_step": "insurance_bonding",
+            "barrier_what": "El seguro mínimo era de diez millones",
+        },
+        title_is_ours=True,
+    ),
+}
 
 
 def submitted(
     url: str,
     sender: str | None,
     language: str,
-    *,
     kind: Kind = Kind.proposal,
-    title: str = "Sensores de banqueta",
-    category: str | None = "mobility",
-    answers: Mapping[str, str] = SPANISH_PROPOSAL_ANSWERS,
+    *,
     email: str | None = "v@x.example",
     channel: str | None = None,
-    confidential_fields: frozenset[str] = frozenset(),
-    **more: Any,
+    **stored: Any,
 ) -> submissions.Receipt:
-    """A submission from chat identity `sender` (None: anonymous, as procurement feedback
-    may be), who chatted in `language`, through the channel that identity names unless
-    `channel` says otherwise; `more` is the rest of NewSubmission (title_is_ours, triage
-    facts)."""
+    """A `kind` of submission from chat identity `sender` (None: anonymous, as procurement
+    feedback may be), who chatted in `language`, through the channel that identity names
+    unless `channel` says otherwise. The form stores IN_SPANISH[kind] but for what `stored`
+    gives (title, category, answers, confidential_fields, title_is_ours, triage facts)."""
     contact = (
         contacts.ContactDetails(
             sender_id=sender,
@@ -49,12 +78,8 @@ def submitted(
     )
     new = submissions.NewSubmission(
         kind=kind,
-        title=title,
-        category=category,
-        answers=dict(answers),
-        confidential_fields=confidential_fields,
+        **{**asdict(IN_SPANISH[kind]), **stored},
         contact=contact,
-        **more,
     )
     with session_scope(url) as session:
         return submissions.create_submission(session, new, AUSTIN)

@@ -60,16 +60,7 @@ def act(url: str, at: datetime, work):
 
 def submit(url: str, sender: str, language: str) -> str:
     with time_machine.travel(RECEIVED, tick=False):
-        return submitted(
-            url,
-            sender,
-            language,
-            kind=Kind.idea,
-            title="Shade sails over playgrounds",
-            category=None,
-            answers={"idea": "Shade sails"},
-            email=ADDRESSES[sender],
-        ).reference
+        return submitted(url, sender, language, Kind.idea, email=ADDRESSES[sender]).reference
 
 
 def send(at: datetime) -> None:
@@ -118,7 +109,7 @@ def test_each_submitter_is_told_everything_in_their_own_language(configured, sla
         spanish_inbox = [m.text for m in inbox.unseen_messages(session, WEB_RESIDENT_ES)]
         english_inbox = [m.text for m in inbox.unseen_messages(session, WEB_RESIDENT_EN)]
     assert len(spanish_inbox) == len(english_inbox) == 4
-    assert spanish_inbox[0].startswith(f'Novedades sobre {spanish_resident} ("Shade sails')
+    assert spanish_inbox[0].startswith(f'Novedades sobre {spanish_resident} ("Bebederos')
     assert "Esperamos una decisión a más tardar el" in spanish_inbox[0]
     assert not any(mark in "\n".join(spanish_inbox) for mark in ENGLISH_MARKS)
     assert english_inbox[0].startswith(f"Update on {english_resident}")
