@@ -354,9 +354,7 @@ async def switched_language(tracker: Tracker, said: str) -> str:
     )
     current = language_of(tracker)
     language = named or language_requested(said) or other_language(current)
-    await in_session(
-        lambda session: contacts.remember_language(session, tracker.sender_id, language)
-    )
+    await in_session(lambda session: contacts.keep_language(session, tracker.sender_id, language))
     return language
 
 

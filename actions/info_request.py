@@ -17,7 +17,6 @@ from actions.store import in_session
 from storage import contacts, submissions
 from storage.catalogue import text
 from storage.identity import is_named_by_client
-from storage.languages import supported
 from storage.workflow import info_requests, rules, submitter_news, transitions
 
 
@@ -50,14 +49,15 @@ def _attach_answer(
 ) -> str:
     """Attaches the answer; what the person is told, in `language`, as the workflow words
     it (storage.workflow.transitions.answer_info: the same words as a typed answer gets)."""
-    if submissions.get_submission(session, reference) is None:
+    submission = submissions.get_submission(session, reference)
+    if submission is None:
         return text("info_request.unknown", language, reference=reference)
     try:
         outcome = transitions.answer_info(session, reference, sender_id, answer, language)
     except rules.Refused as refused:  # not theirs, or deleted or handed over meanwhile
         return str(refused)
-    if shown_language is not None:  # what the City sends them next follows their language
-        contacts.remember_language(session, sender_id, shown_language)
+    # Theirs: what the City sends them next follows the language they answered in.
+    contacts.keep_language(session, sender_id, shown_language, proven=submission)
     return outcome.message
 
 
@@ -149,7 +149,7 @@ class FinishInfoAnswer(Action):
             dispatcher.utter_message(response="utter_info_not_sent")
             return clear
         answer = tracker.get_slot("info_answer") or ""
-        shown_language = supported(tracker.get_slot("language"))
+        shown_language = tracker.get_slot("language")  # None until a message shows one
         language = language_of(tracker)
         told = await in_session(
             lambda s: _attach_answer(

@@ -11,7 +11,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlmodel import Session
 
 from actions import private
 from actions.language import language_of
@@ -20,8 +19,8 @@ from actions.store import in_session
 from storage import contacts, inbox, rendering, status_lookups, submissions
 from storage.catalogue import text
 from storage.identity import is_named_by_client
-from storage.languages import long_date, supported
-from storage.models import Contact, Status, Submission, SubmissionPublic
+from storage.languages import long_date
+from storage.models import Status, SubmissionPublic
 
 LOOKUP_WINDOW = timedelta(minutes=10)
 MAX_LOOKUPS = 20
@@ -56,23 +55,6 @@ def status_values(submission: SubmissionPublic, language: str) -> dict[str, str]
     }
 
 
-def _keep_language(
-    session: Session, submission: Submission, sender: str, language: str | None
-) -> None:
-    """The submitter's current conversation language, kept on their contacts so what the
-    City sends them later is written in it. Only a language the conversation has shown
-    (the slot is empty until a message shows one) replaces what is known."""
-    if language is None:
-        return
-    contacts.remember_language(session, sender, language)
-    # Proven by the private status code from another chat identity: that submission's
-    # contact is the person's too.
-    contact = session.get(Contact, submission.contact_id) if submission.contact_id else None
-    if contact is not None and contact.language != language:
-        contact.language = language
-        session.add(contact)
-
-
 async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Answers a status question (also asked in the middle of a form)."""
     message = tracker.latest_message or {}
@@ -84,7 +66,7 @@ async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
 
     sender = tracker.sender_id
     language = language_of(tracker)
-    shown_language = supported(tracker.get_slot("language"))
+    shown_language = tracker.get_slot("language")  # None until a message shows one
     codes = STATUS_CODE.findall(said)
     # A code typed to see one's details is not stored with the conversation.
     mark = private.keep_out(codes) if codes else {}
@@ -105,7 +87,8 @@ async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         mine = by_identity or any(submissions.token_matches(submission, code) for code in codes)
         latest = inbox.latest_message(session, submission.id, language) if mine else None
         if mine:
-            _keep_language(session, submission, sender, shown_language)
+            # What the City sends them later follows the language they ask in now.
+            contacts.keep_language(session, sender, shown_language, proven=submission)
         # The submitter sees their own title; anyone else what the public sees.
         shown = submissions.public_view(submission, language)
         if mine:

@@ -3,9 +3,9 @@ identity), and the look-ups that tie a chat identity to its submissions."""
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
-from storage.languages import DEFAULT_LANGUAGE, language_or_default
+from storage.languages import DEFAULT_LANGUAGE, language_or_default, supported
 from storage.models import Contact, Submission
 
 
@@ -46,13 +46,21 @@ def language_of(session: Session, contact_id: int | None) -> str:
     return language_or_default(contact.language if contact else None)
 
 
-def remember_language(session: Session, sender_id: str, language: str) -> int:
-    """Keeps a conversation's language on every contact of its chat identity, so what
-    is sent to that person later follows a switch; returns how many contacts changed."""
-    language = language_or_default(language)
-    contacts = session.exec(
-        select(Contact).where(Contact.sender_id == sender_id, Contact.language != language)
-    ).all()
+def keep_language(
+    session: Session, sender_id: str, language: str | None, proven: Submission | None = None
+) -> int:
+    """The language a person talks in now, kept on every contact of their chat identity
+    and on the contact of `proven`, a submission they have just shown is theirs (by its
+    private status code, perhaps from another chat identity), so that what the City sends
+    them later is written in it. A language the conversation has not shown (None, or one
+    Entryway does not speak) replaces nothing known. Returns how many contacts changed."""
+    language = supported(language)
+    if language is None:
+        return 0
+    theirs = col(Contact.sender_id) == sender_id
+    if proven is not None and proven.contact_id is not None:
+        theirs = or_(theirs, col(Contact.id) == proven.contact_id)
+    contacts = session.exec(select(Contact).where(theirs, col(Contact.language) != language)).all()
     for contact in contacts:
         contact.language = language
         session.add(contact)

@@ -2,7 +2,7 @@
 the conversation's language hint (`{"language": "es"}` in the message's metadata).
 
 The language kept on their contact comes first: it is the one they last used with the
-assistant (storage.contacts.remember_language follows every switch). Someone who never
+assistant (storage.contacts.keep_language follows every switch). Someone who never
 submitted has no contact; their Slack locale is used then (users.info with
 include_locale, which needs the users:read scope), else English. What the person writes
 still decides the conversation's language (nlu/language_detector.py); this is only where

@@ -11,7 +11,7 @@ from storage.db import session_scope
 from storage.languages import long_date
 from storage.models import Kind
 from tests.support.action_calls import REST_SENDER, SENDER, run, slot_events, tracker
-from tests.support.submissions import AUSTIN, submit
+from tests.support.submissions import submit, submitted
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -49,7 +49,7 @@ def test_a_spanish_status_question_is_answered_in_spanish_and_the_language_kept(
 def test_an_english_conversation_gets_english_and_leaves_a_spanish_contact_alone(database):
     reference = submit(database, sender=SENDER)
     with session_scope(database) as session:
-        contacts.remember_language(session, SENDER, "es")
+        contacts.keep_language(session, SENDER, "es")
     # A message that shows no language leaves the slot empty: English answers, the
     # contact's Spanish is not overwritten by a guess.
     _, messages = run(CheckStatus(), tracker(text=reference))
@@ -73,40 +73,21 @@ def test_someone_elses_submission_shows_the_neutral_title_in_their_language(data
 
 
 def test_a_rest_sender_with_the_private_code_keeps_the_language_on_that_submission(database):
-    new = submissions.NewSubmission(
-        kind=Kind.idea,
-        title="Shade on the bus stops of Riverside",
-        category=None,
-        answers={"idea_text": "Shade on the bus stops of Riverside"},
-        confidential_fields=frozenset(),
-        contact=contacts.ContactDetails(sender_id="web-resident", channel="web"),
-    )
-    with session_scope(database) as session:
-        receipt = submissions.create_submission(session, new, AUSTIN)
+    receipt = submitted(database, "web-resident", "en", Kind.idea)
     reference, code = receipt.reference, receipt.status_token
     said = f"estado de {reference} código {code}"
     _, messages = run(CheckStatus(), tracker({"language": "es"}, text=said, sender=REST_SENDER))
     assert messages[0]["kind"] == "idea de residente"
-    assert messages[0]["title"] == "Shade on the bus stops of Riverside"  # theirs, proven
+    assert messages[0]["title"] == "Bebederos en el Butler Trail"  # theirs, proven
     assert code in messages[0]["entryway_private"]["secrets"]
     assert _contact_language(database, reference) == "es"
 
 
 def test_a_title_entryway_composed_is_worded_in_the_readers_language(database):
-    new = submissions.NewSubmission(
-        kind=Kind.feedback,
-        title="feedback.title.timeline",
-        category="timeline",
-        answers={"barrier_step": "timeline"},
-        confidential_fields=frozenset(),
-        title_is_ours=True,
-        contact=contacts.ContactDetails(sender_id=SENDER, channel="web"),
-    )
-    with session_scope(database) as session:
-        reference = submissions.create_submission(session, new, AUSTIN).reference
+    reference = submitted(database, SENDER, "en", Kind.feedback).reference  # insurance_bonding
     for language, title in [
-        ("es", "Obstáculo en las compras: plazos"),
-        ("en", "Procurement barrier: timeline"),
+        ("es", "Obstáculo en las compras: seguros y fianzas"),
+        ("en", "Procurement barrier: insurance and bonding"),
     ]:
         said = f"estado de {reference}" if language == "es" else f"status of {reference}"
         _, messages = run(CheckStatus(), tracker({"language": language}, text=said))

@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import select
 
 from actions.idea import ValidateIdeaForm
-from storage import contacts, submissions
+from storage import submissions
 from storage.catalogue import text
 from storage.db import session_scope
 from storage.identity import is_browser_sender
@@ -28,6 +28,7 @@ from tests.support.live_app import live_app
 from tests.support.misbehaving_rasa import MisbehavingRasa
 from tests.support.rasa_events import rasa_set_language
 from tests.support.stack import free_port
+from tests.support.submissions import submitted
 
 RESTARTING = text("chat.restarting")
 FAILURES = ("down", "empty", "error", "not_a_list", "not_json", "slow")
@@ -521,16 +522,8 @@ def test_the_inbox_is_in_the_submitters_language_unless_they_chose_the_pages(
     staff = rules.Staff("cli:operator:ann")
     with app_with_rasa(monkeypatch, "echo") as (url, _), httpx.Client(base_url=url) as browser:
         sender = browser.get("/chat/session").cookies["entryway_id"]
+        reference = submitted(app_settings, sender, "es", Kind.idea, email=None)
         with session_scope(app_settings) as session:
-            spanish = submissions.NewSubmission(
-                kind=Kind.idea,
-                title="Bebederos en el Butler Trail",
-                category=None,
-                answers={"idea_text": "Bebederos a lo largo del Butler Trail"},
-                confidential_fields=frozenset(),
-                contact=contacts.ContactDetails(sender_id=sender, language="es"),
-            )
-            reference = submissions.create_submission(session, spanish, get_settings().zone)
             transitions.advance(session, reference.reference, staff)
         # No language chosen on the page: the submitter's own, their contact's.
         [news] = browser.post("/chat/inbox").json()

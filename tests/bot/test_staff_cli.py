@@ -7,19 +7,18 @@ import json
 import os
 import subprocess
 import sys
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
 from bot.staff_cli import main as staff_cli
-from storage import contacts, submissions
+from storage import submissions
 from storage.db import session_scope
 from storage.models import Activity, Kind, OutboxMessage, RosterChange, Status
 from storage.workflow import rules, transitions
 from tests.support.stack import ROOT, free_port
+from tests.support.submissions import submitted
 
-AUSTIN = ZoneInfo("America/Chicago")
 RUBRIC_ARGS = [
     "--alignment", "4", "--feasibility", "3", "--value", "5",
     "--equity", "4", "--risk", "2", "--procurement", "3",
@@ -28,16 +27,15 @@ RUBRIC_ARGS = [
 
 @pytest.fixture
 def reference(app_settings) -> str:
-    new = submissions.NewSubmission(
-        kind=Kind.proposal,
+    return submitted(
+        app_settings,
+        "web-v",
+        "en",
         title="Curb sensors",
         category="Mobility",
         answers={"solution": "TOPSECRET-SAUCE", "timeline": "spring"},
         confidential_fields=frozenset({"solution"}),
-        contact=contacts.ContactDetails(sender_id="web-v", email="v@x.example"),
-    )
-    with session_scope(app_settings) as session:
-        return submissions.create_submission(session, new, AUSTIN).reference
+    ).reference
 
 
 def cli(capsys, *argv: str) -> tuple[int, str]:
@@ -271,16 +269,7 @@ def test_a_declaration_takes_exactly_one_of_conflict_or_none(
 # set here so the test does not depend on their wording.
 @pytest.fixture
 def spanish_reference(app_settings) -> str:
-    new = submissions.NewSubmission(
-        kind=Kind.proposal,
-        title="Sensores de banqueta",
-        category="mobility",
-        answers={"city_ask": "pilot_site", "timeline": "en primavera, más o menos"},
-        confidential_fields=frozenset(),
-        contact=contacts.ContactDetails(sender_id="web-es", email="v@x.example", language="es"),
-    )
-    with session_scope(app_settings) as session:
-        return submissions.create_submission(session, new, AUSTIN).reference
+    return submitted(app_settings, "web-es", "es").reference
 
 
 def test_show_names_the_submitters_language_and_the_forms_questions(
@@ -298,16 +287,7 @@ def test_show_names_the_submitters_language_and_the_forms_questions(
     code, out = cli(capsys, "show", reference)
     assert code == 0 and "submitter's language: English" in out
     assert "category: Mobility" in out  # a category that is no code, as written
-    anonymous = submissions.NewSubmission(
-        kind=Kind.feedback,
-        title="Procurement barrier: insurance",
-        category=None,
-        answers={"barrier": "El seguro mínimo era de diez millones"},
-        confidential_fields=frozenset(),
-        contact=None,
-    )
-    with session_scope(app_settings) as session:
-        nobody = submissions.create_submission(session, anonymous, AUSTIN).reference
+    nobody = submitted(app_settings, None, "es", Kind.feedback).reference
     code, out = cli(capsys, "show", nobody)
     assert code == 0 and "submitter's language: none (anonymous" in out
 

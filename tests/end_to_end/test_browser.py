@@ -5,10 +5,12 @@ alone in front of a stand-in Rasa."""
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from storage.db import session_scope
 from storage.workflow import rules, transitions
@@ -25,16 +27,24 @@ pytestmark = pytest.mark.browser
 CLICKED = {"category", "maturity", "cost_model", "personal_data", "data_owner", "open_data"}
 
 
-@pytest.fixture
-def page(stack):
+@contextmanager
+def phone_page(url: str, locale: str | None = None) -> Iterator[Page]:
+    """Chromium at a phone's width, its language `locale` (Chromium's own when None), with
+    one page open at `url`; closed afterwards."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale=locale)
         page = context.new_page()
-        page.goto(stack.url)
+        page.goto(url)
         yield page
         context.close()
         browser.close()
+
+
+@pytest.fixture
+def page(stack):
+    with phone_page(stack.url) as page:
+        yield page
 
 
 def bot_messages(page) -> int:
@@ -317,11 +327,7 @@ def test_the_page_in_the_browsers_language_is_accessible_at_both_widths(app_alon
 
 def test_the_switch_is_a_keyboard_reachable_link_and_keeps_the_conversation(app_alone):
     url, rasa = app_alone
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
-        page = context.new_page()
-        page.goto(url)
+    with phone_page(url, "en-US") as page:
         type_message(page, "my idea about bike lanes")
         for _ in range(10):  # Tab from the top of the page until the switch has the focus
             page.keyboard.press("Tab")
@@ -337,19 +343,13 @@ def test_the_switch_is_a_keyboard_reachable_link_and_keeps_the_conversation(app_
         assert page.locator("#log li.user .bubble").last.inner_text() == "Español"
         page.goto(url)  # remembered on the next visit, whatever the browser prefers
         assert page.locator("html").get_attribute("lang") == "es"
-        context.close()
-        browser.close()
 
 
 def test_the_page_follows_the_assistant_into_the_persons_language(app_alone, app_settings):
     url, _ = app_alone
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
-        page = context.new_page()
-        page.goto(url)
+    with phone_page(url, "en-US") as page:
         assert page.locator("html").get_attribute("lang") == "en"
-        [identity] = [c for c in context.cookies() if c["name"] == "entryway_id"]
+        [identity] = [c for c in page.context.cookies() if c["name"] == "entryway_id"]
         # The assistant read the next message as Spanish (its language detector sets the
         # slot): the page opens again in Spanish, the conversation kept.
         rasa_set_language(app_settings, identity["value"], "es")
@@ -359,8 +359,6 @@ def test_the_page_follows_the_assistant_into_the_persons_language(app_alone, app
         page.locator("html[lang=es]").wait_for()
         assert page.get_by_role("button", name="Enviar").is_visible()
         assert "hola, tengo una idea" in page.locator("#log").inner_text()
-        context.close()
-        browser.close()
 
 
 # --- in Spanish, through the real stack -----------------------------------------------------
@@ -396,11 +394,7 @@ PROPOSAL_EN_ESPANOL = [
 
 @pytest.mark.stack
 def test_a_spanish_speaking_vendor_submits_a_proposal_entirely_in_spanish_at_phone_width(stack):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-MX")
-        page = context.new_page()
-        page.goto(stack.url)
+    with phone_page(stack.url, "es-MX") as page:
         assert page.locator("html").get_attribute("lang") == "es"
         said = [click_choice(page, "Enviar una propuesta")]
         for how, answer in PROPOSAL_EN_ESPANOL:
@@ -420,17 +414,11 @@ def test_a_spanish_speaking_vendor_submits_a_proposal_entirely_in_spanish_at_pho
             assert not re.search(r"\b(the|your|please|what|which)\b", reply, re.I), reply
         assert axe_violations(page) == []
         page.screenshot(path=str(ARTIFACTS / "proposal-in-spanish.png"), full_page=True)
-        context.close()
-        browser.close()
 
 
 @pytest.mark.stack
 def test_the_english_page_follows_a_person_who_writes_spanish(stack):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
-        page = context.new_page()
-        page.goto(stack.url)
+    with phone_page(stack.url, "en-US") as page:
         assert page.locator("html").get_attribute("lang") == "en"
         with page.expect_navigation():
             page.get_by_label("Your message").fill("hola, quiero compartir una idea para la ciudad")
@@ -444,17 +432,11 @@ def test_the_english_page_follows_a_person_who_writes_spanish(stack):
             page.get_by_label("Tu mensaje").fill("sorry, I would rather continue in English please")
             page.keyboard.press("Enter")
         page.locator("html[lang=en]").wait_for()
-        context.close()
-        browser.close()
 
 
 @pytest.mark.stack
 def test_switching_the_page_mid_form_goes_on_in_spanish_at_the_same_question(stack):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
-        page = context.new_page()
-        page.goto(stack.url)
+    with phone_page(stack.url, "en-US") as page:
         click_choice(page, "Submit a proposal")
         type_message(page, "Zephyr Kinetics Holdings")
         asked = type_message(page, "Quillon Marbeck")
@@ -467,5 +449,3 @@ def test_switching_the_page_mid_form_goes_on_in_spanish_at_the_same_question(sta
         after_skip = click_choice(page, "Omitir")  # a button: no language of its own
         assert page.locator("html").get_attribute("lang") == "es", after_skip
         assert "sitio web" in after_skip, after_skip
-        context.close()
-        browser.close()

@@ -549,7 +549,7 @@ def test_stale_buttons_change_nothing_and_double_clicks_change_once(database_url
 
 def test_a_spanish_submitter_is_answered_in_spanish_and_staff_in_english(database_url):
     reference = submit(database_url)  # from web-vendor
-    act(database_url, lambda s: contacts.remember_language(s, "web-vendor", "es"))
+    act(database_url, lambda s: contacts.keep_language(s, "web-vendor", "es"))
     act(database_url, lambda s: transitions.advance(s, reference, ANN))
     asked = act(database_url, lambda s: transitions.request_info(s, reference, ANN, "¿Cuánto?"))
     assert asked.message.startswith(f"The question was sent to the submitter of {reference}")

@@ -14,12 +14,12 @@ import time_machine
 from bot.notifier import Notifier
 from storage import contacts, inbox, reminders, service_levels, submissions
 from storage.db import session_scope
-from storage.identity import channel_of
 from storage.models import Kind
 from storage.settings import get_settings
 from storage.workflow import rules, transitions
 from tests.support import sending
 from tests.support.roster import on_roster
+from tests.support.submissions import submitted
 
 AUSTIN = ZoneInfo("America/Chicago")
 CALENDAR = service_levels.calendar("America/Chicago")
@@ -59,20 +59,8 @@ def act(url: str, at: datetime, work):
 
 
 def submit(url: str, sender: str, language: str) -> str:
-    new = submissions.NewSubmission(
-        kind=Kind.idea,
-        title="Shade sails over playgrounds",
-        category=None,
-        answers={"idea": "Shade sails"},
-        confidential_fields=frozenset(),
-        contact=contacts.ContactDetails(
-            sender_id=sender,
-            channel=channel_of(sender),
-            email=ADDRESSES[sender],
-            language=language,
-        ),
-    )
-    return act(url, RECEIVED, lambda s: submissions.create_submission(s, new, AUSTIN).reference)
+    with time_machine.travel(RECEIVED, tick=False):
+        return submitted(url, sender, language, Kind.idea, email=ADDRESSES[sender]).reference
 
 
 def send(at: datetime) -> None:
@@ -121,7 +109,7 @@ def test_each_submitter_is_told_everything_in_their_own_language(configured, sla
         spanish_inbox = [m.text for m in inbox.unseen_messages(session, WEB_RESIDENT_ES)]
         english_inbox = [m.text for m in inbox.unseen_messages(session, WEB_RESIDENT_EN)]
     assert len(spanish_inbox) == len(english_inbox) == 4
-    assert spanish_inbox[0].startswith(f'Novedades sobre {spanish_resident} ("Shade sails')
+    assert spanish_inbox[0].startswith(f'Novedades sobre {spanish_resident} ("Bebederos')
     assert "Esperamos una decisión a más tardar el" in spanish_inbox[0]
     assert not any(mark in "\n".join(spanish_inbox) for mark in ENGLISH_MARKS)
     assert english_inbox[0].startswith(f"Update on {english_resident}")
@@ -164,7 +152,7 @@ def test_a_switch_of_language_reaches_what_was_said_before_it(configured):
     with session_scope(configured) as session:
         assert latest(session).text.startswith(f"Update on {reference}")
         assert latest(session).buttons[0]["title"] == "Answer the City's question"
-        contacts.remember_language(session, WEB_RESIDENT_EN, "es")
+        contacts.keep_language(session, WEB_RESIDENT_EN, "es")
     with session_scope(configured) as session:
         told = latest(session)
         assert told.text.startswith(f"Novedades sobre {reference}")

@@ -10,7 +10,6 @@ tests/end_to_end.)"""
 import dataclasses
 import json
 from collections.abc import Iterator
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,7 +17,6 @@ from bot.slack.blocks import reminder, triage_card
 from storage import catalogue, contacts, service_levels, submissions, triage
 from storage.db import session_scope
 from storage.identity import slack_sender
-from storage.models import Kind
 from tests.support.fake_slack import FakeSlack
 from tests.support.live_app import live_app
 from tests.support.misbehaving_rasa import MisbehavingRasa
@@ -26,8 +24,8 @@ from tests.support.roster import on_roster
 from tests.support.sending import TRIAGE_CHANNEL
 from tests.support.slack_people import texts, texts_of
 from tests.support.slack_requests import SIGNING_SECRET, TEAM, SlackClient
+from tests.support.submissions import submitted
 
-AUSTIN = ZoneInfo("America/Chicago")
 # The form's own labels, as the forms' catalogue areas give them (catalogue/en/proposal.yml);
 # set here so the test does not depend on their wording.
 FORM_LABELS = {
@@ -80,24 +78,6 @@ def form_labels(monkeypatch) -> None:
         monkeypatch.setitem(english, key, label)
 
 
-def submitted(database_url: str, sender: str | None, language: str) -> str:
-    """A vendor's proposal from chat identity `sender`, who chatted in `language` (None:
-    anonymous, as procurement feedback may be)."""
-    contact = contacts.ContactDetails(
-        sender_id=sender, channel="slack", email="v@x.example", language=language
-    )
-    new = submissions.NewSubmission(
-        kind=Kind.proposal,
-        title="Sensores de banqueta para Lamar",
-        category="mobility",
-        answers={"city_ask": "pilot_site", "timeline": "en primavera, más o menos"},
-        confidential_fields=frozenset(),
-        contact=contact if sender else None,
-    )
-    with session_scope(database_url) as session:
-        return submissions.create_submission(session, new, AUSTIN).reference
-
-
 def locale_look_ups(slack: FakeSlack, user: str) -> list[dict]:
     return [call for call in slack.called("users.info") if call.get("user") == user]
 
@@ -119,7 +99,7 @@ def test_a_dm_names_the_persons_language_to_the_assistant(running):
     assert running.dm("UGABI", "¿qué pasó con mi propuesta?")["metadata"]["language"] == "es"
     assert locale_look_ups(slack, "UGABI") == []
     with session_scope(running.database_url) as session:
-        contacts.remember_language(session, slack_sender(TEAM, "UGABI"), "en")
+        contacts.keep_language(session, slack_sender(TEAM, "UGABI"), "en")
     assert running.dm("UGABI", "in English please")["metadata"]["language"] == "en"
 
     # Without users:read Slack refuses the look-up: English, and the message still goes.
@@ -197,8 +177,8 @@ def opened(running: Running, user: str, action_id: str, reference: str) -> dict:
 
 def test_staff_are_told_which_language_to_write_to_the_submitter_in(running, form_labels):
     on_roster(running.database_url, "UANN")
-    spanish = submitted(running.database_url, "web-elena", "es")
-    english = submitted(running.database_url, "web-frank", "en")
+    spanish = submitted(running.database_url, "web-elena", "es").reference
+    english = submitted(running.database_url, "web-frank", "en").reference
     for action_id, expected in (
         ("triage_request_info", "Write your question in *Spanish*"),
         ("triage_decline", "Write the reason in *Spanish*"),
@@ -209,7 +189,7 @@ def test_staff_are_told_which_language_to_write_to_the_submitter_in(running, for
     asked = json.dumps(opened(running, "UANN", "triage_request_info", english))
     assert "Write your question in *English*" in asked
     # Nobody to write to: no language named, rather than a wrong one.
-    anonymous = submitted(running.database_url, None, "es")
+    anonymous = submitted(running.database_url, None, "es").reference
     declined = json.dumps(opened(running, "UANN", "triage_decline", anonymous))
     assert "Write the reason" not in declined and "language" not in declined
 
@@ -224,7 +204,7 @@ def test_staff_are_told_which_language_to_write_to_the_submitter_in(running, for
 
 
 def test_the_card_and_reminders_name_the_submitters_language(app_settings, form_labels):
-    reference = submitted(app_settings, "web-elena", "es")
+    reference = submitted(app_settings, "web-elena", "es").reference
     with session_scope(app_settings) as session:
         submission = submissions.get_submission(session, reference)
         facts = triage.card_facts(session, submission)
