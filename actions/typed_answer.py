@@ -53,6 +53,7 @@ CONVERSATIONAL = frozenset(
 # Requests to start something else: a short one the classifier is sure of is asked about;
 # anything else is most likely an answer that talks about the proposal, its data or costs.
 REQUESTS = frozenset({"submit_proposal", "suggest_idea", "report_barrier"})
+SHORT_REQUEST_WORDS = 8
 # Questions for elsewhere: the FAQ's, and out_of_scope's 3-1-1 matters and chit-chat. Only
 # one worded as a question is asked about. out_of_scope is no request here: it is trained on
 # streets, lights, water, trash and parks, the very things the City asks about a proposal,
@@ -62,7 +63,6 @@ REQUESTS = frozenset({"submit_proposal", "suggest_idea", "report_barrier"})
 # was attached, and to what); "where do I report a pothole?" is asked about, and on "no"
 # gets the 3-1-1 answer.
 ELSEWHERE = frozenset({"faq", "out_of_scope"})
-SHORT_REQUEST_WORDS = 8
 # A message that only names one of the open questions' references (typed instead of
 # pressing its button) picks that question for the reply held back.
 PICK_WORDS = 6
