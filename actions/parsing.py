@@ -55,6 +55,35 @@ LANGUAGE_NAMES = {"english": "en", "ingles": "en", "spanish": "es", "espanol": "
 LANGUAGE_NAMES["castellano"] = "es"
 
 
+# A phone number inside a sentence, in the shapes people write them here, rather than any
+# run of digits, so that what else a sentence holds is not taken for one: a reference
+# ("SC-2026-00042", "ENT-2026-0001": preceded by a letter and a hyphen, and grouped 4-5 or
+# 4-4), a date ("2026-12-07", "07.12.2026": grouped 4-2-2 or 2-2-4), an amount ("$40,000",
+# "1.200.000": a comma is no separator, and an exchange never starts with 0 or 1), a ZIP
+# code ("78701", "78701-1234": grouped 5 or 5-4).
+# - North American (NANP): an optional 1, area code and exchange starting 2-9, line:
+#   "(512) 555-0100", "512.555.0100", "1-512-555-0100", "5125550100";
+# - Mexican without the country code, 2-4-4: "55 1234 5678";
+# - a local 3-4 number: "555-0100";
+# - with a "+", any country: "+52 55 1234 5678", "+44 20 7946 0958" (8 to 15 digits, E.164);
+# each with an optional extension: "ext. 12", "x12", "extensión 12".
+_SEPARATOR = r"(?:[ \t]*[.\-][ \t]*|[ \t]+)?"
+PHONE = re.compile(
+    rf"""(?<![\w$€+.,/\-])(?<![A-Za-z]-)
+    (?:
+        (?P<international>\+\d{{1,3}}(?:{_SEPARATOR}\(?\d{{1,5}}\)?){{1,6}})
+        | (?:1{_SEPARATOR})?(?:\([2-9]\d\d\)|[2-9]\d\d){_SEPARATOR}[2-9]\d\d{_SEPARATOR}\d{{4}}
+        | [1-9]\d{_SEPARATOR}\d{{4}}{_SEPARATOR}\d{{4}}
+        | [2-9]\d\d[ \t]*[.\-][ \t]*\d{{4}}
+    )
+    (?:[ \t]*,?[ \t]*(?:ext|extensi[oó]n|x)\.?[ \t]*\d{{1,6}})?
+    (?![\w/$€]|[.,:\-]\d)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A phone number comes early in an answer: the search need not read a whole essay.
+PHONE_SEARCHED = 500
+
+
 def clean_text(text: str | None, limit: int = 5000) -> str:
     """Trims, folds whitespace and drops control characters; keeps emoji and accents
     (the person's words are stored as written)."""
@@ -124,11 +153,14 @@ def parse_email(text: str) -> str | None:
 
 
 def parse_phone(text: str) -> str | None:
-    cleaned = clean_text(text)
-    if not re.fullmatch(r"[+()\d\s.\-extEXT]{7,30}", cleaned):
-        return None
-    digits = re.sub(r"\D", "", cleaned)
-    return cleaned if 7 <= len(digits) <= 15 else None
+    """The first phone number in the text, as written ("mi cel es 512 555 0100" ->
+    "512 555 0100"), else None. A reference, a date, an amount or a ZIP code is no phone
+    number: see PHONE."""
+    for match in PHONE.finditer(clean_text(text, PHONE_SEARCHED)):
+        number = match.group(0).strip()
+        if match.group("international") is None or 8 <= len(re.sub(r"\D", "", number)) <= 15:
+            return number
+    return None
 
 
 def parse_website(text: str) -> str | None:

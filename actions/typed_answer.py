@@ -52,8 +52,17 @@ CONVERSATIONAL = frozenset(
 )
 # Requests to start something else: a short one the classifier is sure of is asked about;
 # anything else is most likely an answer that talks about the proposal, its data or costs.
-REQUESTS = frozenset({"submit_proposal", "suggest_idea", "report_barrier", "out_of_scope"})
+REQUESTS = frozenset({"submit_proposal", "suggest_idea", "report_barrier"})
 SHORT_REQUEST_WORDS = 8
+# Questions for elsewhere: the FAQ's, and out_of_scope's 3-1-1 matters and chit-chat. Only
+# one worded as a question is asked about. out_of_scope is no request here: it is trained on
+# streets, lights, water, trash and parks, the very things the City asks about a proposal,
+# so a short answer ("Bottle fillers, so runners can refill") reads to the model as a 3-1-1
+# matter, sure; and someone the City has just asked about their proposal is far more likely
+# answering than reporting a pothole. A statement is taken as the answer (the reply says it
+# was attached, and to what); "where do I report a pothole?" is asked about, and on "no"
+# gets the 3-1-1 answer.
+ELSEWHERE = frozenset({"faq", "out_of_scope"})
 # A message that only names one of the open questions' references (typed instead of
 # pressing its button) picks that question for the reply held back.
 PICK_WORDS = 6
@@ -76,7 +85,7 @@ def plainly_something_else(message: dict[str, Any]) -> bool:
     if intent in REQUESTS:
         sure = ((message.get("intent") or {}).get("confidence") or 0.0) >= DIGRESSION_CONFIDENCE
         return sure and len(said.split()) <= SHORT_REQUEST_WORDS
-    if intent == "faq":
+    if intent in ELSEWHERE:
         return is_question(said)
     return False
 

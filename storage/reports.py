@@ -13,7 +13,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from storage.models import Kind, Status, StatusChange, Submission, utcnow
+from storage.languages import language_or_default
+from storage.models import Contact, Kind, Status, StatusChange, Submission, utcnow
 from storage.rendering import title_text
 from storage.service_levels import BusinessCalendar
 from storage.workflow.rules import BLOCKERS, CLOSED
@@ -122,6 +123,9 @@ class Overdue:
     status: Status
     assignee: str | None
     days: int  # business days past the due date
+    # The submitter's language (their contact's), so staff who pick it up write in it; None
+    # when nobody can be written to, and in digests planned before it was kept.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,8 @@ def digest(
         ).all()
     )
     open_now = session.exec(select(Submission).where(col(Submission.status).in_(OPEN))).all()
+    late = [s for s in open_now if s.next_decision_by is not None and s.next_decision_by < today]
+    languages = _contact_languages(session, {s.contact_id for s in late} - {None})
     overdue = sorted(
         (
             Overdue(
@@ -189,9 +195,9 @@ def digest(
                 s.status,
                 s.assignee,
                 calendar.between(s.next_decision_by, today),
+                languages.get(s.contact_id),
             )
-            for s in open_now
-            if s.next_decision_by is not None and s.next_decision_by < today
+            for s in late
         ),
         key=lambda item: (-item.days, item.reference),
     )
@@ -215,6 +221,16 @@ def digest(
         ),
         barriers={step or "other": count for step, count in sorted(barriers.items(), key=str)},
     )
+
+
+def _contact_languages(session: Session, contact_ids: set[int]) -> dict[int, str]:
+    """Each contact's language, in one query however many submissions are overdue."""
+    if not contact_ids:
+        return {}
+    rows = session.exec(
+        select(Contact.id, Contact.language).where(col(Contact.id).in_(contact_ids))
+    )
+    return {contact_id: language_or_default(language) for contact_id, language in rows}
 
 
 def _first_responses(

@@ -3,6 +3,7 @@ for a person, and the messages that failed to send."""
 
 import click
 
+from bot.slack.answers import language_name
 from bot.staff_cli.command import database, staff_command
 from storage import outbox, reports, service_levels
 from storage.catalogue import text
@@ -63,6 +64,9 @@ def handoffs(limit: int | None) -> list[str]:
                 at=f"{r.created_at:%Y-%m-%d %H:%M}",
                 channel=r.channel,
                 delivery=r.delivery.value,
+                answer_in=text(
+                    "cli.handoffs.language", submitter_language=language_name(r.language)
+                ),
                 contact=r.contact or "-",
                 reference=r.reference or "",
                 verified=text("cli.handoffs.verified") if r.reference_verified else "",

@@ -57,6 +57,28 @@ def test_an_invalid_answer_is_explained_and_asked_again():
     assert "doesn't look like an email" in messages[0]["text"]
 
 
+@pytest.mark.parametrize(
+    "said,number",
+    [
+        ("mi cel es 512 555 0100", "512 555 0100"),
+        ("call me at (512) 555-0100 after 5", "(512) 555-0100"),
+    ],
+)
+def test_a_sentence_with_a_phone_number_keeps_the_number_only(said, number):
+    slots = {**answered("phone"), "requested_slot": "phone", "phone": said}
+    events, messages = run(ValidateProposalForm(), tracker(slots, said))
+    assert slot_events(events) == {"phone": number, "requested_slot": "website"}
+    assert messages == []
+
+
+def test_a_reference_is_not_taken_for_a_phone_number():
+    said = "es sobre ENT-2026-0001"
+    slots = {**answered("phone"), "requested_slot": "phone", "phone": said}
+    events, messages = run(ValidateProposalForm(), tracker(slots, said))
+    assert slot_events(events) == {"phone": None, "requested_slot": "phone"}
+    assert messages  # told what a phone number looks like, asked again
+
+
 def test_why_gives_the_reason_for_the_current_question():
     slots = {**answered("phone"), "requested_slot": "phone", "phone": "why do you need that?"}
     events, messages = run(

@@ -64,10 +64,48 @@ def test_email(text, expected):
     assert parse_email(text) == expected
 
 
-def test_phone_and_website():
-    assert parse_phone("+1 (512) 555-0199") == "+1 (512) 555-0199"
-    assert parse_phone("call me maybe") is None
-    assert parse_phone("123") is None
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("+1 (512) 555-0199", "+1 (512) 555-0199"),
+        ("5125550100", "5125550100"),
+        ("555-0100", "555-0100"),
+        # Inside a sentence, in either language: the number only, as written.
+        ("mi cel es 512 555 0100", "512 555 0100"),
+        ("call me at (512) 555-0100 after 5", "(512) 555-0100"),
+        ("my number is +1 512-555-0100", "+1 512-555-0100"),
+        ("el 512.555.0100 por favor", "512.555.0100"),
+        ("Tel: 512-555-0100.", "512-555-0100"),
+        ("on 12/07/2026 call 1-512-555-0100", "1-512-555-0100"),
+        ("512-555-0100 ext. 12", "512-555-0100 ext. 12"),
+        ("oficina 512 555 0100, extensión 3", "512 555 0100, extensión 3"),
+        ("mi celular es 55 1234 5678", "55 1234 5678"),
+        ("whatsapp +52 55 1234 5678", "+52 55 1234 5678"),
+        ("London office +44 20 7946 0958", "+44 20 7946 0958"),
+        # No phone number: references, dates, amounts, ZIP codes, too few digits.
+        ("call me maybe", None),
+        ("123", None),
+        ("ENT-2026-0001", None),
+        ("about SC-2026-00042 please", None),
+        ("ref 2026-00042", None),
+        ("2026-12-07", None),
+        ("el 07.12.2026 a las 10:30", None),
+        ("2026-12-07 10:30", None),
+        ("$40,000", None),
+        ("40 mil", None),
+        ("1.200.000 dólares", None),
+        ("$1,200,000", None),
+        ("$512 555 0100", None),
+        ("78701", None),
+        ("my ZIP is 78701-1234", None),
+        ("+1 234", None),
+    ],
+)
+def test_phone(text, expected):
+    assert parse_phone(text) == expected
+
+
+def test_website():
     assert parse_website("Acme.example/about") == "https://acme.example/about"
     assert parse_website("http://acme.example") == "http://acme.example"
     assert parse_website("javascript:alert(1)") is None

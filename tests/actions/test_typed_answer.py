@@ -107,6 +107,34 @@ def test_a_reply_typed_while_a_question_is_open_is_taken_as_its_answer(database)
     assert not question_waits(database)
 
 
+def test_a_short_answer_read_surely_as_a_311_matter_is_still_the_answer(database):
+    reference = submitted_by_sender(database, "Water fountains along the Butler Trail")
+    ask(database, reference, "Bottle fillers or drinking fountains?")
+    answer = "Bottle fillers, so runners can refill"
+    _, messages = run(
+        ReplyToQuestion(), tracker({"question_open": True}, answer, "out_of_scope", 0.85)
+    )
+    assert f"your answer is attached to {reference}" in messages[0]["text"]
+    assert question_state(database, reference) == (Status.screening, answer)
+
+
+def test_a_311_question_is_asked_about_and_no_handles_it_as_understood(database):
+    reference = submitted_by_sender(database)
+    ask(database, reference, "Which parks do you mean?")
+    said = "¿Dónde reporto un bache?"
+    events, messages = run(
+        ReplyToQuestion(), tracker({"question_open": True}, said, "out_of_scope", 0.95)
+    )
+    assert messages[0]["response"] == "utter_ask_reply_is_answer"
+    held = slot_events(events)["reply_held"]
+    events, _ = run(
+        HandleHeldReplyAsUnderstood(),
+        tracker({"answer_offered": True, "reply_held": held}, "no", "deny"),
+    )
+    assert events[-1]["parse_data"]["intent"]["name"] == "out_of_scope"
+    assert question_state(database, reference) == (Status.needs_info, None)
+
+
 def test_a_greeting_is_asked_about_and_no_handles_it_as_understood(database):
     reference = submitted_by_sender(database)
     ask(database, reference, "Which parks do you mean?")
@@ -238,6 +266,13 @@ def test_a_reply_longer_than_an_answer_takes_is_refused_and_nothing_is_recorded(
         ("stop", "faq", True),
         ("who owns the data from a pilot?", "faq", True),
         ("I want to submit a new proposal", "submit_proposal", True),
+        # Someone the City asked about their proposal is answering, not reporting: only a
+        # 3-1-1 matter worded as a question is asked about.
+        ("Bottle fillers, so runners can refill", "out_of_scope", False),
+        ("Streetlights on Lamar, most are out at night", "out_of_scope", False),
+        ("no recogen la basura en el parque los lunes", "out_of_scope", False),
+        ("how do I report a pothole?", "out_of_scope", True),
+        ("¿dónde pago mi recibo del agua?", "out_of_scope", True),
         ("Our budget is $40,000 and the City would own all data collected.", "faq", False),
         (
             "We would run the sensors at ten intersections on Lamar for six months at our cost",

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from bot.staff_cli import main as staff_cli
-from storage import submissions
+from storage import handoffs, submissions
 from storage.db import session_scope
 from storage.models import Activity, Kind, OutboxMessage, RosterChange, Status
 from storage.workflow import rules, transitions
@@ -290,6 +290,21 @@ def test_show_names_the_submitters_language_and_the_forms_questions(
     nobody = submitted(app_settings, None, "es", Kind.feedback).reference
     code, out = cli(capsys, "show", nobody)
     assert code == 0 and "submitter's language: none (anonymous" in out
+
+
+def test_each_handoff_names_the_language_to_answer_in(app_settings, capsys):
+    with session_scope(app_settings) as session:
+        for sender, topic, language in (
+            ("web-es", "¿Quién revisa mi propuesta?", "es"), ("web-en", "Who reviews it?", "en"),
+        ):  # fmt: skip
+            handoffs.create_handoff(
+                session, sender, "web", topic, "p@x.example", None, language=language
+            )
+    code, out = cli(capsys, "handoffs")
+    assert code == 0
+    newest, oldest = out.splitlines()
+    assert "answer in English" in newest and "Who reviews it?" in newest
+    assert "answer in Spanish" in oldest and "¿Quién revisa mi propuesta?" in oldest
 
 
 def test_the_report_prints_its_columns(app_settings, reference, capsys):

@@ -27,6 +27,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.mailbox import Mailbox
 from tests.support.roster import TEST_OPERATOR, on_roster
 from tests.support.sending import TRIAGE_CHANNEL
+from tests.support.slack_people import texts_of
 
 AUSTIN = ZoneInfo("America/Chicago")
 CALENDAR = service_levels.calendar("America/Chicago")
@@ -285,6 +286,46 @@ def test_the_digest_has_the_numbers_worked_out_by_hand(configured):
     shown = json.dumps(digest_blocks.message(found, CALENDAR))
     assert "2.5 business days" in shown and "11 business day(s) overdue" in shown
     assert "<@UANN>" in shown and "insurance bonding 1" in shown
+
+
+def test_the_digests_overdue_lines_name_a_submitters_language_other_than_english(configured):
+    spanish = submit(
+        configured,
+        sender="web-es",
+        contact=contacts.ContactDetails(
+            sender_id="web-es", channel="web", email="es@x.example", language="es"
+        ),
+    )
+    english = submit(configured, sender="web-en")
+    anonymous = submit(
+        configured, kind=Kind.feedback, category="timeline", contact=None, title="Barrier"
+    )
+    since, until = reminders.digest_week(austin(2026, 12, 7, 9, 30), CALENDAR)
+    with session_scope(configured) as session:
+        found = reports.digest(session, CALENDAR, since, until)
+    languages = {item.reference: item.language for item in found.overdue}
+    assert languages == {spanish: "es", english: "en", anonymous: None}
+    assert reports.Digest.from_payload(found.to_payload()) == found
+    lines = {
+        reference: line
+        for line in texts_of(digest_blocks.message(found, CALENDAR)["blocks"], "mrkdwn")
+        for reference in languages
+        if reference in line
+    }
+    assert lines[spanish].endswith("Submitter's language: *Spanish*")
+    assert "language" not in lines[english] and "language" not in lines[anonymous]
+
+
+def test_a_digest_planned_before_languages_were_kept_is_still_sent(configured):
+    submit(configured)
+    since, until = reminders.digest_week(austin(2026, 12, 7, 9, 30), CALENDAR)
+    with session_scope(configured) as session:
+        payload = reports.digest(session, CALENDAR, since, until).to_payload()
+    for item in payload["overdue"]:
+        del item["language"]
+    found = reports.Digest.from_payload(payload)
+    assert [item.language for item in found.overdue] == [None]
+    assert "language" not in json.dumps(digest_blocks.message(found, CALENDAR))
 
 
 def _only_reminders_left(url: str) -> None:

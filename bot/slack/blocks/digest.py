@@ -1,8 +1,10 @@
 """The weekly digest for the triage channel."""
 
+from bot.slack.answers import language_name
 from bot.slack.blocks.triage_card import who
 from bot.slack.text import mrkdwn, plain, quoted
 from storage.catalogue import text
+from storage.languages import DEFAULT_LANGUAGE
 from storage.models import Status
 from storage.reports import Digest
 from storage.service_levels import BusinessCalendar
@@ -61,6 +63,11 @@ def message(found: Digest, calendar: BusinessCalendar) -> dict:
                 days=item.days,
                 assignee=who(item.assignee),
             )
+            # English is the staff's own language: only another one is worth a word.
+            if item.language not in (None, DEFAULT_LANGUAGE):
+                line += " · " + text(
+                    "card.language", submitter_language=language_name(item.language)
+                )
             blocks.append({"type": "section", "text": mrkdwn(line)})
             blocks.append({"type": "context", "elements": [plain(quoted(item.title, 200))]})
         if len(found.overdue) > MAX_LISTED:
