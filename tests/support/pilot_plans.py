@@ -1,6 +1,10 @@
 """Pilot plans as `storage.pilots.views.plan_view` gives them (the pilot plan view,
-`pilot show REF --json`), for what renders them: a full, realistic one, and the changes
-that make it sparse, very long or hostile."""
+`pilot show REF --json`), for what renders them: a full, realistic one, a sparse and a
+decided one; and a rendered term sheet read back as text."""
+
+import io
+
+import pypdf
 
 REFERENCE = "SC-2026-00042"
 
@@ -167,3 +171,15 @@ def decided_plan() -> dict:
         "lessons": "Survey drivers before install, not after.",
     }
     return plan
+
+
+def words(value: str) -> str:
+    """Text with every run of whitespace (line breaks of wrapped cells included) one space."""
+    return " ".join(value.split())
+
+
+def read_pdf(pdf: bytes) -> tuple[list[str], str]:
+    """Each page's text, and the whole document's as words."""
+    assert pdf.startswith(b"%PDF-")
+    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    return pages, words("\n".join(pages))

@@ -1,16 +1,15 @@
 """The pilot term sheet as the City's lawyers get it: the PDF WeasyPrint lays out, read back
 with pypdf, and the HTML it is made from."""
 
-import io
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-import pypdf
 import pytest
 
 from bot.pilots.term_sheet import term_sheet_html, term_sheet_pdf
 from storage.catalogue import text
 from tests.support import pilot_plans
+from tests.support.pilot_plans import read_pdf, words
 
 GENERATED = datetime(2026, 12, 7, 18, 30, tzinfo=UTC)
 SECTIONS = (
@@ -19,18 +18,6 @@ SECTIONS = (
 )  # fmt: skip
 HOSTILE_SCOPE = '<script>alert("owned")</script> & more'
 HOSTILE_METRIC = "</td><td>forged cell"
-
-
-def words(value: str) -> str:
-    """Text with every run of whitespace (line breaks of wrapped cells included) one space."""
-    return " ".join(value.split())
-
-
-def read_pdf(pdf: bytes) -> tuple[list[str], str]:
-    """Each page's text, and the whole document's as words."""
-    assert pdf.startswith(b"%PDF-")
-    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
-    return pages, words("\n".join(pages))
 
 
 def without_margins(page: str) -> str:
