@@ -15,7 +15,6 @@ from datetime import date, datetime
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from weasyprint import HTML
 
 from storage import catalogue
 from storage.models import utcnow
@@ -134,4 +133,8 @@ def term_sheet_html(plan: dict, generated: datetime | None = None) -> str:
 
 def term_sheet_pdf(plan: dict, generated: datetime | None = None) -> bytes:
     """The same document as a PDF, page numbers and repeated table headers included."""
+    # WeasyPrint (with Pango behind it) is slow to import: imported here, every other staff
+    # command and the app's start do without it.
+    from weasyprint import HTML
+
     return HTML(string=term_sheet_html(plan, generated)).write_pdf()

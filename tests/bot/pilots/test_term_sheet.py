@@ -63,6 +63,10 @@ def test_a_full_plan_has_every_section_its_metrics_the_method_and_the_footer():
     assert "quarterly the City" in document
     assert "Sensors installed January 29, 2027 January 27, 2027" in document
     assert "Mid-pilot review April 1, 2027 not yet" in document
+    # What the vendor marked confidential is there for the City's lawyers, and labelled.
+    assert text("term_sheet.confidential_note") in document
+    assert "Budget by payer CONFIDENTIAL" in document
+    assert "Scope, sites and dates Scope" in document
     # The budget: in kind marked, the private line shown but labelled, a payer's total.
     assert "Vendor $40,000 in kind sensors and installation" in document
     assert "Vendor $12,500.50 cash cloud hosting at cost CONFIDENTIAL" in document
