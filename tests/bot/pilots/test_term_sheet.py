@@ -145,6 +145,11 @@ def test_a_plan_without_its_optional_sections_renders_and_says_what_is_missing()
     assert text("term_sheet.confidential").upper() not in document
     assert text("term_sheet.decision.heading") not in document
 
+    plan.update(data=None, cost_after_pilot=None, disclosure=None, exit_plan={}, equity={})
+    _, document = read_pdf(term_sheet_pdf(plan, GENERATED))
+    assert "Data collected none given Personal data not given" in document
+    assert "Removal not given" in document and "Neighbourhoods none given" in document
+
 
 def test_a_procurement_path_the_catalogue_does_not_name_yet_is_shown_by_its_code():
     plan = pilot_plans.full_plan()
