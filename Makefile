@@ -21,7 +21,7 @@ MODEL := models/entryway.tar.gz
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install model migrate run test test-fast test-fast-app test-fast-rasa lint validate bench nlu-eval lock browser hosts clean
+.PHONY: help install pango model migrate run test test-fast test-fast-app test-fast-rasa lint validate bench nlu-eval lock browser hosts clean
 
 help:
 	@echo "make run    install what is missing, train if needed, migrate, start everything"
@@ -51,7 +51,12 @@ $(ENCODER): $(UV) $(RASA_ENV) rasa_env/encoder.txt
 		--python .venv-rasa/bin/python --target .venv-rasa/encoder -r rasa_env/encoder.txt
 	@touch $@
 
-install: $(APP_ENV) $(RASA_ENV) $(ENCODER)
+install: pango $(APP_ENV) $(RASA_ENV) $(ENCODER)
+
+# Debian's Pango (with HarfBuzz's subsetter) and a font, which WeasyPrint lays the pilot
+# term sheet's PDF out with (bot/pilots/term_sheet.py); nothing is done when present.
+pango:
+	@ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset && fc-list -q 'DejaVu Sans' 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fontconfig >/dev/null; }
 
 # pytest for the tests that run inside Rasa's environment; not part of `install`, so not
 # in the production image. After the environment is synced again (which removes what its
