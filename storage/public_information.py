@@ -145,7 +145,7 @@ def log_request(
         session,
         submission,
         f"public_information:{new_id}",
-        submitter_news.public_information_notice(submission, due),
+        submitter_news.public_information_notice(submission, due, values["fields"]),
     )
     request = session.get(PublicInformationRequest, new_id)
     if told:

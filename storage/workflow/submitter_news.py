@@ -140,12 +140,19 @@ PUBLIC_INFORMATION_NEWS = {
 HANDOFF = "/human_handoff"
 
 
-def public_information_notice(submission: Submission, due: date) -> News:
-    """A request for public information touches the submission; the vendor may object
-    until `due`."""
+def public_information_notice(
+    submission: Submission, due: date, fields: list[str] | None = None
+) -> News:
+    """A request for public information touches the submission (the answers `fields`,
+    when staff named them); the vendor may object until `due`."""
     return News(
         "public_information",
-        {"reference": submission.reference, "title": submission.title, "date": _iso(due)},
+        {
+            "reference": submission.reference,
+            "title": submission.title,
+            "date": _iso(due),
+            "fields": fields or [],
+        },
     )
 
 
@@ -154,6 +161,15 @@ def public_information_reminder(submission: Submission, due: date) -> News:
     return News(
         "public_information_reminder", {"reference": submission.reference, "date": _iso(due)}
     )
+
+
+def _field_label(field: str, language: str) -> str:
+    """A proposal's answer as its form asked it, in `language` (the code, readable, for
+    a field the form no longer has)."""
+    try:
+        return text(f"proposal.label.{field}", language)
+    except KeyError:
+        return field.replace("_", " ")
 
 
 def _date(iso: str | None, language: str) -> str:
@@ -196,12 +212,16 @@ def wording(news: str, facts: dict, language: str) -> str:
             if address
             else text("public_information.ask_person", language)
         )
+        fields = [_field_label(field, language) for field in facts.get("fields") or []]
         return text(
             PUBLIC_INFORMATION_NEWS[news],
             language,
             reference=facts["reference"],
             title=rendering.title_text(facts.get("title") or "", language),
             date=_date(facts["date"], language),
+            fields=text("public_information.fields", language, fields=", ".join(fields))
+            if fields
+            else "",
             ask=ask,
         )
     return facts.get("text") or ""  # as_written

@@ -50,8 +50,8 @@ def submit(url: str, kind: Kind = Kind.proposal, sender: str | None = "web-vendo
         kind=kind,
         title="Curb sensors",
         category=None,
-        answers={"solution": "s", "pricing": "$300 a sensor"},
-        confidential_fields=frozenset({"pricing"}),
+        answers={"solution": "s", "estimated_cost": "$300 a sensor"},
+        confidential_fields=frozenset({"estimated_cost"}),
         contact=contact,
     )
     with time_machine.travel(LOGGED - timedelta(days=7), tick=False), session_scope(url) as s:
@@ -85,7 +85,7 @@ def plan(url: str, at: datetime) -> int:
 
 def test_logging_tells_the_vendor_once_and_the_same_request_again_tells_nobody(url):
     reference = submit(url)
-    first = log(url, reference, request_id="PIR-26-0412", fields=("pricing",))
+    first = log(url, reference, request_id="PIR-26-0412", fields=("estimated_cost",))
     assert first.new and first.reached_by == (public_information.INBOX,)
     assert first.request.notified_at is not None
     assert first.request.remind_at == REMINDED
@@ -97,6 +97,7 @@ def test_logging_tells_the_vendor_once_and_the_same_request_again_tells_nobody(u
     # Worded in the vendor's language when read, with the deadline in it.
     text = worded(told[0], "es").text
     assert text.startswith(f"Una solicitud de información pública incluye tu envío {reference}")
+    assert "Incluye estas respuestas tuyas: Costo estimado para la Ciudad." in text
     assert "a más tardar el 21 de diciembre de 2026" in text
     assert worded(told[0], "en").buttons[0]["payload"] == "/human_handoff"
     # Another request touching the same proposal is news of its own.
@@ -107,7 +108,7 @@ def test_logging_tells_the_vendor_once_and_the_same_request_again_tells_nobody(u
             select(Activity).where(Activity.kind == "public_information_logged")
         ).all()
     assert [entry.detail["vendor_told"] for entry in logged] == [True, True]
-    assert logged[0].detail["fields"] == ["pricing"] and logged[0].actor == ANN.identity
+    assert logged[0].detail["fields"] == ["estimated_cost"] and logged[0].actor == ANN.identity
 
 
 def test_an_anonymous_submission_is_logged_and_nobody_is_told(url):
