@@ -252,6 +252,38 @@ def describe(request: PublicInformationRequest) -> str:
     return text("pia.unnamed", due=request.due.isoformat())
 
 
+def summary(request: PublicInformationRequest) -> str:
+    """One request as a submission's record shows it to staff: when it was logged and
+    by whom, whether the vendor was told and reminded, and whether it is closed."""
+    zone = get_settings().zone
+
+    def when(moment: datetime) -> str:
+        return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+    if request.reminded_at:
+        reminder = text("pia.record.reminded", at=when(request.reminded_at))
+    elif request.remind_at and request.closed_at is None:
+        reminder = text("pia.record.reminder_due", at=when(request.remind_at))
+    else:
+        reminder = text("pia.record.no_reminder")
+    if request.closed_at:
+        outcome = text(f"pia.outcome.{request.outcome}" if request.outcome else "pia.outcome.none")
+        state = text("pia.record.closed", at=when(request.closed_at), outcome=outcome)
+    else:
+        state = text("pia.record.open")
+    return text(
+        "pia.record.line",
+        request=describe(request),
+        logged=when(request.logged_at),
+        by=request.logged_by,
+        told=text("pia.record.told", at=when(request.notified_at))
+        if request.notified_at
+        else text("pia.record.not_told"),
+        reminder=reminder,
+        state=state,
+    )
+
+
 def _remind_one(session: Session, request_id: int, now: datetime) -> int:
     request = session.get(PublicInformationRequest, request_id)
     if request is None or request.remind_at is None or request.remind_at > now:

@@ -4,6 +4,7 @@ logged twice tells nobody twice; `list` shows what is open and `close` ends it; 
 cannot be logged is refused with the reason (exit 1), bad usage exits 2. On a real
 database, with the clock held."""
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,8 +12,9 @@ import pytest
 import time_machine
 from sqlmodel import select
 
+from bot.slack.blocks import modals
 from bot.staff_cli import main as staff_cli
-from storage import contacts, submissions
+from storage import contacts, submissions, triage
 from storage.db import session_scope
 from storage.identity import channel_of
 from storage.models import Kind, SubmitterMessage
@@ -98,6 +100,9 @@ def test_staff_log_list_and_close_a_request_and_read_how_the_vendor_was_told(app
 
     code, out = cli(capsys, "show", on_slack)
     assert "public_information_logged" in out and "'due': '2026-12-21'" in out
+    assert (
+        "  PIR-412 (due 2026-12-21): logged 2026-12-07 10:00 by cli:operator:"
+    ) in out and "vendor told 2026-12-07 10:00; reminder due 2026-12-16 09:00; open" in out
 
     code, out = cli(capsys, "pia", "close", on_slack, "--outcome", "withheld")
     assert code == 0 and "PIR-412 (due 2026-12-21) closed (withheld)" in out
@@ -105,6 +110,18 @@ def test_staff_log_list_and_close_a_request_and_read_how_the_vendor_was_told(app
     assert code == 1 and "no open public-information request" in out
     code, out = cli(capsys, "pia", "list")
     assert on_slack not in out and on_the_web in out
+
+    # Slack's Details list every request that touched the proposal, closed ones too.
+    with session_scope(app_settings) as session:
+        submission = submissions.get_submission(session, on_slack)
+        modal = modals.details(triage.details(session, submission, False), "es")
+    said = json.dumps(modal)
+    assert "Public-information requests:" in said
+    assert "PIR-412 (due 2026-12-21)" in said and "closed 2026-12-07 10:00 (withheld)" in said
+    with session_scope(app_settings) as session:
+        submission = submissions.get_submission(session, anonymous)
+        said = json.dumps(modals.details(triage.details(session, submission, False), None))
+    assert "vendor could not be reached; no reminder; open" in said
 
 
 def test_what_cannot_be_logged_is_refused_and_bad_usage_is_told(app_settings, capsys):
