@@ -18,7 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from bot.notifier import Notifier
 from bot.pipeline import figures
 from bot.slack import roster_sync
-from storage import outbox, reminders, retention, service_levels
+from storage import outbox, public_information, reminders, retention, service_levels
 from storage.db import session_scope
 from storage.models import utcnow
 from storage.settings import get_settings
@@ -56,10 +56,12 @@ def purge_personal_data() -> None:
 
 
 def plan_reminders() -> int:
-    """Writes the reminders, escalations and digest that have fallen due (the notifier
+    """Writes the reminders, escalations and digest that have fallen due, and vendors'
+    reminders of a deadline to object to a public-information request (the notifier
     sends them). What is due is worked out from the database each time, so a reminder
     missed while everything was down is written at the first run after the start."""
-    written = reminders.plan(get_settings().database_url, utcnow())
+    url, now = get_settings().database_url, utcnow()
+    written = reminders.plan(url, now) + public_information.plan_reminders(url, now)
     if written:
         logger.info("planned %d reminders", written)
     return written

@@ -405,3 +405,37 @@ class PublishedFigures(SQLModel, table=True):
     name: str = Field(max_length=60, primary_key=True)
     computed_at: datetime = Field(default_factory=utcnow)
     rows: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class PublicInformationRequest(SQLModel, table=True):
+    """A request for public information (Texas Public Information Act) that touches a
+    submission, as staff logged it (storage/public_information.py). The vendor is told
+    at once, with `due`, the date by which they may ask the Attorney General to withhold
+    what is theirs, and reminded once before it.
+
+    `request_key` is what makes two loggings the same request: the City's own number
+    for it when staff give one, else its due date."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    request_key: str = Field(max_length=80)
+    # The City's own number for the request (its public-information tracking system).
+    request_id: str | None = Field(default=None, max_length=60)
+    note: str | None = None
+    # The answers (form fields, as codes) the request touches, when staff name them.
+    fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    due: date
+    logged_by: str = Field(max_length=120)
+    logged_at: datetime = Field(default_factory=utcnow)
+    # When the vendor was told (their inbox, and the outbox for DM and e-mail); None:
+    # nobody to tell (an anonymous submission).
+    notified_at: datetime | None = None
+    # When the reminder falls due (None: none, as the deadline was too near), and when
+    # it was written.
+    remind_at: datetime | None = Field(default=None, index=True)
+    reminded_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = Field(default=None, max_length=120)
+    outcome: str | None = Field(default=None, max_length=20)
+
+    __table_args__ = (UniqueConstraint("submission_id", "request_key"),)

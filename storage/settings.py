@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     # Purchases the City may make without a competitive solicitation (Texas Local
     # Government Code 252.021: $50,000); the triage card suggests a path from it.
     small_purchase_limit: int = Field(50_000, alias="ENTRYWAY_SMALL_PURCHASE_LIMIT", ge=0)
+    # A vendor told of a public-information request touching their submission is reminded
+    # this many business days before their deadline to object (storage/public_information.py).
+    public_information_remind_days: int = Field(
+        3, alias="ENTRYWAY_PUBLIC_INFORMATION_REMIND_DAYS", ge=1, le=30
+    )
+    # Where vendors write about such a request (the City's public-information office);
+    # unset: they are told to ask for a person in the chat where they submitted.
+    public_information_contact: str | None = Field(
+        None, alias="ENTRYWAY_PUBLIC_INFORMATION_CONTACT"
+    )
 
     # Production: Rasa's lock store (and, if chosen, its tracker store), and where the
     # per-client rate limits are counted, so they hold across app instances.

@@ -12,6 +12,7 @@ from storage.models import (
     Activity,
     ConflictDeclaration,
     InfoRequest,
+    PublicInformationRequest,
     Score,
     Status,
     StatusChange,
@@ -148,6 +149,8 @@ class Details:
     activity: list[Activity]
     scores: list[Score]
     declarations: list[ConflictDeclaration]
+    # Public-information requests that touched it (storage/public_information.py).
+    public_information: list[PublicInformationRequest]
 
 
 def details(session: Session, submission: Submission, with_confidential: bool) -> Details:
@@ -178,6 +181,13 @@ def details(session: Session, submission: Submission, with_confidential: bool) -
                 select(ConflictDeclaration).where(
                     ConflictDeclaration.submission_id == submission.id
                 )
+            )
+        ),
+        public_information=list(
+            session.exec(
+                select(PublicInformationRequest)
+                .where(PublicInformationRequest.submission_id == submission.id)
+                .order_by(col(PublicInformationRequest.id))
             )
         ),
     )

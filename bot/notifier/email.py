@@ -28,7 +28,7 @@ from storage.languages import language_or_default
 from storage.models import Contact, StatusChange, Submission, SubmitterMessage
 from storage.rendering import status_label
 from storage.settings import Settings
-from storage.workflow.submitter_news import worded
+from storage.workflow.submitter_news import own_subject, worded
 
 PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
@@ -90,7 +90,7 @@ class EmailSender:
         mail = EmailMessage()
         mail["From"] = self.settings.mail_from
         mail["To"] = contact.email
-        mail["Subject"] = text(
+        mail["Subject"] = own_subject(message.news, message.facts, language) or text(
             "notify.email_subject",
             language,
             reference=submission.reference,

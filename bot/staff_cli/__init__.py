@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import click
 
-from bot.staff_cli import operations, staff_roster, submissions, understanding
+from bot.staff_cli import operations, public_information, staff_roster, submissions, understanding
 from bot.staff_cli.command import InOrder
 from storage import service_levels
 from storage.catalogue import text
@@ -26,6 +26,7 @@ PROG = "python -m bot.staff_cli"
         *submissions.COMMANDS,
         *operations.COMMANDS,
         staff_roster.staff,
+        public_information.pia,
         understanding.understand,
     ],
     context_settings={"help_option_names": ["-h", "--help"]},

@@ -14,7 +14,7 @@ from bot.staff_cli.command import (
     reference_argument,
     staff_command,
 )
-from storage import rendering, triage
+from storage import public_information, rendering, triage
 from storage.catalogue import text
 from storage.models import Status
 from storage.workflow import evaluation, holds, roles, rules, transitions, versions
@@ -131,6 +131,9 @@ def _record(found: triage.Details, language: str | None) -> list[str]:
                         answer=request.answer,
                     )
                 )
+    if found.public_information:
+        lines.append(text("pia.record.heading"))
+        lines += [f"  {public_information.summary(r)}" for r in found.public_information]
     lines.append(text("cli.show.history"))
     for change in found.history:
         public = (

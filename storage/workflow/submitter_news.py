@@ -22,7 +22,8 @@ from storage.settings import get_settings
 
 @dataclass(frozen=True)
 class News:
-    """What to tell (`kind`: status_changed, answer_reminder, as_written) and its facts,
+    """What to tell (`kind`: status_changed, answer_reminder, public_information,
+    public_information_reminder, as_written) and its facts,
     JSON values only: codes, ISO dates, and what staff wrote."""
 
     kind: str
@@ -129,6 +130,48 @@ def answer_reminder(submission: Submission, question: str) -> News:
     )
 
 
+# A public-information request touching the submission (storage/public_information.py):
+# the notice, and the reminder of the deadline to object, with their texts.
+PUBLIC_INFORMATION_NEWS = {
+    "public_information": "public_information.notice",
+    "public_information_reminder": "public_information.reminder",
+}
+# The chat's own payload for asking for a person (the intent), in any chat.
+HANDOFF = "/human_handoff"
+
+
+def public_information_notice(
+    submission: Submission, due: date, fields: list[str] | None = None
+) -> News:
+    """A request for public information touches the submission (the answers `fields`,
+    when staff named them); the vendor may object until `due`."""
+    return News(
+        "public_information",
+        {
+            "reference": submission.reference,
+            "title": submission.title,
+            "date": _iso(due),
+            "fields": fields or [],
+        },
+    )
+
+
+def public_information_reminder(submission: Submission, due: date) -> News:
+    """The deadline to object to the release of the submission is near."""
+    return News(
+        "public_information_reminder", {"reference": submission.reference, "date": _iso(due)}
+    )
+
+
+def _field_label(field: str, language: str) -> str:
+    """A proposal's answer as its form asked it, in `language` (the code, readable, for
+    a field the form no longer has)."""
+    try:
+        return text(f"proposal.label.{field}", language)
+    except KeyError:
+        return field.replace("_", " ")
+
+
 def _date(iso: str | None, language: str) -> str:
     return long_date(date.fromisoformat(iso), language) if iso else ""
 
@@ -162,21 +205,60 @@ def wording(news: str, facts: dict, language: str) -> str:
             question=facts["question"],
             date=_date(facts.get("date"), language),
         )
+    if news in PUBLIC_INFORMATION_NEWS:
+        address = get_settings().public_information_contact
+        ask = (
+            text("public_information.ask_office", language, address=address)
+            if address
+            else text("public_information.ask_person", language)
+        )
+        fields = [_field_label(field, language) for field in facts.get("fields") or []]
+        return text(
+            PUBLIC_INFORMATION_NEWS[news],
+            language,
+            reference=facts["reference"],
+            title=rendering.title_text(facts.get("title") or "", language),
+            date=_date(facts["date"], language),
+            fields=text("public_information.fields", language, fields=", ".join(fields))
+            if fields
+            else "",
+            ask=ask,
+        )
     return facts.get("text") or ""  # as_written
+
+
+def own_subject(news: str, facts: dict, language: str) -> str | None:
+    """The e-mail subject of news that has one of its own (a deadline to object must not
+    hide behind "Update on your submission"); None: the status update's."""
+    if news in PUBLIC_INFORMATION_NEWS:
+        return text(
+            "public_information.email_subject",
+            language,
+            reference=facts["reference"],
+            date=_date(facts["date"], language),
+        )
+    return None
 
 
 def worded(message: SubmitterMessage, language: str) -> Worded:
     """An inbox message as its reader reads it, in `language`."""
-    reference = message.facts.get("reference")
     return Worded(
         id=message.id,
         submission_id=message.submission_id,
         sender_id=message.sender_id,
         text=wording(message.news, message.facts, language),
-        buttons=[answer_button(reference, language=language)]
-        if reference and message.facts.get("answer")
-        else [],
+        buttons=_buttons(message, language),
     )
+
+
+def _buttons(message: SubmitterMessage, language: str) -> list[dict]:
+    """Staff's question offers its answer; a public-information notice, a person to ask."""
+    reference = message.facts.get("reference")
+    if reference and message.facts.get("answer"):
+        return [answer_button(reference, language=language)]
+    if message.news in PUBLIC_INFORMATION_NEWS:
+        return [{"title": text("public_information.person_button", language), "payload": HANDOFF}]
+    return []
 
 
 def answer_button(

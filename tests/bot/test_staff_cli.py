@@ -201,6 +201,7 @@ COMMANDS = {
     "handoffs": "who asked for a person",
     "outbox": "messages that failed to send",
     "staff": "the staff roster",
+    "pia": "public-information requests touching a proposal",
     "understand": "how the assistant understands a text",
 }
 

@@ -13,6 +13,7 @@ from bot.slack.answers import answer_value, field_label, language_name
 from bot.slack.text import escape, labelled, mrkdwn, plain
 from storage.catalogue import text
 from storage.models import Status
+from storage.public_information import summary
 from storage.triage import Details
 from storage.workflow.rules import RUBRIC, SCORE_RANGE, status_label
 
@@ -315,4 +316,7 @@ def details(found: Details, language: str | None) -> dict:
         for change in found.history
     )
     blocks.append({"type": "section", "text": labelled(text("modal.details.history"), history)})
+    if found.public_information:
+        requests = "\n".join(summary(request) for request in found.public_information)
+        blocks.append({"type": "section", "text": labelled(text("pia.record.heading"), requests)})
     return _modal("modal.details.title", blocks)
