@@ -108,9 +108,11 @@ def _blocked_by(dataset: Dataset, language: str) -> Callable:
 
 def _time_to_contract(dataset: Dataset, language: str) -> Callable:
     def draw(axes) -> None:
+        # Marked only where contracts were signed but their median is not published: an
+        # approach with no contract has no median to hide.
         labels = [
             _hidden(label("approach", row[0], language))
-            if row[2] is None
+            if row[2] is None and row[1] != 0
             else label("approach", row[0], language)
             for row in dataset.rows
         ]
