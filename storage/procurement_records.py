@@ -59,15 +59,8 @@ def approach_options() -> str:
     return ", ".join(APPROACHES)
 
 
-def terms(
-    approach: str | None,
-    legal_basis: str | None,
-    justification: str | None = None,
-    contract_value: int | None = None,
-) -> Terms:
-    """The approach, legal basis and justification as given, or Refused saying what is
-    missing: an approach among APPROACHES, a legal basis, and for sole source or other a
-    justification."""
+def approach_code(approach: str | None) -> str:
+    """The approach as a code of APPROACHES, or Refused naming them."""
     code = (approach or "").strip().lower()
     if not code:
         raise Refused(text("procurement.refused.approach_needed", options=approach_options()))
@@ -75,10 +68,19 @@ def terms(
         raise Refused(
             text("procurement.refused.unknown_approach", given=code, options=approach_options())
         )
-    basis = cleaned(legal_basis, 2000)
+    return code
+
+
+def legal_basis(given: str | None) -> str:
+    basis = cleaned(given, 2000)
     if not basis or len(basis) < MIN_LEGAL_BASIS:
         raise Refused(text("procurement.refused.legal_basis_needed"))
-    reason = cleaned(justification, 4000)
+    return basis
+
+
+def justification_for(code: str, given: str | None) -> str | None:
+    """Why nothing was competed: required for NEEDS_JUSTIFICATION, kept for any."""
+    reason = cleaned(given, 4000)
     if code in NEEDS_JUSTIFICATION and (not reason or len(reason) < MIN_JUSTIFICATION):
         raise Refused(
             text(
@@ -87,9 +89,24 @@ def terms(
                 minimum=MIN_JUSTIFICATION,
             )
         )
+    return reason
+
+
+def terms(
+    approach: str | None,
+    basis: str | None,
+    justification: str | None = None,
+    contract_value: int | None = None,
+) -> Terms:
+    """The approach, legal basis and justification as given, or Refused saying what is
+    missing: an approach among APPROACHES, a legal basis, and for sole source or other a
+    justification."""
+    code = approach_code(approach)
+    checked_basis = legal_basis(basis)
+    reason = justification_for(code, justification)
     if contract_value is not None and contract_value < 0:
         raise Refused(text("procurement.refused.negative_value"))
-    return Terms(code, basis, reason, contract_value)
+    return Terms(code, checked_basis, reason, contract_value)
 
 
 def current_record(session: Session, submission_id: int) -> ProcurementRecord | None:
