@@ -8,7 +8,7 @@ One record per move to procurement (ProcurementRecord.status_change_id). A lead 
 with the move (transitions.advance), or afterwards when the move came another way; every
 setting, correction and dated step is also in the submission's Activity."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final
 
@@ -166,7 +166,8 @@ def record_move(
 
 def set_approach(session: Session, reference: str, staff: Staff, found: Terms) -> Outcome:
     """Records the approach of the latest move to procurement, or corrects it (the old
-    values stay in the Activity). Leads only, as the move itself is."""
+    values stay in the Activity; a contract value not given again is kept). Leads only,
+    as the move itself is."""
     require_lead(session, staff, "record_procurement")
     submission = find(session, reference)
     move = _latest_move(session, submission)
@@ -183,6 +184,8 @@ def set_approach(session: Session, reference: str, staff: Staff, found: Terms) -
             ),
         )
     before = Terms(record.approach, record.legal_basis, record.justification, record.contract_value)
+    if found.contract_value is None:  # not given again: kept, not erased
+        found = replace(found, contract_value=record.contract_value)
     if before == found:
         return Outcome(reference, False, text("procurement.unchanged", reference=reference))
     record.approach, record.legal_basis = found.approach, found.legal_basis

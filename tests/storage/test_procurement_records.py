@@ -143,6 +143,8 @@ def test_a_move_by_another_route_is_recorded_afterwards_and_corrected_with_histo
     again = act(database_url, lambda s: procurement_records.set_approach(s, reference, ANN, RFP))
     assert not again.changed and "already says that" in again.message
 
+    valued = procurement_records.terms("rfp", RFP.legal_basis, contract_value=120_000)
+    act(database_url, lambda s: procurement_records.set_approach(s, reference, ANN, valued))
     sole = procurement_records.terms(
         "sole_source",
         "Tex. Loc. Gov't Code 252.022(a)(7)(A)",
@@ -152,11 +154,17 @@ def test_a_move_by_another_route_is_recorded_afterwards_and_corrected_with_histo
         database_url, lambda s: procurement_records.set_approach(s, reference, ANN, sole)
     )
     assert "corrected (Sole source, with justification)" in corrected.message
-    assert record_of(database_url, reference).approach == "sole_source"
+    record = record_of(database_url, reference)
+    assert (record.approach, record.contract_value) == ("sole_source", 120_000)  # value kept
     kinds = activity(database_url, reference)
-    assert [k for k, _ in kinds] == ["procurement_recorded", "procurement_corrected"]
-    assert kinds[1][1]["before"]["approach"] == "rfp"
-    assert kinds[1][1]["after"]["justification"].startswith("The only sensor network")
+    assert [k for k, _ in kinds] == [
+        "procurement_recorded",
+        "procurement_corrected",
+        "procurement_corrected",
+    ]
+    assert kinds[1][1]["after"]["contract_value"] == 120_000
+    assert kinds[2][1]["before"]["approach"] == "rfp"
+    assert kinds[2][1]["after"]["justification"].startswith("The only sensor network")
 
 
 def test_steps_are_dated_once_in_order_never_in_the_future(database_url):
