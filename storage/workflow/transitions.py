@@ -211,9 +211,16 @@ def advance(
         expected_version,
         reason_code=None if reason else standard,
     )
+    outcome = outcome_of_change(submission, change, "workflow.moved")
     if entering_procurement and procurement is not None and isinstance(change, StatusChange):
         procurement_records.record_move(session, submission, change, procurement, staff.identity)
-    return outcome_of_change(submission, change, "workflow.moved")
+        recorded = text(
+            "procurement.recorded",
+            reference=reference,
+            approach=text(f"procurement.approach.{procurement.approach}"),
+        )
+        return Outcome(reference, True, f"{outcome.message} {recorded}")
+    return outcome
 
 
 def decline(

@@ -84,6 +84,7 @@ def test_advance_to_procurement_asks_for_the_approach_and_records_it(
         "--justification", "Only this vendor's controllers speak the City's signal protocol.",
     )  # fmt: skip
     assert code == 0 and f"{reference} is now procurement" in out
+    assert "procurement approach recorded (Sole source, with justification)" in out
     assert state(app_settings, reference) == (
         Status.procurement,
         ("sole_source", "Only this vendor's controllers speak the City's signal protocol.", None,
