@@ -47,11 +47,16 @@ def given_terms(
     return procurement_records.terms(approach, legal_basis, justification, contract_value)
 
 
-@click.command(help=text("procurement.help.command"))
+@click.command(help=text("procurement.help.command"), short_help=text("procurement.help.summary"))
 @reference_argument
 @approach_options
 @click.option("--event", type=EVENT, help=text("procurement.help.event"))
-@click.option("--on", type=click.DateTime(["%Y-%m-%d"]), help=text("procurement.help.on"))
+@click.option(
+    "--on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help=text("procurement.help.on"),
+)
 @click.option("--correct", is_flag=True, help=text("procurement.help.correct"))
 @staff_command
 @pass_staff
