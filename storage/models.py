@@ -439,3 +439,29 @@ class PublicInformationRequest(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=20)
 
     __table_args__ = (UniqueConstraint("submission_id", "request_key"),)
+
+
+class ProcurementRecord(SQLModel, table=True):
+    """How the City actually bought or partnered after a move to procurement
+    (storage/procurement_records.py): the approach taken (a code), its legal basis, and
+    the dates up to a signed contract. One per move to procurement, so a submission that
+    goes back to pilot and returns has each attempt kept; corrections are in Activity."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    # The move to procurement this record belongs to, and when it happened.
+    status_change_id: int = Field(foreign_key="statuschange.id", unique=True)
+    moved_to_procurement: datetime
+    # A code of storage.procurement_records.APPROACHES (`procurement.approach.<code>`).
+    approach: str = Field(max_length=40)
+    legal_basis: str
+    # Why no competition: required for sole_source and other.
+    justification: str | None = None
+    recorded_by: str = Field(max_length=120)
+    recorded_at: datetime = Field(default_factory=utcnow)
+    # Each step's date in the City's calendar, once it happened.
+    solicitation_issued: date | None = None
+    awarded: date | None = None
+    contract_signed: date | None = None
+    # Whole US dollars over the contract's term, when known.
+    contract_value: int | None = Field(default=None, ge=0)

@@ -1,5 +1,6 @@
 """Where submissions get stuck: time in each status (from the status history), what they
-are blocked by, procurement-barrier feedback by step and month, and the weekly digest.
+are blocked by, procurement-barrier feedback by step and month, time to contract by
+procurement approach, and the weekly digest.
 
 Durations are in business days (service_levels.BusinessCalendar). The `public_*`
 functions are the only figures that leave for the public page and the open data: they
@@ -14,7 +15,16 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from storage.languages import language_or_default
-from storage.models import Contact, Kind, Status, StatusChange, Submission, utcnow
+from storage.models import (
+    Contact,
+    Kind,
+    ProcurementRecord,
+    Status,
+    StatusChange,
+    Submission,
+    utcnow,
+)
+from storage.procurement_records import APPROACHES
 from storage.rendering import title_text
 from storage.service_levels import BusinessCalendar
 from storage.workflow.rules import BLOCKERS, CLOSED
@@ -111,6 +121,84 @@ def by_month(
         label = (category or "other") if kind is Kind.feedback else found_kind.value
         counts[(_month(submitted, calendar), label)] += 1
     return dict(sorted(counts.items()))
+
+
+# --- procurement approaches as experiments --------------------------------------------
+# (Pilots by outcome, the other half of issue 20's report, belongs beside this once the
+# pilot tables exist: a function here and a dataset in bot/pipeline/figures.py.)
+
+NOT_RECORDED = "not_recorded"
+
+
+@dataclass(frozen=True)
+class ContractTime:
+    approach: str  # a code of procurement_records.APPROACHES, or NOT_RECORDED
+    signed: int  # contracts signed after a move to procurement with this approach
+    median: float | None  # business days from the move to the signed contract
+    still_open: int  # in procurement now, no contract yet
+    ended_without_contract: int  # left procurement without one (back to pilot, closed...)
+
+
+def time_to_contract(session: Session, calendar: BusinessCalendar) -> list[ContractTime]:
+    """For each procurement approach (every one listed, zeros included): how long from
+    the move to procurement to the signed contract, and how many are still open or ended
+    without one. Submissions in procurement now whose approach nobody recorded yet are
+    counted as NOT_RECORDED, so a gap in the record shows instead of hiding."""
+    records = session.exec(select(ProcurementRecord).order_by(col(ProcurementRecord.id))).all()
+    # In procurement now: there, or waiting on the submitter's answer to come back to it.
+    in_procurement = set(
+        session.exec(
+            select(Submission.id).where(
+                (Submission.status == Status.procurement)
+                | (
+                    (Submission.status == Status.needs_info)
+                    & (Submission.resume_status == Status.procurement)
+                )
+            )
+        ).all()
+    )
+    latest_move: dict[int, int] = {}
+    for submission_id, change_id in session.exec(
+        select(StatusChange.submission_id, StatusChange.id)
+        .where(
+            StatusChange.to_status == Status.procurement,
+            col(StatusChange.from_status).is_distinct_from(Status.needs_info),
+        )
+        .order_by(col(StatusChange.id))
+    ):
+        latest_move[submission_id] = change_id
+    durations: dict[str, list[int]] = defaultdict(list)
+    still_open: Counter[str] = Counter()
+    ended: Counter[str] = Counter()
+    for record in records:
+        if record.contract_signed is not None:
+            moved = calendar.local_date(record.moved_to_procurement)
+            durations[record.approach].append(calendar.between(moved, record.contract_signed))
+        elif (
+            record.submission_id in in_procurement
+            and latest_move.get(record.submission_id) == record.status_change_id
+        ):
+            still_open[record.approach] += 1
+        else:
+            ended[record.approach] += 1
+    recorded_moves = {record.status_change_id for record in records}
+    unrecorded = sum(
+        1
+        for submission_id in in_procurement
+        if latest_move.get(submission_id) not in recorded_moves
+    )
+    rows = [
+        ContractTime(
+            approach=approach,
+            signed=len(durations[approach]),
+            median=float(statistics.median(durations[approach])) if durations[approach] else None,
+            still_open=still_open[approach],
+            ended_without_contract=ended[approach],
+        )
+        for approach in APPROACHES
+    ]
+    rows.append(ContractTime(NOT_RECORDED, 0, None, unrecorded, 0))
+    return rows
 
 
 # --- the weekly digest ----------------------------------------------------------------
@@ -291,3 +379,27 @@ def public_time_in_status(
 
 def public_counts(counts: dict) -> dict:
     return {key: suppressed(value) for key, value in counts.items()}
+
+
+@dataclass(frozen=True)
+class PublicContractTime:
+    approach: str
+    contracts_signed: int | None
+    median_business_days: float | None
+    still_open: int | None
+    ended_without_contract: int | None
+
+
+def public_time_to_contract(
+    session: Session, calendar: BusinessCalendar
+) -> list[PublicContractTime]:
+    return [
+        PublicContractTime(
+            approach=row.approach,
+            contracts_signed=suppressed(row.signed),
+            median_business_days=row.median if row.signed >= MIN_FOR_MEDIAN else None,
+            still_open=suppressed(row.still_open),
+            ended_without_contract=suppressed(row.ended_without_contract),
+        )
+        for row in time_to_contract(session, calendar)
+    ]

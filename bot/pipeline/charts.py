@@ -106,6 +106,23 @@ def _blocked_by(dataset: Dataset, language: str) -> Callable:
     return draw
 
 
+def _time_to_contract(dataset: Dataset, language: str) -> Callable:
+    def draw(axes) -> None:
+        # Marked only where contracts were signed but their median is not published: an
+        # approach with no contract has no median to hide.
+        labels = [
+            _hidden(label("approach", row[0], language))
+            if row[2] is None and row[1] != 0
+            else label("approach", row[0], language)
+            for row in dataset.rows
+        ]
+        axes.barh(labels, [row[2] or 0 for row in dataset.rows], color=COLOURS[5])
+        axes.invert_yaxis()
+        axes.set_xlabel(text("report.time-to-contract.axis", language))
+
+    return draw
+
+
 # (name, language) -> (when its figures were computed, SVG)
 _drawn: dict[tuple[str, str], tuple[object, bytes]] = {}
 
@@ -126,6 +143,7 @@ def _draw(dataset: Dataset, language: str) -> bytes:
         "time-in-status": _time_in_status,
         "blocked-by": _blocked_by,
         "barriers-by-month": _stacked_by_month,
+        "time-to-contract": _time_to_contract,
     }[dataset.name](dataset, language)
     with _drawing:
         pyplot = _pyplot()

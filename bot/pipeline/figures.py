@@ -35,6 +35,7 @@ CODED = {
     "status": "status.public_label.",
     "waiting_on": "report.label.waiting_on.",
     "step": "report.label.step.",
+    "approach": "report.label.approach.",
 }
 
 
@@ -107,7 +108,7 @@ class Dataset:
     def charted(self) -> bool:
         """Whether the chart has anything to draw: some published figure above zero. (A
         chart of nothing drew an empty axis from -0.04 to 0.04.)"""
-        figures = range(2, 4) if self.name == "time-in-status" else range(1, len(self.columns))
+        figures = CHARTED.get(self.name, range(1, len(self.columns)))
         return any(
             isinstance(row[i], int | float) and not isinstance(row[i], bool) and row[i] > 0
             for row in self.rows
@@ -116,7 +117,18 @@ class Dataset:
         )
 
 
-NAMES = ("submissions-by-month", "time-in-status", "blocked-by", "barriers-by-month")
+# In the page's order. Pilots by outcome (issue 20) is to follow time-to-contract, from
+# the pilot tables once they exist (a storage.reports function, its columns, a chart).
+NAMES = (
+    "submissions-by-month",
+    "time-in-status",
+    "blocked-by",
+    "barriers-by-month",
+    "time-to-contract",
+)
+# The columns a chart draws, where it does not draw every figure: time charts draw the
+# times, not the counts beside them.
+CHARTED: dict[str, range] = {"time-in-status": range(2, 4), "time-to-contract": range(2, 3)}
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
@@ -139,6 +151,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("step", "string"),
         Column("reports", "integer"),
     ),
+    "time-to-contract": (
+        Column("approach", "string"),
+        Column("contracts_signed", "integer"),
+        Column("median_business_days", "number"),
+        Column("still_open", "integer"),
+        Column("ended_without_contract", "integer"),
+    ),
 }
 
 
@@ -148,6 +167,7 @@ def _compute(session: Session) -> dict[str, list[tuple]]:
     times = reports.public_time_in_status(session, calendar, utcnow())
     blocked = reports.public_counts(reports.blocked_now(session))
     barriers = reports.by_month(session, calendar, Kind.feedback)
+    contracts = reports.public_time_to_contract(session, calendar)
     return {
         "submissions-by-month": [
             (month, kind, reports.suppressed(n)) for (month, kind), n in by_kind.items()
@@ -166,6 +186,16 @@ def _compute(session: Session) -> dict[str, list[tuple]]:
         "blocked-by": list(blocked.items()),
         "barriers-by-month": [
             (month, step, reports.suppressed(n)) for (month, step), n in barriers.items()
+        ],
+        "time-to-contract": [
+            (
+                c.approach,
+                c.contracts_signed,
+                c.median_business_days,
+                c.still_open,
+                c.ended_without_contract,
+            )
+            for c in contracts
         ],
     }
 

@@ -11,7 +11,14 @@ from collections.abc import Sequence
 
 import click
 
-from bot.staff_cli import operations, public_information, staff_roster, submissions, understanding
+from bot.staff_cli import (
+    operations,
+    procurement,
+    public_information,
+    staff_roster,
+    submissions,
+    understanding,
+)
 from bot.staff_cli.command import InOrder
 from storage import service_levels
 from storage.catalogue import text
@@ -24,6 +31,7 @@ PROG = "python -m bot.staff_cli"
     cls=InOrder,
     commands=[
         *submissions.COMMANDS,
+        procurement.procurement,
         *operations.COMMANDS,
         staff_roster.staff,
         public_information.pia,

@@ -14,6 +14,7 @@ from bot.staff_cli.command import (
     reference_argument,
     staff_command,
 )
+from bot.staff_cli.procurement import approach_options, given_terms
 from storage import public_information, rendering, triage
 from storage.catalogue import text
 from storage.models import Status
@@ -277,6 +278,7 @@ def score(
 @click.option("--to", type=STATUS, help=text("cli.help.advance_to"))
 @click.option("--reason", help=text("cli.help.public_reason"))
 @click.option("--note", help=INTERNAL_NOTE)
+@approach_options
 @staff_command
 @pass_staff
 def advance(
@@ -285,8 +287,17 @@ def advance(
     to: Status | None,
     reason: str | None,
     note: str | None,
+    approach: str | None,
+    legal_basis: str | None,
+    justification: str | None,
+    contract_value: int | None,
 ) -> list[str]:
-    return act(lambda session: transitions.advance(session, reference, staff, to, reason, note))
+    terms = given_terms(approach, legal_basis, justification, contract_value)
+    return act(
+        lambda session: transitions.advance(
+            session, reference, staff, to, reason, note, procurement=terms
+        )
+    )
 
 
 @click.command(help=text("cli.help.decline"))

@@ -6,11 +6,12 @@ submission waits in needs_info) and the submitter's answer (it goes back)."""
 from sqlalchemy import update
 from sqlmodel import Session
 
-from storage import service_levels
+from storage import procurement_records, service_levels
 from storage.catalogue import text
 from storage.contacts import get_contact, language_of, submitted_by
 from storage.languages import language_or_default, supported
 from storage.models import InfoRequest, Status, StatusChange, Submission, utcnow
+from storage.procurement_records import Terms
 from storage.workflow.evaluation import check_not_conflicted
 from storage.workflow.info_requests import open_info_request
 from storage.workflow.roles import require_lead, role_of
@@ -151,8 +152,13 @@ def advance(
     internal_note: str | None = None,
     expected_status: object = ANY,
     expected_version: object = ANY,
+    procurement: Terms | None = None,
 ) -> Outcome:
-    """Moves a submission forward (to the only next status, or the one chosen). Leads only."""
+    """Moves a submission forward (to the only next status, or the one chosen). Leads only.
+    A move into procurement records how the City goes about it (`procurement`:
+    storage/procurement_records.py) when given; without it the move is made and staff are
+    told to record it. Coming back to it from a question to the submitter is the same stay
+    and needs none."""
     require_lead(session, staff, "advance")
     submission = find(session, reference)
     check_not_conflicted(session, submission, staff)
@@ -173,6 +179,11 @@ def advance(
         raise Refused(text("workflow.use_other_action", target=to_status.value))
     if submission.status is Status.needs_info and to_status not in targets:
         raise Refused(text("workflow.waiting_for_answer", reference=reference))
+    entering_procurement = (
+        to_status is Status.procurement and submission.status is not Status.needs_info
+    )
+    if procurement is not None and not entering_procurement:
+        raise Refused(text("procurement.refused.not_entering", target=to_status.value))
     reason = cleaned(public_reason)
     # Without staff's words, Entryway's own reason, as a code worded for each reader.
     standard = (
@@ -189,7 +200,26 @@ def advance(
         expected_version,
         reason_code=None if reason else standard,
     )
-    return outcome_of_change(submission, change, "workflow.moved")
+    outcome = outcome_of_change(submission, change, "workflow.moved")
+    if entering_procurement and procurement is not None and isinstance(change, StatusChange):
+        procurement_records.record_move(session, submission, change, procurement, staff.identity)
+        recorded = text(
+            "procurement.recorded",
+            reference=reference,
+            approach=text(f"procurement.approach.{procurement.approach}"),
+        )
+        return Outcome(reference, True, f"{outcome.message} {recorded}")
+    if entering_procurement and isinstance(change, StatusChange):
+        # `advance REF --to procurement` worked before approaches were recorded, and keeps
+        # working: the move is made, and staff are told what is still to record (the
+        # report counts it as not recorded until then).
+        still = text(
+            "procurement.approach_to_record",
+            reference=reference,
+            options=procurement_records.approach_options(),
+        )
+        return Outcome(reference, True, f"{outcome.message} {still}")
+    return outcome
 
 
 def decline(

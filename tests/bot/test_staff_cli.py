@@ -197,6 +197,7 @@ COMMANDS = {
     "decline": "decline, with a public reason",
     "block": "record what a submission waits on",
     "snooze": "hold its reminders for 3 business days",
+    "procurement": "record the procurement approach and date its steps",
     "report": "where submissions get stuck",
     "handoffs": "who asked for a person",
     "outbox": "messages that failed to send",

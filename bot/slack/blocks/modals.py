@@ -11,6 +11,7 @@ import json
 
 from bot.slack.answers import answer_value, field_label, language_name
 from bot.slack.text import escape, labelled, mrkdwn, plain
+from storage import procurement_records
 from storage.catalogue import text
 from storage.models import Status
 from storage.public_information import summary
@@ -158,11 +159,36 @@ def advance(
                 max_length=2000,
                 hint_key="modal.advance.reason_hint",
             ),
+            *(_procurement_inputs() if Status.procurement in targets else []),
             _internal_note(),
         ],
         ADVANCE,
         metadata(reference, status, version),
     )
+
+
+def _procurement_inputs() -> list[dict]:
+    """How the City will buy or partner, offered whenever procurement is a target. Slack
+    cannot make an input required only for one choice of another, so they are optional
+    here and required by the handler when the target is procurement."""
+    options = [
+        _option(code, text(f"procurement.approach.{code}"))
+        for code in procurement_records.APPROACHES
+    ]
+    return [
+        {"type": "context", "elements": [mrkdwn(text("procurement.modal.intro"))]},
+        {
+            "type": "input",
+            "block_id": "approach",
+            "optional": True,
+            "label": plain(text("procurement.modal.approach")),
+            "element": {"type": "static_select", "action_id": "value", "options": options},
+        },
+        _input("legal_basis", "procurement.modal.legal_basis", multiline=False, optional=True,
+               max_length=2000, hint_key="procurement.modal.legal_basis_hint"),
+        _input("justification", "procurement.modal.justification", multiline=True,
+               optional=True, max_length=4000, hint_key="procurement.modal.justification_hint"),
+    ]  # fmt: skip
 
 
 def decline(reference: str, status: str, version: int, language: str | None) -> dict:

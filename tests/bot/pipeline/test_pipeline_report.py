@@ -4,7 +4,7 @@ any of it, the page in English and Spanish with codes shown by their names, and 
 in real headless Chromium at a laptop's and a phone's width, checked by axe-core."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
 from bot.app import create_app
-from storage import contacts, submissions
+from storage import contacts, procurement_records, submissions
 from storage.db import session_scope
-from storage.models import Kind
+from storage.models import Kind, Status
 from storage.workflow import holds, rules, transitions
 from tests.support.browser import (
     CHROMIUM,
@@ -29,7 +29,13 @@ from tests.support.roster import on_roster
 from tests.support.stack import ARTIFACTS, free_port
 
 AUSTIN = ZoneInfo("America/Chicago")
-DATASETS = ("submissions-by-month", "time-in-status", "blocked-by", "barriers-by-month")
+DATASETS = (
+    "submissions-by-month",
+    "time-in-status",
+    "blocked-by",
+    "barriers-by-month",
+    "time-to-contract",
+)
 STAFF = (rules.Staff("slack:USTAFFSECRET"), rules.Staff("cli:operator:carol.staffsecret"))
 # Nothing of these may appear in any public output.
 PRIVATE = (
@@ -174,8 +180,10 @@ def test_the_page_needs_no_javascript_and_pairs_every_chart_with_a_table(client)
     page = client.get("/reports/pipeline")
     assert page.status_code == 200 and "<script" not in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
-    assert page.text.count("<img ") == 4 and page.text.count("<table>") == 4
+    # Nothing reached procurement here: time-to-contract says so instead of a chart.
+    assert page.text.count("<img ") == 4 and page.text.count("<table>") == 5
     assert page.text.count('alt="') == 4 and "too few to publish" in page.text
+    assert page.text.count("Nothing to draw yet") == 1
     for name in DATASETS:
         chart = client.get(f"/reports/pipeline/{name}.svg")
         assert chart.headers["content-type"] == "image/svg+xml" and b"<svg" in chart.content
@@ -282,7 +290,7 @@ def test_a_chart_with_nothing_to_show_says_so_instead_of_drawing_an_empty_axis(a
     with TestClient(create_app(), raise_server_exceptions=False) as empty:
         for language, nothing in (("en", "Nothing to draw yet"), ("es", "nada que graficar")):
             page = empty.get(f"/reports/pipeline?lang={language}").text
-            assert page.count(nothing) == 4 and "<img " not in page
+            assert page.count(nothing) == 5 and "<img " not in page
             chart = empty.get(f"/reports/pipeline/time-in-status.svg?lang={language}").text
             assert nothing in chart and "0.04" not in chart and "−0.04" not in chart
 
@@ -293,6 +301,7 @@ def test_the_report_in_chromium_is_accessible_at_both_widths_with_every_column_v
     app_settings, monkeypatch, language
 ):
     populate(app_settings)
+    populate_contracts(app_settings)  # so the time-to-contract chart is drawn and checked too
     monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))  # the report needs no Rasa
     with live_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -302,7 +311,7 @@ def test_the_report_in_chromium_is_accessible_at_both_widths_with_every_column_v
             page.goto(f"{url}/reports/pipeline")
             page.wait_for_load_state("networkidle")
             assert page.locator("html").get_attribute("lang") == language
-            assert page.locator("h2").count() == 4 and page.locator("table").count() == 4
+            assert page.locator("h2").count() == 5 and page.locator("table").count() == 5
             for image in page.locator("figure img").all():  # drawn, no wider than the screen
                 assert image.evaluate("i => i.complete && i.naturalWidth > 0")
                 assert 300 <= image.bounding_box()["width"] <= min(width, 576)
@@ -320,3 +329,131 @@ def test_the_report_in_chromium_is_accessible_at_both_widths_with_every_column_v
             )
             context.close()
         browser.close()
+
+
+# --- time to contract by procurement approach -----------------------------------------
+
+LEGAL_BASIS = "LEGAL-BASIS-SECRET-4141 Tex. Loc. Gov't Code 252.021"
+JUSTIFICATION = "JUSTIFICATION-SECRET-5151: the only compatible signal controllers."
+LEAD = rules.Staff("slack:USTAFFSECRET")
+
+
+def _in_procurement(url: str, tag: str, terms) -> str:
+    """A proposal of August 2026 moved to procurement on Monday 3 August (with `terms`,
+    or by another route when None)."""
+    with time_machine.travel(datetime(2026, 7, 27, 10, tzinfo=AUSTIN), tick=False):
+        with session_scope(url) as session:
+            reference = submissions.create_submission(
+                session, _proposal(f"contract-{tag}"), AUSTIN
+            ).reference
+        for _ in range(2):  # received -> screening -> evaluation
+            with session_scope(url) as session:
+                transitions.advance(session, reference, LEAD)
+    moved = datetime(2026, 8, 3, 10, tzinfo=AUSTIN)
+    with time_machine.travel(moved, tick=False), session_scope(url) as session:
+        if terms is None:  # a pilot decided "scale": nobody recorded the approach yet
+            submission = submissions.get_submission(session, reference)
+            transitions.change_status(
+                session, submission, Status.procurement, LEAD.identity, None, None, rules.ANY
+            )
+        else:
+            transitions.advance(session, reference, LEAD, Status.procurement, procurement=terms)
+    return reference
+
+
+def _signed(url: str, reference: str, day: int) -> None:
+    with time_machine.travel(datetime(2026, 8, 20, 10, tzinfo=AUSTIN), tick=False):
+        for event in ("awarded", "contract_signed"):
+            with session_scope(url) as session:
+                procurement_records.date_step(session, reference, LEAD, event, date(2026, 8, day))
+
+
+def populate_contracts(url: str) -> None:
+    """Six RFPs signed 5 to 10 business days after the move (median 7.5), three
+    cooperative contracts still open, one sole source signed (too few to publish), one
+    partnership that went back to a pilot, three whose approach nobody recorded."""
+    on_roster(url, "USTAFFSECRET")
+    rfp = procurement_records.terms("rfp", LEGAL_BASIS)
+    for n, day in enumerate((10, 11, 12, 13, 14, 17)):
+        _signed(url, _in_procurement(url, f"rfp-{n}", rfp), day)
+    cooperative = procurement_records.terms("cooperative_contract", LEGAL_BASIS)
+    for n in range(3):
+        _in_procurement(url, f"coop-{n}", cooperative)
+    sole = procurement_records.terms("sole_source", LEGAL_BASIS, JUSTIFICATION)
+    _signed(url, _in_procurement(url, "sole", sole), 5)
+    partnership = _in_procurement(url, "ppp", procurement_records.terms("partnership", LEGAL_BASIS))
+    back_to_pilot = datetime(2026, 8, 10, 10, tzinfo=AUSTIN)
+    with time_machine.travel(back_to_pilot, tick=False), session_scope(url) as session:
+        transitions.advance(session, partnership, LEAD, Status.pilot)
+    for n in range(3):
+        _in_procurement(url, f"unrecorded-{n}", None)
+
+
+@pytest.fixture
+def contracts(app_settings):
+    populate_contracts(app_settings)
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_time_to_contract_by_approach_is_published_with_small_cells_suppressed(contracts):
+    rows = {
+        row["approach"]: row for row in contracts.get("/api/open-data/time-to-contract.json").json()
+    }
+    assert rows["rfp"] == {
+        "approach": "rfp",
+        "contracts_signed": 6,
+        "median_business_days": 7.5,
+        "still_open": 0,
+        "ended_without_contract": 0,
+    }
+    assert rows["cooperative_contract"]["still_open"] == 3
+    assert rows["cooperative_contract"]["median_business_days"] is None
+    assert rows["sole_source"]["contracts_signed"] is None  # one: not published
+    assert rows["partnership"]["ended_without_contract"] is None  # one: not published
+    assert rows["not_recorded"]["still_open"] == 3
+    assert set(rows) == {*procurement_records.APPROACHES, "not_recorded"}
+
+    table = contracts.get("/api/open-data/time-to-contract.csv")
+    assert table.headers["content-type"].startswith("text/csv")
+    lines = table.text.splitlines()
+    assert lines[0] == (
+        "approach,contracts_signed,median_business_days,still_open,ended_without_contract"
+    )
+    assert "rfp,6,7.5,0,0" in lines and "sole_source,,,0,0" in lines
+
+    public = [contracts.get("/reports/pipeline").text]
+    for suffix in ("csv", "json", "dictionary.json"):
+        public.append(contracts.get(f"/api/open-data/time-to-contract.{suffix}").text)
+    public.append(contracts.get("/reports/pipeline/time-to-contract.svg").text)
+    for secret in ("LEGAL-BASIS-SECRET", "JUSTIFICATION-SECRET", *PRIVATE):
+        assert secret not in "\n".join(public), secret
+
+
+def test_time_to_contract_is_charted_and_named_in_both_languages(contracts):
+    english = contracts.get("/reports/pipeline?lang=en").text
+    assert "Time to contract, by procurement approach" in english
+    assert '<img src="/reports/pipeline/time-to-contract.svg?lang=en"' in english
+    assert {"request for proposals (RFP)", "not recorded yet"} <= set(cells(english, "Approach"))
+    chart = contracts.get("/reports/pipeline/time-to-contract.svg?lang=en").text
+    assert "request for proposals (RFP)" in chart
+    assert "sole source, with justification*" in chart  # signed, too few for a median
+    assert "cooperative contract*" not in chart  # none signed: no median to hide
+
+    spanish = contracts.get("/reports/pipeline?lang=es").text
+    assert "Tiempo hasta el contrato, por forma de contratar" in spanish
+    assert "solicitud de propuestas (RFP)" in cells(spanish, "Forma de contratar")
+    assert "mediana" in contracts.get("/reports/pipeline/time-to-contract.svg?lang=es").text
+    for page in (english, spanish):
+        assert ">rfp</td>" not in page and ">not_recorded</td>" not in page
+
+    dictionary = contracts.get("/api/open-data/time-to-contract.dictionary.json?lang=es").json()
+    assert dictionary["title"] == "Tiempo hasta el contrato, por forma de contratar"
+    [approach] = [field for field in dictionary["fields"] if field["name"] == "approach"]
+    codes = {code["code"]: code["labels"] for code in approach["codes"]}
+    assert codes["no_cost_pilot"] == {
+        "en": "pilot agreement at no cost to the City",
+        "es": "acuerdo de piloto sin costo para la Ciudad",
+    }
+    assert set(codes) == {*procurement_records.APPROACHES, "not_recorded"}
+    assert all(field["meaning"] for field in dictionary["fields"])
