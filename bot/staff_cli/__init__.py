@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import click
 
-from bot.staff_cli import operations, staff_roster, submissions, understanding
+from bot.staff_cli import operations, pilots, staff_roster, submissions, understanding
 from bot.staff_cli.command import InOrder
 from storage import service_levels
 from storage.catalogue import text
@@ -27,6 +27,7 @@ PROG = "python -m bot.staff_cli"
         *operations.COMMANDS,
         staff_roster.staff,
         understanding.understand,
+        pilots.pilot,
     ],
     context_settings={"help_option_names": ["-h", "--help"]},
     help=text("cli.help.main"),

@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.pilots.models  # noqa: F401  (the pilot tables, in their own package)
 from storage.db import get_engine
 from storage.settings import get_settings
 
