@@ -240,7 +240,7 @@ class PlanInput(Part):
         keys = sorted(set(PlanInput.model_fields) - {"confidential_fields"})
         for field in fields:
             if field not in keys:
-                said = text("pilots.input.not_a_plan_key", key=field, keys=", ".join(keys))
+                said = text("pilots.input.not_a_plan_key", field=field, keys=", ".join(keys))
                 raise PydanticCustomError("pilot_key", said)
         return list(dict.fromkeys(fields))
 
