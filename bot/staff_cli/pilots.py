@@ -200,7 +200,7 @@ def described(view: dict) -> list[str]:
             text(
                 "pilots.show.approval",
                 who=view["approved_by"],
-                at=view["approved_at"],
+                at=view["approved_at"][:16].replace("T", " "),
                 note=text("pilots.show.approval_note", note=note) if note else "",
             )
         )
@@ -224,7 +224,7 @@ def described(view: dict) -> list[str]:
             text(
                 "pilots.show.budget_line",
                 payer=line["payer"],
-                amount=_said(line["amount"]),
+                amount=text("pilots.show.dollars", amount=_said(line["amount"])),
                 in_kind=text("pilots.show.in_kind") if line["in_kind"] else "",
                 private=text("pilots.show.private") if line["private"] else "",
                 note=text("pilots.show.note", note=line["note"]) if line["note"] else "",
@@ -235,7 +235,7 @@ def described(view: dict) -> list[str]:
         text(
             "pilots.show.cost_after",
             amount=_said(cost.get("amount")),
-            per=cost.get("per") or "",
+            per=text(f"pilots.show.per.{cost['per']}") if cost.get("per") else "",
             note=text("pilots.show.note", note=cost["note"]) if cost.get("note") else "",
         )
     )

@@ -30,7 +30,8 @@ def _moment(value: datetime | None) -> str | None:
     """A stored moment with its offset (SQLite gives it back without one: it is UTC)."""
     if value is None:
         return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.replace(microsecond=0).isoformat()
 
 
 def _number(value: float | None) -> int | float | None:
