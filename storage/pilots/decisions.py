@@ -49,19 +49,17 @@ def met(metric: PilotMetric, value: float | None) -> bool | None:
     return value >= metric.target if metric.direction == "increase" else value <= metric.target
 
 
-def _decided_already(session: Session, found: list[PilotIteration], reference: str) -> None:
-    if found and found[-1].state is PlanState.decided:
-        decision = session.get(PilotDecision, found[-1].id)
-        raise Refused(
-            text(
-                "pilots.already_decided",
-                reference=reference,
-                iteration=found[-1].number,
-                outcome=decision.outcome.value if decision else "-",
-                who=decision.decided_by if decision else "-",
-                date=f"{decision.decided_at:%Y-%m-%d}" if decision else "-",
-            )
+def _already_decided(reference: str, iteration: PilotIteration, decision: PilotDecision) -> Refused:
+    return Refused(
+        text(
+            "pilots.already_decided",
+            reference=reference,
+            iteration=iteration.number,
+            outcome=decision.outcome.value,
+            who=decision.decided_by,
+            date=f"{decision.decided_at:%Y-%m-%d}",
         )
+    )
 
 
 def _copy(session: Session, decided: PilotIteration, by: str) -> PilotIteration:
@@ -120,7 +118,10 @@ def decide(
     found = iterations(session, submission.id)
     if not found:
         raise Refused(text("pilots.no_plan", reference=reference))
-    _decided_already(session, found, reference)
+    newest = found[-1]
+    earlier = session.get(PilotDecision, newest.id)
+    if earlier is not None:
+        raise _already_decided(reference, newest, earlier)
     in_pilot(submission, "decide")
     approved = [i for i in found if i.state is PlanState.approved]
     if not approved:
@@ -145,13 +146,11 @@ def decide(
         "decided_by": staff.identity,
         "decided_at": utcnow(),
     }
-    if (
-        insert_once(
-            session, PilotDecision, values, PilotDecision.iteration_id, PilotDecision.iteration_id
-        )
-        is None
-    ):
-        _decided_already(session, iterations(session, submission.id), reference)
+    unique = PilotDecision.iteration_id
+    if insert_once(session, PilotDecision, values, unique, unique) is None:
+        # Another lead decided it between our read and this insert.
+        session.expire_all()
+        raise _already_decided(reference, decided, session.get(PilotDecision, decided.id))
     decided.state = PlanState.decided
     session.add(decided)
     for later in found:

@@ -44,12 +44,6 @@ def latest(session: Session, submission_id: int) -> PilotIteration | None:
     return found[-1] if found else None
 
 
-def running(session: Session, submission_id: int) -> PilotIteration | None:
-    """The iteration the pilot runs on: the newest approved one."""
-    approved = [i for i in iterations(session, submission_id) if i.state is PlanState.approved]
-    return approved[-1] if approved else None
-
-
 def metrics(session: Session, iteration_id: int) -> list[PilotMetric]:
     return list(
         session.exec(
@@ -89,7 +83,10 @@ def _store_parts(session: Session, iteration: PilotIteration, plan: PlanInput) -
             session.add(table(iteration_id=iteration.id, position=position, **row.model_dump()))
     terms = PilotDataTerms(iteration_id=iteration.id, **plan.data.model_dump())
     if plan.disclosure is not None:
-        assessment = disclosure.assess(plan.disclosure.classification, plan.disclosure.records)
+        try:
+            assessment = disclosure.assess(plan.disclosure.classification, plan.disclosure.records)
+        except disclosure.DisclosureCostsError as problem:
+            raise Refused(text("pilots.costs_unusable", problem=problem)) from None
         terms.classification = assessment.classification
         terms.records = assessment.records
         terms.cost_per_record = assessment.cost_per_record

@@ -105,9 +105,7 @@ def report(
     if stale is not None:
         return stale
     previous = existing.value if existing else None
-    reading = existing or PilotReading(
-        metric_id=metric.id, measured_on=on, value=value, recorded_by=""
-    )
+    reading = existing or PilotReading(metric_id=metric.id, measured_on=on)
     reading.value, reading.note = value, note
     reading.reported_by = reported_by or metric.reported_by
     reading.recorded_by, reading.recorded_at = staff.identity, utcnow()

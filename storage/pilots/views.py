@@ -14,7 +14,6 @@ from storage.pilots.models import (
     PilotBudgetLine,
     PilotDataTerms,
     PilotDecision,
-    PilotIteration,
     PilotMilestone,
     PilotReading,
 )
@@ -148,11 +147,8 @@ def plan_view(session: Session, reference: str, iteration: int | None = None) ->
     if submission is None:
         return None
     every = iterations(session, submission.id)
-    chosen: PilotIteration | None = (
-        every[-1]
-        if every and iteration is None
-        else next((i for i in every if i.number == iteration), None)
-    )
+    wanted = every[-1].number if every and iteration is None else iteration
+    chosen = next((i for i in every if i.number == wanted), None)
     if chosen is None:
         return None
     contact = get_contact(session, submission.contact_id) if submission.contact_id else None

@@ -1,6 +1,7 @@
 """Pilot plans on real database sessions: set, approved, reported on and decided, each
 iteration kept; what is refused, and that the vendor hears of a decision once."""
 
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -10,13 +11,13 @@ from sqlmodel import func, select
 from storage.db import session_scope
 from storage.models import (
     Activity,
-    OutboxMessage,
     StaffRole,
     Status,
     StatusChange,
     SubmitterMessage,
 )
 from storage.pilots import decisions, plan_input, plans, readings
+from storage.pilots.models import PilotDecision
 from storage.pilots.views import plan_view
 from storage.submissions import get_submission
 from storage.workflow import transitions
@@ -306,13 +307,32 @@ def test_the_view_follows_the_contract(staffed):
     assert shown["confidential_fields"] == ["budget"]
 
 
-def test_two_leads_deciding_at_once_decide_once(running):
-    """The decision's primary key is the iteration: a second insert finds the first."""
-    url, reference = running
-    decide(url, reference, "extend")
+def test_two_leads_deciding_at_once_decide_once(postgres_url):
+    """The second lead's decision waits on the first's rows, then finds it decided:
+    one decision, one move, the vendor told once."""
+    url, reference = running_pilot(postgres_url)
+    before = len(told(url, reference))
+    second: list[BaseException | object] = []
+
+    def decide_too() -> None:
+        try:
+            second.append(decide(url, reference, "stop"))
+        except Refused as refused:
+            second.append(refused)
+
     with session_scope(url) as session:
-        count = session.exec(select(func.count()).select_from(OutboxMessage)).one()
-    with pytest.raises(Refused):
-        decide(url, reference, "extend")
+        decisions.decide(session, reference, LEAD, "scale", "Turnover rose past the target.")
+        racing = threading.Thread(target=decide_too)
+        racing.start()
+        racing.join(timeout=1)  # let it reach the rows this transaction holds
+    racing.join()
+    assert isinstance(second[0], Refused) and "already decided (scale" in str(second[0])
     with session_scope(url) as session:
-        assert session.exec(select(func.count()).select_from(OutboxMessage)).one() == count
+        submission = get_submission(session, reference)
+        assert submission.status is Status.procurement
+        assert session.exec(select(func.count()).select_from(PilotDecision)).one() == 1
+        moves = session.exec(
+            select(StatusChange.to_status).where(StatusChange.submission_id == submission.id)
+        ).all()
+        assert Status.closed not in moves
+    assert len(told(url, reference)) == before + 1
