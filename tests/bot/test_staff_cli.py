@@ -204,6 +204,7 @@ COMMANDS = {
     "outbox": "messages that failed to send",
     "staff": "the staff roster",
     "understand": "how the assistant understands a text",
+    "pilot": "pilot plans, readings and go/no-go",
 }
 
 
