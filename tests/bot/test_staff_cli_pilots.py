@@ -14,6 +14,7 @@ from sqlmodel import select
 from bot.staff_cli import main as staff_cli
 from storage.db import session_scope
 from storage.models import OutboxMessage, Status, SubmitterMessage
+from storage.settings import get_settings
 from storage.submissions import get_submission
 from tests.storage.pilots.plans import a_plan, in_pilot
 
@@ -160,3 +161,16 @@ def test_bad_plan_files_and_bad_usage(app_settings, reference, tmp_path, capsys)
     capsys.readouterr()
     with session_scope(app_settings) as session:
         assert get_submission(session, reference).version == 3  # three moves, nothing since
+
+
+def test_an_unusable_costs_file_refuses_the_plan(
+    app_settings, reference, tmp_path, monkeypatch, capsys
+):
+    broken = tmp_path / "costs.yml"
+    broken.write_text("cost_per_record: {public: 0}\n", encoding="utf-8")
+    monkeypatch.setenv("ENTRYWAY_DISCLOSURE_COSTS", str(broken))
+    get_settings.cache_clear()
+    code, out = cli(capsys, "pilot", "plan", reference, "--from", written(tmp_path, a_plan()))
+    assert code == 1 and "disclosure costs cannot be read" in out and "Traceback" not in out
+    code, out = cli(capsys, "pilot", "show", reference)
+    assert code == 1 and "no pilot plan yet" in out

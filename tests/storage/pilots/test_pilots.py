@@ -336,3 +336,12 @@ def test_two_leads_deciding_at_once_decide_once(postgres_url):
         ).all()
         assert Status.closed not in moves
     assert len(told(url, reference)) == before + 1
+
+
+def test_a_decision_supersedes_a_draft_waiting_after_the_running_plan(running):
+    url, reference = running
+    set_plan(url, reference, a_plan(scope="A bigger pilot, never approved."))
+    decide(url, reference, "stop")
+    assert view(url, reference, 1)["state"] == "decided"
+    assert view(url, reference, 2)["state"] == "superseded"
+    assert view(url, reference, 1)["decision"]["outcome"] == "stop"
