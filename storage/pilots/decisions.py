@@ -21,7 +21,14 @@ from storage.pilots.models import (
     PilotReading,
     PlanState,
 )
-from storage.pilots.plans import PLAN_PARTS, changed, in_pilot, iterations, metrics
+from storage.pilots.plans import (
+    PLAN_PARTS,
+    changed,
+    in_pilot,
+    iterations,
+    metrics,
+    newest_standing,
+)
 from storage.workflow.evaluation import check_not_conflicted
 from storage.workflow.roles import require_lead
 from storage.workflow.rules import Outcome, Refused, Staff, cleaned
@@ -118,7 +125,7 @@ def decide(
     found = iterations(session, submission.id)
     if not found:
         raise Refused(text("pilots.no_plan", reference=reference))
-    newest = found[-1]
+    newest = newest_standing(found)
     earlier = session.get(PilotDecision, newest.id)
     if earlier is not None:
         raise _already_decided(reference, newest, earlier)

@@ -44,6 +44,13 @@ def latest(session: Session, submission_id: int) -> PilotIteration | None:
     return found[-1] if found else None
 
 
+def newest_standing(found: list[PilotIteration]) -> PilotIteration:
+    """The newest iteration not superseded: what the pilot's state is about (a draft a
+    decision superseded says nothing about the decision)."""
+    standing = [i for i in found if i.state is not PlanState.superseded]
+    return standing[-1] if standing else found[-1]
+
+
 def metrics(session: Session, iteration_id: int) -> list[PilotMetric]:
     return list(
         session.exec(

@@ -12,7 +12,7 @@ from storage import service_levels
 from storage.catalogue import text
 from storage.models import utcnow
 from storage.pilots.models import PilotDecision, PilotIteration, PilotReading, PlanState
-from storage.pilots.plans import changed, in_pilot, iterations, metrics
+from storage.pilots.plans import changed, in_pilot, iterations, metrics, newest_standing
 from storage.settings import get_settings
 from storage.workflow.evaluation import check_not_conflicted
 from storage.workflow.roles import role_of
@@ -35,7 +35,7 @@ def _reported_against(session: Session, submission_id: int, reference: str) -> P
     approved = [i for i in found if i.state is PlanState.approved]
     if approved:
         return approved[-1]
-    newest = found[-1]
+    newest = newest_standing(found)
     if newest.state is PlanState.decided:
         decision = session.get(PilotDecision, newest.id)
         outcome = decision.outcome.value if decision else "-"

@@ -345,3 +345,7 @@ def test_a_decision_supersedes_a_draft_waiting_after_the_running_plan(running):
     assert view(url, reference, 1)["state"] == "decided"
     assert view(url, reference, 2)["state"] == "superseded"
     assert view(url, reference, 1)["decision"]["outcome"] == "stop"
+    with pytest.raises(Refused, match=r"iteration 1 was already decided \(stop"):
+        decide(url, reference, "scale")
+    with pytest.raises(Refused, match=r"decided \(stop\)"):
+        report(url, reference, "parking_turnover", 4.0, date(2026, 12, 1))
