@@ -5,7 +5,6 @@ assessment decides whether they must say why (a note); approving supersedes the
 iteration approved before. Each step is a change of the submission (its version, its
 card), recorded in its activity."""
 
-from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from storage.catalogue import text
@@ -119,8 +118,12 @@ def _documents(plan: PlanInput) -> dict:
 
 
 def clear_parts(session: Session, iteration_id: int) -> None:
+    """Removes a draft's parts, through the session (so none stays in its identity map
+    to clash with the parts that replace them)."""
     for part in PLAN_PARTS:
-        session.execute(delete(part).where(part.iteration_id == iteration_id))
+        for row in session.exec(select(part).where(part.iteration_id == iteration_id)):
+            session.delete(row)
+    session.flush()
 
 
 def set_plan(
@@ -178,7 +181,12 @@ def approve(session: Session, reference: str, staff: Staff, note: str | None = N
         )
     if current.state is not PlanState.draft:
         raise Refused(
-            text("pilots.nothing_to_approve", reference=reference, iteration=current.number)
+            text(
+                "pilots.nothing_to_approve",
+                reference=reference,
+                iteration=current.number,
+                state=current.state.value,
+            )
         )
     terms = session.get(PilotDataTerms, current.id)
     if terms is None or terms.risk_level is None:
@@ -190,7 +198,6 @@ def approve(session: Session, reference: str, staff: Staff, note: str | None = N
                 reference=reference,
                 risk=terms.risk_level,
                 cost=f"{terms.estimated_cost:,.0f}",
-                level=disclosure.costs().note_required_from,
             )
         )
     stale = changed(session, submission)

@@ -349,3 +349,19 @@ def test_a_decision_supersedes_a_draft_waiting_after_the_running_plan(running):
         decide(url, reference, "scale")
     with pytest.raises(Refused, match=r"decided \(stop\)"):
         report(url, reference, "parking_turnover", 4.0, date(2026, 12, 1))
+
+
+def test_a_draft_replaced_in_the_session_that_read_it(staffed):
+    """A caller that showed the draft and then replaces it (a form's submit) works in one
+    transaction: the old parts leave the session before the new ones come."""
+    url = staffed
+    reference = in_pilot(url)
+    set_plan(url, reference, a_plan())
+    with session_scope(url) as session:
+        assert plan_view(session, reference)["data"]["open_data"] is True
+        data = {**a_plan()["data"], "open_data": False}
+        revised = plan_input.checked(a_plan(data=data, sites="Republic Square"), reference)
+        plans.set_plan(session, reference, LEAD, revised)
+        shown = plan_view(session, reference)
+    assert shown["iteration"] == 1 and shown["sites"] == ["Republic Square"]
+    assert shown["data"]["open_data"] is False and len(shown["metrics"]) == 2
