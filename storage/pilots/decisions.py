@@ -71,10 +71,8 @@ def _already_decided(reference: str, iteration: PilotIteration, decision: PilotD
 
 def _copy(session: Session, decided: PilotIteration, by: str) -> PilotIteration:
     """The next iteration: a draft with the decided one's plan, metrics not yet met."""
-    fields = decided.model_dump(
-        exclude={"id", "number", "state", "proposed_by", "proposed_at"}
-        | {"approved_by", "approved_at", "approval_note"}
-    )
+    kept_apart = {"id", "number", "state", "proposed_by", "proposed_at", "approved_by"}
+    fields = decided.model_dump(exclude=kept_apart | {"approved_at", "approval_note"})
     number = max(i.number for i in iterations(session, decided.submission_id)) + 1
     copy = PilotIteration(**fields, number=number, state=PlanState.draft, proposed_by=by)
     session.add(copy)

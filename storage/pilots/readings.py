@@ -8,7 +8,6 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from storage import service_levels
 from storage.catalogue import text
 from storage.models import utcnow
 from storage.pilots.models import PilotDecision, PilotIteration, PilotReading, PlanState
@@ -24,7 +23,7 @@ REPORTERS = ("vendor", "city")
 
 def today() -> date:
     """Today on the City's clock."""
-    return service_levels.calendar(get_settings().timezone).local_date(utcnow())
+    return utcnow().astimezone(get_settings().zone).date()
 
 
 def _reported_against(session: Session, submission_id: int, reference: str) -> PilotIteration:
