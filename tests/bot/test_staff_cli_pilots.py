@@ -48,7 +48,9 @@ def written(tmp_path: Path, document: object, name: str = "plan.yml") -> str:
     return str(path)
 
 
-def test_a_pilot_from_plan_to_scale(app_settings, reference, tmp_path, capsys):
+def test_a_pilot_from_plan_to_scale(app_settings, reference, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SMTP_URL", "smtp://127.0.0.1:1025")  # the vendor gave an e-mail address
+    get_settings.cache_clear()
     hostile = "<script>alert(1)</script> sensors & </td> signs"
     plan = written(tmp_path, a_plan(scope=hostile))
     code, out = cli(capsys, "--as", "eva", "pilot", "plan", reference, "--from", plan)
@@ -109,6 +111,10 @@ def test_a_pilot_from_plan_to_scale(app_settings, reference, tmp_path, capsys):
         ).all()
         decided = [n for n in news if n.facts.get("status") == "procurement"]
         assert len(decided) == 1 and decided[0].facts["reason"] == "Turnover rose past the target."
+        emails = session.exec(
+            select(OutboxMessage).where(OutboxMessage.kind == "submitter_email")
+        ).all()
+        assert [e.payload["message_id"] for e in emails].count(decided[0].id) == 1
         assert session.exec(select(OutboxMessage).where(OutboxMessage.kind == "card_update")).all()
 
 
