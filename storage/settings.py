@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     conversation_max_age_days: int = Field(90, alias="ENTRYWAY_CONVERSATION_MAX_AGE_DAYS", ge=1)
     # Business days per status, reminders and escalations (storage/service_levels.py).
     service_levels_file: str = Field("service_levels.yml", alias="ENTRYWAY_SERVICE_LEVELS")
+    # Cost per record of an unauthorized disclosure, by data class, and the risk levels
+    # (storage/pilots/disclosure.py).
+    disclosure_costs_file: str = Field("disclosure_costs.yml", alias="ENTRYWAY_DISCLOSURE_COSTS")
     # Who hears of submissions overdue by service_levels' lead_after (a Slack user id).
     escalation_lead: str | None = Field(None, alias="ENTRYWAY_ESCALATION_LEAD")
     # Where people can reach the app, for links in e-mails to submitters.

@@ -13,6 +13,7 @@ import click
 
 from bot.staff_cli import (
     operations,
+    pilots,
     procurement,
     public_information,
     staff_roster,
@@ -36,6 +37,7 @@ PROG = "python -m bot.staff_cli"
         staff_roster.staff,
         public_information.pia,
         understanding.understand,
+        pilots.pilot,
     ],
     context_settings={"help_option_names": ["-h", "--help"]},
     help=text("cli.help.main"),

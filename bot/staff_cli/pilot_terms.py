@@ -11,6 +11,7 @@ import click
 from bot.pilots.term_sheet import term_sheet_html, term_sheet_pdf
 from bot.staff_cli.command import database, pass_staff, reference_argument, staff_command
 from storage.catalogue import text
+from storage.pilots.views import plan_view
 from storage.workflow import evaluation, rules, versions
 
 
@@ -31,10 +32,6 @@ from storage.workflow import evaluation, rules, versions
 def terms(
     staff: rules.Staff, reference: str, iteration: int | None, out: Path | None, as_html: bool
 ) -> list[str]:
-    # The plan's storage is built beside this command (storage.pilots); imported here, so
-    # that the rest of the staff CLI does not depend on it being there.
-    from storage.pilots.views import plan_view
-
     with database() as session:
         submission = versions.find(session, reference)
         if evaluation.conflicted(session, submission, staff):

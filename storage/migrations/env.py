@@ -3,7 +3,9 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+# Both register their tables on SQLModel.metadata: the pilots' live in their own package.
+import storage.models
+import storage.pilots.models  # noqa: F401
 from storage.db import get_engine
 from storage.settings import get_settings
 

@@ -204,6 +204,7 @@ COMMANDS = {
     "staff": "the staff roster",
     "pia": "public-information requests touching a proposal",
     "understand": "how the assistant understands a text",
+    "pilot": "pilot plans, readings and go/no-go",
 }
 
 

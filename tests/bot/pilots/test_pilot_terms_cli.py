@@ -1,6 +1,5 @@
 """`python -m bot.staff_cli pilot terms REF`: the term sheet of a plan made with `pilot plan`,
-on a real database, read back from the file it writes. Needs the pilot plans' storage
-(storage.pilots, built beside this command)."""
+on a real database, read back from the file it writes."""
 
 import json
 from pathlib import Path
@@ -13,8 +12,6 @@ from storage.models import Activity
 from tests.bot.test_staff_cli import RUBRIC_ARGS, cli, reference, roster  # noqa: F401 (fixtures)
 from tests.support import pilot_plans
 from tests.support.pilot_plans import read_pdf
-
-pytest.importorskip("storage.pilots.views", reason="the pilot plans' storage is not there yet")
 
 # What `pilot show --json` computes or records by itself, and so `pilot plan` is not given.
 COMPUTED = (

@@ -1,0 +1,301 @@
+"""`pilot plan | approve | show | report | decide`: a submission's pilot, from a terminal
+(storage/pilots does the work; docs/pilots.md describes the lifecycle and the plan file).
+`pilot terms` (the term sheet) is its own module, added to the group at the end."""
+
+import json
+from pathlib import Path
+
+import click
+
+from bot.staff_cli.command import (
+    InOrder,
+    act,
+    database,
+    pass_staff,
+    reference_argument,
+    staff_command,
+)
+from bot.staff_cli.pilot_terms import terms
+from storage.catalogue import text
+from storage.pilots import decisions, plan_input, plans, readings
+from storage.pilots.models import Outcome
+from storage.pilots.views import plan_view
+from storage.workflow import roles, rules, versions
+
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.group(cls=InOrder, help=text("pilots.help.group"))
+def pilot() -> None:
+    """The pilot's commands (their help is the catalogue's)."""
+
+
+@pilot.command(help=text("pilots.help.plan"))
+@reference_argument
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=text("pilots.help.from_file"),
+)
+@staff_command
+@pass_staff
+def plan(staff: rules.Staff, reference: str, source: Path) -> list[str]:
+    with source.open("rb") as file:  # no more than a refusal needs
+        raw = file.read(plan_input.MAX_PLAN_BYTES + 1)
+    given = plan_input.checked(plan_input.read_document(raw, source.name), reference)
+    return act(lambda session: plans.set_plan(session, reference, staff, given))
+
+
+@pilot.command(help=text("pilots.help.approve"))
+@reference_argument
+@click.option("--note", help=text("pilots.help.note"))
+@staff_command
+@pass_staff
+def approve(staff: rules.Staff, reference: str, note: str | None) -> list[str]:
+    return act(lambda session: plans.approve(session, reference, staff, note))
+
+
+@pilot.command(help=text("pilots.help.show"))
+@reference_argument
+@click.option("--json", "as_json", is_flag=True, help=text("pilots.help.json"))
+@click.option("--iteration", type=click.IntRange(min=1), help=text("pilots.help.iteration"))
+@staff_command
+@pass_staff
+def show(staff: rules.Staff, reference: str, as_json: bool, iteration: int | None) -> list[str]:
+    with database() as session:
+        roles.role_of(session, staff)
+        submission = versions.find(session, reference)
+        view = plan_view(session, reference, iteration)
+        if view is None:
+            numbers = [i.number for i in plans.iterations(session, submission.id)]
+            if not numbers:
+                raise rules.Refused(text("pilots.no_plan", reference=reference))
+            raise rules.Refused(
+                text(
+                    "pilots.no_iteration",
+                    reference=reference,
+                    iteration=iteration,
+                    iterations=", ".join(map(str, numbers)),
+                )
+            )
+    if as_json:
+        return [json.dumps(view, ensure_ascii=False, indent=2)]
+    return described(view)
+
+
+@pilot.command(help=text("pilots.help.report"))
+@reference_argument
+@click.option("--metric", required=True, help=text("pilots.help.metric"))
+@click.option("--value", required=True, type=float, help=text("pilots.help.value"))
+@click.option("--on", "measured_on", type=DAY, metavar="DATE", help=text("pilots.help.measured_on"))
+@click.option("--note", help=text("pilots.help.value_note"))
+@click.option(
+    "--reported-by", type=click.Choice(readings.REPORTERS), help=text("pilots.help.reported_by")
+)
+@staff_command
+@pass_staff
+def report(
+    staff: rules.Staff,
+    reference: str,
+    metric: str,
+    value: float,
+    measured_on: object,
+    note: str | None,
+    reported_by: str | None,
+) -> list[str]:
+    day = measured_on.date() if measured_on else None
+    return act(
+        lambda session: readings.report(
+            session, reference, staff, metric, value, day, note, reported_by
+        )
+    )
+
+
+@pilot.command(help=text("pilots.help.decide"))
+@reference_argument
+@click.option(
+    "--outcome", required=True, type=click.Choice(list(Outcome)), help=text("pilots.help.outcome")
+)
+@click.option("--reason", required=True, help=text("pilots.help.reason"))
+@click.option("--lessons", help=text("pilots.help.lessons"))
+@staff_command
+@pass_staff
+def decide(
+    staff: rules.Staff, reference: str, outcome: str, reason: str, lessons: str | None
+) -> list[str]:
+    return act(
+        lambda session: decisions.decide(session, reference, staff, outcome, reason, lessons)
+    )
+
+
+def _said(value: object) -> str:
+    """A value of the view as `show` prints it."""
+    if value is None or value == [] or value == "":
+        return text("pilots.show.none")
+    if isinstance(value, bool):
+        return text(f"pilots.show.{'yes' if value else 'no'}")
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
+    if isinstance(value, int | float):
+        return f"{value:,}"
+    return str(value)
+
+
+def _metric_lines(metric: dict) -> list[str]:
+    values = metric["values"]
+    last = (
+        text("pilots.show.last", value=_said(values[-1]["value"]), on=values[-1]["on"])
+        if values
+        else text("pilots.show.no_values")
+    )
+    met = text("pilots.show.met", met=_said(metric["met"])) if metric["met"] is not None else ""
+    lines = [
+        text(
+            "pilots.show.metric",
+            **{key: _said(metric[key]) for key in ("name", "unit", "baseline", "target")},
+            **{key: metric[key] for key in ("direction", "method", "cadence", "reported_by")},
+            last=last,
+            met=met,
+        )
+    ]
+    for reading in values:
+        note = text("pilots.show.value_note", note=reading["note"]) if reading["note"] else ""
+        lines.append(
+            text(
+                "pilots.show.value",
+                on=reading["on"],
+                value=_said(reading["value"]),
+                reported_by=reading["reported_by"],
+                note=note,
+            )
+        )
+    return lines
+
+
+def described(view: dict) -> list[str]:
+    """The plan view for people: each metric against its baseline and target, with its
+    values; people's words as written."""
+    lines = [
+        text(
+            "pilots.show.heading",
+            reference=view["reference"],
+            title=view["title"],
+            organisation=_said(view["organisation"]),
+            status=view["status"],
+            path=_said(view["procurement_path"]),
+        ),
+        text(
+            "pilots.show.iteration",
+            iteration=view["iteration"],
+            iterations=", ".join(map(str, view["iterations"])),
+            state=view["state"],
+            proposed_by=view["proposed_by"],
+        ),
+    ]
+    if view["approved_by"]:
+        note = view["approval_note"]
+        lines.append(
+            text(
+                "pilots.show.approval",
+                who=view["approved_by"],
+                at=view["approved_at"][:16].replace("T", " "),
+                note=text("pilots.show.approval_note", note=note) if note else "",
+            )
+        )
+    lines += [
+        text("pilots.show.scope", scope=view["scope"]),
+        text("pilots.show.sites", sites=_said(view["sites"])),
+        text("pilots.show.runs", starts=view["starts"], ends=view["ends"]),
+        text("pilots.show.metrics"),
+    ]
+    for metric in view["metrics"]:
+        lines += _metric_lines(metric)
+    lines.append(text("pilots.show.milestones"))
+    for milestone in view["milestones"]:
+        done = text("pilots.show.done", on=milestone["done_on"]) if milestone["done_on"] else ""
+        lines.append(
+            text("pilots.show.milestone", due=milestone["due"], name=milestone["name"], done=done)
+        )
+    lines.append(text("pilots.show.budget"))
+    for line in view["budget"]:
+        lines.append(
+            text(
+                "pilots.show.budget_line",
+                payer=line["payer"],
+                amount=text("pilots.show.dollars", amount=_said(line["amount"])),
+                in_kind=text("pilots.show.in_kind") if line["in_kind"] else "",
+                private=text("pilots.show.private") if line["private"] else "",
+                note=text("pilots.show.note", note=line["note"]) if line["note"] else "",
+            )
+        )
+    cost = view["cost_after_pilot"]
+    lines.append(
+        text(
+            "pilots.show.cost_after",
+            amount=_said(cost.get("amount")),
+            per=text(f"pilots.show.per.{cost['per']}") if cost.get("per") else "",
+            note=text("pilots.show.note", note=cost["note"]) if cost.get("note") else "",
+        )
+    )
+    data = view["data"] or {}
+    lines.append(
+        text(
+            "pilots.show.data",
+            collected=_said(data.get("collected")),
+            **{key: _said(data.get(key)) for key in ("personal", "location", "images")},
+            raw_owner=_said(data.get("raw_owner")),
+            derived_owner=_said(data.get("derived_owner")),
+            licence=_said(data.get("city_licence")),
+            retention=_said(data.get("retention_until")),
+            deletion=_said(data.get("deletion_by")),
+            stored=_said(data.get("stored_where")),
+            open_data=_said(data.get("open_data")),
+        )
+    )
+    exposure = view["disclosure"]
+    if exposure["classification"] is None:
+        lines.append(text("pilots.show.disclosure_none", method=exposure["method"]))
+    else:
+        required = exposure["lead_note_required"]
+        lines.append(
+            text(
+                "pilots.show.disclosure",
+                classification=exposure["classification"],
+                method=exposure["method"],
+                cost=_said(exposure["estimated_cost"]),
+                risk=exposure["risk_level"],
+                note=text("pilots.show.disclosure_note") if required else "",
+            )
+        )
+    lines.append(
+        text("pilots.show.exit_plan", **{k: _said(v) for k, v in view["exit_plan"].items()})
+    )
+    lines.append(text("pilots.show.equity", **{k: _said(v) for k, v in view["equity"].items()}))
+    lines.append(text("pilots.show.risks"))
+    for risk in view["risks"]:
+        mitigation = risk.get("mitigation")
+        lines.append(
+            text(
+                "pilots.show.risk",
+                risk=risk["risk"],
+                mitigation=text("pilots.show.mitigation", mitigation=mitigation)
+                if mitigation
+                else "",
+            )
+        )
+    if view["confidential_fields"]:
+        lines.append(
+            text("pilots.show.confidential", fields=", ".join(view["confidential_fields"]))
+        )
+    decision = view["decision"]
+    if decision:
+        lines.append(text("pilots.show.decision", **decision))
+        if decision["lessons"]:
+            lines.append(text("pilots.show.lessons", lessons=decision["lessons"]))
+    return lines
+
+
+pilot.add_command(terms)
