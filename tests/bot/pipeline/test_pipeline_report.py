@@ -35,6 +35,7 @@ DATASETS = (
     "blocked-by",
     "barriers-by-month",
     "time-to-contract",
+    "pilots-by-outcome",
 )
 STAFF = (rules.Staff("slack:USTAFFSECRET"), rules.Staff("cli:operator:carol.staffsecret"))
 # Nothing of these may appear in any public output.
@@ -180,10 +181,10 @@ def test_the_page_needs_no_javascript_and_pairs_every_chart_with_a_table(client)
     page = client.get("/reports/pipeline")
     assert page.status_code == 200 and "<script" not in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
-    # Nothing reached procurement here: time-to-contract says so instead of a chart.
-    assert page.text.count("<img ") == 4 and page.text.count("<table>") == 5
+    # Nothing reached procurement or a pilot here: those two say so instead of a chart.
+    assert page.text.count("<img ") == 4 and page.text.count("<table>") == 6
     assert page.text.count('alt="') == 4 and "too few to publish" in page.text
-    assert page.text.count("Nothing to draw yet") == 1
+    assert page.text.count("Nothing to draw yet") == 2
     for name in DATASETS:
         chart = client.get(f"/reports/pipeline/{name}.svg")
         assert chart.headers["content-type"] == "image/svg+xml" and b"<svg" in chart.content
@@ -290,7 +291,7 @@ def test_a_chart_with_nothing_to_show_says_so_instead_of_drawing_an_empty_axis(a
     with TestClient(create_app(), raise_server_exceptions=False) as empty:
         for language, nothing in (("en", "Nothing to draw yet"), ("es", "nada que graficar")):
             page = empty.get(f"/reports/pipeline?lang={language}").text
-            assert page.count(nothing) == 5 and "<img " not in page
+            assert page.count(nothing) == 6 and "<img " not in page
             chart = empty.get(f"/reports/pipeline/time-in-status.svg?lang={language}").text
             assert nothing in chart and "0.04" not in chart and "−0.04" not in chart
 
@@ -302,6 +303,7 @@ def test_the_report_in_chromium_is_accessible_at_both_widths_with_every_column_v
 ):
     populate(app_settings)
     populate_contracts(app_settings)  # so the time-to-contract chart is drawn and checked too
+    populate_pilots(app_settings)  # and pilots by outcome
     monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))  # the report needs no Rasa
     with live_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -311,7 +313,7 @@ def test_the_report_in_chromium_is_accessible_at_both_widths_with_every_column_v
             page.goto(f"{url}/reports/pipeline")
             page.wait_for_load_state("networkidle")
             assert page.locator("html").get_attribute("lang") == language
-            assert page.locator("h2").count() == 5 and page.locator("table").count() == 5
+            assert page.locator("h2").count() == 6 and page.locator("table").count() == 6
             for image in page.locator("figure img").all():  # drawn, no wider than the screen
                 assert image.evaluate("i => i.complete && i.naturalWidth > 0")
                 assert 300 <= image.bounding_box()["width"] <= min(width, 576)
