@@ -16,7 +16,9 @@ from bot.app import create_app
 from storage import contacts, procurement_records, submissions
 from storage.db import session_scope
 from storage.models import Kind, Status
+from storage.pilots import decisions, plan_input, plans
 from storage.workflow import holds, rules, transitions
+from tests.storage.pilots.plans import a_plan, in_pilot
 from tests.support.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -458,4 +460,82 @@ def test_time_to_contract_is_charted_and_named_in_both_languages(contracts):
         "es": "acuerdo de piloto sin costo para la Ciudad",
     }
     assert set(codes) == {*procurement_records.APPROACHES, "not_recorded"}
+    assert all(field["meaning"] for field in dictionary["fields"])
+
+
+# --- pilots by outcome ------------------------------------------------------------------
+
+PILOTS_NOW = datetime(2026, 12, 7, 14, tzinfo=AUSTIN)  # within the example plan's dates
+
+
+def _pilot(url: str, tag: str, outcome: str | None) -> str:
+    """A proposal in pilot on the example plan, approved, then decided `outcome` (None:
+    still running)."""
+    reference = in_pilot(url, f"web-sender-pilot-{tag}")
+    with session_scope(url) as session:
+        plans.set_plan(session, reference, LEAD, plan_input.checked(a_plan(), reference))
+    with session_scope(url) as session:
+        plans.approve(session, reference, LEAD)
+    if outcome is not None:
+        with session_scope(url) as session:
+            decisions.decide(
+                session, reference, LEAD, outcome, "The figures speak for themselves here."
+            )
+    return reference
+
+
+def populate_pilots(url: str) -> None:
+    """Three pilots running, three stopped, one scaled up (too few to publish), none
+    extended, and one whose plan is still a draft (not a pilot yet)."""
+    on_roster(url, "USTAFFSECRET")
+    with time_machine.travel(PILOTS_NOW, tick=False):
+        for n in range(3):
+            _pilot(url, f"running-{n}", None)
+            _pilot(url, f"stopped-{n}", "stop")
+        _pilot(url, "scaled", "scale")
+        draft = in_pilot(url, "web-sender-pilot-draft")
+        with session_scope(url) as session:
+            plans.set_plan(session, draft, LEAD, plan_input.checked(a_plan(), draft))
+
+
+@pytest.fixture
+def pilots(app_settings):
+    populate_pilots(app_settings)
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_pilots_by_outcome_are_counted_with_small_cells_suppressed(pilots):
+    rows = pilots.get("/api/open-data/pilots-by-outcome.json").json()
+    assert rows == [
+        {"outcome": "running", "pilots": 3},
+        {"outcome": "scale", "pilots": None},  # one: not published
+        {"outcome": "extend", "pilots": 0},
+        {"outcome": "stop", "pilots": 3},
+    ]
+    lines = pilots.get("/api/open-data/pilots-by-outcome.csv").text.splitlines()
+    assert lines == ["outcome,pilots", "running,3", "scale,", "extend,0", "stop,3"]
+
+
+def test_pilots_by_outcome_is_charted_and_named_in_both_languages(pilots):
+    english = pilots.get("/reports/pipeline?lang=en").text
+    assert "Pilots by outcome" in english
+    assert '<img src="/reports/pipeline/pilots-by-outcome.svg?lang=en"' in english
+    assert {"still running", "stopped", "extended"} <= set(cells(english, "Outcome"))
+    chart = pilots.get("/reports/pipeline/pilots-by-outcome.svg?lang=en").text
+    assert "still running" in chart and "scale up (on to a contract)*" in chart
+
+    spanish = pilots.get("/reports/pipeline?lang=es").text
+    assert "Pilotos por resultado" in spanish
+    assert {"sigue en curso", "detenido"} <= set(cells(spanish, "Resultado"))
+    assert "detenido" in pilots.get("/reports/pipeline/pilots-by-outcome.svg?lang=es").text
+    for page in (english, spanish):
+        assert ">running</td>" not in page and ">stop</td>" not in page
+
+    dictionary = pilots.get("/api/open-data/pilots-by-outcome.dictionary.json?lang=es").json()
+    assert dictionary["title"] == "Pilotos por resultado"
+    [outcome] = [field for field in dictionary["fields"] if field["name"] == "outcome"]
+    codes = {code["code"]: code["labels"] for code in outcome["codes"]}
+    assert codes["stop"] == {"en": "stopped", "es": "detenido"}
+    assert {"running", "scale", "extend", "stop"} <= set(codes)
     assert all(field["meaning"] for field in dictionary["fields"])
