@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 from fastapi.testclient import TestClient
+from playwright.sync_api import sync_playwright
 
 from bot.app import create_app
 from storage.db import session_scope
@@ -18,7 +19,16 @@ from storage.pilots import decisions, plan_input, plans, readings
 from storage.submissions import get_submission
 from storage.workflow.rules import Staff
 from tests.storage.pilots.plans import a_plan, in_pilot
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    WIDTHS,
+    axe_violations,
+    horizontally_cut,
+)
+from tests.support.live_app import live_app
 from tests.support.roster import on_roster
+from tests.support.stack import ARTIFACTS, free_port
 
 LEAD = Staff("slack:U0LEADSECRET")
 # Within the example plan's pilot (2026-09-01 to 2027-02-28), in the City's afternoon.
@@ -297,3 +307,35 @@ def test_an_empty_register_says_so(app_settings):
         assert page.status_code == 200 and "Todavía ningún piloto" in page.text
         assert client.get("/api/open-data/pilots.json").json() == []
         assert client.get("/api/open-data/pilots.csv").text.startswith("reference,title,")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_register_in_chromium_is_accessible_at_both_widths_with_nothing_cut(
+    app_settings, monkeypatch, language
+):
+    with time_machine.travel(NOW, tick=True):
+        references = populate(app_settings)
+        _set(app_settings, references["hostile"], a_plan(ends="2027-03-31"))
+        _approve(app_settings, references["hostile"])  # so an earlier plan is listed too
+    monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))  # the register needs no Rasa
+    with live_app() as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for width in WIDTHS:
+            context = browser.new_context(viewport={"width": width, "height": 900}, locale=language)
+            page = context.new_page()
+            page.goto(f"{url}/pilots")
+            assert page.locator("html").get_attribute("lang") == language
+            assert page.locator("article").count() == 3
+            assert axe_violations(page) == [], width
+            assert horizontally_cut(page) == [], width
+            for cell in page.locator("td, th, dd").all():  # every cell within the page
+                if cell.evaluate("c => (c.closest('tr') || c).clientWidth <= 1"):
+                    continue  # the cards' header row: for screen readers only
+                box = cell.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width, cell.inner_text()
+            page.screenshot(
+                path=str(ARTIFACTS / f"pilot-register-{language}-{width}.png"), full_page=True
+            )
+            context.close()
+        browser.close()
