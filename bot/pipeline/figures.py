@@ -59,10 +59,17 @@ def label(column: str, value: object, language: str) -> str:
     return str(value)
 
 
+# Coded columns that hold only some of the codes their catalogue prefix names: pilots by
+# outcome counts where pilots stand, never the register's "revised" or "ended".
+HOLDS_ONLY = {"outcome": reports.PILOT_OUTCOMES}
+
+
 def codes(column: str) -> list[dict]:
     """Every code a coded column may hold, with its name in each language."""
     prefix = CODED[column]
     known = [key.removeprefix(prefix) for key in folder(DEFAULT_LANGUAGE) if key.startswith(prefix)]
+    if column in HOLDS_ONLY:
+        known = [code for code in known if code in HOLDS_ONLY[column]]
     return [
         {
             "code": code,

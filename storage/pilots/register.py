@@ -14,7 +14,7 @@ disclosure assessment, data terms beyond the two above, milestones, costs after 
 pilot, exit plan, equity, risks."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -22,6 +22,7 @@ from storage.models import Status, Submission
 from storage.pilots.models import PilotIteration
 from storage.pilots.views import plan_view
 from storage.rendering import title_text
+from storage.settings import get_settings
 
 # An iteration's outcome as published: the go/no-go once decided, else where it stands.
 RUNNING = "running"  # approved, the pilot runs on it
@@ -78,6 +79,12 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _city_day(moment: str) -> date:
+    """The day a moment fell on in the City (a decision at 8 pm is that day's, not the
+    next day's in UTC)."""
+    return datetime.fromisoformat(moment).astimezone(get_settings().zone).date()
+
+
 def _outcome(view: dict, status: Status) -> str:
     if view["decision"] is not None:
         return view["decision"]["outcome"]
@@ -98,7 +105,7 @@ def _iteration(view: dict, status: Status) -> PublicIteration:
         number=view["iteration"],
         outcome=_outcome(view, status),
         reason=decision["reason"] if decision else None,
-        decided_on=_day(decision["at"][:10]) if decision else None,
+        decided_on=_city_day(decision["at"]) if decision else None,
         scope=kept("scope", view["scope"]),
         sites=kept("sites", list(view["sites"])),
         starts=kept("starts", _day(view["starts"])),

@@ -31,8 +31,9 @@ from tests.support.roster import on_roster
 from tests.support.stack import ARTIFACTS, free_port
 
 LEAD = Staff("slack:U0LEADSECRET")
-# Within the example plan's pilot (2026-09-01 to 2027-02-28), in the City's afternoon.
-NOW = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)
+# Within the example plan's pilot (2026-09-01 to 2027-02-28): 9 pm on 7 December in the
+# City, already the 8th in UTC, so a decision made now is dated the City's day.
+NOW = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)
 HOSTILE = '<script>alert("site")</script>'
 
 # A plan with every field the public must not read filled with a recognisable string.
@@ -205,7 +206,8 @@ def test_a_draft_is_not_shown_and_a_decided_pilot_shows_its_outcome_and_reason(r
     stopped = [row for row in rows if row["reference"] == references["stopped"]]
     assert {row["outcome"] for row in stopped} == {"stop"}
     assert {row["outcome_reason"] for row in stopped} == {STOP_REASON}
-    assert all(row["decided_on"] == "2026-12-07" for row in stopped)
+    assert all(row["decided_on"] == "2026-12-07" for row in stopped)  # the City's day
+    assert f"Decided on December 7, 2026: {STOP_REASON}" in page
     spanish = client.get("/pilots?lang=es").text
     assert "Plan 1: detenido" in spanish and "Plan 1: sigue en curso" in spanish
     assert "Del 1 de septiembre de 2026 al 28 de febrero de 2027" in spanish
