@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
 from bot.app import create_app
+from storage import reports
 from storage.db import session_scope
 from storage.pilots import decisions, plan_input, plans, readings
+from storage.pilots.register import public_pilots
 from storage.submissions import get_submission
 from storage.workflow.rules import Staff
 from tests.storage.pilots.plans import a_plan, in_pilot
@@ -341,3 +343,18 @@ def test_the_register_in_chromium_is_accessible_at_both_widths_with_nothing_cut(
             )
             context.close()
         browser.close()
+
+
+def test_the_register_and_the_outcome_counts_read_the_same_on_postgresql(postgres_url):
+    with time_machine.travel(NOW, tick=True):
+        references = populate(postgres_url)
+    with session_scope(postgres_url) as session:
+        found = public_pilots(session, "es")
+        counts = reports.pilots_by_outcome(session)
+    assert [pilot.reference for pilot in found] == [
+        references["stopped"],
+        references["hostile"],
+        references["secret"],
+    ]
+    assert [pilot.current.outcome for pilot in found] == ["stop", "running", "extend"]
+    assert counts == {"running": 2, "scale": 0, "extend": 1, "stop": 1}  # the unpublished too
