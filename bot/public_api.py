@@ -228,7 +228,9 @@ CSV_PILOT_COLUMNS = [name for name in register.OPEN_DATA_COLUMNS if name not in 
     "codes as codes, named in pilots.dictionary.json.",
 )
 async def pilots_json(request: Request) -> JSONResponse:
-    return JSONResponse(await asyncio.to_thread(_pilot_rows, web_identity.page_language(request)))
+    # Composed titles are worded in the reader's language: a cache keeps one per language.
+    rows = await asyncio.to_thread(_pilot_rows, web_identity.page_language(request))
+    return JSONResponse(rows, headers={"Vary": "Accept-Language, Cookie"})
 
 
 @router.get(
@@ -244,7 +246,10 @@ async def pilots_csv(request: Request) -> Response:
     return Response(
         "".join(lines),
         media_type=CSV,
-        headers={"Content-Disposition": 'inline; filename="pilots.csv"'},
+        headers={
+            "Content-Disposition": 'inline; filename="pilots.csv"',
+            "Vary": "Accept-Language, Cookie",
+        },
     )
 
 

@@ -265,6 +265,7 @@ def test_the_csv_and_json_have_one_row_per_metric_in_a_stable_column_order(regis
 
     table = client.get("/api/open-data/pilots.csv")
     assert table.headers["content-type"].startswith("text/csv")
+    assert table.headers["vary"] == "Accept-Language, Cookie"
     parsed = list(csv.reader(io.StringIO(table.text)))
     assert parsed[0] == [name for name in columns if name != "values"]
     records = [dict(zip(parsed[0], line, strict=True)) for line in parsed[1:]]
