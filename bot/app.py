@@ -18,7 +18,7 @@ from bot.pipeline import page as pipeline_page
 from bot.rasa_client import RasaWorkers
 from bot.rate_limit import RateLimits
 from bot.slack.front_end import create_slack
-from bot.web import WEB
+from bot.web import WEB, pilots_page
 from bot.web.chat_page import chat_page as rendered_chat_page
 from storage import service_levels
 from storage.settings import get_settings
@@ -107,6 +107,7 @@ def create_app() -> FastAPI:
     app.include_router(chat.router)
     app.include_router(public_api.router)
     app.include_router(pipeline_page.router)
+    app.include_router(pilots_page.router)
     app.include_router(health.router, responses=HEALTH_RESPONSES)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 

@@ -1,6 +1,7 @@
 """Public status and open data. Only `SubmissionPublished` leaves here (the public view,
 feedback's times to the month): it has no contact or answer fields at all, so
-confidential values cannot be exposed by mistake."""
+confidential values cannot be exposed by mistake. The pilots' open data is the public
+register (storage.pilots.register), which names each field it publishes."""
 
 import asyncio
 import csv
@@ -18,7 +19,9 @@ from bot.rate_limit import rate_limited
 from storage import rendering, submissions
 from storage.catalogue import text
 from storage.db import session_scope
+from storage.languages import LANGUAGES
 from storage.models import SubmissionPublished
+from storage.pilots import register
 from storage.reference import REFERENCE_SCHEMA_PATTERN, parse_reference
 from storage.rendering import coded_columns
 from storage.settings import get_settings
@@ -195,5 +198,112 @@ async def open_data_dictionary(request: Request) -> JSONResponse:
     language = web_identity.page_language(request)
     return JSONResponse(
         dictionary(language),
+        headers={"Content-Language": language, "Vary": "Accept-Language, Cookie"},
+    )
+
+
+# --- the pilot register's open data -------------------------------------------------------
+
+
+def _pilot_rows(language: str) -> list[dict]:
+    with session_scope(get_settings().database_url) as session:
+        return register.open_data_rows(register.public_pilots(session, language))
+
+
+def _pilot_cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return csv_cell("; ".join(value))
+    return csv_cell(value)
+
+
+CSV_PILOT_COLUMNS = [name for name in register.OPEN_DATA_COLUMNS if name not in register.JSON_ONLY]
+
+
+@router.get(
+    "/open-data/pilots.json",
+    summary="The public pilot register: one record per metric of each approved plan",
+    description="Titles in the reader's language where the City composed them (`?lang=`); "
+    "codes as codes, named in pilots.dictionary.json.",
+)
+async def pilots_json(request: Request) -> JSONResponse:
+    # Composed titles are worded in the reader's language: a cache keeps one per language.
+    rows = await asyncio.to_thread(_pilot_rows, web_identity.page_language(request))
+    return JSONResponse(rows, headers={"Vary": "Accept-Language, Cookie"})
+
+
+@router.get(
+    "/open-data/pilots.csv",
+    summary="The public pilot register (CSV), one row per metric of each approved plan",
+    response_class=Response,
+    responses=CSV_RESPONSE,
+)
+async def pilots_csv(request: Request) -> Response:
+    rows = await asyncio.to_thread(_pilot_rows, web_identity.page_language(request))
+    lines = [_csv_line(CSV_PILOT_COLUMNS)]
+    lines += [_csv_line([_pilot_cell(row[name]) for name in CSV_PILOT_COLUMNS]) for row in rows]
+    return Response(
+        "".join(lines),
+        media_type=CSV,
+        headers={
+            "Content-Disposition": 'inline; filename="pilots.csv"',
+            "Vary": "Accept-Language, Cookie",
+        },
+    )
+
+
+# The register's coded columns, and where the catalogue names each code.
+PILOT_CODES = {
+    "outcome": ("register.outcome.", register.OUTCOMES),
+    "direction": ("register.direction.", ("increase", "decrease")),
+}
+
+
+def pilots_dictionary(language: str) -> dict:
+    """What each column of the pilots' open data means, in `language`; the coded ones
+    list their codes with their names in English and Spanish."""
+    return {
+        "dataset": "pilots",
+        "language": language,
+        "title": text("register.open_data.title", language),
+        "description": text("register.open_data.description", language),
+        "fields": [
+            {
+                "name": name,
+                "type": kind,
+                "meaning": text(f"register.open_data.fields.{name}", language),
+                **(
+                    {
+                        "codes": [
+                            {
+                                "code": code,
+                                "labels": {
+                                    other: text(f"{PILOT_CODES[name][0]}{code}", other)
+                                    for other in LANGUAGES
+                                },
+                            }
+                            for code in PILOT_CODES[name][1]
+                        ]
+                    }
+                    if name in PILOT_CODES
+                    else {}
+                ),
+            }
+            for name, kind in register.OPEN_DATA_COLUMNS.items()
+        ],
+    }
+
+
+@router.get(
+    "/open-data/pilots.dictionary.json",
+    summary="The pilot register's data dictionary: each column's meaning, each code's names",
+    description="In the reader's language: `?lang=en|es`, else the language cookie, else "
+    "Accept-Language. Every code is named in English and Spanish whatever the language.",
+)
+async def pilots_dictionary_json(request: Request) -> JSONResponse:
+    language = web_identity.page_language(request)
+    return JSONResponse(
+        pilots_dictionary(language),
         headers={"Content-Language": language, "Vary": "Accept-Language, Cookie"},
     )

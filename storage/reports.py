@@ -1,6 +1,6 @@
 """Where submissions get stuck: time in each status (from the status history), what they
 are blocked by, procurement-barrier feedback by step and month, time to contract by
-procurement approach, and the weekly digest.
+procurement approach, pilots by outcome, and the weekly digest.
 
 Durations are in business days (service_levels.BusinessCalendar). The `public_*`
 functions are the only figures that leave for the public page and the open data: they
@@ -24,6 +24,9 @@ from storage.models import (
     Submission,
     utcnow,
 )
+from storage.pilots.models import Outcome as PilotOutcome
+from storage.pilots.models import PilotDecision, PilotIteration
+from storage.pilots.register import RUNNING
 from storage.procurement_records import APPROACHES
 from storage.rendering import title_text
 from storage.service_levels import BusinessCalendar
@@ -123,9 +126,7 @@ def by_month(
     return dict(sorted(counts.items()))
 
 
-# --- procurement approaches as experiments --------------------------------------------
-# (Pilots by outcome, the other half of issue 20's report, belongs beside this once the
-# pilot tables exist: a function here and a dataset in bot/pipeline/figures.py.)
+# --- procurement approaches as experiments, and pilots by outcome ------------------------
 
 NOT_RECORDED = "not_recorded"
 
@@ -199,6 +200,43 @@ def time_to_contract(session: Session, calendar: BusinessCalendar) -> list[Contr
     ]
     rows.append(ContractTime(NOT_RECORDED, 0, None, unrecorded, 0))
     return rows
+
+
+PILOT_OUTCOMES = (RUNNING, *(outcome.value for outcome in PilotOutcome))
+
+
+def pilots_by_outcome(session: Session) -> dict[str, int]:
+    """Pilots (submissions with an approved plan) by where their newest approved
+    iteration stands: still running, or its go/no-go (scale, extend, stop); every outcome
+    listed, zeros included. A pilot extended and running again on its next iteration
+    counts as running; one that left `pilot` without a go/no-go is not counted."""
+    newest: dict[int, int] = {}
+    for submission_id, iteration_id in session.exec(
+        select(PilotIteration.submission_id, PilotIteration.id)
+        .where(col(PilotIteration.approved_at).is_not(None))
+        .order_by(col(PilotIteration.number))
+    ):
+        newest[submission_id] = iteration_id
+    decided = dict(
+        session.exec(
+            select(PilotDecision.iteration_id, PilotDecision.outcome).where(
+                col(PilotDecision.iteration_id).in_(list(newest.values()))
+            )
+        ).all()
+    )
+    in_pilot = set(
+        session.exec(
+            select(Submission.id).where(
+                col(Submission.id).in_(list(newest)), Submission.status == Status.pilot
+            )
+        ).all()
+    )
+    counts = Counter(
+        decided[iteration_id].value if iteration_id in decided else RUNNING
+        for submission_id, iteration_id in newest.items()
+        if iteration_id in decided or submission_id in in_pilot
+    )
+    return {outcome: counts.get(outcome, 0) for outcome in PILOT_OUTCOMES}
 
 
 # --- the weekly digest ----------------------------------------------------------------

@@ -123,6 +123,21 @@ def _time_to_contract(dataset: Dataset, language: str) -> Callable:
     return draw
 
 
+def _pilots_by_outcome(dataset: Dataset, language: str) -> Callable:
+    def draw(axes) -> None:
+        labels = [
+            _hidden(label("outcome", row[0], language))
+            if row[1] is None
+            else label("outcome", row[0], language)
+            for row in dataset.rows
+        ]
+        axes.barh(labels, [row[1] or 0 for row in dataset.rows], color=COLOURS[0])
+        axes.invert_yaxis()
+        axes.set_xlabel(text("report.pilots-by-outcome.axis", language))
+
+    return draw
+
+
 # (name, language) -> (when its figures were computed, SVG)
 _drawn: dict[tuple[str, str], tuple[object, bytes]] = {}
 
@@ -144,6 +159,7 @@ def _draw(dataset: Dataset, language: str) -> bytes:
         "blocked-by": _blocked_by,
         "barriers-by-month": _stacked_by_month,
         "time-to-contract": _time_to_contract,
+        "pilots-by-outcome": _pilots_by_outcome,
     }[dataset.name](dataset, language)
     with _drawing:
         pyplot = _pyplot()

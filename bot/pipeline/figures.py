@@ -36,6 +36,7 @@ CODED = {
     "waiting_on": "report.label.waiting_on.",
     "step": "report.label.step.",
     "approach": "report.label.approach.",
+    "outcome": "register.outcome.",
 }
 
 
@@ -58,10 +59,17 @@ def label(column: str, value: object, language: str) -> str:
     return str(value)
 
 
+# Coded columns that hold only some of the codes their catalogue prefix names: pilots by
+# outcome counts where pilots stand, never the register's "revised" or "ended".
+HOLDS_ONLY = {"outcome": reports.PILOT_OUTCOMES}
+
+
 def codes(column: str) -> list[dict]:
     """Every code a coded column may hold, with its name in each language."""
     prefix = CODED[column]
     known = [key.removeprefix(prefix) for key in folder(DEFAULT_LANGUAGE) if key.startswith(prefix)]
+    if column in HOLDS_ONLY:
+        known = [code for code in known if code in HOLDS_ONLY[column]]
     return [
         {
             "code": code,
@@ -117,14 +125,14 @@ class Dataset:
         )
 
 
-# In the page's order. Pilots by outcome (issue 20) is to follow time-to-contract, from
-# the pilot tables once they exist (a storage.reports function, its columns, a chart).
+# In the page's order.
 NAMES = (
     "submissions-by-month",
     "time-in-status",
     "blocked-by",
     "barriers-by-month",
     "time-to-contract",
+    "pilots-by-outcome",
 )
 # The columns a chart draws, where it does not draw every figure: time charts draw the
 # times, not the counts beside them.
@@ -158,6 +166,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("still_open", "integer"),
         Column("ended_without_contract", "integer"),
     ),
+    "pilots-by-outcome": (Column("outcome", "string"), Column("pilots", "integer")),
 }
 
 
@@ -168,6 +177,7 @@ def _compute(session: Session) -> dict[str, list[tuple]]:
     blocked = reports.public_counts(reports.blocked_now(session))
     barriers = reports.by_month(session, calendar, Kind.feedback)
     contracts = reports.public_time_to_contract(session, calendar)
+    pilots = reports.public_counts(reports.pilots_by_outcome(session))
     return {
         "submissions-by-month": [
             (month, kind, reports.suppressed(n)) for (month, kind), n in by_kind.items()
@@ -197,6 +207,7 @@ def _compute(session: Session) -> dict[str, list[tuple]]:
             )
             for c in contracts
         ],
+        "pilots-by-outcome": list(pilots.items()),
     }
 
 

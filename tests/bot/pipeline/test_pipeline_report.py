@@ -16,7 +16,9 @@ from bot.app import create_app
 from storage import contacts, procurement_records, submissions
 from storage.db import session_scope
 from storage.models import Kind, Status
+from storage.pilots import decisions, plan_input, plans
 from storage.workflow import holds, rules, transitions
+from tests.storage.pilots.plans import a_plan, in_pilot
 from tests.support.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -35,6 +37,7 @@ DATASETS = (
     "blocked-by",
     "barriers-by-month",
     "time-to-contract",
+    "pilots-by-outcome",
 )
 STAFF = (rules.Staff("slack:USTAFFSECRET"), rules.Staff("cli:operator:carol.staffsecret"))
 # Nothing of these may appear in any public output.
@@ -180,10 +183,10 @@ def test_the_page_needs_no_javascript_and_pairs_every_chart_with_a_table(client)
     page = client.get("/reports/pipeline")
     assert page.status_code == 200 and "<script" not in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
-    # Nothing reached procurement here: time-to-contract says so instead of a chart.
-    assert page.text.count("<img ") == 4 and page.text.count("<table>") == 5
+    # Nothing reached procurement or a pilot here: those two say so instead of a chart.
+    assert page.text.count("<img ") == 4 and page.text.count("<table>") == 6
     assert page.text.count('alt="') == 4 and "too few to publish" in page.text
-    assert page.text.count("Nothing to draw yet") == 1
+    assert page.text.count("Nothing to draw yet") == 2
     for name in DATASETS:
         chart = client.get(f"/reports/pipeline/{name}.svg")
         assert chart.headers["content-type"] == "image/svg+xml" and b"<svg" in chart.content
@@ -290,7 +293,7 @@ def test_a_chart_with_nothing_to_show_says_so_instead_of_drawing_an_empty_axis(a
     with TestClient(create_app(), raise_server_exceptions=False) as empty:
         for language, nothing in (("en", "Nothing to draw yet"), ("es", "nada que graficar")):
             page = empty.get(f"/reports/pipeline?lang={language}").text
-            assert page.count(nothing) == 5 and "<img " not in page
+            assert page.count(nothing) == 6 and "<img " not in page
             chart = empty.get(f"/reports/pipeline/time-in-status.svg?lang={language}").text
             assert nothing in chart and "0.04" not in chart and "−0.04" not in chart
 
@@ -302,6 +305,7 @@ def test_the_report_in_chromium_is_accessible_at_both_widths_with_every_column_v
 ):
     populate(app_settings)
     populate_contracts(app_settings)  # so the time-to-contract chart is drawn and checked too
+    populate_pilots(app_settings)  # and pilots by outcome
     monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(free_port()))  # the report needs no Rasa
     with live_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -311,7 +315,7 @@ def test_the_report_in_chromium_is_accessible_at_both_widths_with_every_column_v
             page.goto(f"{url}/reports/pipeline")
             page.wait_for_load_state("networkidle")
             assert page.locator("html").get_attribute("lang") == language
-            assert page.locator("h2").count() == 5 and page.locator("table").count() == 5
+            assert page.locator("h2").count() == 6 and page.locator("table").count() == 6
             for image in page.locator("figure img").all():  # drawn, no wider than the screen
                 assert image.evaluate("i => i.complete && i.naturalWidth > 0")
                 assert 300 <= image.bounding_box()["width"] <= min(width, 576)
@@ -456,4 +460,82 @@ def test_time_to_contract_is_charted_and_named_in_both_languages(contracts):
         "es": "acuerdo de piloto sin costo para la Ciudad",
     }
     assert set(codes) == {*procurement_records.APPROACHES, "not_recorded"}
+    assert all(field["meaning"] for field in dictionary["fields"])
+
+
+# --- pilots by outcome ------------------------------------------------------------------
+
+PILOTS_NOW = datetime(2026, 12, 7, 14, tzinfo=AUSTIN)  # within the example plan's dates
+
+
+def _pilot(url: str, tag: str, outcome: str | None) -> str:
+    """A proposal in pilot on the example plan, approved, then decided `outcome` (None:
+    still running)."""
+    reference = in_pilot(url, f"web-sender-pilot-{tag}")
+    with session_scope(url) as session:
+        plans.set_plan(session, reference, LEAD, plan_input.checked(a_plan(), reference))
+    with session_scope(url) as session:
+        plans.approve(session, reference, LEAD)
+    if outcome is not None:
+        with session_scope(url) as session:
+            decisions.decide(
+                session, reference, LEAD, outcome, "The figures speak for themselves here."
+            )
+    return reference
+
+
+def populate_pilots(url: str) -> None:
+    """Three pilots running, three stopped, one scaled up (too few to publish), none
+    extended, and one whose plan is still a draft (not a pilot yet)."""
+    on_roster(url, "USTAFFSECRET")
+    with time_machine.travel(PILOTS_NOW, tick=False):
+        for n in range(3):
+            _pilot(url, f"running-{n}", None)
+            _pilot(url, f"stopped-{n}", "stop")
+        _pilot(url, "scaled", "scale")
+        draft = in_pilot(url, "web-sender-pilot-draft")
+        with session_scope(url) as session:
+            plans.set_plan(session, draft, LEAD, plan_input.checked(a_plan(), draft))
+
+
+@pytest.fixture
+def pilots(app_settings):
+    populate_pilots(app_settings)
+    with TestClient(create_app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_pilots_by_outcome_are_counted_with_small_cells_suppressed(pilots):
+    rows = pilots.get("/api/open-data/pilots-by-outcome.json").json()
+    assert rows == [
+        {"outcome": "running", "pilots": 3},
+        {"outcome": "scale", "pilots": None},  # one: not published
+        {"outcome": "extend", "pilots": 0},
+        {"outcome": "stop", "pilots": 3},
+    ]
+    lines = pilots.get("/api/open-data/pilots-by-outcome.csv").text.splitlines()
+    assert lines == ["outcome,pilots", "running,3", "scale,", "extend,0", "stop,3"]
+
+
+def test_pilots_by_outcome_is_charted_and_named_in_both_languages(pilots):
+    english = pilots.get("/reports/pipeline?lang=en").text
+    assert "Pilots by outcome" in english
+    assert '<img src="/reports/pipeline/pilots-by-outcome.svg?lang=en"' in english
+    assert {"still running", "stopped", "extended"} <= set(cells(english, "Outcome"))
+    chart = pilots.get("/reports/pipeline/pilots-by-outcome.svg?lang=en").text
+    assert "still running" in chart and "scale up (on to a contract)*" in chart
+
+    spanish = pilots.get("/reports/pipeline?lang=es").text
+    assert "Pilotos por resultado" in spanish
+    assert {"sigue en curso", "detenido"} <= set(cells(spanish, "Resultado"))
+    assert "detenido" in pilots.get("/reports/pipeline/pilots-by-outcome.svg?lang=es").text
+    for page in (english, spanish):
+        assert ">running</td>" not in page and ">stop</td>" not in page
+
+    dictionary = pilots.get("/api/open-data/pilots-by-outcome.dictionary.json?lang=es").json()
+    assert dictionary["title"] == "Pilotos por resultado"
+    [outcome] = [field for field in dictionary["fields"] if field["name"] == "outcome"]
+    codes = {code["code"]: code["labels"] for code in outcome["codes"]}
+    assert codes["stop"] == {"en": "stopped", "es": "detenido"}
+    assert list(codes) == ["running", "scale", "extend", "stop"]
     assert all(field["meaning"] for field in dictionary["fields"])
