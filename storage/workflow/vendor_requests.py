@@ -24,6 +24,15 @@ AMENDABLE: Final = frozenset({Status.received, Status.screening, Status.needs_in
 DECIDED: Final = frozenset({Status.declined, Status.pilot, Status.procurement, Status.closed})
 # Statuses a submission can no longer be withdrawn from.
 FINISHED: Final = frozenset({Status.declined, Status.withdrawn, Status.closed})
+# Answers that decide more than themselves (what is published, the contact, the title and
+# category of procurement feedback): changed only by staff, never through a chat request.
+NOT_AMENDABLE: Final = frozenset(
+    {"idea_publish", "idea_contact", "barrier_step", "barrier_contact"}
+)
+# What a proven submitter may ask (the code each chat button sends).
+WITHDRAW: Final = "withdraw"
+AMEND: Final = "amend"
+DEBRIEF: Final = "debrief"
 # Fewer evaluators than this and an average would be one person's score.
 MIN_EVALUATORS: Final = 2
 LONGEST_ANSWER: Final = 5000
@@ -74,16 +83,26 @@ def withdraw(
     )
 
 
+def open_requests(session: Session, submission: Submission) -> list[str]:
+    """What the submitter may ask of the submission now (WITHDRAW, AMEND, DEBRIEF)."""
+    found = []
+    if submission.status not in FINISHED and not contract_signed(session, submission):
+        found.append(WITHDRAW)
+    if amendable_answers(session, submission):
+        found.append(AMEND)
+    if submission.status in DECIDED:
+        found.append(DEBRIEF)
+    return found
+
+
 def amendable_answers(session: Session, submission: Submission) -> list[SubmissionAnswer]:
-    """The answers the submitter may change now (none once evaluation started), in the
-    order the form asked them."""
+    """The answers the submitter may change now (none once evaluation started)."""
     if submission.status not in AMENDABLE:
         return []
-    return list(
-        session.exec(
-            select(SubmissionAnswer).where(SubmissionAnswer.submission_id == submission.id)
-        )
+    answers = session.exec(
+        select(SubmissionAnswer).where(SubmissionAnswer.submission_id == submission.id)
     )
+    return [answer for answer in answers if answer.field not in NOT_AMENDABLE]
 
 
 def amend(
@@ -108,7 +127,7 @@ def amend(
             )
         )
     answer = session.get(SubmissionAnswer, (submission.id, field))
-    if answer is None:
+    if answer is None or field in NOT_AMENDABLE:
         raise Refused(text("vendor_requests.amend.not_asked", language))
     new = (value or "").strip()
     if not new:
