@@ -56,3 +56,36 @@ def test_a_spanish_vendor_withdraws_with_the_private_code_from_another_conversat
     # Pressed again (a double click, or an old message): nothing is withdrawn twice.
     again = vendor.text(vendor.say(offered["Retirar mi envío"]))
     assert f"Eso ya no se puede hacer con {reference}" in again
+
+
+def test_a_vendor_changes_an_answer_checked_as_the_form_checks_it_and_can_stop(stack):
+    receipt = submitted(
+        stack.database_url,
+        "web-original-conversation",
+        "en",
+        answers={"solution": "Benches that charge phones", "departments": "Parks"},
+    )
+    reference, code = receipt.reference, receipt.status_token
+    vendor = Conversation(stack.url, f"test-{uuid.uuid4()}")
+    offered = buttons(vendor.say(f"status of {reference}, my code is {code}"))
+    which = vendor.say(offered["Change an answer"])
+    assert list(buttons(which)) == ["Solution", "Departments"]
+    asked = vendor.text(vendor.say(buttons(which)["Solution"]))
+    assert "Your new answer for “Solution”" in asked
+    assert "at least 10 characters" in vendor.text(vendor.say("Solar"))
+    confirm = vendor.say("Solar benches that charge phones and bikes")
+    assert "Change “Solution”" in vendor.text(confirm)
+    done = vendor.text(vendor.say(buttons(confirm)["Yes, change it"]))
+    assert "Your answer is changed" in done
+
+    # Stopping half-way changes nothing.
+    which = vendor.say(offered["Change an answer"])
+    vendor.say(buttons(which)["Departments"])
+    assert "Nothing was changed" in vendor.text(vendor.say("stop"))
+    with session_scope(stack.database_url) as session:
+        stored = submissions.get_submission(session, reference)
+        answers = {a.field: a.value for a in submissions.get_answers(session, stored.id)}
+    assert answers == {
+        "solution": "Solar benches that charge phones and bikes",
+        "departments": "Parks",
+    }
