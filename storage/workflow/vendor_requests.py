@@ -9,12 +9,14 @@ from typing import Final
 
 from sqlmodel import Session, col, select
 
+from storage import outbox
 from storage.catalogue import text
 from storage.languages import DEFAULT_LANGUAGE
 from storage.models import Score, Status, StatusChange, Submission, SubmissionAnswer, utcnow
 from storage.rendering import reason_text
 from storage.workflow.evaluation import declaration
-from storage.workflow.rules import RUBRIC, SUBMITTER, Outcome, Refused, cleaned
+from storage.workflow.roles import roster_member
+from storage.workflow.rules import RUBRIC, SUBMITTER, Outcome, Refused, Staff, cleaned
 from storage.workflow.transitions import change_status
 from storage.workflow.versions import bump_version, record_change
 
@@ -33,6 +35,8 @@ NOT_AMENDABLE: Final = frozenset(
 WITHDRAW: Final = "withdraw"
 AMEND: Final = "amend"
 DEBRIEF: Final = "debrief"
+# The outbox kind that tells the owner of the evaluation what the submitter did.
+OWNER_NOTE: Final = "owner_note"
 # Fewer evaluators than this and an average would be one person's score.
 MIN_EVALUATORS: Final = 2
 LONGEST_ANSWER: Final = 5000
@@ -46,6 +50,21 @@ def contract_signed(session: Session, submission: Submission) -> bool:
     alongside: until it is, no submission has one, so one in procurement may still be
     withdrawn. Replace this body with the record's look-up when it lands."""
     return False
+
+
+def tell_owner(session: Session, submission: Submission, news: str, **facts: object) -> None:
+    """The owner of the evaluation (if it has one on the roster) hears of what the
+    submitter did by DM, once per change: the redrawn card pings nobody."""
+    owner = roster_member(session, Staff(submission.assignee or "").slack_user)
+    if owner is None:
+        return
+    outbox.enqueue(
+        session,
+        OWNER_NOTE,
+        {"news": news, "owner": owner.slack_user, **facts},
+        submission_id=submission.id,
+        dedupe_key=f"{OWNER_NOTE}:{submission.id}:{submission.version}",
+    )
 
 
 def withdraw(
@@ -78,6 +97,7 @@ def withdraw(
     )
     if isinstance(change, Outcome):  # staff moved it meanwhile: they decide again
         raise Refused(text("vendor_requests.changed_meanwhile", language, reference=reference))
+    tell_owner(session, submission, "withdrawn", reason=change.internal_note)
     return Outcome(
         reference, True, text("vendor_requests.withdraw.done", language, reference=reference)
     )
@@ -147,6 +167,7 @@ def amend(
     if not answer.confidential:
         detail = {"field": field, "old": old, "new": new}
     record_change(session, submission, SUBMITTER, "answer_amended", **detail)
+    tell_owner(session, submission, "answer_amended", field=field)
     return Outcome(
         reference, True, text("vendor_requests.amend.done", language, reference=reference)
     )
