@@ -42,6 +42,8 @@ AREA = "vendor_requests"
 WITHDRAW_SLOTS = ("withdraw_reason", "withdraw_confirmed")
 AMEND_SLOTS = ("amend_field", "amend_value", "amend_confirmed", "amend_fields", "amend_kind")
 FLOW_SLOTS = ("request_reference", "form_outcome", "stop_requested", "requested_slot")
+# How a request's form is left with nothing done: as a stopped form (guided_form.INTERRUPTIONS).
+LEFT = ("form_outcome", "stopped")
 
 
 def _cleared(tracker: Tracker, slots: tuple[str, ...]) -> list[EventType]:
@@ -61,7 +63,7 @@ class RequestForm(GuidedForm, ABC):
     ) -> list[EventType]:
         events = await super().handle_message(dispatcher, tracker)
         if any(e.get("name") == "stop_requested" and e.get("value") for e in events):
-            return [SlotSet(tracker.get_slot("requested_slot"), None), *self._leave()]
+            return [SlotSet(tracker.get_slot("requested_slot"), None), SlotSet(*LEFT)]
         return events
 
     def confirm(
@@ -70,13 +72,9 @@ class RequestForm(GuidedForm, ABC):
         if answer is True:
             return [SlotSet(self.confirm_slot, "yes"), SlotSet("form_outcome", "confirmed")]
         if answer is False:
-            return [SlotSet(self.confirm_slot, "no"), *self._leave()]
+            return [SlotSet(self.confirm_slot, "no"), SlotSet(*LEFT)]
         dispatcher.utter_message(text=text("vendor_requests.yes_or_no", language_of(tracker)))
         return [SlotSet(self.confirm_slot, None)]
-
-    @staticmethod
-    def _leave() -> list[EventType]:
-        return [SlotSet("form_outcome", "stopped")]
 
 
 class ValidateWithdrawForm(RequestForm):
