@@ -1,5 +1,6 @@
 """Sending outbox messages to Slack: triage cards (posted, then updated in place),
-handoff posts, and messages to submitters who came through Slack.
+handoff posts, messages to submitters who came through Slack, and notes to an
+evaluation's owner when its submitter withdraws it or changes an answer in chat.
 
 A post is sent once: what Slack answered (its channel and ts) is stored the moment it
 arrives, so a later attempt returns it instead of posting again. Only a post that went
@@ -21,15 +22,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.notifier import failures
 from bot.notifier.lease import Lease
 from bot.notifier.results import Postpone, Sent
+from bot.slack.answers import field_label
 from bot.slack.blocks import chat, digest, handoff, reminder, triage_card
+from bot.slack.text import labelled, mrkdwn
 from storage import contacts, handoff_pace, inbox, outbox, reminders, reports, service_levels
+from storage.catalogue import text
 from storage.db import session_scope
 from storage.identity import slack_user_of
-from storage.models import HandoffRequest, Submission, utcnow
+from storage.models import HandoffRequest, Submission, SubmissionAnswer, utcnow
 from storage.reminders import stay_of
 from storage.settings import Settings
 from storage.triage import card_facts, record_card
-from storage.workflow import info_requests
+from storage.workflow import info_requests, roles, vendor_requests
 
 logger = logging.getLogger("entryway.notifier")
 OUTBOX_EVENT = "entryway_outbox"
@@ -41,6 +45,10 @@ LOOK_UP_SHARE = 0.3
 # A card update waits this long for its card when the card is still being posted.
 CARD_NOT_POSTED_YET = timedelta(seconds=3)
 STALE_DIGEST = timedelta(days=7)
+
+
+def _section(text_object: dict) -> dict:
+    return {"type": "section", "text": text_object}
 
 
 class SlackSender:
@@ -73,6 +81,7 @@ class SlackSender:
                 },
                 reminder=self.reminder,
                 digest=self.digest,
+                **{vendor_requests.OWNER_NOTE: self.owner_note},
             )
         return kinds
 
@@ -237,6 +246,38 @@ class SlackSender:
             stage, submission, calendar, asked, owner=owner, language=language
         )
         await self._post(claim, to or self.channel, **message)
+        return Sent()
+
+    async def owner_note(self, claim: outbox.Claim) -> Sent:
+        """Tells the owner of an evaluation what its submitter did in chat (withdrew it,
+        changed an answer); the submitter's own words quoted as plain text."""
+        payload = claim.payload
+        with session_scope(self.settings.database_url) as session:
+            submission = session.get(Submission, claim.submission_id)
+            owner = roles.roster_member(session, payload.get("owner"))
+            field = payload.get("field") or ""
+            answer = session.get(SubmissionAnswer, (claim.submission_id, field)) if field else None
+        if submission is None or owner is None:
+            return Sent()  # deleted, or they left the roster since
+        reference = submission.reference
+        if payload.get("news") == "withdrawn":
+            said = text("owner_note.withdrawn", reference=reference)
+            reason = payload.get("reason")
+            about = (
+                labelled(text("owner_note.reason"), reason)
+                if reason
+                else mrkdwn(text("owner_note.no_reason"))
+            )
+            blocks = [_section(mrkdwn(said)), _section(about)]
+        else:
+            key = (
+                "owner_note.answer_amended_confidential"
+                if answer is not None and answer.confidential
+                else "owner_note.answer_amended"
+            )
+            said = text(key, reference=reference, label=field_label(submission.kind.value, field))
+            blocks = [_section(mrkdwn(said))]
+        await self._post(claim, owner.slack_user, text=said, blocks=blocks)
         return Sent()
 
     async def digest(self, claim: outbox.Claim) -> Sent:

@@ -19,5 +19,7 @@ One job per module, each importing only those above it in this list:
 - holds: blockers and snoozed reminders.
 - transitions: the status change and its history; advance, decline, a question and
   its answer.
+- vendor_requests: what the submitter asks of their own submission in chat: withdraw
+  it, change an answer, a debrief of how it was scored.
 Callers import from the module that does the job.
 """

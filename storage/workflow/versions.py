@@ -21,7 +21,16 @@ from storage.workflow.rules import ANY, SUBMITTER, Outcome, Refused, status_labe
 
 # Activity that changes a submission, and so tells a stale view what changed since.
 DESCRIBED_CHANGES: Final = frozenset(
-    {"assigned", "unassigned", "info_answered", "conflict_declared", "scored", "blocked", "snoozed"}
+    {
+        "assigned",
+        "unassigned",
+        "info_answered",
+        "answer_amended",
+        "conflict_declared",
+        "scored",
+        "blocked",
+        "snoozed",
+    }
 )
 
 

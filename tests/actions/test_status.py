@@ -32,7 +32,8 @@ def test_a_spanish_status_question_is_answered_in_spanish_and_the_language_kept(
     reference = submit(database, sender=SENDER)
     said = f"hola, ¿qué pasó con mi propuesta {reference}?"
     events, messages = run(CheckStatus(), tracker({"language": "es"}, text=said))
-    [answer] = messages
+    [answer, offer] = messages
+    assert offer["text"] == text("vendor_requests.offer", "es", reference=reference)
     assert answer["response"] == "utter_status"
     assert answer["reference"] == reference
     assert answer["kind"] == "propuesta"
@@ -40,7 +41,8 @@ def test_a_spanish_status_question_is_answered_in_spanish_and_the_language_kept(
     assert answer["next_step"] == text("status.next_step.received", "es")
     assert answer["updated"] == long_date(_updated(database, reference), "es")
     assert " de " in answer["updated"]  # "7 de diciembre de 2026", not "December 7"
-    assert slot_events(events) == {"reference": reference}
+    assert slot_events(events)["reference"] == reference
+    assert slot_events(events)["vendor_proof"]["reference"] == reference
     # The submitter, known by the chat identity that submitted, now hears from the City
     # in Spanish.
     assert _contact_language(database, reference) == "es"
@@ -53,7 +55,7 @@ def test_an_english_conversation_gets_english_and_leaves_a_spanish_contact_alone
     # A message that shows no language leaves the slot empty: English answers, the
     # contact's Spanish is not overwritten by a guess.
     _, messages = run(CheckStatus(), tracker(text=reference))
-    [answer] = messages
+    [answer, _] = messages
     assert (answer["kind"], answer["status"]) == ("proposal", "received")
     assert answer["updated"] == long_date(_updated(database, reference), "en")
     assert _contact_language(database, reference) == "es"
@@ -103,7 +105,7 @@ def test_a_reference_written_loosely_inside_a_spanish_sentence_is_found(database
     said = f"oye, ¿cómo va lo mío? es el sc {year} 1, gracias 🙏"
     events, messages = run(CheckStatus(), tracker({"language": "es"}, text=said))
     assert (messages[0]["response"], messages[0]["reference"]) == ("utter_status", reference)
-    assert slot_events(events) == {"reference": reference}
+    assert slot_events(events)["reference"] == reference
 
 
 def test_a_long_word_is_not_taken_for_a_private_code(database):

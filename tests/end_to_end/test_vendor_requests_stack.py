@@ -1,0 +1,91 @@
+"""A vendor withdraws in Spanish through the real stack: from another conversation than
+the one that submitted, proven by the private status code, with the buttons the status
+answer offers (actions/vendor_requests.py)."""
+
+import uuid
+
+import pytest
+from sqlmodel import select
+
+from storage import submissions
+from storage.db import session_scope
+from storage.models import Status, SubmitterMessage
+from storage.workflow import rules
+from tests.support.conversation import Conversation
+from tests.support.submissions import submitted
+
+pytestmark = pytest.mark.stack
+
+
+def buttons(replies: list[dict]) -> dict[str, str]:
+    return {b["title"]: b["payload"] for reply in replies for b in reply.get("buttons") or []}
+
+
+def test_a_spanish_vendor_withdraws_with_the_private_code_from_another_conversation(stack):
+    receipt = submitted(stack.database_url, "web-original-conversation", "es")
+    reference, code = receipt.reference, receipt.status_token
+    vendor = Conversation(stack.url, f"test-{uuid.uuid4()}")
+
+    # Without the code this conversation proves nothing: no requests are offered.
+    assert "Retirar mi envío" not in buttons(vendor.say(f"¿cómo va {reference}?"))
+    status = vendor.say(f"¿cómo va mi propuesta {reference}? mi código es {code}")
+    offered = buttons(status)
+    assert "¿Qué quieres hacer con" in vendor.text(status)
+    assert offered["Retirar mi envío"] == '/choose{"choice":"withdraw"}'
+
+    asked = vendor.text(vendor.say(offered["Retirar mi envío"]))
+    assert f"¿Por qué retiras {reference}?" in asked
+    confirm = vendor.say("Encontramos otro socio para el proyecto")
+    assert f"¿Retirar {reference}?" in vendor.text(confirm)
+    done = vendor.text(vendor.say(buttons(confirm)["Sí, retirarlo"]))
+    assert f"{reference} quedó retirado" in done
+
+    with session_scope(stack.database_url) as session:
+        submission = submissions.get_submission(session, reference)
+        change = submissions.status_history(session, submission.id)[-1]
+        assert submission.status is Status.withdrawn
+        assert (change.actor, change.internal_note) == (
+            rules.SUBMITTER,
+            "Encontramos otro socio para el proyecto",
+        )
+        told = session.exec(
+            select(SubmitterMessage).where(SubmitterMessage.status_change_id == change.id)
+        ).all()
+        assert len(told) == 1  # told once, in the chat it happened in
+
+    # Pressed again (a double click, or an old message): nothing is withdrawn twice.
+    again = vendor.text(vendor.say(offered["Retirar mi envío"]))
+    assert f"Eso ya no se puede hacer con {reference}" in again
+
+
+def test_a_vendor_changes_an_answer_checked_as_the_form_checks_it_and_can_stop(stack):
+    receipt = submitted(
+        stack.database_url,
+        "web-original-conversation",
+        "en",
+        answers={"solution": "Benches that charge phones", "departments": "Parks"},
+    )
+    reference, code = receipt.reference, receipt.status_token
+    vendor = Conversation(stack.url, f"test-{uuid.uuid4()}")
+    offered = buttons(vendor.say(f"status of {reference}, my code is {code}"))
+    which = vendor.say(offered["Change an answer"])
+    assert list(buttons(which)) == ["Solution", "Departments"]
+    asked = vendor.text(vendor.say(buttons(which)["Solution"]))
+    assert "Your new answer for “Solution”" in asked
+    assert "at least 10 characters" in vendor.text(vendor.say("Solar"))
+    confirm = vendor.say("Solar benches that charge phones and bikes")
+    assert "Change “Solution”" in vendor.text(confirm)
+    done = vendor.text(vendor.say(buttons(confirm)["Yes, change it"]))
+    assert "Your answer is changed" in done
+
+    # Stopping half-way changes nothing.
+    which = vendor.say(offered["Change an answer"])
+    vendor.say(buttons(which)["Departments"])
+    assert "Nothing was changed" in vendor.text(vendor.say("stop"))
+    with session_scope(stack.database_url) as session:
+        stored = submissions.get_submission(session, reference)
+        answers = {a.field: a.value for a in submissions.get_answers(session, stored.id)}
+    assert answers == {
+        "solution": "Solar benches that charge phones and bikes",
+        "departments": "Parks",
+    }
