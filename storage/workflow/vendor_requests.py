@@ -9,7 +9,7 @@ from typing import Final
 
 from sqlmodel import Session, col, select
 
-from storage import outbox
+from storage import outbox, procurement_records
 from storage.catalogue import text
 from storage.languages import DEFAULT_LANGUAGE
 from storage.models import Score, Status, StatusChange, Submission, SubmissionAnswer, utcnow
@@ -46,10 +46,9 @@ WITHDRAWN_REASON: Final = "withdrawn_by_submitter"
 
 def contract_signed(session: Session, submission: Submission) -> bool:
     """Whether the procurement record says the City signed a contract, after which the
-    submitter can no longer withdraw. That record (issue 20, part 6) is being built
-    alongside: until it is, no submission has one, so one in procurement may still be
-    withdrawn. Replace this body with the record's look-up when it lands."""
-    return False
+    submitter can no longer withdraw."""
+    record = procurement_records.current_record(session, submission.id)
+    return record is not None and record.contract_signed is not None
 
 
 def tell_owner(session: Session, submission: Submission, news: str, **facts: object) -> None:

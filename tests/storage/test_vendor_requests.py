@@ -5,10 +5,18 @@ debrief after a decision that never shows one evaluator's scores."""
 import pytest
 from sqlmodel import select
 
-from storage import rendering, submissions
+from storage import procurement_records, rendering, service_levels, submissions
 from storage.catalogue import text
 from storage.db import session_scope
-from storage.models import Activity, OutboxMessage, Status, SubmissionAnswer, SubmitterMessage
+from storage.models import (
+    Activity,
+    OutboxMessage,
+    Status,
+    SubmissionAnswer,
+    SubmitterMessage,
+    utcnow,
+)
+from storage.settings import get_settings
 from storage.workflow import evaluation, rules, transitions, vendor_requests
 from storage.workflow.submitter_news import worded
 from tests.support.roster import on_roster
@@ -338,3 +346,18 @@ def test_a_withdrawal_reaches_the_submitters_inbox_in_their_language(database_ur
     on(database_url, reference, lambda s, sub: vendor_requests.withdraw(s, sub, None))
     [*_, message] = news_of(database_url, reference)
     assert "Retirado desde el chat por quien lo envió." in worded(message, "es").text
+
+
+def test_withdrawing_is_refused_once_the_contract_is_signed(database_url):
+    reference = brought_to(database_url, Status.procurement)
+    terms = procurement_records.Terms("rfp", "Tex. Loc. Gov't Code 252.021")
+    act(database_url, lambda s: procurement_records.set_approach(s, reference, LEAD, terms))
+    today = service_levels.calendar(get_settings().timezone).local_date(utcnow())
+    for event in ("solicitation_issued", "awarded", "contract_signed"):
+        act(
+            database_url,
+            lambda s, event=event: procurement_records.date_step(s, reference, LEAD, event, today),
+        )
+    with pytest.raises(rules.Refused):
+        on(database_url, reference, lambda s, sub: vendor_requests.withdraw(s, sub, None, "en"))
+    assert on(database_url, reference, lambda s, sub: sub.status) is Status.procurement
