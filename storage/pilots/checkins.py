@@ -247,11 +247,12 @@ def _running(session: Session, iteration: PilotIteration | None) -> Submission |
 def answer_checkin(
     session: Session, checkin_id: int, values: dict[str, float], progress: str | None
 ) -> PilotCheckin:
-    """The vendor's answer to a check-in: a value for some or all of its metrics (stored
-    as the vendor's readings, measured today, or on the pilot's last day once it ended;
-    a value for the same day corrects it) and a line on how the pilot is going. Returns
-    the check-in: answered once every metric has its value. Refused (CheckinRefused) as a
-    whole, nothing stored, when any of it cannot be taken."""
+    """The vendor's answer to a check-in: a value for some or all of its metrics and a
+    line on how the pilot is going. Values are stored as the vendor's readings, measured
+    today (the pilot's last day once it ended, its first before it began); a value for
+    the same day corrects it. Returns the check-in: answered once every metric has its
+    value. Refused (CheckinRefused) as a whole, nothing stored, when any of it cannot be
+    taken."""
     checkin = session.get(PilotCheckin, checkin_id)
     if checkin is None:
         raise CheckinRefused("no_checkin")
@@ -271,7 +272,8 @@ def answer_checkin(
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if not number or not math.isfinite(value):
             raise CheckinRefused("not_a_number", metric=name)
-    on = min(service_levels.in_force()[1].local_date(utcnow()), iteration.ends)
+    today = service_levels.in_force()[1].local_date(utcnow())
+    on = max(iteration.starts, min(today, iteration.ends))  # a day of the pilot
     if values:
         # The card is redrawn with the values; a change racing this one redraws it too.
         change_as_seen(session, submission, ANY)
@@ -336,11 +338,11 @@ def _next_stage(
     return min(later, default=None)
 
 
-def checkin_news(submission: Submission, checkin: PilotCheckin, stage: str) -> News:
+def checkin_news(
+    session: Session, submission: Submission, checkin: PilotCheckin, stage: str
+) -> News:
     """What the vendor is told: which metrics (with their units) over which period, and
     which milestone; worded in their language when read (submitter_news.wording)."""
-    session = Session.object_session(checkin)
-    assert session is not None
     metrics, milestones = _parts(session, checkin.iteration_id)
     units = {m.name: m.unit for m in metrics}
     milestone = next((m.name for m in milestones if m.id == checkin.milestone_id), None)
@@ -387,7 +389,7 @@ def _plan_one(session: Session, checkin_id: int, now: datetime) -> int:
             continue
         key = stage_key(checkin, stage)
         if stage in VENDOR_STAGES:
-            news = checkin_news(submission, checkin, stage)
+            news = checkin_news(session, submission, checkin, stage)
             written += submitter_news.tell_submitter(session, submission, key, news)
             continue
         written += outbox.enqueue(

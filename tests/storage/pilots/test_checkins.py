@@ -10,10 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from alembic import command
+from sqlalchemy import create_engine, inspect
 from sqlmodel import col, select
 
 from storage import service_levels
 from storage.db import session_scope
+from storage.migrate import alembic_config
 from storage.models import OutboxMessage, SubmitterMessage
 from storage.pilots import checkins, decisions, plan_input, plans, readings
 from storage.pilots.checkins import CheckinRefused
@@ -335,3 +338,22 @@ def test_check_in_stages_in_the_service_level_file(tmp_path: Path):
     without = base.split("# A pilot's check-ins")[0] + base.split("escalate_after: 6")[1]
     file.write_text(without, encoding="utf-8")
     assert service_levels.load(file).pilot_checkin == service_levels.CheckinStages()
+
+
+def test_the_check_in_table_comes_and_goes(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'checkins.db'}"
+    config = alembic_config(url)
+
+    def has_table() -> bool:
+        engine = create_engine(url)
+        try:
+            return "pilotcheckin" in inspect(engine).get_table_names()
+        finally:
+            engine.dispose()
+
+    command.upgrade(config, "b4d8f1a26c3e")
+    assert has_table()
+    command.downgrade(config, "b4d8f1a26c3e-1")
+    assert not has_table()
+    command.upgrade(config, "b4d8f1a26c3e")
+    assert has_table()
