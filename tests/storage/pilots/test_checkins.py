@@ -4,6 +4,7 @@ reminder follows), one missed (the vendor reminded, then the owner, then the lea
 once however often the planner runs); a decided pilot hears nothing more; the vendor's
 own answer."""
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -357,3 +358,29 @@ def test_the_check_in_table_comes_and_goes(tmp_path: Path):
     assert not has_table()
     command.upgrade(config, "b4d8f1a26c3e")
     assert has_table()
+
+
+def test_two_planners_at_once_write_each_stage_once(postgres_url):
+    """Two schedulers (threads here, hosts in production) planning the same minute on
+    PostgreSQL: the compare-and-set and the unique keys let each stage through once."""
+    reference = approved_pilot(postgres_url)
+    start = threading.Barrier(4)
+    written: list[int] = []
+
+    def planner(when: datetime) -> None:
+        start.wait()
+        written.append(checkins.plan(postgres_url, when.astimezone(UTC)))
+
+    for when in (ASKED, ESCALATED):
+        runs = [threading.Thread(target=planner, args=(when,)) for _ in range(4)]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join()
+        start.reset()
+    milestone = stored(postgres_url, reference)[0]
+    stages = [
+        f"pilot_checkin:{milestone.id}:{s}" for s in ("asked", "escalated", "owner", "reminded")
+    ]
+    assert stages_written(postgres_url) == stages
+    assert sum(written) == 4
