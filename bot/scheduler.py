@@ -1,7 +1,7 @@
 """`python -m bot.scheduler`: the background process. It sends the outbox (the
-notifier, every second), plans reminders, escalations and the weekly digest (every
-minute) and runs the periodic clean-ups (APScheduler). APScheduler only keeps time:
-what is due lives in the database.
+notifier, every second), plans reminders, escalations, pilot check-ins and the weekly
+digest (every minute) and runs the periodic clean-ups (APScheduler). APScheduler only
+keeps time: what is due lives in the database.
 
 Jobs keep their state in the database and are idempotent, so a restart or a second
 instance never does harm: deleting already-deleted drafts deletes nothing, and an
@@ -21,6 +21,7 @@ from bot.slack import roster_sync
 from storage import outbox, public_information, reminders, retention, service_levels
 from storage.db import session_scope
 from storage.models import utcnow
+from storage.pilots import checkins
 from storage.settings import get_settings
 
 logger = logging.getLogger("entryway.scheduler")
@@ -56,12 +57,17 @@ def purge_personal_data() -> None:
 
 
 def plan_reminders() -> int:
-    """Writes the reminders, escalations and digest that have fallen due, and vendors'
-    reminders of a deadline to object to a public-information request (the notifier
-    sends them). What is due is worked out from the database each time, so a reminder
-    missed while everything was down is written at the first run after the start."""
+    """Writes the reminders, escalations and digest that have fallen due, vendors'
+    reminders of a deadline to object to a public-information request, and the stages
+    of pilot check-ins (the notifier sends them). What is due is worked out from the
+    database each time, so a reminder missed while everything was down is written at the
+    first run after the start."""
     url, now = get_settings().database_url, utcnow()
-    written = reminders.plan(url, now) + public_information.plan_reminders(url, now)
+    written = (
+        reminders.plan(url, now)
+        + public_information.plan_reminders(url, now)
+        + checkins.plan(url, now)
+    )
     if written:
         logger.info("planned %d reminders", written)
     return written

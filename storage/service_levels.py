@@ -35,6 +35,9 @@ SETTINGS = ("remind_before", "escalate_after", "lead_after")
 # Every status a submission can wait in has a service level; final ones have none.
 OPEN = ("received", "screening", "needs_info", "evaluation", "pilot", "procurement")
 WHOLE_NUMBER = re.compile(r"[0-9]+")
+# A pilot's check-in (storage/pilots/checkins.py): its stages after the due date, in order.
+CHECKIN = "pilot_checkin"
+CHECKIN_SETTINGS = ("remind_after", "owner_after", "escalate_after")
 
 
 class ServiceLevelError(ValueError):
@@ -86,12 +89,22 @@ class Holiday:
 
 
 @dataclass(frozen=True)
+class CheckinStages:
+    """Business days after a pilot check-in's due date (the vendor is asked on the day)."""
+
+    remind_after: int = 2  # not answered: the vendor is reminded
+    owner_after: int = 4  # still not: the owner (the assignee, or the triage channel)
+    escalate_after: int = 6  # still not: ENTRYWAY_ESCALATION_LEAD
+
+
+@dataclass(frozen=True)
 class ServiceLevels:
     days: dict[Status, int]  # target business days per status (statuses without one: none)
     remind_before: int  # remind the owner this many business days before the due date
     escalate_after: int  # overdue by this many business days: the triage channel hears
     lead_after: int  # overdue by this many: the lead hears
     holidays: tuple[Holiday, ...] = ()  # the City's: no business days
+    pilot_checkin: CheckinStages = CheckinStages()
 
 
 class BusinessCalendar:
@@ -320,6 +333,42 @@ def _holidays(node: yaml.Node, file: str) -> tuple[Holiday, ...]:
     return tuple(found.values())
 
 
+def _business_days(key: str, node: yaml.Node, file: str) -> int:
+    raw = node.value if isinstance(node, yaml.ScalarNode) else None
+    if raw is None or not WHOLE_NUMBER.fullmatch(str(raw)) or int(raw) > 1000:
+        raise ServiceLevelError(
+            f"{file} line {_line(node)}: '{key}' must be a whole number of "
+            f"business days between 0 and 1000 (got {raw!r})"
+        )
+    return int(raw)
+
+
+def _checkin_stages(node: yaml.Node, file: str) -> CheckinStages:
+    """The `pilot_checkin` entry: each stage after the one before it."""
+    if not isinstance(node, yaml.MappingNode):
+        raise ServiceLevelError(
+            f"{file} line {_line(node)}: '{CHECKIN}' must be lines of {', '.join(CHECKIN_SETTINGS)}"
+        )
+    found: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        key = key_node.value
+        if key not in CHECKIN_SETTINGS or key in found:
+            problem = "is given twice" if key in found else "is unknown"
+            raise ServiceLevelError(
+                f"{file} line {_line(key_node)}: '{CHECKIN}.{key}' {problem} "
+                f"(known: {', '.join(CHECKIN_SETTINGS)})"
+            )
+        found[key] = _business_days(f"{CHECKIN}.{key}", value_node, file)
+    stages = CheckinStages(**found)
+    days = [getattr(stages, key) for key in CHECKIN_SETTINGS]
+    if not 0 < days[0] < days[1] < days[2]:
+        raise ServiceLevelError(
+            f"{file} line {_line(node)}: '{CHECKIN}' needs 0 < remind_after < owner_after < "
+            f"escalate_after (got {', '.join(map(str, days))}): each stage follows the one before"
+        )
+    return stages
+
+
 def load(path: Path) -> ServiceLevels:
     """Reads and checks the file; raises ServiceLevelError naming the line of a problem."""
     name = path.name
@@ -338,26 +387,26 @@ def load(path: Path) -> ServiceLevels:
     days: dict[Status, int] = {}
     settings: dict[str, int] = {}
     holidays: tuple[Holiday, ...] | None = None
+    checkin: CheckinStages | None = None  # optional: the defaults above
     for key_node, value_node in root.value:
         key, line = key_node.value, _line(key_node)
-        if key not in Status.__members__ and key not in SETTINGS and key != "holidays":
-            known = ", ".join([*OPEN, *SETTINGS, "holidays"])
+        if key not in Status.__members__ and key not in (*SETTINGS, "holidays", CHECKIN):
+            known = ", ".join([*OPEN, *SETTINGS, "holidays", CHECKIN])
             raise ServiceLevelError(f"{name} line {line}: unknown key '{key}' (known: {known})")
-        if key in days or key in settings or (key == "holidays" and holidays is not None):
+        given = (key == "holidays" and holidays is not None) or (key == CHECKIN and checkin)
+        if key in days or key in settings or given:
             raise ServiceLevelError(f"{name} line {line}: '{key}' is given twice")
         if key == "holidays":
             holidays = _holidays(value_node, name)
             continue
-        raw = value_node.value if isinstance(value_node, yaml.ScalarNode) else None
-        if raw is None or not WHOLE_NUMBER.fullmatch(str(raw)) or int(raw) > 1000:
-            raise ServiceLevelError(
-                f"{name} line {_line(value_node)}: '{key}' must be a whole number of "
-                f"business days between 0 and 1000 (got {raw!r})"
-            )
+        if key == CHECKIN:
+            checkin = _checkin_stages(value_node, name)
+            continue
+        raw = _business_days(key, value_node, name)
         if key in SETTINGS:
-            settings[key] = int(raw)
+            settings[key] = raw
         elif key in OPEN:
-            days[Status(key)] = int(raw)
+            days[Status(key)] = raw
         else:
             raise ServiceLevelError(
                 f"{name} line {line}: {key} is a final status and has no service level"
@@ -373,7 +422,9 @@ def load(path: Path) -> ServiceLevels:
             f"({settings['escalate_after']}): the lead hears of what the channel did not settle"
         )
     assert holidays is not None
-    return ServiceLevels(days=days, holidays=holidays, **settings)
+    return ServiceLevels(
+        days=days, holidays=holidays, pilot_checkin=checkin or CheckinStages(), **settings
+    )
 
 
 @lru_cache

@@ -23,13 +23,14 @@ from bot.notifier import failures
 from bot.notifier.lease import Lease
 from bot.notifier.results import Postpone, Sent
 from bot.slack.answers import field_label
-from bot.slack.blocks import chat, digest, handoff, reminder, triage_card
+from bot.slack.blocks import chat, digest, handoff, pilot_checkin, reminder, triage_card
 from bot.slack.text import labelled, mrkdwn
 from storage import contacts, handoff_pace, inbox, outbox, reminders, reports, service_levels
 from storage.catalogue import text
 from storage.db import session_scope
 from storage.identity import slack_user_of
 from storage.models import HandoffRequest, Submission, SubmissionAnswer, utcnow
+from storage.pilots import checkins
 from storage.reminders import stay_of
 from storage.settings import Settings
 from storage.triage import card_facts, record_card
@@ -82,6 +83,7 @@ class SlackSender:
                 reminder=self.reminder,
                 digest=self.digest,
                 **{vendor_requests.OWNER_NOTE: self.owner_note},
+                **{checkins.OUTBOX_KIND: self.pilot_checkin},
             )
         return kinds
 
@@ -278,6 +280,25 @@ class SlackSender:
             said = text(key, reference=reference, label=field_label(submission.kind.value, field))
             blocks = [_section(mrkdwn(said))]
         await self._post(claim, owner.slack_user, text=said, blocks=blocks)
+        return Sent()
+
+    async def pilot_checkin(self, claim: outbox.Claim) -> Sent:
+        """An unanswered check-in, to the owner (stage `owner`) or the lead (`escalated`)."""
+        stage = claim.payload.get("stage")
+        with session_scope(self.settings.database_url) as session:
+            alert = checkins.staff_alert(session, claim.payload.get("checkin_id"))
+            if alert is None:
+                return Sent()  # answered since, or the pilot no longer runs on it
+            owner = reminders.owner_on_roster(session, alert.submission)
+            to = reminders.recipient(
+                session,
+                alert.submission,
+                "lead" if stage == "escalated" else "owner",
+                self.settings.escalation_lead,
+            )
+        calendar = service_levels.calendar(self.settings.timezone)
+        message = pilot_checkin.message(stage, alert, calendar, owner)
+        await self._post(claim, to or self.channel, **message)
         return Sent()
 
     async def digest(self, claim: outbox.Claim) -> Sent:

@@ -7,6 +7,8 @@ One job per module, each importing only those above it in this list:
   terms with their disclosure assessment, decisions).
 - disclosure: the disclosure-impact assessment (records x cost per record by class, the
   risk level, whether a lead's note is required), from disclosure_costs.yml.
+- checkins: the check-ins an approved plan is due (milestones, metric cadences, the
+  end), asking the vendor and escalating, and answering them.
 - plan_input: a plan document (JSON or YAML) read, checked and normalised; refusals
   name the key.
 - plans: setting a plan (a draft replaced, or a new iteration) and approving it.

@@ -154,3 +154,33 @@ class PilotDecision(SQLModel, table=True):
     lessons: str | None = None
     decided_by: str = Field(max_length=120)
     decided_at: datetime = Field(default_factory=utcnow)
+
+
+class CheckinState(StrEnum):
+    open = "open"  # due (or coming), waiting for the values it asks for
+    answered = "answered"
+    cancelled = "cancelled"  # its iteration was superseded or decided before it was answered
+
+
+class PilotCheckin(SQLModel, table=True):
+    """One check-in of an approved iteration (storage/pilots/checkins.py): at a milestone,
+    at the end of a metric cadence's period, or at the pilot's end, the vendor is asked for
+    `metrics`' values over `period_start`..`due`. `slot` names which one, so computing the
+    check-ins again stores none twice; `received` lists the metrics whose values came.
+    `next_stage_at`: when the next stage (asked, reminded, owner, escalated) falls due."""
+
+    __table_args__ = (UniqueConstraint("iteration_id", "slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    iteration_id: int = Field(foreign_key="pilotiteration.id", index=True)
+    slot: str = Field(max_length=60)  # milestone:<position> | <cadence>:<period end> | end
+    milestone_id: int | None = Field(default=None, foreign_key="pilotmilestone.id")
+    period_start: date
+    due: date  # a business day
+    metrics: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    received: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    progress: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    state: CheckinState = Field(sa_type=_enum(CheckinState))
+    answered_by: str | None = Field(default=None, max_length=120)
+    answered_at: datetime | None = None
+    next_stage_at: datetime | None = Field(default=None, index=True)

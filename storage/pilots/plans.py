@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from storage.catalogue import text
 from storage.models import Status, Submission, utcnow
-from storage.pilots import disclosure
+from storage.pilots import checkins, disclosure
 from storage.pilots.models import (
     PilotBudgetLine,
     PilotDataTerms,
@@ -210,6 +210,7 @@ def approve(session: Session, reference: str, staff: Staff, note: str | None = N
     current.state = PlanState.approved
     current.approved_by, current.approved_at, current.approval_note = staff.identity, utcnow(), note
     session.add(current)
+    checkins.schedule(session, current)
     record_change(
         session,
         submission,

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from storage.catalogue import text
 from storage.models import utcnow
+from storage.pilots import checkins
 from storage.pilots.models import PilotDecision, PilotIteration, PilotReading, PlanState
 from storage.pilots.plans import changed, in_pilot, iterations, metrics, newest_standing
 from storage.settings import get_settings
@@ -109,6 +110,8 @@ def report(
     reading.reported_by = reported_by or metric.reported_by
     reading.recorded_by, reading.recorded_at = staff.identity, utcnow()
     session.add(reading)
+    if existing is None:  # a correction answers nothing more
+        checkins.reading_arrived(session, metric, on, staff.identity)
     record_change(
         session,
         submission,

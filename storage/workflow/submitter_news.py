@@ -23,7 +23,8 @@ from storage.settings import get_settings
 @dataclass(frozen=True)
 class News:
     """What to tell (`kind`: status_changed, answer_reminder, public_information,
-    public_information_reminder, as_written) and its facts,
+    public_information_reminder, pilot_checkin, pilot_checkin_reminder, as_written) and its
+    facts,
     JSON values only: codes, ISO dates, and what staff wrote."""
 
     kind: str
@@ -136,6 +137,11 @@ PUBLIC_INFORMATION_NEWS = {
     "public_information": "public_information.notice",
     "public_information_reminder": "public_information.reminder",
 }
+# A pilot's check-in (storage/pilots/checkins.py): the vendor asked to report, and reminded.
+PILOT_CHECKIN_NEWS = {
+    "pilot_checkin": "pilot_checkins.ask",
+    "pilot_checkin_reminder": "pilot_checkins.reminder",
+}
 # The chat's own payload for asking for a person (the intent), in any chat.
 HANDOFF = "/human_handoff"
 
@@ -224,7 +230,38 @@ def wording(news: str, facts: dict, language: str) -> str:
             else "",
             ask=ask,
         )
+    if news in PILOT_CHECKIN_NEWS:
+        return _checkin_wording(news, facts, language)
     return facts.get("text") or ""  # as_written
+
+
+def _checkin_wording(news: str, facts: dict, language: str) -> str:
+    """Which metrics (with their units, over the period) and which milestone to report on."""
+    asked = []
+    if facts.get("milestone"):
+        asked.append(text("pilot_checkins.milestone", language, milestone=facts["milestone"]))
+    if facts.get("metrics"):
+        listed = [
+            text("pilot_checkins.metric", language, metric=m["name"], unit=m["unit"])
+            for m in facts["metrics"]
+        ]
+        asked.append(
+            text(
+                "pilot_checkins.metrics",
+                language,
+                since=_date(facts["since"], language),
+                until=_date(facts["date"], language),
+                metrics="\n".join(listed),
+            )
+        )
+    return text(
+        PILOT_CHECKIN_NEWS[news],
+        language,
+        reference=facts["reference"],
+        title=rendering.title_text(facts.get("title") or "", language),
+        date=_date(facts["date"], language),
+        asked="\n".join(asked),
+    )
 
 
 def own_subject(news: str, facts: dict, language: str) -> str | None:
@@ -233,6 +270,13 @@ def own_subject(news: str, facts: dict, language: str) -> str | None:
     if news in PUBLIC_INFORMATION_NEWS:
         return text(
             "public_information.email_subject",
+            language,
+            reference=facts["reference"],
+            date=_date(facts["date"], language),
+        )
+    if news in PILOT_CHECKIN_NEWS:
+        return text(
+            "pilot_checkins.email_subject",
             language,
             reference=facts["reference"],
             date=_date(facts["date"], language),
