@@ -21,8 +21,11 @@ from storage.workflow.rules import ANY, SUBMITTER, Outcome, Refused, status_labe
 
 # Activity that changes a submission, and so tells a stale view what changed since.
 DESCRIBED_CHANGES: Final = frozenset(
-    {"assigned", "unassigned", "info_answered", "conflict_declared", "scored", "blocked", "snoozed"}
-)
+    {
+        "assigned", "unassigned", "info_answered", "conflict_declared", "scored", "blocked",
+        "snoozed", "pilot_planned", "pilot_approved", "pilot_reported", "pilot_decided",
+    }
+)  # fmt: skip
 
 
 def find(session: Session, reference: str) -> Submission:
