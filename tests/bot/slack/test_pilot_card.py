@@ -288,3 +288,32 @@ def test_slack_refusing_the_upload_is_told_to_the_clerk_not_a_failure(app_settin
         ).all()
     press(client, slack, LEAD, drawn, "Term sheet")
     assert "in your direct messages" in told(slack, LEAD, 3)
+
+
+def test_an_extension_decided_in_slack_shows_the_decision_and_the_draft_to_approve(
+    app_settings, slack, client
+):
+    reference = in_pilot(app_settings)
+    approved(app_settings, reference)
+    decide = modal(client, slack, LEAD, card(slack, reference), "Decide")
+    extended = client.submit(
+        LEAD,
+        decide,
+        {
+            "outcome": chosen("extend", "radio_buttons"),
+            "reason": "Promising: three more months on two more blocks.",
+            "lessons": "Install before the holidays.",
+        },
+    )
+    assert "iteration 2" in said_in(extended)
+    assert state_of(app_settings, reference) == ["decided", "draft"]
+    drawn = card(slack, reference)
+    shown = texts(drawn)
+    assert "iteration 1 · decided" in shown and "Decided: extend" in shown
+    assert "Iteration 2 is a draft, waiting for a lead's approval." in shown
+    assert "Install before the holidays." not in json.dumps(drawn.blocks)  # lessons: internal
+    assert list(pilot_buttons(drawn)) == ["Approve plan", "Term sheet"]
+    view = modal(client, slack, LEAD, drawn, "Approve plan")
+    assert "Approve iteration 2" in json.dumps(view)
+    assert "iteration 2 is approved" in said_in(client.submit(LEAD, view, {}))
+    assert "iteration 2 · running" in texts(card(slack, reference))
