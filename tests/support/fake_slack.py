@@ -13,15 +13,13 @@ the sender is killed while Slack is still working on it).
 
 Files are uploaded as Slack takes them (what `files_upload_v2` does):
 `files.getUploadURLExternal` (filename and length) hands out an upload URL on this
-server and a file id; the bytes are POSTed there (raw, or multipart with a `file` part);
+server and a file id; the file's bytes are POSTed there as the body;
 `files.completeUploadExternal` shares the uploaded files in a channel or thread (only
 files whose bytes arrived; others are `file_not_found`). Both methods need `files:write`
 and take injected failures and rate limits like every other method; `uploads` keeps
 what arrived, by file id."""
 
 import asyncio
-import email.parser
-import email.policy
 import itertools
 import json
 import re
@@ -113,19 +111,6 @@ class Upload:
     initial_comment: str | None = None
 
 
-def uploaded_bytes(body: bytes, content_type: str) -> bytes:
-    """The file in an upload: the body itself, or the `file` part of a multipart form."""
-    if not content_type.startswith("multipart/form-data"):
-        return body
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
-    )
-    for part in message.iter_parts():
-        if part.get_param("name", header="content-disposition") in ("file", "filename"):
-            return part.get_payload(decode=True) or b""
-    return b""
-
-
 @dataclass
 class Posted:
     channel: str
@@ -165,8 +150,7 @@ class FakeSlack:
                 length = int(self.headers.get("Content-Length") or 0)
                 if self.path.startswith(UPLOAD_PATH):
                     content = self.rfile.read(length)
-                    kind = self.headers.get("Content-Type", "")
-                    status, said = fake._upload(self.path.removeprefix(UPLOAD_PATH), content, kind)
+                    status, said = fake._upload(self.path.removeprefix(UPLOAD_PATH), content)
                     self.send_response(status)
                     self.send_header("Content-Type", "text/plain")
                     self.send_header("Content-Length", str(len(said)))
@@ -334,9 +318,8 @@ class FakeSlack:
         base = self.url.removesuffix("/api/")
         return {"ok": True, "file_id": file_id, "upload_url": f"{base}{UPLOAD_PATH}{file_id}"}
 
-    def _upload(self, file_id: str, body: bytes, content_type: str) -> tuple[int, bytes]:
+    def _upload(self, file_id: str, content: bytes) -> tuple[int, bytes]:
         """The upload URL: takes the bytes of a file it handed out, once."""
-        content = uploaded_bytes(body, content_type)
         with self.lock:
             upload = self.uploads.get(file_id)
             if upload is None or upload.content is not None or not content:
