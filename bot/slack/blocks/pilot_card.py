@@ -24,8 +24,8 @@ TERMS = "pilot_terms"
 BAR_WIDTH = 10
 
 
-def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:g}"
+def _number(value: float) -> str:
+    return f"{value:g}"
 
 
 def last_value(metric: dict) -> float | None:
@@ -79,7 +79,7 @@ def metric_line(metric: dict) -> str:
 def milestone_line(milestone: dict, on: date) -> str:
     if milestone["done_on"]:
         return text("pilot_card.milestone_done", **milestone)
-    overdue = milestone["due"] and date.fromisoformat(milestone["due"]) < on
+    overdue = date.fromisoformat(milestone["due"]) < on
     key = "pilot_card.milestone_overdue" if overdue else "pilot_card.milestone_due"
     return text(key, name=milestone["name"], due=milestone["due"])
 
@@ -135,12 +135,9 @@ def _decision(plan: dict, who: Who) -> list[dict]:
         who=who(decision["by"]),
         date=(decision["at"] or "")[:10],
     )
-    return [
-        {"type": "section", "text": mrkdwn(said)},
-        # The lead's words, as the vendor reads them: plain text.
-        {"type": "context", "elements": [plain(f"{text('pilot_card.decision_reason')}: "
-                                               f"{decision['reason']}")]},
-    ]  # fmt: skip
+    reason = f"{text('pilot_card.decision_reason')}: {decision['reason']}"
+    # The lead's words, as the vendor reads them: plain text.
+    return [{"type": "section", "text": mrkdwn(said)}, {"type": "section", "text": plain(reason)}]
 
 
 def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict:
