@@ -19,6 +19,9 @@ from storage.models import (
     Submission,
     SubmissionAnswer,
 )
+from storage.pilots.models import PlanState
+from storage.pilots.plans import iterations
+from storage.pilots.views import plan_view
 from storage.rendering import title_text
 from storage.workflow.info_requests import open_info_request
 from storage.workflow.rules import advance_targets, allowed_transitions
@@ -63,6 +66,30 @@ class CardFacts:
     # The language the submitter is written to in (`Contact.language`): staff write their
     # question or public reason in it. None when nobody can be written to (anonymous).
     language: str | None = None
+    # The pilot plan the card shows (storage.pilots.views.plan_view), when there is one.
+    pilot: "PilotFacts | None" = None
+
+
+@dataclass(frozen=True)
+class PilotFacts:
+    """What the card's pilot section shows: the iteration the pilot runs on (the newest
+    approved one; else the last decided, with its decision; else the draft), and a newer
+    draft waiting for a lead's approval, if any."""
+
+    plan: dict
+    waiting_draft: int | None
+
+
+def pilot_facts(session: Session, submission: Submission) -> PilotFacts | None:
+    found = iterations(session, submission.id)
+    if not found:
+        return None
+    approved = [i for i in found if i.state is PlanState.approved]
+    decided = [i for i in found if i.state is PlanState.decided]
+    shown = (approved or decided or found)[-1]
+    draft = found[-1] if found[-1].state is PlanState.draft and found[-1] is not shown else None
+    plan = plan_view(session, submission.reference, shown.number)
+    return PilotFacts(plan, draft.number if draft else None) if plan else None
 
 
 def score_summary(session: Session, submission_id: int) -> ScoreSummary:
@@ -133,6 +160,7 @@ def card_facts(session: Session, submission: Submission) -> CardFacts:
         language=contacts.language_of(session, submission.contact_id)
         if submission.contact_id
         else None,
+        pilot=pilot_facts(session, submission),
     )
 
 

@@ -30,6 +30,10 @@ DESCRIBED_CHANGES: Final = frozenset(
         "scored",
         "blocked",
         "snoozed",
+        "pilot_planned",
+        "pilot_approved",
+        "pilot_reported",
+        "pilot_decided",
     }
 )
 

@@ -9,7 +9,15 @@ app is granted what the Slack app manifest in the staff guide (docs/staff-guide.
 so the two cannot drift.
 Failures can be injected per method: an error answer, an HTTP error, a rate limit (429
 with Retry-After, as Slack sends), or a call that hangs and is never answered (as when
-the sender is killed while Slack is still working on it)."""
+the sender is killed while Slack is still working on it).
+
+Files are uploaded as Slack takes them (what `files_upload_v2` does):
+`files.getUploadURLExternal` (filename and length) hands out an upload URL on this
+server and a file id; the file's bytes are POSTed there as the body;
+`files.completeUploadExternal` shares the uploaded files in a channel or thread (only
+files whose bytes arrived; others are `file_not_found`). Both methods need `files:write`
+and take injected failures and rate limits like every other method; `uploads` keeps
+what arrived, by file id."""
 
 import asyncio
 import itertools
@@ -43,7 +51,10 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "usergroups.users.list": ("usergroups:read",),
     "team.info": ("team:read",),
     "reactions.add": ("reactions:write",),
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
 }
+UPLOAD_PATH = "/upload/"
 HISTORY_METHODS = ("conversations.history", "conversations.replies")
 
 
@@ -86,6 +97,21 @@ class Failure:
 
 
 @dataclass
+class Upload:
+    """A file as Slack keeps it: what getUploadURLExternal was told, the bytes that
+    arrived at its upload URL, and where completeUploadExternal shared it."""
+
+    file_id: str
+    filename: str
+    length: int
+    content: bytes | None = None
+    title: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+    initial_comment: str | None = None
+
+
+@dataclass
 class Posted:
     channel: str
     ts: str
@@ -110,6 +136,7 @@ class FakeSlack:
         # users.info: each user's locale, as Slack gives it with include_locale=true
         # (a user not listed is "en-US", as most workspaces' users are).
         self.locales: dict[str, str] = {}
+        self.uploads: dict[str, Upload] = {}  # by file id
         self._ts = itertools.count(1)
         fake = self
 
@@ -121,6 +148,15 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
+                if self.path.startswith(UPLOAD_PATH):
+                    content = self.rfile.read(length)
+                    status, said = fake._upload(self.path.removeprefix(UPLOAD_PATH), content)
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(said)))
+                    self.end_headers()
+                    self.wfile.write(said)
+                    return
                 raw = self.rfile.read(length).decode()
                 if self.headers.get("Content-Type", "").startswith("application/json"):
                     arguments = json.loads(raw or "{}")
@@ -130,7 +166,7 @@ class FakeSlack:
                 method = path.rsplit("/", 1)[-1]
                 # slack_sdk sends some methods' arguments in the query string
                 arguments |= {k: v[0] for k, v in parse_qs(query).items()}
-                for key in ("blocks", "view", "attachments", "metadata"):
+                for key in ("blocks", "view", "attachments", "metadata", "files"):
                     if isinstance(arguments.get(key), str):
                         arguments[key] = json.loads(arguments[key])
                 status, body, headers = fake._answer(method, arguments)
@@ -263,7 +299,56 @@ class FakeSlack:
             return self._usergroup_users(arguments)
         elif method == "users.info":
             body.update(user=self._user(arguments))
+        elif method == "files.getUploadURLExternal":
+            return self._upload_url(arguments)
+        elif method == "files.completeUploadExternal":
+            return self._complete_upload(arguments)
         return body
+
+    def _upload_url(self, arguments: dict) -> dict:
+        """A file id and the URL its bytes go to; a filename and a length are required
+        (Slack answers `missing_argument` without them, or for a length of 0)."""
+        filename = str(arguments.get("filename") or "")
+        length = str(arguments.get("length") or "")
+        if not filename or not length.isdigit() or int(length) == 0:
+            return {"ok": False, "error": "missing_argument"}
+        file_id = f"F{next(self._ts):08d}"
+        with self.lock:
+            self.uploads[file_id] = Upload(file_id, filename, int(length))
+        base = self.url.removesuffix("/api/")
+        return {"ok": True, "file_id": file_id, "upload_url": f"{base}{UPLOAD_PATH}{file_id}"}
+
+    def _upload(self, file_id: str, content: bytes) -> tuple[int, bytes]:
+        """The upload URL: takes the bytes of a file it handed out, once."""
+        with self.lock:
+            upload = self.uploads.get(file_id)
+            if upload is None or upload.content is not None or not content:
+                return 404, b"not found"
+            upload.content = content
+        return 200, f"OK - {len(content)}".encode()
+
+    def _complete_upload(self, arguments: dict) -> dict:
+        """Shares uploaded files in `channel_id` (a thread with `thread_ts`), or in
+        `channels`; a file whose bytes never arrived is `file_not_found`."""
+        files = arguments.get("files")
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = arguments.get("channel_id") or str(arguments.get("channels") or "")
+        shared = []
+        with self.lock:
+            for item in files:
+                upload = self.uploads.get(str(item.get("id")))
+                if upload is None or upload.content is None:
+                    return {"ok": False, "error": "file_not_found"}
+                upload.title = item.get("title") or upload.filename
+                upload.channel = channel or None
+                upload.thread_ts = arguments.get("thread_ts")
+                upload.initial_comment = arguments.get("initial_comment")
+                shared.append(
+                    {"id": upload.file_id, "name": upload.filename, "title": upload.title,
+                     "size": len(upload.content)}
+                )  # fmt: skip
+        return {"ok": True, "files": shared}
 
     def _user(self, arguments: dict) -> dict:
         """A user as users.info describes them; the locale only when asked for, as Slack
@@ -287,6 +372,11 @@ class FakeSlack:
     def called(self, method: str) -> list[dict]:
         with self.lock:
             return [arguments for name, arguments in self.calls if name == method]
+
+    def shared_files(self) -> list[Upload]:
+        """The files shared somewhere (their upload completed), in the order uploaded."""
+        with self.lock:
+            return [u for u in self.uploads.values() if u.content is not None and u.channel]
 
     def in_channel(self, channel: str) -> list[Posted]:
         with self.lock:

@@ -5,6 +5,7 @@ it names the submitter's language, and shows the submitter's own words as writte
 import json
 
 from bot.slack.answers import answer_value, language_name
+from bot.slack.blocks import pilot_card
 from bot.slack.text import escape, labelled, mrkdwn, plain
 from storage.catalogue import text
 from storage.triage import CardFacts
@@ -170,6 +171,7 @@ def blocks(facts: CardFacts) -> list[dict]:
     if facts.may_move:
         buttons.append(blocked_menu(facts))
     result.append({"type": "actions", "block_id": "triage", "elements": buttons})
+    result.extend(pilot_card.blocks(facts, value, who))
     return result
 
 
