@@ -84,13 +84,17 @@ def could_match_without_intent(rule_key: str) -> bool:
 
 
 def text_finds_nothing(policy: RulePolicy) -> bool:
-    """Whether no rule of the policy can match a message by its text (worked out once)."""
+    """Whether no rule of the policy can match a message by its text. Worked out once for
+    the rules as they are: a policy being trained predicts while its rules still change
+    (Rasa checks them for contradictions), so a change of the rules works it out again."""
+    rules = policy.lookup.get(RULES, {})
+    loops = policy.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})
+    these_rules = (id(rules), len(rules), id(loops), len(loops))
     known = policy.__dict__.get(TEXT_FINDS_NOTHING)
-    if known is None:
-        keys = [*policy.lookup.get(RULES, {}), *policy.lookup.get(RULES_FOR_LOOP_UNHAPPY_PATH, {})]
-        known = not any(could_match_without_intent(key) for key in keys)
+    if known is None or known[0] != these_rules:
+        known = (these_rules, not any(map(could_match_without_intent, [*rules, *loops])))
         policy.__dict__[TEXT_FINDS_NOTHING] = known
-    return known
+    return known[1]
 
 
 def find_action_from_rules(

@@ -66,6 +66,13 @@ def test_one_rule_that_could_match_a_text_keeps_rasas_look_up() -> None:
         assert not text_finds_nothing(SimpleNamespace(lookup=lookup))  # type: ignore[arg-type]
 
 
+def test_rules_that_change_are_read_again() -> None:
+    policy = SimpleNamespace(lookup={RULES: {_key({**LISTENED, "user": {"intent": "hi"}}): "a"}})
+    assert text_finds_nothing(policy)  # type: ignore[arg-type]
+    policy.lookup[RULES][_key({**LISTENED, "user": {"text": "hello"}})] = "b"
+    assert not text_finds_nothing(policy)  # type: ignore[arg-type]
+
+
 def _policy_and_rule_only_data() -> tuple[RulePolicy, dict]:
     nodes = trained_agent().processor.graph_runner._instantiated_nodes  # type: ignore[attr-defined]
     policy = next(n._component for n in nodes.values() if isinstance(n._component, RulePolicy))
