@@ -201,8 +201,10 @@ def _message(payload: dict[str, Any]) -> str:
 REST_EXAMPLE = '{"sender": "...", "message": "..."}'
 
 
-def _rest_token_checked(request: Request) -> None:
-    """With ENTRYWAY_REST_TOKEN set, a 401 for a request without it (before the body)."""
+async def _rest_token_checked(request: Request) -> None:
+    """With ENTRYWAY_REST_TOKEN set, a 401 for a request without it (before the body).
+    A coroutine, though it awaits nothing: FastAPI runs a plain function dependency in its
+    thread pool, a hand-off to a thread and back on every message."""
     expected = get_settings().rest_token
     if not expected:
         return
@@ -251,7 +253,12 @@ def _unseen(sender: str, language: str | None) -> list[dict]:
         ]
 
 
-PAGE_ONLY = [Depends(web_identity.refuse_cross_site)]
+async def _same_site_only(request: Request) -> None:
+    # In a coroutine for the reason _rest_token_checked is one.
+    web_identity.refuse_cross_site(request)
+
+
+PAGE_ONLY = [Depends(_same_site_only)]
 
 
 @router.post(

@@ -47,6 +47,7 @@ PATCHES = (
     "depth_first_graph",
     "direct_slot_copy",
     "incremental_past_states",
+    "intent_only_rules",
     "tracker_copy_from_state",
     "freeze_after_model_load",
     "shared_parse_cache",

@@ -134,6 +134,9 @@ def test_a_switched_off_patch_leaves_rasas_own_target_and_the_others_apply() -> 
         "rasa.shared.core.trackers.DialogueStateTracker.copy": False,
         "rasa.shared.core.trackers.DialogueStateTracker._reset": True,  # checked, not replaced
     }
+    rules = rasas.pop("intent_only_rules")
+    assert rules.pop("rasa.core.policies.rule_policy.RulePolicy._find_action_from_rules") is False
+    assert set(rules.values()) == {True}  # checked, not replaced
     for name, targets in rasas.items():
         assert set(targets.values()) == {False}, name
 
