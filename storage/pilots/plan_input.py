@@ -10,6 +10,7 @@ set again. Anything else is refused with the key it is about, never a traceback.
 words are kept as written (trimmed), markup included: whoever shows them escapes them."""
 
 import json
+from contextlib import suppress
 from datetime import date, datetime
 from typing import Annotated, Final, Literal
 
@@ -36,6 +37,13 @@ from storage.workflow.rules import Refused
 MAX_PLAN_BYTES: Final = 256 * 1024
 # The errors a refusal lists; the rest are counted.
 ERRORS_SHOWN: Final = 5
+
+# The years a plan's dates may fall in, and the longest pilot: beyond them a date is a
+# typo, and check-ins (storage/pilots/checkins.py) would be computed by the thousand or
+# past the last date Python knows.
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2100
+LONGEST_PILOT_YEARS: Final = 5
 
 CADENCES: Final = ("weekly", "biweekly", "monthly", "quarterly", "at_milestones", "at_end")
 PAYERS: Final = ("vendor", "city", "grant", "other")
@@ -65,14 +73,15 @@ def _a_date(value: object) -> object:
     a timestamp or a number is not a date."""
     if isinstance(value, datetime):
         raise PydanticCustomError("pilot_date", text("pilots.input.not_a_date"))
-    if isinstance(value, date):
-        return value
     if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise PydanticCustomError("pilot_date", text("pilots.input.not_a_date"))
+        with suppress(ValueError):
+            value = date.fromisoformat(value.strip())
+    if not isinstance(value, date):
+        raise PydanticCustomError("pilot_date", text("pilots.input.not_a_date"))
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        said = text("pilots.input.year_out_of_range", first=FIRST_YEAR, last=LAST_YEAR)
+        raise PydanticCustomError("pilot_date", said)
+    return value
 
 
 def _one_or_many(value: object) -> object:
@@ -248,6 +257,13 @@ class PlanInput(Part):
     def _consistent(self) -> "PlanInput":
         if self.ends <= self.starts:
             raise PydanticCustomError("pilot_order", text("pilots.input.ends_before_starts"))
+        if (self.ends - self.starts).days > LONGEST_PILOT_YEARS * 366:
+            said = text("pilots.input.too_long", years=LONGEST_PILOT_YEARS)
+            raise PydanticCustomError("pilot_order", said)
+        for number, milestone in enumerate(self.milestones, start=1):
+            if not self.starts <= milestone.due <= self.ends:
+                said = text("pilots.input.milestone_outside", number=number, name=milestone.name)
+                raise PydanticCustomError("pilot_order", said)
         if self.disclosure is None and not self.data.any_collected:
             # Nothing collected: nothing to disclose.
             self.disclosure = Disclosure(classification="public", records=0)

@@ -73,6 +73,13 @@ def test_markup_is_kept_as_text():
         ({"starts": "next spring"}, "starts: must be a date like 2027-01-04"),
         ({"starts": "2026-13-01"}, "starts: must be a date like 2027-01-04"),
         ({"ends": "2026-08-01"}, "the plan: ends must come after starts"),
+        ({"ends": "9999-12-31"}, "ends: must be a date in the years 2000 to 2100"),
+        ({"starts": "1999-12-31"}, "starts: must be a date in the years 2000 to 2100"),
+        ({"ends": "2031-09-10"}, "the plan: ends is more than 5 years after starts"),
+        (
+            {"milestones": [{"name": "Report", "due": "2027-03-01"}]},
+            "milestones, item 1 (Report): due must fall between starts and ends",
+        ),
         ({"scop": "typo"}, "scop: is not a key here"),
         ({"sites": []}, "sites: needs at least 1"),
         ({"confidential_fields": ["secret_sauce"]}, "secret_sauce is not a key of the plan"),
