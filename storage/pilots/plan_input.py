@@ -349,3 +349,5 @@ def read_document(raw: bytes, name: str) -> object:
         return yaml.load(content, Loader=_NoAliases)
     except (ValueError, yaml.YAMLError) as problem:
         raise Refused(text("pilots.input.unreadable", name=name, problem=problem)) from None
+    except RecursionError:  # `[[[[...` nested deeper than the parsers go (no plan is)
+        raise Refused(text("pilots.input.too_deep", name=name)) from None

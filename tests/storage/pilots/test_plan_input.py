@@ -135,6 +135,9 @@ def test_files_are_read_as_json_or_yaml_and_refused_when_unusable():
         read_document("scope: café".encode("latin-1"), "plan.yml")
     with pytest.raises(Refused, match="not valid JSON or YAML"):
         read_document(b'{"scope": ', "plan.json")
+    for name in ("plan.json", "plan.yml"):
+        with pytest.raises(Refused, match="nests lists or keys far deeper than a plan does"):
+            read_document(b"[" * 100_000 + b"]" * 100_000, name)
     with pytest.raises(Refused, match="aliases are not accepted"):
         read_document(b"a: &x [1, 2]\nb: *x\n", "plan.yaml")
     assert "must hold keys and values" in refusal(read_document(b"- one\n- two\n", "plan.yml"))
