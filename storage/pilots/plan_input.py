@@ -170,7 +170,8 @@ class DataTerms(Part):
 
 class Disclosure(Part):
     classification: Literal[CLASSIFICATIONS]
-    records: Annotated[int, Field(ge=0)]
+    # Stored as a 32-bit Integer column (PostgreSQL refuses more).
+    records: Annotated[int, Field(ge=0, le=2**31 - 1)]
 
     @model_validator(mode="before")
     @classmethod

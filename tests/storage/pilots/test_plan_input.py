@@ -92,6 +92,10 @@ def test_markup_is_kept_as_text():
             "budget, item 1, payer: must be one of 'vendor', 'city', 'grant' or 'other'",
         ),
         (
+            {"disclosure": {"classification": "public", "records": 2**31}},
+            "disclosure, records: must be at most 2147483647",
+        ),
+        (
             {"disclosure": {"classification": "secret", "records": 10}},
             "disclosure, classification: must be one of 'public'",
         ),
