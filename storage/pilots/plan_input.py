@@ -65,7 +65,17 @@ COMPUTED_DISCLOSURE: Final = frozenset(
 Words = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 Scope = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)]
-Amount = Annotated[FiniteFloat, Field(ge=0)]
+
+
+def _not_a_truth_value(value: object) -> object:
+    """A number where one is meant: `true` is no 1 (Pydantic would take it as one)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("pilot_number", text("pilots.input.not_a_number"))
+    return value
+
+
+Number = Annotated[FiniteFloat, BeforeValidator(_not_a_truth_value)]
+Amount = Annotated[Number, Field(ge=0)]
 
 
 def _a_date(value: object) -> object:
@@ -100,8 +110,8 @@ class Part(BaseModel):
 class Metric(Part):
     name: Name
     unit: Name
-    baseline: FiniteFloat
-    target: FiniteFloat
+    baseline: Number
+    target: Number
     direction: Literal["increase", "decrease"]
     method: Words
     cadence: Literal[CADENCES]
@@ -171,7 +181,7 @@ class DataTerms(Part):
 class Disclosure(Part):
     classification: Literal[CLASSIFICATIONS]
     # Stored as a 32-bit Integer column (PostgreSQL refuses more).
-    records: Annotated[int, Field(ge=0, le=2**31 - 1)]
+    records: Annotated[int, BeforeValidator(_not_a_truth_value), Field(ge=0, le=2**31 - 1)]
 
     @model_validator(mode="before")
     @classmethod

@@ -115,6 +115,13 @@ def test_each_wrong_metric_is_named():
     assert "scope: is missing" in said
     assert "metrics, item 2, baseline: must be a number" in said
     assert "metrics, item 2, direction: must be one of 'increase' or 'decrease'" in said
+    plan = a_plan()
+    plan["metrics"][0]["baseline"] = True
+    assert "metrics, item 1, baseline: must be a number, not true or false" in refusal(plan)
+    budget = [{"payer": "vendor", "amount": False, "in_kind": True}]
+    assert "budget, item 1, amount: must be a number" in refusal(a_plan(budget=budget))
+    disclosure = {"classification": "public", "records": True}
+    assert "disclosure, records: must be a number" in refusal(a_plan(disclosure=disclosure))
     said = refusal(a_plan(metrics=[a_plan()["metrics"][0]] * 2))
     assert "two metrics are named parking_turnover" in said
 
