@@ -244,3 +244,25 @@ def test_the_debrief_gives_averages_to_one_decimal_in_the_readers_language(datab
     assert lines[-1] == "El motivo de la Ciudad: No encaja este año."
     _, [reply] = run(StartVendorRequest(), pressed("debrief", proven(reference, "en")))
     assert "• Alignment with City priorities: 3.5" in reply["text"].split("\n")
+
+
+def test_an_anonymous_submissions_request_is_kept_out_of_the_stored_conversation(database):
+    """As the intake forgets an anonymous submission's answers (submission_flow), the
+    request forgets its reference, its reason and the proof that named it."""
+    reference = submitted(database, None, "es").reference
+    asked = proven(reference, request_reference=reference, withdraw_reason="Otro socio")
+    for slots in ({**asked, "form_outcome": "stopped"},
+                  {**asked, "withdraw_confirmed": "yes", "form_outcome": "confirmed"}):  # fmt: skip
+        _, [reply] = run(FinishWithdraw(), tracker(slots))
+        assert reply["entryway_private"]["secrets"] == [reference]
+        forget = reply["entryway_private"]["forget"]
+        assert forget["forms"] == ["withdraw_form"]
+        assert {"withdraw_reason", "request_reference", PROOF_SLOT} <= set(forget["slots"])
+    assert stored(database, reference)[0] is Status.withdrawn
+    # Someone who gave a contact is not anonymous: nothing to forget.
+    named = submit(database, sender=SENDER)
+    done = proven(
+        named, request_reference=named, withdraw_confirmed="yes", form_outcome="confirmed"
+    )
+    _, [reply] = run(FinishWithdraw(), tracker(done))
+    assert "entryway_private" not in reply
