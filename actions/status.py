@@ -37,8 +37,9 @@ MAX_UNKNOWN = 5
 STATUS_CODE = re.compile(r"(?<![\w-])(?![A-Za-z][a-z]{15}(?![\w-]))[A-Za-z0-9_-]{16}(?![\w-])")
 LOOKS_LIKE_REFERENCE = re.compile(r"\bsc[\s-]*\d|\b\d{2,4}-\d{1,7}\b", re.IGNORECASE)
 # How long a proven look-up lets the conversation act on the submission. A REST client's
-# sender id is anyone's to name: the proof must not outlive the exchange it was given in.
-PROOF_LASTS = timedelta(minutes=30)
+# sender id is anyone's to name: there no proof is kept at all (proven_reference), so
+# another client naming the same id cannot act on what this one proved.
+PROOF_LASTS = timedelta(minutes=10)
 # The slot holding the proof: {"reference": ..., "at": ISO time}.
 PROOF_SLOT = "vendor_proof"
 
@@ -49,7 +50,11 @@ def proof(reference: str) -> dict[str, str]:
 
 
 def proven_reference(tracker: Tracker) -> str | None:
-    """The submission this conversation proved is the person's, while the proof lasts."""
+    """The submission this conversation proved is the person's, while the proof lasts;
+    never for a sender id a REST client names (its code proves only the look-up it came
+    with, and the next message may be anyone's)."""
+    if is_named_by_client(tracker.sender_id):
+        return None
     kept: Any = tracker.get_slot(PROOF_SLOT)
     if not isinstance(kept, dict) or not kept.get("reference") or not kept.get("at"):
         return None
@@ -141,7 +146,10 @@ async def _answer_status(
         # What the City sends them later follows the language they ask in now.
         contacts.keep_language(session, sender, shown_language, proven=submission)
         shown.title = rendering.title_text(submission.title, language)
-        requests = vendor_requests.open_requests(session, submission)
+        # Requests act on a proof kept for later messages: none is kept for a REST sender.
+        requests = (
+            [] if is_named_by_client(sender) else vendor_requests.open_requests(session, submission)
+        )
         return Found(shown, True, latest.text if latest else None, requests)
 
     found = await in_session(look_up)
@@ -158,7 +166,7 @@ async def _answer_status(
         if public.status is Status.needs_info:
             dispatcher.utter_message(response="utter_status_answer_offer")
     # Proven now, or not: the proof of another submission does not carry over to this one.
-    kept = proof(reference) if found.mine else None
+    kept = proof(reference) if found.mine and not is_named_by_client(sender) else None
     return [SlotSet("reference", reference), *_kept_proof(tracker, kept)], found.requests
 
 

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlmodel import Session
 
+from actions import private
 from actions.guided_form import (
     GuidedForm,
     Invalid,
@@ -28,7 +29,7 @@ from actions.guided_form import (
 )
 from actions.language import language_of
 from actions.parsing import match_choice
-from actions.status import proven_reference
+from actions.status import PROOF_SLOT, proven_reference
 from actions.store import in_session
 from actions.submission_flow import FORMS, yes_no_buttons
 from storage import submissions
@@ -331,11 +332,17 @@ class StartVendorRequest(Action):
         ]
 
 
+def _is_anonymous(session: Session, reference: str) -> bool:
+    submission = submissions.get_submission(session, reference)
+    return submission is not None and submission.contact_id is None
+
+
 class FinishRequest(Action, ABC):
     """Runs when a request's form closes: does what was confirmed, or says nothing was."""
 
     slots: tuple[str, ...]
     kept_key: str
+    form: str
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -343,11 +350,14 @@ class FinishRequest(Action, ABC):
         language = language_of(tracker)
         reference = tracker.get_slot("request_reference")
         done = _cleared(tracker, self.slots)
+        mark = await self._private(reference)
         if not reference or tracker.get_slot("form_outcome") != "confirmed":
-            dispatcher.utter_message(text=text(self.kept_key, language, reference=reference))
+            dispatcher.utter_message(
+                text=text(self.kept_key, language, reference=reference), **mark
+            )
             return done
         if proven_reference(tracker) != reference:  # the proof ran out while they answered
-            dispatcher.utter_message(text=text("vendor_requests.not_proven", language))
+            dispatcher.utter_message(text=text("vendor_requests.not_proven", language), **mark)
             return done
 
         def act(session: Session) -> str:
@@ -359,8 +369,21 @@ class FinishRequest(Action, ABC):
             except Refused as refused:
                 return str(refused)
 
-        dispatcher.utter_message(text=await in_session(act))
+        dispatcher.utter_message(text=await in_session(act), **mark)
         return done
+
+    async def _private(self, reference: str | None) -> dict[str, Any]:
+        """For an anonymous submission, what the intake keeps out of the stored
+        conversation (submission_flow.private_receipt) the request keeps out too: the
+        reference, the request's answers and the proof that named it, which would link
+        the person to it."""
+        if not reference or not await in_session(lambda s: _is_anonymous(s, reference)):
+            return {}
+        return private.keep_out(
+            [reference],
+            forms=[self.form],
+            slots=[*self.slots, "request_reference", "reference", PROOF_SLOT],
+        )
 
     @abstractmethod
     def act(self, session: Session, submission: Submission, tracker: Tracker, language: str) -> str:
@@ -370,6 +393,7 @@ class FinishRequest(Action, ABC):
 class FinishWithdraw(FinishRequest):
     slots = WITHDRAW_SLOTS
     kept_key = "vendor_requests.withdraw.kept"
+    form = "withdraw_form"
 
     def name(self) -> str:
         return "action_finish_withdraw"
@@ -382,6 +406,7 @@ class FinishWithdraw(FinishRequest):
 class FinishAmend(FinishRequest):
     slots = AMEND_SLOTS
     kept_key = "vendor_requests.amend.kept"
+    form = "amend_form"
 
     def name(self) -> str:
         return "action_finish_amend"

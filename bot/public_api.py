@@ -136,6 +136,8 @@ async def open_data_json(request: Request) -> StreamingResponse:
 
 
 def csv_cell(value: object) -> str:
+    if isinstance(value, int | float):  # a number (-5 included) is data, never a formula
+        return str(value)
     text = "" if value is None else str(value)
     # Spreadsheet programs execute cells starting with these; submitters write titles.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

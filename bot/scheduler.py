@@ -63,11 +63,15 @@ def plan_reminders() -> int:
     database each time, so a reminder missed while everything was down is written at the
     first run after the start."""
     url, now = get_settings().database_url, utcnow()
-    written = (
-        reminders.plan(url, now)
-        + public_information.plan_reminders(url, now)
-        + checkins.plan(url, now)
-    )
+    written = 0
+    # Each on its own: one that fails (a bad row, a bug) must not keep the others' due
+    # reminders from being written; it is tried again at the next run.
+    for planner in (reminders.plan, public_information.plan_reminders, checkins.plan):
+        try:
+            written += planner(url, now)
+        except Exception:
+            logger.exception("%s.%s failed; the other planners ran", planner.__module__,
+                             planner.__name__)  # fmt: skip
     if written:
         logger.info("planned %d reminders", written)
     return written

@@ -18,6 +18,7 @@ from storage import service_levels
 from storage.catalogue import text
 from storage.models import ProcurementRecord, Status, StatusChange, Submission, utcnow
 from storage.settings import get_settings
+from storage.workflow.evaluation import check_not_conflicted
 from storage.workflow.roles import require_lead, role_of
 from storage.workflow.rules import Outcome, Refused, Staff, cleaned
 from storage.workflow.versions import find, record_change
@@ -222,8 +223,13 @@ def date_step(
     a correction, asked for as such and kept in the Activity), never in the future, never
     before the move to procurement, and in order with the steps already dated: a
     solicitation before the award, the award before the signature (which needs it).
-    Dates are the City's."""
-    role_of(session, staff)
+    Dates are the City's. Any staff member dates a step, but only a lead the signature:
+    it ends the vendor's right to withdraw (vendor_requests.contract_signed). Nobody with
+    a declared conflict dates anything."""
+    if event == "contract_signed":
+        require_lead(session, staff, "date_contract_signed")
+    else:
+        role_of(session, staff)
     calendar = service_levels.calendar(get_settings().timezone)
     today = calendar.local_date(utcnow())
     if event not in EVENTS:
@@ -231,6 +237,7 @@ def date_step(
             text("procurement.refused.unknown_event", given=event, events=", ".join(EVENTS))
         )
     submission = find(session, reference)
+    check_not_conflicted(session, submission, staff)
     record = current_record(session, submission.id)
     if record is None or record.status_change_id != _latest_move(session, submission).id:
         raise Refused(text("procurement.refused.no_record", reference=reference))

@@ -27,6 +27,7 @@ from storage.models import Kind, PublicInformationRequest, Submission, utcnow
 from storage.settings import get_settings
 from storage.submissions import get_answers
 from storage.workflow import submitter_news
+from storage.workflow.evaluation import check_not_conflicted
 from storage.workflow.roles import role_of
 from storage.workflow.rules import Outcome, Refused, Staff, cleaned
 from storage.workflow.versions import find, note_activity
@@ -105,9 +106,11 @@ def log_request(
     """Logs a public-information request touching a proposal and tells its vendor, once.
     Refused: someone off the roster, an unknown reference, a submission that is not a
     proposal (an idea or feedback has no vendor whose trade secrets the Act protects),
-    a deadline already past in the City's calendar, an answer the submission lacks."""
+    a deadline already past in the City's calendar, an answer the submission lacks, and
+    anyone with a declared conflict (the notice is a legal step toward the vendor)."""
     role_of(session, staff)
     submission = find(session, reference)
+    check_not_conflicted(session, submission, staff)
     if submission.kind is not Kind.proposal:
         raise Refused(text("pia.not_a_proposal", reference=reference, kind=submission.kind.value))
     now = utcnow()
@@ -196,9 +199,11 @@ def close_request(
     due: date | None = None,
 ) -> Outcome:
     """Closes the submission's open request (the one named by its City number or its
-    deadline, when it has several): no reminder comes after this."""
+    deadline, when it has several): no reminder comes after this. Not by anyone with a
+    declared conflict."""
     role_of(session, staff)
     submission = find(session, reference)
+    check_not_conflicted(session, submission, staff)
     if outcome is not None and outcome not in OUTCOMES:
         raise Refused(text("pia.unknown_outcome", known=", ".join(OUTCOMES)))
     candidates = [

@@ -5,6 +5,7 @@ prints says how they were told, or that nobody could be."""
 from datetime import datetime
 
 import click
+from sqlmodel import Session
 
 from bot.staff_cli.command import InOrder, database, pass_staff, reference_argument, staff_command
 from storage import public_information
@@ -84,7 +85,25 @@ def add(
             session, reference, staff, due.date(), request_id, note, field
         )
         language = language_of(session, logged.submission.contact_id)
-        return _logged_lines(logged, language)
+        return [*_logged_lines(logged, language), *_duplicate_warning(session, logged)]
+
+
+def _duplicate_warning(session: Session, logged: public_information.Logged) -> list[str]:
+    """Two loggings are one request when they give the same City number, or, without one,
+    the same deadline: the same request logged once without its number and once with it
+    is two, and the vendor is told twice. Said whenever that may happen."""
+    request, reference = logged.request, logged.submission.reference
+    due = request.due.isoformat()
+    if not request.request_id:
+        return [text("pia.no_request_id", reference=reference, due=due)]
+    unnamed = [
+        other
+        for other in public_information.requests_for(session, logged.submission.id)
+        if other.id != request.id and not other.request_id and other.due == request.due
+    ]
+    if logged.new and unnamed:
+        return [text("pia.maybe_twice", reference=reference, due=due)]
+    return []
 
 
 def _list_line(request: PublicInformationRequest, reference: str) -> str:

@@ -56,6 +56,7 @@ from storage.workflow.versions import change_as_seen, record_change
 PERIODIC = {"weekly": (7, 0), "biweekly": (14, 0), "monthly": (0, 1), "quarterly": (0, 3)}
 AT_MILESTONES, AT_END = "at_milestones", "at_end"
 VENDOR = "vendor"
+CITY = "city"  # a reading the City measured (PilotReading.reported_by)
 # The stages to the vendor (submitter news) and to staff (Slack posts, outbox kind below).
 VENDOR_STAGES = ("asked", "reminded")
 STAFF_STAGES = ("owner", "escalated")
@@ -229,7 +230,9 @@ class CheckinRefused(ValueError):
     - not_running: its iteration no longer runs (superseded, decided, out of pilot);
     - unknown_metric: a value for a metric it does not ask for (detail: metric, known);
     - not_a_number: a value that is not a finite number (detail: metric);
-    - nothing_given: neither values nor progress."""
+    - nothing_given: neither values nor progress;
+    - city_measured: the City recorded its own measurement of the metric that day, which
+      the vendor's does not replace (detail: metric, on)."""
 
     def __init__(self, code: str, **detail: object) -> None:
         super().__init__(code)
@@ -250,9 +253,13 @@ def answer_checkin(
     """The vendor's answer to a check-in: a value for some or all of its metrics and a
     line on how the pilot is going. Values are stored as the vendor's readings, measured
     today (the pilot's last day once it ended, its first before it began); a value for
-    the same day corrects it. Returns the check-in: answered once every metric has its
-    value. Refused (CheckinRefused) as a whole, nothing stored, when any of it cannot be
-    taken."""
+    the same day corrects it, unless the City measured it that day: a reading is one per
+    metric and day, and the City's own measurement is kept over the vendor's (refused,
+    city_measured). Returns the check-in: answered once every metric has its value.
+    Refused (CheckinRefused) as a whole, nothing stored, when any of it cannot be taken.
+
+    The caller must have proven that the person answering is the pilot's vendor (their
+    chat identity or private status code): this function trusts `checkin_id`."""
     checkin = session.get(PilotCheckin, checkin_id)
     if checkin is None:
         raise CheckinRefused("no_checkin")
@@ -274,16 +281,23 @@ def answer_checkin(
             raise CheckinRefused("not_a_number", metric=name)
     today = service_levels.in_force()[1].local_date(utcnow())
     on = max(iteration.starts, min(today, iteration.ends))  # a day of the pilot
+    found = {
+        name: session.exec(
+            select(PilotReading).where(
+                PilotReading.metric_id == by_name[name].id, PilotReading.measured_on == on
+            )
+        ).first()
+        for name in values
+    }
+    for name, reading in found.items():
+        if reading is not None and reading.reported_by == CITY:
+            raise CheckinRefused("city_measured", metric=name, on=on.isoformat())
     if values:
         # The card is redrawn with the values; a change racing this one redraws it too.
         change_as_seen(session, submission, ANY)
     for name, value in values.items():
         metric = by_name[name]
-        reading = session.exec(
-            select(PilotReading).where(
-                PilotReading.metric_id == metric.id, PilotReading.measured_on == on
-            )
-        ).first() or PilotReading(metric_id=metric.id, measured_on=on)
+        reading = found[name] or PilotReading(metric_id=metric.id, measured_on=on)
         previous = reading.value if reading.id else None
         reading.value, reading.reported_by = float(value), VENDOR
         reading.recorded_by, reading.recorded_at = VENDOR, utcnow()

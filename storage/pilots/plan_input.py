@@ -10,6 +10,7 @@ set again. Anything else is refused with the key it is about, never a traceback.
 words are kept as written (trimmed), markup included: whoever shows them escapes them."""
 
 import json
+from contextlib import suppress
 from datetime import date, datetime
 from typing import Annotated, Final, Literal
 
@@ -37,6 +38,13 @@ MAX_PLAN_BYTES: Final = 256 * 1024
 # The errors a refusal lists; the rest are counted.
 ERRORS_SHOWN: Final = 5
 
+# The years a plan's dates may fall in, and the longest pilot: beyond them a date is a
+# typo, and check-ins (storage/pilots/checkins.py) would be computed by the thousand or
+# past the last date Python knows.
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2100
+LONGEST_PILOT_YEARS: Final = 5
+
 CADENCES: Final = ("weekly", "biweekly", "monthly", "quarterly", "at_milestones", "at_end")
 PAYERS: Final = ("vendor", "city", "grant", "other")
 OWNERS: Final = ("city", "vendor", "shared")
@@ -57,7 +65,17 @@ COMPUTED_DISCLOSURE: Final = frozenset(
 Words = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 Scope = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)]
-Amount = Annotated[FiniteFloat, Field(ge=0)]
+
+
+def _not_a_truth_value(value: object) -> object:
+    """A number where one is meant: `true` is no 1 (Pydantic would take it as one)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("pilot_number", text("pilots.input.not_a_number"))
+    return value
+
+
+Number = Annotated[FiniteFloat, BeforeValidator(_not_a_truth_value)]
+Amount = Annotated[Number, Field(ge=0)]
 
 
 def _a_date(value: object) -> object:
@@ -65,14 +83,15 @@ def _a_date(value: object) -> object:
     a timestamp or a number is not a date."""
     if isinstance(value, datetime):
         raise PydanticCustomError("pilot_date", text("pilots.input.not_a_date"))
-    if isinstance(value, date):
-        return value
     if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise PydanticCustomError("pilot_date", text("pilots.input.not_a_date"))
+        with suppress(ValueError):
+            value = date.fromisoformat(value.strip())
+    if not isinstance(value, date):
+        raise PydanticCustomError("pilot_date", text("pilots.input.not_a_date"))
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        said = text("pilots.input.year_out_of_range", first=FIRST_YEAR, last=LAST_YEAR)
+        raise PydanticCustomError("pilot_date", said)
+    return value
 
 
 def _one_or_many(value: object) -> object:
@@ -91,8 +110,8 @@ class Part(BaseModel):
 class Metric(Part):
     name: Name
     unit: Name
-    baseline: FiniteFloat
-    target: FiniteFloat
+    baseline: Number
+    target: Number
     direction: Literal["increase", "decrease"]
     method: Words
     cadence: Literal[CADENCES]
@@ -161,7 +180,8 @@ class DataTerms(Part):
 
 class Disclosure(Part):
     classification: Literal[CLASSIFICATIONS]
-    records: Annotated[int, Field(ge=0)]
+    # Stored as a 32-bit Integer column (PostgreSQL refuses more).
+    records: Annotated[int, BeforeValidator(_not_a_truth_value), Field(ge=0, le=2**31 - 1)]
 
     @model_validator(mode="before")
     @classmethod
@@ -248,6 +268,13 @@ class PlanInput(Part):
     def _consistent(self) -> "PlanInput":
         if self.ends <= self.starts:
             raise PydanticCustomError("pilot_order", text("pilots.input.ends_before_starts"))
+        if (self.ends - self.starts).days > LONGEST_PILOT_YEARS * 366:
+            said = text("pilots.input.too_long", years=LONGEST_PILOT_YEARS)
+            raise PydanticCustomError("pilot_order", said)
+        for number, milestone in enumerate(self.milestones, start=1):
+            if not self.starts <= milestone.due <= self.ends:
+                said = text("pilots.input.milestone_outside", number=number, name=milestone.name)
+                raise PydanticCustomError("pilot_order", said)
         if self.disclosure is None and not self.data.any_collected:
             # Nothing collected: nothing to disclose.
             self.disclosure = Disclosure(classification="public", records=0)
@@ -333,3 +360,5 @@ def read_document(raw: bytes, name: str) -> object:
         return yaml.load(content, Loader=_NoAliases)
     except (ValueError, yaml.YAMLError) as problem:
         raise Refused(text("pilots.input.unreadable", name=name, problem=problem)) from None
+    except RecursionError:  # `[[[[...` nested deeper than the parsers go (no plan is)
+        raise Refused(text("pilots.input.too_deep", name=name)) from None

@@ -70,7 +70,10 @@ def test_only_a_proven_status_answer_offers_the_requests_as_buttons(database):
         assert PROOF_SLOT not in slot_events(events)
 
 
-def test_a_rest_client_with_the_private_code_is_offered_the_debrief_after_a_decision(database):
+def test_a_rest_client_with_the_private_code_sees_its_status_but_keeps_no_proof(database):
+    """A REST client names its own sender id, so the next message from that id may be
+    anyone's: the code shows the private answer of this look-up only, and no request is
+    offered or accepted on a proof kept for later."""
     receipt = submitted(database, "web-resident", "en")
     with session_scope(database) as session:
         transitions.decline(session, receipt.reference, LEAD, "Not a fit for this year.")
@@ -78,13 +81,27 @@ def test_a_rest_client_with_the_private_code_is_offered_the_debrief_after_a_deci
     events, messages = run(
         CheckStatus(), tracker({"language": "en"}, text=said, sender=REST_SENDER)
     )
-    assert [b["title"] for b in messages[-1]["buttons"]] == ["How was it scored?"]
-    assert slot_events(events)[PROOF_SLOT]["reference"] == receipt.reference
+    assert [m.get("response") for m in messages] == ["utter_status", "utter_status_for_you"]
+    assert not any(m.get("buttons") for m in messages)
+    assert PROOF_SLOT not in slot_events(events)
+
+
+def test_a_proof_in_a_rest_senders_conversation_is_not_taken(database):
+    reference = submit(database, sender=SENDER)
+    events, [reply] = run(StartVendorRequest(), pressed("withdraw", proven(reference), REST_SENDER))
+    assert (events, reply["text"]) == ([], text("vendor_requests.not_proven", "es"))
+    # Nor at the confirmation, had a form been started before.
+    done = proven(
+        reference, request_reference=reference, withdraw_confirmed="yes", form_outcome="confirmed"
+    )
+    _, [reply] = run(FinishWithdraw(), tracker(done, sender=REST_SENDER))
+    assert reply["text"] == text("vendor_requests.not_proven", "es")
+    assert stored(database, reference)[0] is Status.received
 
 
 def test_a_request_without_a_proof_or_with_an_old_one_is_refused(database):
     reference = submit(database, sender=SENDER)
-    old = {"reference": reference, "at": (utcnow() - timedelta(minutes=31)).isoformat()}
+    old = {"reference": reference, "at": (utcnow() - timedelta(minutes=11)).isoformat()}
     for slots in ({"language": "es"}, {"language": "es", PROOF_SLOT: old}):
         events, [reply] = run(StartVendorRequest(), pressed("withdraw", slots))
         assert (events, reply["text"]) == ([], text("vendor_requests.not_proven", "es"))
@@ -227,3 +244,25 @@ def test_the_debrief_gives_averages_to_one_decimal_in_the_readers_language(datab
     assert lines[-1] == "El motivo de la Ciudad: No encaja este año."
     _, [reply] = run(StartVendorRequest(), pressed("debrief", proven(reference, "en")))
     assert "• Alignment with City priorities: 3.5" in reply["text"].split("\n")
+
+
+def test_an_anonymous_submissions_request_is_kept_out_of_the_stored_conversation(database):
+    """As the intake forgets an anonymous submission's answers (submission_flow), the
+    request forgets its reference, its reason and the proof that named it."""
+    reference = submitted(database, None, "es").reference
+    asked = proven(reference, request_reference=reference, withdraw_reason="Otro socio")
+    for slots in ({**asked, "form_outcome": "stopped"},
+                  {**asked, "withdraw_confirmed": "yes", "form_outcome": "confirmed"}):  # fmt: skip
+        _, [reply] = run(FinishWithdraw(), tracker(slots))
+        assert reply["entryway_private"]["secrets"] == [reference]
+        forget = reply["entryway_private"]["forget"]
+        assert forget["forms"] == ["withdraw_form"]
+        assert {"withdraw_reason", "request_reference", PROOF_SLOT} <= set(forget["slots"])
+    assert stored(database, reference)[0] is Status.withdrawn
+    # Someone who gave a contact is not anonymous: nothing to forget.
+    named = submit(database, sender=SENDER)
+    done = proven(
+        named, request_reference=named, withdraw_confirmed="yes", form_outcome="confirmed"
+    )
+    _, [reply] = run(FinishWithdraw(), tracker(done))
+    assert "entryway_private" not in reply

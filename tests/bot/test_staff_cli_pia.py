@@ -79,8 +79,12 @@ def test_staff_log_list_and_close_a_request_and_read_how_the_vendor_was_told(app
     assert "told at once by Slack DM, in Spanish" in out
     assert "reminded on 2026-12-16 09:00" in out
 
+    assert "Warning" not in out
     code, out = cli(capsys, "pia", "add", on_the_web, "--due", DUE)
     assert code == 0 and "only in their web chat inbox, in English" in out
+    # Without the City's number, staff are told how a second logging is judged.
+    assert "Warning: no --request-id given" in out and f"only by its deadline ({DUE})" in out
+    assert "logging it with the City's number later counts as a new request" in out
     code, out = cli(capsys, "pia", "add", anonymous, "--due", "2026-12-08")
     assert code == 0 and "could not be reached" in out and "has no contact" in out
 
@@ -146,3 +150,18 @@ def test_what_cannot_be_logged_is_refused_and_bad_usage_is_told(app_settings, ca
     assert told(app_settings, proposal) == [] and told(app_settings, idea) == []
     code, out = cli(capsys, "pia", "list")
     assert code == 0 and "no open public-information requests" in out
+
+
+def test_a_request_logged_without_then_with_its_number_is_told_to_staff(app_settings, capsys):
+    """Judged by the deadline without a number, by the number with one: the same request
+    logged both ways is two, and the vendor hears twice; staff are warned each time."""
+    reference = submit(app_settings, "web-vendor")
+    code, out = cli(capsys, "pia", "add", reference, "--due", DUE)
+    assert code == 0 and "Warning: no --request-id given" in out
+    code, out = cli(capsys, "pia", "add", reference, "--due", DUE, "--request-id", "PIR-9")
+    assert code == 0 and f"also has a request due {DUE} logged without a number" in out
+    assert "the vendor has now been told twice" in out
+    assert told(app_settings, reference).count("public_information") == 2
+    # The same number again: one request, nobody told, no warning.
+    code, out = cli(capsys, "pia", "add", reference, "--due", DUE, "--request-id", "pir-9")
+    assert code == 0 and "nobody was told again" in out and "Warning" not in out

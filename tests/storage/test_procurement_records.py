@@ -18,7 +18,7 @@ from storage import procurement_records, submissions
 from storage.db import session_scope
 from storage.migrate import alembic_config
 from storage.models import Activity, ProcurementRecord, StaffRole, Status, StatusChange
-from storage.workflow import rules, transitions
+from storage.workflow import evaluation, rules, transitions
 from tests.support.roster import on_roster
 from tests.support.submissions import submit
 
@@ -203,6 +203,9 @@ def test_steps_are_dated_once_in_order_never_in_the_future(database_url):
             step(*arguments)
     assert step("solicitation_issued", date(2026, 11, 5), who=BOB).changed  # any staff
     assert step("awarded", date(2026, 11, 20)).changed
+    # The signature ends the vendor's right to withdraw: a lead's to date.
+    with pytest.raises(rules.Refused, match="Only a lead can date the contract signature"):
+        step("contract_signed", date(2026, 11, 25), who=BOB)
     with pytest.raises(rules.Refused, match="out of order with awarded on 2026-11-20"):
         step("contract_signed", date(2026, 11, 19))
     with pytest.raises(rules.Refused, match="already dated 2026-11-20; to change it"):
@@ -264,3 +267,18 @@ def test_the_migration_creates_the_table_and_takes_it_away(tmp_path: Path):
     assert "procurementrecord" not in inspect(create_engine(url)).get_table_names()
     command.upgrade(config, "head")
     assert "procurementrecord" in inspect(create_engine(url)).get_table_names()
+
+
+def test_someone_with_a_declared_conflict_dates_no_step(database_url):
+    reference = in_evaluation(database_url)
+    to_procurement(database_url, reference, at=datetime(2026, 11, 4, 9, tzinfo=AUSTIN))
+    act(database_url, lambda s: evaluation.declare_conflict(s, reference, BOB, True, "Cousin"))
+    with pytest.raises(rules.Refused, match="You declared a conflict of interest"):
+        act(
+            database_url,
+            lambda s: procurement_records.date_step(
+                s, reference, BOB, "solicitation_issued", date(2026, 11, 5)
+            ),
+            datetime(2026, 12, 1, 12, tzinfo=AUSTIN),
+        )
+    assert record_of(database_url, reference).solicitation_issued is None

@@ -21,7 +21,7 @@ from storage.identity import channel_of
 from storage.migrate import alembic_config
 from storage.models import Activity, Kind, PublicInformationRequest, SubmitterMessage
 from storage.settings import get_settings
-from storage.workflow import rules
+from storage.workflow import evaluation, rules
 from storage.workflow.submitter_news import worded
 from tests.support.roster import on_roster
 
@@ -203,3 +203,21 @@ def test_the_table_migrates_up_and_down_on_sqlite(tmp_path: Path):
     assert "publicinformationrequest" not in inspect(engine).get_table_names()
     command.upgrade(config, "head")
     assert "publicinformationrequest" in inspect(engine).get_table_names()
+
+
+def test_someone_with_a_declared_conflict_neither_logs_nor_closes_a_request(url):
+    reference = submit(url)
+    log(url, reference)
+    on_roster(url, "UCAT")
+    cat = rules.Staff("slack:UCAT")
+    with session_scope(url) as session:
+        evaluation.declare_conflict(session, reference, cat, True, "My cousin")
+    conflicted = "You declared a conflict of interest"
+    with time_machine.travel(LOGGED, tick=False), session_scope(url) as session:
+        with pytest.raises(rules.Refused, match=conflicted):
+            public_information.log_request(session, reference, cat, DUE, request_id="PIR-2")
+        with pytest.raises(rules.Refused, match=conflicted):
+            public_information.close_request(session, reference, cat, "withdrawn")
+    assert [m.news for m in messages(url, reference)] == ["public_information"]
+    with session_scope(url) as session:
+        assert [ref for _, ref in public_information.open_requests(session)] == [reference]

@@ -102,6 +102,13 @@ def _disclosure(plan: dict) -> str:
 Who = Callable[[str | None], str]  # a staff identity as the card names them
 
 
+def _shown(plan: dict, key: str, content: str) -> str:
+    """`content`, or the card's placeholder when the vendor asked to keep the plan's `key`
+    confidential: the channel never shows a confidential value (the term sheet, sent only
+    to who may see it, does)."""
+    return text("card.confidential_value") if key in plan["confidential_fields"] else content
+
+
 def _heading(facts: PilotFacts, who: Who) -> str:
     plan = facts.plan
     lines = [
@@ -110,7 +117,11 @@ def _heading(facts: PilotFacts, who: Who) -> str:
             iteration=plan["iteration"],
             state=text(f"pilot_card.state.{plan['state']}"),
         ),
-        text("pilot_card.dates", starts=plan["starts"], ends=plan["ends"]),
+        text(
+            "pilot_card.dates",
+            starts=_shown(plan, "starts", plan["starts"]),
+            ends=_shown(plan, "ends", plan["ends"]),
+        ),
     ]
     if plan["approved_by"]:
         lines.append(
@@ -181,17 +192,20 @@ def blocks(facts: CardFacts, value: str, who: Who) -> list[dict]:
                                                     reference=facts.reference))},
         ]  # fmt: skip
     plan = pilot.plan
-    metrics = "\n".join(metric_line(metric) for metric in plan["metrics"])
+    metrics = _shown(plan, "metrics", "\n".join(metric_line(m) for m in plan["metrics"]))
     on = today()
-    milestones = "\n".join(milestone_line(m, on) for m in plan["milestones"]) or text(
-        "pilot_card.no_milestones"
+    milestones = _shown(
+        plan,
+        "milestones",
+        "\n".join(milestone_line(m, on) for m in plan["milestones"])
+        or text("pilot_card.no_milestones"),
     )
     return [
         {"type": "divider"},
         {"type": "section", "text": mrkdwn(_heading(pilot, who))},
         {"type": "section", "text": plain(f"{text('pilot_card.metrics')}\n{metrics}")},
         {"type": "section", "text": plain(f"{text('pilot_card.milestones')}\n{milestones}")},
-        {"type": "context", "elements": [mrkdwn(_disclosure(plan))]},
+        {"type": "context", "elements": [mrkdwn(_shown(plan, "disclosure", _disclosure(plan)))]},
         *_decision(plan, who),
         {"type": "actions", "block_id": "pilot", "elements": _buttons(facts, pilot, value)},
     ]

@@ -45,7 +45,7 @@ SECRET_PLAN = a_plan(
         {
             "name": "parking_turnover",
             "unit": "vehicles/space/day",
-            "baseline": 3.1,
+            "baseline": -3.1,  # a negative number is no formula: shown as -3.1
             "target": 4.5,
             "direction": "increase",
             "method": "SECRET-METHOD-2222",
@@ -274,6 +274,7 @@ def test_the_csv_and_json_have_one_row_per_metric_in_a_stable_column_order(regis
     assert csv_turnover["sites"] == "East 6th St, 1100 block; East 6th St, 1200 block"
     assert csv_turnover["current"] == "true" and csv_turnover["met"] == "false"
     assert csv_turnover["scope"] == "" and csv_turnover["latest_value"] == "4.2"
+    assert csv_turnover["baseline"] == "-3.1" and turnover["baseline"] == -3.1
 
 
 def test_the_dictionary_names_every_column_and_code_in_both_languages(register):

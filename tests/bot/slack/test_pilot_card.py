@@ -317,3 +317,19 @@ def test_an_extension_decided_in_slack_shows_the_decision_and_the_draft_to_appro
     assert "Approve iteration 2" in json.dumps(view)
     assert "iteration 2 is approved" in said_in(client.submit(LEAD, view, {}))
     assert "iteration 2 · running" in texts(card(slack, reference))
+
+
+def test_the_card_hides_what_the_vendor_asked_to_keep_confidential(app_settings, slack, client):
+    reference = in_pilot(app_settings)
+    hidden = ["starts", "ends", "metrics", "milestones", "disclosure"]
+    set_plan(app_settings, reference, a_plan(confidential_fields=hidden))
+    shown = texts(card(slack, reference))
+    for value in ("2026-09-01", "2027-02-28", "parking_turnover", "cruising_minutes",
+                  "Sensors installed", "Mid-pilot review", "$100,000", "medium"):  # fmt: skip
+        assert value not in shown, value
+    assert shown.count("(confidential: open Details") == 5  # starts, ends, three sections
+    assert "iteration 1 · draft" in shown
+
+    set_plan(app_settings, reference, a_plan(confidential_fields=["budget"]))
+    shown = texts(card(slack, reference))
+    assert "2026-09-01" in shown and "parking_turnover" in shown and "confidential" not in shown

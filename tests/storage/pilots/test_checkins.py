@@ -384,3 +384,33 @@ def test_two_planners_at_once_write_each_stage_once(postgres_url):
     ]
     assert stages_written(postgres_url) == stages
     assert sum(written) == 4
+
+
+def test_the_vendors_answer_does_not_replace_what_the_city_measured_that_day(sqlite_url):
+    """One reading per metric and day: the City's own measurement stays, the vendor's
+    answer is refused as a whole and can be given another day."""
+    reference = approved_pilot(sqlite_url)
+    plan_at(sqlite_url, MONTHLY_ASKED)
+    later = MONTHLY_ASKED + timedelta(hours=3)
+    # The City's reading answers the first milestone's check-in; the second stays open.
+    act(
+        sqlite_url,
+        later,
+        lambda s: readings.report(
+            s, reference, LEAD, "cruising_minutes", 6.9, date(2027, 2, 4), reported_by="city"
+        ),
+    )
+    second = stored(sqlite_url, reference)[2]
+    assert second.slot == "milestone:1" and second.state is CheckinState.open
+    with pytest.raises(CheckinRefused) as refused:
+        act(
+            sqlite_url,
+            later,
+            lambda s: checkins.answer_checkin(s, second.id, {"cruising_minutes": 9.0}, "x"),
+        )
+    assert refused.value.code == "city_measured"
+    assert refused.value.detail == {"metric": "cruising_minutes", "on": "2027-02-04"}
+    with session_scope(sqlite_url) as session:
+        [reading] = session.exec(select(PilotReading)).all()
+        assert (reading.value, reading.reported_by) == (6.9, "city")
+        assert session.get(PilotCheckin, second.id).progress is None

@@ -73,6 +73,13 @@ def test_markup_is_kept_as_text():
         ({"starts": "next spring"}, "starts: must be a date like 2027-01-04"),
         ({"starts": "2026-13-01"}, "starts: must be a date like 2027-01-04"),
         ({"ends": "2026-08-01"}, "the plan: ends must come after starts"),
+        ({"ends": "9999-12-31"}, "ends: must be a date in the years 2000 to 2100"),
+        ({"starts": "1999-12-31"}, "starts: must be a date in the years 2000 to 2100"),
+        ({"ends": "2031-09-10"}, "the plan: ends is more than 5 years after starts"),
+        (
+            {"milestones": [{"name": "Report", "due": "2027-03-01"}]},
+            "milestones, item 1 (Report): due must fall between starts and ends",
+        ),
         ({"scop": "typo"}, "scop: is not a key here"),
         ({"sites": []}, "sites: needs at least 1"),
         ({"confidential_fields": ["secret_sauce"]}, "secret_sauce is not a key of the plan"),
@@ -83,6 +90,10 @@ def test_markup_is_kept_as_text():
         (
             {"budget": [{"payer": "sponsor", "amount": 5, "in_kind": True}]},
             "budget, item 1, payer: must be one of 'vendor', 'city', 'grant' or 'other'",
+        ),
+        (
+            {"disclosure": {"classification": "public", "records": 2**31}},
+            "disclosure, records: must be at most 2147483647",
         ),
         (
             {"disclosure": {"classification": "secret", "records": 10}},
@@ -104,6 +115,13 @@ def test_each_wrong_metric_is_named():
     assert "scope: is missing" in said
     assert "metrics, item 2, baseline: must be a number" in said
     assert "metrics, item 2, direction: must be one of 'increase' or 'decrease'" in said
+    plan = a_plan()
+    plan["metrics"][0]["baseline"] = True
+    assert "metrics, item 1, baseline: must be a number, not true or false" in refusal(plan)
+    budget = [{"payer": "vendor", "amount": False, "in_kind": True}]
+    assert "budget, item 1, amount: must be a number" in refusal(a_plan(budget=budget))
+    disclosure = {"classification": "public", "records": True}
+    assert "disclosure, records: must be a number" in refusal(a_plan(disclosure=disclosure))
     said = refusal(a_plan(metrics=[a_plan()["metrics"][0]] * 2))
     assert "two metrics are named parking_turnover" in said
 
@@ -128,6 +146,9 @@ def test_files_are_read_as_json_or_yaml_and_refused_when_unusable():
         read_document("scope: café".encode("latin-1"), "plan.yml")
     with pytest.raises(Refused, match="not valid JSON or YAML"):
         read_document(b'{"scope": ', "plan.json")
+    for name in ("plan.json", "plan.yml"):
+        with pytest.raises(Refused, match="nests lists or keys far deeper than a plan does"):
+            read_document(b"[" * 100_000 + b"]" * 100_000, name)
     with pytest.raises(Refused, match="aliases are not accepted"):
         read_document(b"a: &x [1, 2]\nb: *x\n", "plan.yaml")
     assert "must hold keys and values" in refusal(read_document(b"- one\n- two\n", "plan.yml"))
