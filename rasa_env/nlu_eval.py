@@ -6,7 +6,9 @@ trained on the same data, English and Spanish together, as the assistant is:
 
 1. 5-fold stratified cross-validation over nlu/ (every example is scored by a
    model that never saw it), scored per language: a file named `*_es.yml` holds
-   Spanish examples, every other English ones;
+   Spanish examples, every other English ones. Each language is split into folds on
+   its own, so that editing one language's examples leaves the other's folds as they
+   were;
 2. a model trained on all of nlu/, scored on bench/nlu_unseen.yml (English) and
    bench/nlu_unseen_es.yml (Spanish), phrasings written for evaluation only.
 
@@ -20,6 +22,8 @@ it does not beat the default pipeline in each language.
 the extra fold seeds, for comparing variants of Entryway's own pipeline in a few
 minutes; `--config PATH` evaluates another config file in place of config.yml.
 The checks against the default pipeline are then left out.
+`--cv-errors` also prints every training example the cross-validation got wrong
+(never a held-out phrasing), for whoever writes training data.
 """
 
 import argparse
@@ -137,13 +141,14 @@ def cross_validate(
     languages: dict[int, str],
     work: Path,
     seed: int,
-) -> tuple[list[str], list[str], list[str], list[float]]:
-    """Truth, predictions and each example's language over the folds, and training times."""
+) -> tuple[list[str], list[str], list[str], list[str], list[float]]:
+    """Truth, predictions, each example's language and text over the folds, and training times."""
     examples = [e for e in data.intent_examples if e.get("text")]
     labels = [label(e) for e in examples]
-    truth, predicted, tested_languages, seconds = [], [], [], []
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
-    for fold, (train_index, test_index) in enumerate(folds.split(examples, labels)):
+    truth, predicted, tested_languages, tested_texts, seconds = [], [], [], [], []
+    for fold, (train_index, test_index) in enumerate(
+        folds_per_language(labels, [languages[id(e)] for e in examples], seed)
+    ):
         print(f"{name}: fold {fold + 1}/{FOLDS} (fold seed {seed})", flush=True)
         train_data = TrainingData(
             training_examples=[examples[i] for i in train_index],
@@ -154,8 +159,30 @@ def cross_validate(
         seconds.append(took)
         truth += [labels[i] for i in test_index]
         tested_languages += [languages[id(examples[i])] for i in test_index]
+        tested_texts += [examples[i].get("text") for i in test_index]
         predicted += asyncio.run(predict(agent, [examples[i].get("text") for i in test_index]))
-    return truth, predicted, tested_languages, seconds
+    return truth, predicted, tested_languages, tested_texts, seconds
+
+
+def folds_per_language(
+    labels: list[str], example_languages: list[str], seed: int
+) -> list[tuple[list[int], list[int]]]:
+    """Train and test indices of each fold: each language stratified on its own, then joined.
+
+    One split over both languages ties each language's folds to the other's example
+    counts: adding Spanish examples reshuffled every English fold and moved English
+    cross-validation by as much as a change of seed does."""
+    folds: list[tuple[list[int], list[int]]] = [([], []) for _ in range(FOLDS)]
+    for language in LANGUAGES:
+        indices = [i for i, lang in enumerate(example_languages) if lang == language]
+        if not indices:
+            continue
+        splitter = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+        split = splitter.split(indices, [labels[i] for i in indices])
+        for (train_index, test_index), (train, test) in zip(split, folds, strict=True):
+            train.extend(indices[i] for i in train_index)
+            test.extend(indices[i] for i in test_index)
+    return folds
 
 
 def of_language(
@@ -167,6 +194,24 @@ def of_language(
     return [t for t, _ in kept], [p for _, p in kept]
 
 
+def print_misclassified(
+    language: str,
+    truth: list[str],
+    predicted: list[str],
+    languages: list[str],
+    texts: list[str],
+) -> None:
+    """The training examples of one language the folds got wrong (intent or FAQ key)."""
+    print(f"cross-validation misclassified, {language} (true -> predicted: text):")
+    wrong = sorted(
+        (t, p, text)
+        for t, p, lang, text in zip(truth, predicted, languages, texts, strict=True)
+        if lang == language and t != p
+    )
+    for true, wrong_label, text in wrong:
+        print(f"  {true} -> {wrong_label}: {text}")
+
+
 def evaluate(
     name: str,
     config: Path,
@@ -174,9 +219,10 @@ def evaluate(
     languages: dict[int, str],
     unseen: dict[str, TrainingData],
     work: Path,
+    cv_errors: bool = False,
 ) -> dict[str, dict[str, float]]:
     """Per language: cross-validated and unseen intent and FAQ key accuracy."""
-    truth, predicted, tested_languages, seconds = cross_validate(
+    truth, predicted, tested_languages, tested_texts, seconds = cross_validate(
         name, config, data, languages, work, SEED
     )
     results: dict[str, dict[str, float]] = {}
@@ -191,6 +237,8 @@ def evaluate(
             language_truth,
             language_predicted,
         )
+        if cv_errors:
+            print_misclassified(language, truth, predicted, tested_languages, tested_texts)
         cv = scores(language_truth, language_predicted)
         results[language] = {
             "cv_intent": cv["intent_accuracy"],
@@ -244,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--config", type=Path, default=ROOT / "config.yml", help="Entryway config to evaluate"
     )
+    parser.add_argument(
+        "--cv-errors",
+        action="store_true",
+        help="print the training examples cross-validation misclassified (never held-out ones)",
+    )
     args = parser.parse_args(argv)
     config = args.config.resolve()
     logging.disable(logging.WARNING)
@@ -267,14 +320,16 @@ def main(argv: list[str] | None = None) -> int:
         default_config = work / "default-config.yml"
         default_config.write_text(DEFAULT_CONFIG)
         ours_name = f"Entryway ({config.name})"
-        results = {ours_name: evaluate("entryway", config, data, languages, unseen, work)}
+        results = {
+            ours_name: evaluate("entryway", config, data, languages, unseen, work, args.cv_errors)
+        }
         by_seed = {SEED: {lang: r["cv_intent"] for lang, r in results[ours_name].items()}}
         if not args.entryway_only:
             results["Rasa default pipeline"] = evaluate(
                 "default", default_config, data, languages, unseen, work
             )
             for seed in OTHER_SEEDS:
-                truth, predicted, tested, _ = cross_validate(
+                truth, predicted, tested, _, _ = cross_validate(
                     "entryway", config, data, languages, work, seed
                 )
                 by_seed[seed] = {
