@@ -11,7 +11,7 @@ words are kept as written (trimmed), markup included: whoever shows them escapes
 
 import json
 from contextlib import suppress
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Final, Literal
 
 import yaml
@@ -44,6 +44,8 @@ ERRORS_SHOWN: Final = 5
 FIRST_YEAR: Final = 2000
 LAST_YEAR: Final = 2100
 LONGEST_PILOT_YEARS: Final = 5
+# The exit plan's milestones (equipment removed, data returned) come after the pilot ends.
+EXIT_WINDOW: Final = timedelta(days=365)
 
 CADENCES: Final = ("weekly", "biweekly", "monthly", "quarterly", "at_milestones", "at_end")
 PAYERS: Final = ("vendor", "city", "grant", "other")
@@ -272,7 +274,7 @@ class PlanInput(Part):
             said = text("pilots.input.too_long", years=LONGEST_PILOT_YEARS)
             raise PydanticCustomError("pilot_order", said)
         for number, milestone in enumerate(self.milestones, start=1):
-            if not self.starts <= milestone.due <= self.ends:
+            if not self.starts <= milestone.due <= self.ends + EXIT_WINDOW:
                 said = text("pilots.input.milestone_outside", number=number, name=milestone.name)
                 raise PydanticCustomError("pilot_order", said)
         if self.disclosure is None and not self.data.any_collected:

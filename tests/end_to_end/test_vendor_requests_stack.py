@@ -1,6 +1,8 @@
 """A vendor withdraws in Spanish through the real stack: from another conversation than
-the one that submitted, proven by the private status code, with the buttons the status
-answer offers (actions/vendor_requests.py)."""
+the one that submitted (the web page's, whose identity the app issued), proven by the
+private status code, with the buttons the status answer offers
+(actions/vendor_requests.py). A REST client, which names its own sender id, is never
+offered them."""
 
 import uuid
 
@@ -11,7 +13,7 @@ from storage import submissions
 from storage.db import session_scope
 from storage.models import Status, SubmitterMessage
 from storage.workflow import rules
-from tests.support.conversation import Conversation
+from tests.support.conversation import Conversation, PageConversation
 from tests.support.submissions import submitted
 
 pytestmark = pytest.mark.stack
@@ -24,8 +26,13 @@ def buttons(replies: list[dict]) -> dict[str, str]:
 def test_a_spanish_vendor_withdraws_with_the_private_code_from_another_conversation(stack):
     receipt = submitted(stack.database_url, "web-original-conversation", "es")
     reference, code = receipt.reference, receipt.status_token
-    vendor = Conversation(stack.url, f"test-{uuid.uuid4()}")
+    # A REST client names its sender id itself: even with the code it is shown the status,
+    # never offered what only the submitter may do.
+    client = Conversation(stack.url, f"test-{uuid.uuid4()}")
+    shown = client.say(f"¿cómo va mi propuesta {reference}? mi código es {code}")
+    assert reference in client.text(shown) and "Retirar mi envío" not in buttons(shown)
 
+    vendor = PageConversation(stack.url)
     # Without the code this conversation proves nothing: no requests are offered.
     assert "Retirar mi envío" not in buttons(vendor.say(f"¿cómo va {reference}?"))
     status = vendor.say(f"¿cómo va mi propuesta {reference}? mi código es {code}")
@@ -66,7 +73,7 @@ def test_a_vendor_changes_an_answer_checked_as_the_form_checks_it_and_can_stop(s
         answers={"solution": "Benches that charge phones", "departments": "Parks"},
     )
     reference, code = receipt.reference, receipt.status_token
-    vendor = Conversation(stack.url, f"test-{uuid.uuid4()}")
+    vendor = PageConversation(stack.url)
     offered = buttons(vendor.say(f"status of {reference}, my code is {code}"))
     which = vendor.say(offered["Change an answer"])
     assert list(buttons(which)) == ["Solution", "Departments"]

@@ -60,6 +60,13 @@ def test_what_the_view_computes_is_ignored_but_another_reference_is_refused():
     )
 
 
+def test_an_exit_milestone_may_come_after_the_pilot_ends():
+    removed = {"name": "Sensors removed", "due": "2027-03-31"}
+    assert checked(a_plan(milestones=[removed]), REFERENCE).milestones[0].due.isoformat() == (
+        "2027-03-31"
+    )
+
+
 def test_markup_is_kept_as_text():
     hostile = "<script>alert('x')</script></td>&amp;"
     plan = checked(a_plan(scope=hostile, sites=[hostile]), REFERENCE)
@@ -77,8 +84,8 @@ def test_markup_is_kept_as_text():
         ({"starts": "1999-12-31"}, "starts: must be a date in the years 2000 to 2100"),
         ({"ends": "2031-09-10"}, "the plan: ends is more than 5 years after starts"),
         (
-            {"milestones": [{"name": "Report", "due": "2027-03-01"}]},
-            "milestones, item 1 (Report): due must fall between starts and ends",
+            {"milestones": [{"name": "Report", "due": "2028-03-01"}]},
+            "milestones, item 1 (Report): due must fall between starts and a year after ends",
         ),
         ({"scop": "typo"}, "scop: is not a key here"),
         ({"sites": []}, "sites: needs at least 1"),
