@@ -8,7 +8,7 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -190,6 +190,16 @@ def dictionary(language: str) -> dict:
     }
 
 
+def _in_readers_language(request: Request, document: Callable[[str], dict]) -> JSONResponse:
+    """A data dictionary in the reader's language (the page's choice), which the
+    response says and caches by."""
+    language = web_identity.page_language(request)
+    return JSONResponse(
+        document(language),
+        headers={"Content-Language": language, "Vary": "Accept-Language, Cookie"},
+    )
+
+
 @router.get(
     "/open-data/proposals.dictionary.json",
     summary="The open data's dictionary: each field's meaning, each code's names",
@@ -197,11 +207,7 @@ def dictionary(language: str) -> dict:
     "Accept-Language. Every code is named in English and Spanish whatever the language.",
 )
 async def open_data_dictionary(request: Request) -> JSONResponse:
-    language = web_identity.page_language(request)
-    return JSONResponse(
-        dictionary(language),
-        headers={"Content-Language": language, "Vary": "Accept-Language, Cookie"},
-    )
+    return _in_readers_language(request, dictionary)
 
 
 # --- the pilot register's open data -------------------------------------------------------
@@ -304,8 +310,4 @@ def pilots_dictionary(language: str) -> dict:
     "Accept-Language. Every code is named in English and Spanish whatever the language.",
 )
 async def pilots_dictionary_json(request: Request) -> JSONResponse:
-    language = web_identity.page_language(request)
-    return JSONResponse(
-        pilots_dictionary(language),
-        headers={"Content-Language": language, "Vary": "Accept-Language, Cookie"},
-    )
+    return _in_readers_language(request, pilots_dictionary)

@@ -91,51 +91,50 @@ def _time_in_status(dataset: Dataset, language: str) -> Callable:
     return draw
 
 
-def _blocked_by(dataset: Dataset, language: str) -> Callable:
+def _bars(
+    dataset: Dataset,
+    language: str,
+    coded: str,
+    value: int,
+    shown: Callable[[tuple], bool],
+    colour: str,
+) -> Callable:
+    """Horizontal bars, one per row: its code's label (marked where `shown` says its
+    figure is held back) and the figure in column `value` (0 when held back)."""
+
     def draw(axes) -> None:
         labels = [
-            _hidden(label("waiting_on", row[0], language))
-            if row[1] is None
-            else label("waiting_on", row[0], language)
+            label(coded, row[0], language)
+            if shown(row)
+            else _hidden(label(coded, row[0], language))
             for row in dataset.rows
         ]
-        axes.barh(labels, [row[1] or 0 for row in dataset.rows], color=COLOURS[2])
+        axes.barh(labels, [row[value] or 0 for row in dataset.rows], color=colour)
         axes.invert_yaxis()
-        axes.set_xlabel(text("report.blocked-by.axis", language))
+        axes.set_xlabel(text(f"report.{dataset.name}.axis", language))
 
     return draw
+
+
+def _blocked_by(dataset: Dataset, language: str) -> Callable:
+    return _bars(dataset, language, "waiting_on", 1, lambda row: row[1] is not None, COLOURS[2])
 
 
 def _time_to_contract(dataset: Dataset, language: str) -> Callable:
-    def draw(axes) -> None:
-        # Marked only where contracts were signed but their median is not published: an
-        # approach with no contract has no median to hide.
-        labels = [
-            _hidden(label("approach", row[0], language))
-            if row[2] is None and row[1] != 0
-            else label("approach", row[0], language)
-            for row in dataset.rows
-        ]
-        axes.barh(labels, [row[2] or 0 for row in dataset.rows], color=COLOURS[5])
-        axes.invert_yaxis()
-        axes.set_xlabel(text("report.time-to-contract.axis", language))
-
-    return draw
+    # Marked only where contracts were signed but their median is not published: an
+    # approach with no contract has no median to hide.
+    return _bars(
+        dataset,
+        language,
+        "approach",
+        2,
+        lambda row: row[2] is not None or row[1] == 0,
+        COLOURS[5],
+    )
 
 
 def _pilots_by_outcome(dataset: Dataset, language: str) -> Callable:
-    def draw(axes) -> None:
-        labels = [
-            _hidden(label("outcome", row[0], language))
-            if row[1] is None
-            else label("outcome", row[0], language)
-            for row in dataset.rows
-        ]
-        axes.barh(labels, [row[1] or 0 for row in dataset.rows], color=COLOURS[0])
-        axes.invert_yaxis()
-        axes.set_xlabel(text("report.pilots-by-outcome.axis", language))
-
-    return draw
+    return _bars(dataset, language, "outcome", 1, lambda row: row[1] is not None, COLOURS[0])
 
 
 # (name, language) -> (when its figures were computed, SVG)

@@ -66,3 +66,18 @@ def slack_env(slack: FakeSlack, mailbox: Mailbox) -> dict[str, str]:
         "ENTRYWAY_OUTBOX_LEASE_SECONDS": "6",
         "ENTRYWAY_SEND_TIMEOUT_SECONDS": "3",
     }
+
+
+def slack_over_http(monkeypatch: pytest.MonkeyPatch, slack: FakeSlack) -> None:
+    """The app's Slack front end over HTTP (no Socket Mode) against the fake Slack, with one
+    Rasa worker and the REST channel open, as the Slack listener tests run it."""
+    for name, value in {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+        "SLACK_TRIAGE_CHANNEL": TRIAGE_CHANNEL,
+        "ENTRYWAY_RASA_WORKERS": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    monkeypatch.delenv("ENTRYWAY_RASA_TOKEN", raising=False)

@@ -21,9 +21,9 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.live_app import live_app
 from tests.support.misbehaving_rasa import MisbehavingRasa
 from tests.support.roster import on_roster
-from tests.support.sending import TRIAGE_CHANNEL
+from tests.support.sending import slack_over_http
 from tests.support.slack_people import texts, texts_of
-from tests.support.slack_requests import SIGNING_SECRET, TEAM, SlackClient
+from tests.support.slack_requests import TEAM, SlackClient
 from tests.support.submissions import submitted
 
 # The form's own labels, as the forms' catalogue areas give them (catalogue/en/proposal.yml);
@@ -55,16 +55,7 @@ class Running:
 
 @pytest.fixture
 def running(app_settings, slack, monkeypatch) -> Iterator[Running]:
-    for name, value in {
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.url,
-        "SLACK_TRIAGE_CHANNEL": TRIAGE_CHANNEL,
-        "ENTRYWAY_RASA_WORKERS": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
-    monkeypatch.delenv("ENTRYWAY_RASA_TOKEN", raising=False)
+    slack_over_http(monkeypatch, slack)
     with MisbehavingRasa("echo") as rasa:
         monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(rasa.port))
         with live_app() as url:

@@ -26,24 +26,15 @@ from tests.support.live_app import live_app
 from tests.support.misbehaving_rasa import MisbehavingRasa
 from tests.support.pilot_plans import read_pdf
 from tests.support.roster import on_roster
-from tests.support.sending import TRIAGE_CHANNEL
+from tests.support.sending import TRIAGE_CHANNEL, slack_over_http
 from tests.support.slack_people import texts
-from tests.support.slack_requests import SIGNING_SECRET, SlackClient, chosen
+from tests.support.slack_requests import SlackClient, chosen
 
 LEAD, EVALUATOR = "U0LEAD", "U0EVAL"
 
 
 def serve(app_settings: str, slack: FakeSlack, monkeypatch) -> Iterator[SlackClient]:
-    for name, value in {
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.url,
-        "SLACK_TRIAGE_CHANNEL": TRIAGE_CHANNEL,
-        "ENTRYWAY_RASA_WORKERS": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
-    monkeypatch.delenv("ENTRYWAY_RASA_TOKEN", raising=False)
+    slack_over_http(monkeypatch, slack)
     on_roster(app_settings, LEAD)
     on_roster(app_settings, EVALUATOR, role=StaffRole.evaluator)
     with MisbehavingRasa("echo") as rasa:

@@ -18,8 +18,8 @@ from storage.workflow import rules, transitions
 from tests.support.live_app import live_app
 from tests.support.misbehaving_rasa import MisbehavingRasa
 from tests.support.roster import on_roster
-from tests.support.sending import TRIAGE_CHANNEL
-from tests.support.slack_requests import SIGNING_SECRET, SlackClient, chosen
+from tests.support.sending import slack_over_http
+from tests.support.slack_requests import SlackClient, chosen
 
 AUSTIN = ZoneInfo("America/Chicago")
 LEAD = "ULEADPROC"
@@ -27,16 +27,7 @@ LEAD = "ULEADPROC"
 
 @pytest.fixture
 def app(app_settings, slack, monkeypatch) -> Iterator[tuple[str, SlackClient]]:
-    for name, value in {
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.url,
-        "SLACK_TRIAGE_CHANNEL": TRIAGE_CHANNEL,
-        "ENTRYWAY_RASA_WORKERS": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
-    monkeypatch.delenv("ENTRYWAY_RASA_TOKEN", raising=False)
+    slack_over_http(monkeypatch, slack)
     on_roster(app_settings, LEAD)
     with MisbehavingRasa("echo") as rasa:
         monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(rasa.port))
