@@ -174,6 +174,8 @@ class StartPilotCheckin(Action):
             SlotSet("checkin_metrics", opened.metrics),
             SlotSet("checkin_values", {}),
             SlotSet("checkin_milestone", opened.milestone),
+            # A check-in on a milestone alone asks no value: only the line on progress.
+            *([] if opened.metrics else [SlotSet("checkin_value", ALL_GIVEN)]),
             FollowupAction(FORM),
         ]
 
@@ -195,7 +197,6 @@ class ValidatePilotCheckinForm(RequestForm):
         Question(
             "checkin_value",
             optional(parse_value, "pilot_checkins.form.not_a_number"),
-            applies=lambda slots: bool(slots.get("checkin_metrics")),
         ),
         Question(
             "checkin_progress",
