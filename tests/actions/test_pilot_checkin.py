@@ -14,6 +14,7 @@ from actions.guided_form import NOT_GIVEN, Invalid
 from actions.pilot_checkin import (
     ALL_GIVEN,
     AskCheckinConfirmed,
+    AskCheckinProgress,
     AskCheckinValue,
     FinishPilotCheckin,
     StartPilotCheckin,
@@ -34,6 +35,7 @@ from storage.pilots.models import CheckinState, PilotCheckin, PilotReading
 from tests.storage.pilots.test_checkins import (
     LEAD,
     MONTHLY_ASKED,
+    PLAN,
     approved_pilot,
     plan_at,
     stored,
@@ -229,6 +231,23 @@ def test_a_value_skipped_keeps_the_check_in_open_with_the_progress_stored(databa
         CheckinState.open,
         "Sensors back online after the storm.",
     )
+
+
+def test_a_milestone_alone_asks_only_how_it_went_and_is_answered_by_it(database):
+    plan = {**PLAN, "metrics": [PLAN["metrics"][0]]}  # monthly only: no at_milestones metric
+    reference = approved_pilot(database, plan, sender=SENDER)
+    plan_at(database, MONTHLY_ASKED)
+    milestone = stored(database, reference)[0]
+    assert milestone.slot == "milestone:0" and milestone.metrics == []
+    slots = started(database, milestone, "en")
+    events, _ = run(ValidatePilotCheckinForm(), tracker(slots))  # as Rasa activates it
+    assert slot_events(events)["requested_slot"] == "checkin_progress"
+    _, [asked] = run(AskCheckinProgress(), tracker(slots))
+    assert 'how did the milestone "Sensors installed" go' in asked["text"]
+    slots.update(checkin_progress="Installed on time.", form_outcome="confirmed")
+    _, [reply] = at_later(FinishPilotCheckin(), tracker(slots))
+    assert reply["text"] == text("pilot_checkins.form.answered", "en", reference=reference)
+    assert stored(database, reference)[0].state is CheckinState.answered
 
 
 def test_stop_leaves_with_nothing_stored(database):

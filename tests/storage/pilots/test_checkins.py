@@ -434,7 +434,7 @@ def test_the_vendor_is_told_once_their_plan_is_approved_in_their_language(sqlite
         contacts.keep_language(session, "web-vendor", "es")
     with session_scope(sqlite_url) as session:
         read = inbox.message_for(session, told.id)
-    assert read is not None and read.text.startswith(f"El plan de tu piloto {reference}")
+    assert read is not None and read.text.startswith(f"Se aprobó el plan del piloto {reference}")
     assert "del 4 de enero de 2027 al 31 de marzo de 2027" in read.text
     # The first check-in is the milestone's, after Martin Luther King Jr. Day.
     assert "Tu primera revisión vence el 19 de enero de 2027" in read.text
