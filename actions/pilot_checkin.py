@@ -75,7 +75,7 @@ LONGEST_NUMBER = 100
 
 def parse_value(answer: str) -> float:
     """A measured value from what the vendor typed (Invalid when it is no number)."""
-    match = NUMBER.match(answer[:LONGEST_NUMBER])
+    match = NUMBER.match(answer) if len(answer) <= LONGEST_NUMBER else None
     if match is None or any(character.isdigit() for character in match.group(5)):
         raise Invalid("pilot_checkins.form.not_a_number")
     sign, whole, separator, fraction, _ = match.groups()
