@@ -37,6 +37,7 @@ from storage.catalogue import text
 from storage.models import Submission
 from storage.workflow import vendor_requests
 from storage.workflow.rules import MAX_REASON_CHARS, RUBRIC, Refused
+from storage.workflow.submitter_news import CHECKIN_CHOICE
 
 AREA = "vendor_requests"
 # The slots each request's form fills, emptied when it starts and when it ends.
@@ -293,6 +294,8 @@ class StartVendorRequest(Action):
     ) -> list[EventType]:
         code = chosen_code(tracker.latest_message or {})
         language = language_of(tracker)
+        if code and code.startswith(CHECKIN_CHOICE):  # a check-in's "Report the values"
+            return [FollowupAction("action_pilot_checkin")]
         if code not in (vendor_requests.WITHDRAW, vendor_requests.AMEND, vendor_requests.DEBRIEF):
             # A choice button of a form that is no longer open.
             dispatcher.utter_message(response="utter_default")

@@ -19,6 +19,7 @@ from storage.pilots.models import (
     PlanState,
 )
 from storage.pilots.plan_input import PlanInput
+from storage.workflow import submitter_news
 from storage.workflow.evaluation import check_not_conflicted
 from storage.workflow.roles import require_lead, role_of
 from storage.workflow.rules import ANY, Outcome, Refused, Staff, cleaned
@@ -211,6 +212,15 @@ def approve(session: Session, reference: str, staff: Staff, note: str | None = N
     current.approved_by, current.approved_at, current.approval_note = staff.identity, utcnow(), note
     session.add(current)
     checkins.schedule(session, current)
+    first = next(iter(checkins.checkins(session, current.id)), None)
+    submitter_news.tell_submitter(
+        session,
+        submission,
+        f"plan_approved:{current.id}",
+        submitter_news.plan_approved(
+            submission, current.starts, current.ends, first.due if first else None
+        ),
+    )
     record_change(
         session,
         submission,

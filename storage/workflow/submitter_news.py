@@ -23,9 +23,8 @@ from storage.settings import get_settings
 @dataclass(frozen=True)
 class News:
     """What to tell (`kind`: status_changed, answer_reminder, public_information,
-    public_information_reminder, pilot_checkin, pilot_checkin_reminder, as_written) and its
-    facts,
-    JSON values only: codes, ISO dates, and what staff wrote."""
+    public_information_reminder, pilot_checkin, pilot_checkin_reminder, pilot_approved,
+    as_written) and its facts, JSON values only: codes, ISO dates, and what staff wrote."""
 
     kind: str
     facts: dict = field(default_factory=dict)
@@ -142,6 +141,8 @@ PILOT_CHECKIN_NEWS = {
     "pilot_checkin": "pilot_checkins.ask",
     "pilot_checkin_reminder": "pilot_checkins.reminder",
 }
+# The code a check-in's button sends (`choose`), naming the check-in: "checkin_<id>".
+CHECKIN_CHOICE = "checkin_"
 # The chat's own payload for asking for a person (the intent), in any chat.
 HANDOFF = "/human_handoff"
 
@@ -166,6 +167,21 @@ def public_information_reminder(submission: Submission, due: date) -> News:
     """The deadline to object to the release of the submission is near."""
     return News(
         "public_information_reminder", {"reference": submission.reference, "date": _iso(due)}
+    )
+
+
+def plan_approved(submission: Submission, starts: date, ends: date, first: date | None) -> News:
+    """The pilot's plan was approved: it runs from `starts` to `ends`, and the vendor's
+    first check-in is due on `first` (None: the plan asks for none)."""
+    return News(
+        "pilot_approved",
+        {
+            "reference": submission.reference,
+            "title": submission.title,
+            "starts": _iso(starts),
+            "ends": _iso(ends),
+            "first_checkin": _iso(first),
+        },
     )
 
 
@@ -232,6 +248,19 @@ def wording(news: str, facts: dict, language: str) -> str:
         )
     if news in PILOT_CHECKIN_NEWS:
         return _checkin_wording(news, facts, language)
+    if news == "pilot_approved":
+        first = facts.get("first_checkin")
+        return text(
+            "pilot_checkins.approved",
+            language,
+            reference=facts["reference"],
+            title=rendering.title_text(facts.get("title") or "", language),
+            starts=_date(facts["starts"], language),
+            ends=_date(facts["ends"], language),
+            first=text("pilot_checkins.approved_first", language, date=_date(first, language))
+            if first
+            else "",
+        ).strip()
     return facts.get("text") or ""  # as_written
 
 
@@ -296,13 +325,25 @@ def worded(message: SubmitterMessage, language: str) -> Worded:
 
 
 def _buttons(message: SubmitterMessage, language: str) -> list[dict]:
-    """Staff's question offers its answer; a public-information notice, a person to ask."""
+    """Staff's question offers its answer; a public-information notice, a person to ask;
+    a check-in, the chat form that answers it."""
     reference = message.facts.get("reference")
     if reference and message.facts.get("answer"):
         return [answer_button(reference, language=language)]
     if message.news in PUBLIC_INFORMATION_NEWS:
         return [{"title": text("public_information.person_button", language), "payload": HANDOFF}]
+    if message.news in PILOT_CHECKIN_NEWS and message.facts.get("checkin_id"):
+        return [checkin_button(int(message.facts["checkin_id"]), language)]
     return []
+
+
+def checkin_button(checkin_id: int, language: str = DEFAULT_LANGUAGE) -> dict:
+    """The button that starts the vendor's answer to a check-in (actions/pilot_checkin.py),
+    a choice naming the check-in, so no training data is involved."""
+    return {
+        "title": text("pilot_checkins.report_button", language),
+        "payload": f'/choose{{"choice":"{CHECKIN_CHOICE}{checkin_id}"}}',
+    }
 
 
 def answer_button(

@@ -15,7 +15,7 @@ from alembic import command
 from sqlalchemy import create_engine, inspect
 from sqlmodel import col, select
 
-from storage import service_levels
+from storage import contacts, inbox, service_levels
 from storage.db import session_scope
 from storage.migrate import alembic_config
 from storage.models import OutboxMessage, SubmitterMessage
@@ -414,3 +414,30 @@ def test_the_vendors_answer_does_not_replace_what_the_city_measured_that_day(sql
         [reading] = session.exec(select(PilotReading)).all()
         assert (reading.value, reading.reported_by) == (6.9, "city")
         assert session.get(PilotCheckin, second.id).progress is None
+
+
+def approval_news(url: str) -> list[SubmitterMessage]:
+    with session_scope(url) as session:
+        found = session.exec(
+            select(SubmitterMessage).where(col(SubmitterMessage.key).startswith("plan_approved:"))
+        ).all()
+        for message in found:
+            session.expunge(message)
+        return list(found)
+
+
+def test_the_vendor_is_told_once_their_plan_is_approved_in_their_language(sqlite_url):
+    reference = approved_pilot(sqlite_url)
+    [told] = approval_news(sqlite_url)
+    assert (told.news, told.sender_id) == ("pilot_approved", "web-vendor")
+    with session_scope(sqlite_url) as session:
+        contacts.keep_language(session, "web-vendor", "es")
+    with session_scope(sqlite_url) as session:
+        read = inbox.message_for(session, told.id)
+    assert read is not None and read.text.startswith(f"Se aprobó el plan del piloto {reference}")
+    assert "del 4 de enero de 2027 al 31 de marzo de 2027" in read.text
+    # The first check-in is the milestone's, after Martin Luther King Jr. Day.
+    assert "Tu primera revisión vence el 19 de enero de 2027" in read.text
+    # Approving again changes nothing and tells nothing more.
+    assert not act(sqlite_url, APPROVED, lambda s: plans.approve(s, reference, LEAD)).changed
+    assert len(approval_news(sqlite_url)) == 1
