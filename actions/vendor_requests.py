@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlmodel import Session
 
-from actions import private
+from actions import pilot_plan, private
 from actions.guided_form import (
     GuidedForm,
     Invalid,
@@ -293,6 +293,9 @@ class StartVendorRequest(Action):
     ) -> list[EventType]:
         code = chosen_code(tracker.latest_message or {})
         language = language_of(tracker)
+        if code == vendor_requests.PILOT_PLAN:
+            # Also pressed from the news of the move to pilot, where no status was asked.
+            return await pilot_plan.start(dispatcher, tracker)
         if code not in (vendor_requests.WITHDRAW, vendor_requests.AMEND, vendor_requests.DEBRIEF):
             # A choice button of a form that is no longer open.
             dispatcher.utter_message(response="utter_default")

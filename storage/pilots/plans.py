@@ -8,7 +8,7 @@ card), recorded in its activity."""
 from sqlmodel import Session, col, select
 
 from storage.catalogue import text
-from storage.models import Status, Submission, utcnow
+from storage.models import Contact, Status, Submission, utcnow
 from storage.pilots import checkins, disclosure
 from storage.pilots.models import (
     PilotBudgetLine,
@@ -171,6 +171,23 @@ def vendor_may_propose(current: PilotIteration | None) -> bool:
     their own draft: a draft staff set (or completed) is theirs to finish, and an
     approved plan changes only as staff's next iteration."""
     return current is None or (current.state is PlanState.draft and current.proposed_by == VENDOR)
+
+
+def open_to_vendor(session: Session, submission: Submission) -> bool:
+    """Whether the vendor may give their part of the plan now."""
+    return submission.status is Status.pilot and vendor_may_propose(latest(session, submission.id))
+
+
+def awaiting_vendor(session: Session, sender_id: str) -> list[str]:
+    """The references of this chat identity's submissions whose plan waits for the
+    vendor's part, newest first."""
+    found = session.exec(
+        select(Submission)
+        .join(Contact, col(Contact.id) == col(Submission.contact_id))
+        .where(Contact.sender_id == sender_id, Submission.status == Status.pilot)
+        .order_by(col(Submission.id).desc())
+    )
+    return [submission.reference for submission in found if open_to_vendor(session, submission)]
 
 
 def propose_as_vendor(session: Session, reference: str, plan: PlanInput) -> Outcome:

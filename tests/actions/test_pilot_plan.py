@@ -4,9 +4,13 @@ plan's own reason, and the answers stored as the vendor's draft for staff to fin
 from datetime import date
 
 import pytest
+from sqlmodel import select
 
 from actions.guided_form import Invalid
 from actions.pilot_plan import (
+    AskPilotPlanConfirmed,
+    FinishPilotPlan,
+    ValidatePilotPlanForm,
     checked_plan,
     is_done,
     parse_day,
@@ -16,11 +20,19 @@ from actions.pilot_plan import (
     parse_money,
     parse_number,
 )
+from actions.vendor_requests import StartVendorRequest
+from storage.catalogue import text
 from storage.db import session_scope
+from storage.identity import new_browser_sender
+from storage.models import SubmitterMessage
 from storage.pilots import plan_input, plans
 from storage.pilots.views import plan_view
+from storage.submissions import get_submission
+from storage.workflow import vendor_requests
 from storage.workflow.rules import Refused
+from storage.workflow.submitter_news import worded
 from tests.storage.pilots.plans import a_plan, in_pilot
+from tests.support.action_calls import REST_SENDER, SENDER, run, slot_events, tracker
 from tests.support.roster import TEST_OPERATOR
 
 
@@ -166,3 +178,175 @@ def test_the_vendor_proposes_a_draft_and_may_redo_it_until_staff_take_it(sqlite_
         plans.propose_as_vendor(session, reference, checked_plan(SHORT))
     with session_scope(sqlite_url) as session:
         assert plan_view(session, reference)["scope"] == a_plan()["scope"]
+
+
+# The form as the action server runs it, against a real database.
+
+
+def pressed(code: str, slots: dict, sender: str = SENDER):
+    return tracker(
+        slots,
+        text=f'/choose{{"choice":"{code}"}}',
+        intent="choose",
+        confidence=1.0,
+        extra={"entities": [{"entity": "choice", "value": code}]},
+        sender=sender,
+    )
+
+
+def answer(slots: dict, said: str, intent: str = "inform") -> tuple[dict, list]:
+    """One answer to the form's current question: the slots after it, what was said."""
+    current = pressed(said, slots) if said in CODES else tracker(slots, said, intent, 0.9)
+    events, messages = run(ValidatePilotPlanForm(), current)
+    return {**slots, **slot_events(events)}, messages
+
+
+CODES = {"increase", "decrease", "monthly", "vendor", "city", "grant", "yes", "no", "skip"}
+# A short plan in Spanish: one metric, one milestone, one budget line.
+SPANISH_ANSWERS = (
+    ("plan_scope", "Sensores de estacionamiento en 20 espacios del centro."),
+    ("plan_sites", "Calle Congreso 100, Calle Madero 5"),
+    ("plan_starts", "1 de marzo de 2027"),
+    ("plan_ends", "31/8/2027"),
+    ("plan_metric_name", "rotación"),
+    ("plan_metric_unit", "vehículos/espacio/día"),
+    ("plan_metric_baseline", "3,1"),
+    ("plan_metric_target", "4,5"),
+    ("plan_metric_direction", "increase"),
+    ("plan_metric_method", "conteos de los sensores"),
+    ("plan_metric_cadence", "monthly"),
+    ("plan_metric_reported_by", "vendor"),
+    ("plan_more_metrics", "no"),
+    ("plan_milestone_name", "Sensores instalados"),
+    ("plan_milestone_due", "31 de marzo de 2027"),
+    ("plan_more_milestones", "no"),
+    ("plan_budget_payer", "vendor"),
+    ("plan_budget_amount", "40 mil"),
+    ("plan_budget_in_kind", "yes"),
+    ("plan_more_budget", "no"),
+    ("plan_cost_after", "30 mil dólares"),
+    ("plan_exit_removal", "Se retiran en 30 días"),
+    ("plan_exit_handover", "Ninguno, todo se retira"),
+    ("plan_exit_data", "Se entregan a la Ciudad y se borran"),
+    ("plan_neighbourhoods", "Centro, San Juan"),
+    ("plan_who_benefits", "Comercios pequeños; los espacios accesibles se informan aparte"),
+    ("plan_data_collected", "ocupación, conteos"),
+    ("plan_data_personal", "no"),
+    ("plan_risks", "Robo de sensores, vandalismo"),
+)
+
+
+def fill(slots: dict, answers=SPANISH_ANSWERS) -> dict:
+    for slot, said in answers:
+        assert slots["requested_slot"] == slot
+        slots, messages = answer(slots, said)
+        assert messages == [], (slot, messages)
+    return slots
+
+
+def started(sender: str = SENDER, **slots) -> dict:
+    events, _ = run(StartVendorRequest(), pressed("pilot_plan", slots, sender))
+    assert events[-1] == {"event": "followup", "name": "pilot_plan_form", "timestamp": None}
+    opened = {**slots, **slot_events(events)}
+    events, _ = run(ValidatePilotPlanForm(), tracker(opened))
+    return {**opened, **slot_events(events)}
+
+
+def test_the_news_of_the_move_to_pilot_asks_for_the_plan_with_a_button(database):
+    reference = in_pilot(database, sender=SENDER)
+    with session_scope(database) as session:
+        submission = get_submission(session, reference)
+        news = session.exec(
+            select(SubmitterMessage).where(SubmitterMessage.submission_id == submission.id)
+        ).all()[-1]
+        spanish = worded(news, "es")
+        assert vendor_requests.PILOT_PLAN in vendor_requests.open_requests(session, submission)
+    assert spanish.buttons == [
+        {"title": "Completa tu parte del plan piloto", "payload": '/choose{"choice":"pilot_plan"}'}
+    ]
+    # The e-mail, which has no buttons, says where to go.
+    assert spanish.text.endswith(text("pilot_plan.asked", "es"))
+
+
+def test_a_vendor_fills_a_short_plan_in_spanish_and_it_is_their_draft(database):
+    reference = in_pilot(database, sender=SENDER)
+    slots = fill(started(language="es"))
+    assert slots["requested_slot"] == "pilot_plan_confirmed"
+    _, [summary] = run(AskPilotPlanConfirmed(), tracker(slots))
+    assert summary["text"].startswith(f"Esta es tu parte del plan piloto de {reference}")
+    assert "- Sitios: Calle Congreso 100, Calle Madero 5" in summary["text"]
+    assert "rotación: 3,1 → 4,5 vehículos/espacio/día, Mensual" in summary["text"]
+    assert "El proveedor: $40.000 (en especie)" in summary["text"]
+    slots, _ = answer(slots, "sí", "affirm")
+    assert slots["form_outcome"] == "confirmed"
+    events, [reply] = run(FinishPilotPlan(), tracker(slots))
+    assert reply["text"] == text("pilot_plan.sent", "es", reference=reference)
+    assert slot_events(events)["plan_scope"] is None
+    with session_scope(database) as session:
+        view = plan_view(session, reference)
+    assert (view["iteration"], view["state"], view["proposed_by"]) == (1, "draft", "vendor")
+    assert view["starts"] == "2027-03-01" and view["ends"] == "2027-08-31"
+    [metric] = view["metrics"]
+    assert (metric["name"], metric["baseline"], metric["target"]) == ("rotación", 3.1, 4.5)
+    assert view["milestones"][0]["due"] == "2027-03-31"
+    assert view["budget"][0]["amount"] == 40000 and view["budget"][0]["in_kind"] is True
+    assert view["risks"][1]["risk"] == "vandalismo"
+    assert view["equity"]["neighbourhoods"] == ["Centro", "San Juan"]
+
+
+def test_another_metric_is_asked_again_and_both_are_kept(database):
+    in_pilot(database, sender=SENDER)
+    # In English, 31/8/2027 is no date (month 31): the English way to write it.
+    english = [
+        ("plan_ends", "8/31/2027") if s == "plan_ends" else (s, v) for s, v in SPANISH_ANSWERS
+    ]
+    slots = fill(started(language="en"), english[:12])
+    slots, _ = answer(slots, "yes")
+    assert slots["requested_slot"] == "plan_metric_name"
+    assert slots["plan_metric_name"] is None and len(slots["plan_metrics"]) == 1
+    second = english[4:12]
+    second[0] = ("plan_metric_name", "wait time")
+    slots = fill(slots, second)
+    slots, _ = answer(slots, "no")
+    assert [m["name"] for m in slots["plan_metrics"]] == ["rotación", "wait time"]
+    assert slots["requested_slot"] == "plan_milestone_name"
+
+
+def test_a_wrong_answer_is_refused_with_its_reason_and_asked_again(database):
+    in_pilot(database, sender=SENDER)
+    slots = fill(started(language="es"), SPANISH_ANSWERS[:3])
+    again, [said] = answer(slots, "1 de febrero de 2027")
+    assert said["text"] == text("pilot_plan.invalid.ends_before_starts", "es")
+    assert again["plan_ends"] is None and again["requested_slot"] == "plan_ends"
+    slots = fill(slots, SPANISH_ANSWERS[3:17])
+    again, [said] = answer(slots, "mucho")
+    assert said["text"] == text("pilot_plan.invalid.not_an_amount", "es")
+
+
+def test_stop_keeps_the_answers_and_the_button_resumes_them(database):
+    reference = in_pilot(database, sender=SENDER)
+    slots = fill(started(language="es"), SPANISH_ANSWERS[:5])
+    slots, _ = answer(slots, "parar", "stop")
+    slots, _ = answer(slots, "sí", "affirm")
+    assert slots["form_outcome"] == "stopped"
+    events, [said] = run(FinishPilotPlan(), tracker(slots))
+    assert said["text"] == text("pilot_plan.kept", "es")
+    slots = {**slots, **slot_events(events)}
+    events, [said] = run(StartVendorRequest(), pressed("pilot_plan", slots))
+    assert said["text"] == text("pilot_plan.resumed", "es", reference=reference)
+    resumed = {**slots, **slot_events(events)}
+    assert resumed["plan_metric_name"] == "rotación" and resumed["form_outcome"] is None
+    events, _ = run(ValidatePilotPlanForm(), tracker(resumed))
+    assert slot_events(events)["requested_slot"] == "plan_metric_unit"
+
+
+def test_only_the_vendor_is_offered_the_form(database):
+    in_pilot(database, sender=SENDER)
+    for sender, key in (
+        (new_browser_sender(), "pilot_plan.nothing_open"),
+        (REST_SENDER, "vendor_requests.not_proven"),
+    ):
+        events, [said] = run(
+            StartVendorRequest(), pressed("pilot_plan", {"language": "en"}, sender)
+        )
+        assert events == [] and said["text"] == text(key, "en")
