@@ -32,9 +32,10 @@ from actions.parsing import parse_amount, plain, yes_or_no
 from actions.status import proven_reference
 from actions.store import in_session
 from actions.submission_flow import yes_no_buttons
-from storage import submissions
+from storage import contacts, submissions
 from storage.catalogue import text
 from storage.identity import is_named_by_client
+from storage.languages import language_or_default
 from storage.pilots import plans
 from storage.pilots.plan_input import (
     CADENCES,
@@ -468,10 +469,17 @@ def _reference_for(session: Session, tracker: Tracker) -> str | None:
     return mine[0] if mine else None
 
 
+def _contact_language(session: Session, reference: str) -> str:
+    submission = submissions.get_submission(session, reference)
+    contact = contacts.get_contact(session, submission.contact_id) if submission else None
+    return contact.language if contact else language_or_default(None)
+
+
 async def start(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """The plan button pressed (in the news of the move to pilot, or after a status
-    answer): the form opens, resuming the answers kept for the same submission."""
-    language = language_of(tracker)
+    answer): the form opens, resuming the answers kept for the same submission. Pressed
+    first thing in a conversation (from the news in a Slack DM), nothing has shown the
+    conversation's language yet: it is the one the news was written in, the contact's."""
     reference = await in_session(lambda session: _reference_for(session, tracker))
     if reference is None:
         key = (
@@ -479,15 +487,17 @@ async def start(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Even
             if is_named_by_client(tracker.sender_id)
             else "pilot_plan.nothing_open"
         )
-        dispatcher.utter_message(text=text(key, language))
+        dispatcher.utter_message(text=text(key, language_of(tracker)))
         return []
+    shown = tracker.get_slot("language")
+    language = shown or await in_session(lambda session: _contact_language(session, reference))
     answered = any(tracker.get_slot(slot) is not None for slot in PLAN_SLOTS)
     resumed = answered and tracker.get_slot("plan_reference") == reference
     if resumed:
         dispatcher.utter_message(text=text("pilot_plan.resumed", language, reference=reference))
     emptied = {} if resumed else dict.fromkeys(PLAN_SLOTS)
     return [
-        *slot_changes(tracker, {**emptied, **FLOW}),
+        *slot_changes(tracker, {**emptied, **FLOW, "language": language}),
         SlotSet("plan_reference", reference),
         FollowupAction(FORM),
     ]

@@ -2,19 +2,58 @@
 page's conversation, proven by the private status code, offered the plan among its
 requests (actions/pilot_plan.py), and the plan stored as the vendor's draft."""
 
+import json
+
 import pytest
 
 from storage.db import session_scope
+from storage.identity import slack_sender
 from storage.models import Status
 from storage.pilots.views import plan_view
 from storage.workflow import transitions
 from tests.support.conversation import PageConversation
 from tests.support.roster import TEST_OPERATOR
+from tests.support.slack_people import SlackPerson
+from tests.support.slack_requests import TEAM
 from tests.support.submissions import submitted
 
 pytestmark = pytest.mark.stack
 
 PLAN_BUTTON = "Completa tu parte del plan piloto"
+
+
+# A short plan in Spanish: one metric, one milestone, one budget line.
+SHORT_PLAN = (
+    "Sensores de estacionamiento en 20 espacios del centro.",
+    "Calle Congreso 100, Calle Madero 5",
+    "1 de marzo de 2027",
+    "31 de agosto de 2027",
+    "rotación",
+    "vehículos por espacio al día",
+    "3,1",
+    "4,5",
+    "Subir",
+    "conteos de los sensores",
+    "Mensual",
+    "Nosotros (el proveedor)",
+    "No",
+    "Sensores instalados",
+    "31 de marzo de 2027",
+    "No",
+    "El proveedor",
+    "40 mil",
+    "Sí",
+    "No",
+    "30 mil dólares",
+    "Se retiran en 30 días",
+    "Ninguno, todo se retira",
+    "Se entregan a la Ciudad y se borran",
+    "Centro, San Juan",
+    "Comercios pequeños del centro",
+    "ocupación, conteos",
+    "No",
+    "Robo de sensores, vandalismo",
+)
 
 
 def buttons(replies: list[dict]) -> dict[str, str]:
@@ -34,38 +73,7 @@ def test_a_spanish_vendor_fills_a_short_plan_in_web_chat(stack):
     assert f"plan piloto de {reference}" in asked and "alcance" in asked
 
     replies = []
-    for said in (
-        "Sensores de estacionamiento en 20 espacios del centro.",
-        "Calle Congreso 100, Calle Madero 5",
-        "1 de marzo de 2027",
-        "1 de febrero de 2027",  # before the start: refused, asked again
-        "31 de agosto de 2027",
-        "rotación",
-        "vehículos por espacio al día",
-        "3,1",
-        "4,5",
-        "Subir",
-        "conteos de los sensores",
-        "Mensual",
-        "Nosotros (el proveedor)",
-        "No",
-        "Sensores instalados",
-        "31 de marzo de 2027",
-        "No",
-        "El proveedor",
-        "40 mil",
-        "Sí",
-        "No",
-        "30 mil dólares",
-        "Se retiran en 30 días",
-        "Ninguno, todo se retira",
-        "Se entregan a la Ciudad y se borran",
-        "Centro, San Juan",
-        "Comercios pequeños del centro",
-        "ocupación, conteos",
-        "No",
-        "Robo de sensores, vandalismo",
-    ):
+    for said in (*SHORT_PLAN[:3], "1 de febrero de 2027", *SHORT_PLAN[3:]):
         replies = vendor.say(said)
         if said == "1 de febrero de 2027":
             assert "debe terminar después de empezar" in vendor.text(replies)
@@ -86,3 +94,28 @@ def test_a_spanish_vendor_fills_a_short_plan_in_web_chat(stack):
     ]
     [line] = view["budget"]
     assert (line["payer"], line["amount"], line["in_kind"]) == ("vendor", 40000, True)
+
+
+def test_a_vendor_by_slack_dm_fills_the_plan_from_the_news_of_the_pilot(stack, fake_slack):
+    vendor = SlackPerson(stack, fake_slack)
+    sender = slack_sender(TEAM, vendor.user)
+    receipt = submitted(stack.database_url, sender, "es", channel="slack")
+    reference = receipt.reference
+    for status in (Status.screening, Status.evaluation, Status.pilot):
+        with session_scope(stack.database_url) as session:
+            transitions.advance(session, reference, TEST_OPERATOR, status)
+    fake_slack.wait_for(
+        lambda: [m for m in vendor.messages() if PLAN_BUTTON in json.dumps(m.blocks)],
+        what="the news of the pilot with its button",
+    )
+    asked = vendor.press(PLAN_BUTTON)
+    assert f"plan piloto de {reference}" in asked
+    for said in SHORT_PLAN:
+        replied = vendor.say(said)
+    assert f"Esta es tu parte del plan piloto de {reference}" in replied
+    done = vendor.press("Sí, enviarla")
+    assert f"tu parte del plan piloto de {reference} está con la Ciudad" in done
+    with session_scope(stack.database_url) as session:
+        view = plan_view(session, reference)
+    assert (view["state"], view["proposed_by"]) == ("draft", "vendor")
+    assert [m["name"] for m in view["metrics"]] == ["rotación"]
