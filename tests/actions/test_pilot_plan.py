@@ -174,6 +174,9 @@ def test_the_vendor_proposes_a_draft_and_may_redo_it_until_staff_take_it(sqlite_
     # Staff complete the draft: from then on it is theirs, and the vendor's form is refused.
     with session_scope(sqlite_url) as session:
         plans.set_plan(session, reference, TEST_OPERATOR, plan_input.checked(a_plan(), reference))
+    with session_scope(sqlite_url) as session:
+        submission = get_submission(session, reference)
+        assert vendor_requests.PILOT_PLAN not in vendor_requests.open_requests(session, submission)
     with session_scope(sqlite_url) as session, pytest.raises(Refused):
         plans.propose_as_vendor(session, reference, checked_plan(SHORT))
     with session_scope(sqlite_url) as session:
