@@ -5,6 +5,7 @@ give, and the answers gathered into the plan document `propose_as_vendor` stores
 draft for staff to complete and approve."""
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -23,6 +24,7 @@ from actions.guided_form import (
     Invalid,
     Question,
     accept_text,
+    chosen_code,
     given,
     optional,
     slot_changes,
@@ -302,7 +304,17 @@ PLAN_SLOTS: Final = (
     "plan_risks",
     "pilot_plan_confirmed",
     *(group.items for group in GROUPS),
+    "plan_list_so_far",
 )
+# Questions answered by a list: several at once (comma-separated), or one per message and
+# "done"; the items given so far are kept as {"slot": ..., "items": [...]}.
+LIST_SLOTS: Final = ("plan_sites", "plan_neighbourhoods", "plan_risks")
+SO_FAR: Final = "plan_list_so_far"
+
+
+def so_far(tracker: Tracker, slot: str) -> list[str]:
+    kept = tracker.get_slot(SO_FAR)
+    return list(kept["items"]) if isinstance(kept, dict) and kept.get("slot") == slot else []
 
 
 def yes_no(answer: str) -> str:
@@ -383,13 +395,37 @@ class ValidatePilotPlanForm(GuidedForm):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         form = ValidatePilotPlanForm.of(tracker)
-        events = await form.handle_message(dispatcher, tracker)
+        events = form.listed(dispatcher, tracker, await form.handle_message(dispatcher, tracker))
         events += form.item_given(tracker, events)
         tracker.add_slots(events)
         form = ValidatePilotPlanForm.of(tracker)
         required = await form.required_slots([], dispatcher, tracker, domain)
         missing = next((slot for slot in required if tracker.slots.get(slot) is None), None)
         return [*events, SlotSet("requested_slot", missing)]
+
+    def listed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
+    ) -> list[EventType]:
+        """A list question answered with one item is held, and asked again ("another, or
+        done?"); several items at once, or "done", answer it with every item given."""
+        requested = tracker.get_slot("requested_slot")
+        value = next(
+            (e["value"] for e in events if e.get("event") == "slot" and e["name"] == requested),
+            None,
+        )
+        if requested not in LIST_SLOTS or not isinstance(value, list):
+            return events
+        items = so_far(tracker, requested)
+        message = tracker.latest_message or {}
+        if is_done(chosen_code(message) or message.get("text") or ""):
+            if not items:
+                dispatcher.utter_message(text=text("pilot_plan.invalid.no_items", self.language))
+                return [SlotSet(requested, None)]
+            return [SlotSet(requested, items), SlotSet(SO_FAR, None)]
+        items += value
+        if len(value) > 1:
+            return [SlotSet(requested, items), SlotSet(SO_FAR, None)]
+        return [SlotSet(requested, None), SlotSet(SO_FAR, {"slot": requested, "items": items})]
 
     def item_given(self, tracker: Tracker, events: list[EventType]) -> list[EventType]:
         """When "add another?" is answered, the item is added to its list and its
@@ -549,6 +585,52 @@ def _summary(tracker: Tracker, language: str) -> str:
             text("pilot_plan.summary_line", language, label=label, value=separator.join(items))
         )
     return "\n".join(lines)
+
+
+class AskListItem(Action, ABC):
+    """A list question: its own words first, then "another one, or done?" with what is
+    given so far."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The list question it asks (abstract: the action server registers only the
+        questions' own actions)."""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        items = so_far(tracker, self.slot)
+        if not items:
+            dispatcher.utter_message(response=f"utter_ask_{self.slot}")
+            return []
+        language = language_of(tracker)
+        given_so_far = text("form.value.separator", language).join(items)
+        dispatcher.utter_message(
+            text=text("pilot_plan.list_more", language, items=given_so_far),
+            buttons=[
+                {
+                    "title": text("pilot_plan.list_done", language),
+                    "payload": '/choose{"choice":"done"}',
+                }
+            ],
+        )
+        return []
+
+
+class AskSites(AskListItem):
+    slot = "plan_sites"
+
+
+class AskNeighbourhoods(AskListItem):
+    slot = "plan_neighbourhoods"
+
+
+class AskRisks(AskListItem):
+    slot = "plan_risks"
 
 
 class AskPilotPlanConfirmed(Action):

@@ -9,6 +9,7 @@ from sqlmodel import select
 from actions.guided_form import Invalid
 from actions.pilot_plan import (
     AskPilotPlanConfirmed,
+    AskSites,
     FinishPilotPlan,
     ValidatePilotPlanForm,
     checked_plan,
@@ -204,7 +205,7 @@ def answer(slots: dict, said: str, intent: str = "inform") -> tuple[dict, list]:
     return {**slots, **slot_events(events)}, messages
 
 
-CODES = {"increase", "decrease", "monthly", "vendor", "city", "grant", "yes", "no", "skip"}
+CODES = {"done", "increase", "decrease", "monthly", "vendor", "city", "grant", "yes", "no", "skip"}
 # A short plan in Spanish: one metric, one milestone, one budget line.
 SPANISH_ANSWERS = (
     ("plan_scope", "Sensores de estacionamiento en 20 espacios del centro."),
@@ -353,3 +354,23 @@ def test_only_the_vendor_is_offered_the_form(database):
             StartVendorRequest(), pressed("pilot_plan", {"language": "en"}, sender)
         )
         assert events == [] and said["text"] == text(key, "en")
+
+
+def test_a_list_is_given_one_per_message_and_done_or_all_at_once(database):
+    in_pilot(database, sender=SENDER)
+    slots = fill(started(language="es"), SPANISH_ANSWERS[:1])
+    slots, _ = answer(slots, "listo")
+    assert slots["requested_slot"] == "plan_sites"  # nothing given yet: refused
+    slots, said = answer(slots, "Calle Congreso 100")
+    assert said == [] and slots["plan_sites"] is None
+    _, [more] = run(AskSites(), tracker(slots))
+    assert more["text"] == text("pilot_plan.list_more", "es", items="Calle Congreso 100")
+    assert more["buttons"][0]["title"] == "Listo"
+    slots, _ = answer(slots, "Calle Madero 5")
+    slots, _ = answer(slots, "done")  # the button
+    assert slots["plan_sites"] == ["Calle Congreso 100", "Calle Madero 5"]
+    assert slots["plan_list_so_far"] is None and slots["requested_slot"] == "plan_starts"
+    # Several at once answer it whole.
+    slots = fill(slots, SPANISH_ANSWERS[2:24])
+    slots, _ = answer(slots, "Centro, San Juan")
+    assert slots["plan_neighbourhoods"] == ["Centro", "San Juan"]

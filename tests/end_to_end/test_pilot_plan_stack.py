@@ -73,7 +73,15 @@ def test_a_spanish_vendor_fills_a_short_plan_in_web_chat(stack):
     assert f"plan piloto de {reference}" in asked and "alcance" in asked
 
     replies = []
-    for said in (*SHORT_PLAN[:3], "1 de febrero de 2027", *SHORT_PLAN[3:]):
+    # The sites one per message, then "listo"; an end before the start refused.
+    one_by_one = ("Calle Congreso 100", "Calle Madero 5", "listo")
+    for said in (
+        SHORT_PLAN[0],
+        *one_by_one,
+        SHORT_PLAN[2],
+        "1 de febrero de 2027",
+        *SHORT_PLAN[3:],
+    ):
         replies = vendor.say(said)
         if said == "1 de febrero de 2027":
             assert "debe terminar después de empezar" in vendor.text(replies)
@@ -85,6 +93,7 @@ def test_a_spanish_vendor_fills_a_short_plan_in_web_chat(stack):
     with session_scope(stack.database_url) as session:
         view = plan_view(session, reference)
     assert (view["state"], view["proposed_by"]) == ("draft", "vendor")
+    assert view["sites"] == ["Calle Congreso 100", "Calle Madero 5"]
     assert (view["starts"], view["ends"]) == ("2027-03-01", "2027-08-31")
     [metric] = view["metrics"]
     assert (metric["name"], metric["baseline"], metric["target"]) == ("rotación", 3.1, 4.5)
