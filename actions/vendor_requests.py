@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlmodel import Session
 
-from actions import private
+from actions import pilot_plan, private
 from actions.guided_form import (
     GuidedForm,
     Invalid,
@@ -296,6 +296,9 @@ class StartVendorRequest(Action):
         language = language_of(tracker)
         if code and code.startswith(CHECKIN_CHOICE):  # a check-in's "Report the values"
             return [FollowupAction("action_pilot_checkin")]
+        if code == vendor_requests.PILOT_PLAN:
+            # Also pressed from the news of the move to pilot, where no status was asked.
+            return await pilot_plan.start(dispatcher, tracker)
         if code not in (vendor_requests.WITHDRAW, vendor_requests.AMEND, vendor_requests.DEBRIEF):
             # A choice button of a form that is no longer open.
             dispatcher.utter_message(response="utter_default")

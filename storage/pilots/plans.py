@@ -8,7 +8,7 @@ card), recorded in its activity."""
 from sqlmodel import Session, col, select
 
 from storage.catalogue import text
-from storage.models import Status, Submission, utcnow
+from storage.models import Contact, Status, Submission, utcnow
 from storage.pilots import checkins, disclosure
 from storage.pilots.models import (
     PilotBudgetLine,
@@ -22,7 +22,7 @@ from storage.pilots.plan_input import PlanInput
 from storage.workflow import submitter_news
 from storage.workflow.evaluation import check_not_conflicted
 from storage.workflow.roles import require_lead, role_of
-from storage.workflow.rules import ANY, Outcome, Refused, Staff, cleaned
+from storage.workflow.rules import ANY, SUBMITTER, Outcome, Refused, Staff, cleaned
 from storage.workflow.versions import change_as_seen, find, record_change
 
 PLAN_PARTS = (PilotMetric, PilotMilestone, PilotBudgetLine, PilotDataTerms)
@@ -161,6 +161,64 @@ def set_plan(
     _store_parts(session, iteration, plan)
     record_change(session, submission, staff.identity, "pilot_planned", iteration=iteration.number)
     return Outcome(reference, True, text(key, reference=reference, iteration=iteration.number))
+
+
+# How an iteration the vendor gave names who proposed it.
+VENDOR: str = "vendor"
+
+
+def vendor_may_propose(current: PilotIteration | None) -> bool:
+    """The vendor gives their part while there is no plan yet, or while the newest is
+    their own draft: a draft staff set (or completed) is theirs to finish, and an
+    approved plan changes only as staff's next iteration."""
+    return current is None or (current.state is PlanState.draft and current.proposed_by == VENDOR)
+
+
+def open_to_vendor(session: Session, submission: Submission) -> bool:
+    """Whether the vendor may give their part of the plan now."""
+    return submission.status is Status.pilot and vendor_may_propose(latest(session, submission.id))
+
+
+def awaiting_vendor(session: Session, sender_id: str) -> list[str]:
+    """The references of this chat identity's submissions whose plan waits for the
+    vendor's part, newest first."""
+    found = session.exec(
+        select(Submission)
+        .join(Contact, col(Contact.id) == col(Submission.contact_id))
+        .where(Contact.sender_id == sender_id, Submission.status == Status.pilot)
+        .order_by(col(Submission.id).desc())
+    )
+    return [submission.reference for submission in found if open_to_vendor(session, submission)]
+
+
+def propose_as_vendor(session: Session, reference: str, plan: PlanInput) -> Outcome:
+    """The vendor's part of the plan, from their chat form: a draft iteration that staff
+    complete (data terms and disclosure, which the vendor cannot assess) and approve."""
+    submission = find(session, reference)
+    in_pilot(submission, "plan")
+    current = latest(session, submission.id)
+    if not vendor_may_propose(current):
+        raise Refused(text("pilots.vendor_plan_closed", reference=reference))
+    stale = changed(session, submission)
+    if stale is not None:
+        return stale
+    fields = {**_documents(plan), "proposed_by": VENDOR, "proposed_at": utcnow()}
+    if current is not None:
+        clear_parts(session, current.id)
+        for name, value in fields.items():
+            setattr(current, name, value)
+        iteration = current
+    else:
+        iteration = PilotIteration(
+            submission_id=submission.id, number=1, state=PlanState.draft, **fields
+        )
+    session.add(iteration)
+    session.flush()
+    _store_parts(session, iteration, plan)
+    record_change(session, submission, SUBMITTER, "pilot_planned", iteration=iteration.number)
+    return Outcome(
+        reference, True, text("pilots.plan_set", reference=reference, iteration=iteration.number)
+    )
 
 
 def approve(session: Session, reference: str, staff: Staff, note: str | None = None) -> Outcome:

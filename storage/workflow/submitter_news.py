@@ -16,7 +16,7 @@ from storage.catalogue import text
 from storage.contacts import get_contact
 from storage.db import insert_once
 from storage.languages import DEFAULT_LANGUAGE, long_date
-from storage.models import StatusChange, Submission, SubmitterMessage, utcnow
+from storage.models import Status, StatusChange, Submission, SubmitterMessage, utcnow
 from storage.settings import get_settings
 
 
@@ -113,6 +113,8 @@ def status_news(submission: Submission, change: StatusChange, offer_answer: bool
             "next_step": submission.next_step,
             "next_decision": _iso(submission.next_decision_by),
             "answer": offer_answer,
+            # Into pilot: the vendor is asked for their part of the plan.
+            "plan": change.to_status is Status.pilot,
         },
     )
 
@@ -207,7 +209,7 @@ def wording(news: str, facts: dict, language: str) -> str:
             else facts.get("reason") or ""
         )
         decided_by = facts.get("next_decision")
-        return text(
+        said = text(
             "notify.status_changed",
             language,
             reference=facts["reference"],
@@ -219,6 +221,9 @@ def wording(news: str, facts: dict, language: str) -> str:
             if decided_by
             else "",
         ).strip()
+        if facts.get("plan"):
+            said += "\n\n" + text("pilot_plan.asked", language)
+        return said
     if news == "answer_reminder":
         return text(
             "notify.answer_reminder",
@@ -326,10 +331,13 @@ def worded(message: SubmitterMessage, language: str) -> Worded:
 
 def _buttons(message: SubmitterMessage, language: str) -> list[dict]:
     """Staff's question offers its answer; a public-information notice, a person to ask;
-    a check-in, the chat form that answers it."""
+    a move into pilot, the vendor's part of the plan; a check-in, the chat form that
+    answers it."""
     reference = message.facts.get("reference")
     if reference and message.facts.get("answer"):
         return [answer_button(reference, language=language)]
+    if message.facts.get("plan"):
+        return [{"title": text("pilot_plan.button", language), "payload": PILOT_PLAN_PAYLOAD}]
     if message.news in PUBLIC_INFORMATION_NEWS:
         return [{"title": text("public_information.person_button", language), "payload": HANDOFF}]
     if message.news in PILOT_CHECKIN_NEWS and message.facts.get("checkin_id"):
@@ -344,6 +352,11 @@ def checkin_button(checkin_id: int, language: str = DEFAULT_LANGUAGE) -> dict:
         "title": text("pilot_checkins.report_button", language),
         "payload": f'/choose{{"choice":"{CHECKIN_CHOICE}{checkin_id}"}}',
     }
+
+
+# The chat's own payload for the plan form (the `choose` intent with its code, as the
+# vendor's other requests: actions/vendor_requests.py).
+PILOT_PLAN_PAYLOAD = '/choose{"choice":"pilot_plan"}'
 
 
 def answer_button(

@@ -13,6 +13,7 @@ from storage import outbox, procurement_records
 from storage.catalogue import text
 from storage.languages import DEFAULT_LANGUAGE
 from storage.models import Score, Status, StatusChange, Submission, SubmissionAnswer, utcnow
+from storage.pilots import plans
 from storage.rendering import reason_text
 from storage.workflow.evaluation import declaration
 from storage.workflow.roles import roster_member
@@ -35,6 +36,7 @@ NOT_AMENDABLE: Final = frozenset(
 WITHDRAW: Final = "withdraw"
 AMEND: Final = "amend"
 DEBRIEF: Final = "debrief"
+PILOT_PLAN: Final = "pilot_plan"
 # The outbox kind that tells the owner of the evaluation what the submitter did.
 OWNER_NOTE: Final = "owner_note"
 # Fewer evaluators than this and an average would be one person's score.
@@ -103,8 +105,11 @@ def withdraw(
 
 
 def open_requests(session: Session, submission: Submission) -> list[str]:
-    """What the submitter may ask of the submission now (WITHDRAW, AMEND, DEBRIEF)."""
+    """What the submitter may ask of the submission now (WITHDRAW, AMEND, DEBRIEF,
+    PILOT_PLAN)."""
     found = []
+    if plans.open_to_vendor(session, submission):
+        found.append(PILOT_PLAN)
     if submission.status not in FINISHED and not contract_signed(session, submission):
         found.append(WITHDRAW)
     if amendable_answers(session, submission):
