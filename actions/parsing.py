@@ -186,6 +186,26 @@ MULTIPLIERS |= {"mil": 10**3, "millon": 10**6, "millones": 10**6, "mdd": 10**6}
 MULTIPLIERS["mil millones"] = 10**9
 
 
+# A measured value as people type it, in either language: "4.5", "4,5", "1,200.5",
+# "1.200,5", "-2", with words after it ("4.5 vehicles", "40 %"). A separator followed by
+# groups of three digits groups thousands, as parse_amount reads them; otherwise it starts
+# the decimals.
+MEASURE = re.compile(r"^\s*([+-]?)(\d{1,3}(?:([,.])\d{3})(?:\3\d{3})*|\d+)(?:[.,](\d+))?(\D*)$")
+LONGEST_MEASURE = 100
+
+
+def parse_measure(text: str) -> float | None:
+    """A measured value (a metric's baseline, target or reading), else None."""
+    match = MEASURE.match(text) if len(text) <= LONGEST_MEASURE else None
+    if match is None or any(character.isdigit() for character in match.group(5)):
+        return None
+    sign, whole, separator, fraction, _ = match.groups()
+    if separator and whole.startswith("0") and fraction is None:
+        whole, fraction = whole.split(separator, 1)  # "0.125" is a decimal, not a thousands
+    digits = re.sub(r"[,.]", "", whole)
+    return float(f"{sign}{digits}.{fraction or 0}")
+
+
 def parse_amount(text: str) -> int | None:
     """Whole dollars from '$40,000', '40k', 'about 1.2 million dollars', '40 mil',
     '1,2 millones', '$40.000', else None. A separator followed by groups of three digits

@@ -6,7 +6,6 @@ and target shown), then one line on how the pilot is going, shows what will be s
 sends it on "yes" (`answer_checkin`). Any value or the progress line may be skipped;
 "stop", or "no" at the end, leaves with nothing stored."""
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -29,6 +28,7 @@ from actions.guided_form import (
     slot_changes,
 )
 from actions.language import language_of
+from actions.parsing import parse_measure
 from actions.status import proven_reference
 from actions.store import in_session
 from actions.submission_flow import yes_no_buttons
@@ -65,24 +65,14 @@ SLOTS = (
 FLOW_SLOTS = ("request_reference", "form_outcome", "stop_requested", "requested_slot")
 # What the value question holds once every metric has its answer.
 ALL_GIVEN = "all_given"
-# A measured value as people type it, in either language: "4.5", "4,5", "1,200.5",
-# "1.200,5", "-2", with words after it ("4.5 vehicles"). A separator followed by groups
-# of three digits groups thousands, as the intake reads amounts (actions/parsing.py
-# parse_amount); otherwise it starts the decimals.
-NUMBER = re.compile(r"^\s*([+-]?)(\d{1,3}(?:([,.])\d{3})(?:\3\d{3})*|\d+)(?:[.,](\d+))?(\D*)$")
-LONGEST_NUMBER = 100
 
 
 def parse_value(answer: str) -> float:
     """A measured value from what the vendor typed (Invalid when it is no number)."""
-    match = NUMBER.match(answer) if len(answer) <= LONGEST_NUMBER else None
-    if match is None or any(character.isdigit() for character in match.group(5)):
+    value = parse_measure(answer)
+    if value is None:
         raise Invalid("pilot_checkins.form.not_a_number")
-    sign, whole, separator, fraction, _ = match.groups()
-    if separator and whole.startswith("0") and fraction is None:
-        whole, fraction = whole.split(separator, 1)  # "0.125" is a decimal, not a thousands
-    digits = re.sub(r"[,.]", "", whole)
-    return float(f"{sign}{digits}.{fraction or 0}")
+    return value
 
 
 def shown_number(value: float, language: str) -> str:

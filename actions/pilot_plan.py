@@ -30,7 +30,7 @@ from actions.guided_form import (
     slot_changes,
 )
 from actions.language import language_of
-from actions.parsing import parse_amount, plain, yes_or_no
+from actions.parsing import parse_amount, parse_measure, plain, yes_or_no
 from actions.status import proven_reference
 from actions.store import in_session
 from actions.submission_flow import yes_no_buttons
@@ -148,17 +148,9 @@ def is_done(answer: str) -> bool:
 
 
 def parse_number(answer: str) -> float:
-    """A metric's baseline or target: a plain number ("12", "12.5", "12,5", "-3", "40%").
-    As in the intake's amounts, a comma before one or two digits starts the decimals,
-    before three it groups thousands ("1,200")."""
-    said = plain(answer).strip().rstrip("%").strip().replace(" ", "")
-    if re.fullmatch(r"-?\d+,\d{1,2}", said):
-        said = said.replace(",", ".")
-    try:
-        value = float(said.replace(",", ""))
-    except ValueError:
-        raise Invalid("pilot_plan.invalid.not_a_number") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    """A metric's baseline or target, as either language writes it (parsing.parse_measure)."""
+    value = parse_measure(answer)
+    if value is None:
         raise Invalid("pilot_plan.invalid.not_a_number")
     return value
 

@@ -107,6 +107,7 @@ def test_lists_numbers_and_amounts():
     assert parse_number("1,200") == 1200
     assert parse_number("-3") == -3
     assert parse_number("40 %") == 40
+    assert parse_number("1.200,5") == 1200.5  # Spanish thousands and decimals
     for typed in ("a lot", "nan", "inf"):
         with pytest.raises(Invalid, match="not_a_number"):
             parse_number(typed)
