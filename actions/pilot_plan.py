@@ -37,7 +37,6 @@ from actions.submission_flow import yes_no_buttons
 from storage import contacts, submissions
 from storage.catalogue import text
 from storage.identity import is_named_by_client
-from storage.languages import language_or_default
 from storage.pilots import plans
 from storage.pilots.plan_input import (
     CADENCES,
@@ -499,8 +498,7 @@ def _reference_for(session: Session, tracker: Tracker) -> str | None:
 
 def _contact_language(session: Session, reference: str) -> str:
     submission = submissions.get_submission(session, reference)
-    contact = contacts.get_contact(session, submission.contact_id) if submission else None
-    return contact.language if contact else language_or_default(None)
+    return contacts.language_of(session, submission.contact_id if submission else None)
 
 
 async def start(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
