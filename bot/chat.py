@@ -253,12 +253,7 @@ def _unseen(sender: str, language: str | None) -> list[dict]:
         ]
 
 
-async def _same_site_only(request: Request) -> None:
-    # In a coroutine for the reason _rest_token_checked is one.
-    web_identity.refuse_cross_site(request)
-
-
-PAGE_ONLY = [Depends(_same_site_only)]
+PAGE_ONLY = [Depends(web_identity.refuse_cross_site)]
 
 
 @router.post(

@@ -127,8 +127,10 @@ def is_cross_site(request: Request) -> bool:
     return urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower()
 
 
-def refuse_cross_site(request: Request) -> None:
-    """The page's endpoints' guard (a route dependency): 403 for another site's request."""
+async def refuse_cross_site(request: Request) -> None:
+    """The page's endpoints' guard (a route dependency): 403 for another site's request.
+    A coroutine, though it awaits nothing: FastAPI runs a plain function dependency in its
+    thread pool, a hand-off to a thread and back on every message."""
     if is_cross_site(request):
         # A person may read it (another site's form posted here): in their language.
         language = page_language(request)
