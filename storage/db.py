@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.schema import Column
 from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel.sql.expression import Select
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -90,6 +91,19 @@ def session_scope(url: str) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def each_in_its_own_transaction(url: str, due: Select, work: Callable[[Session, int], int]) -> int:
+    """Reads the ids `due` selects, then does `work` on each in a transaction of its own,
+    so that a planner's run never holds a lock for long. Returns the sum of what `work`
+    returned (what it wrote)."""
+    with session_scope(url) as session:
+        ids = session.exec(due).all()
+    done = 0
+    for found in ids:
+        with session_scope(url) as session:
+            done += work(session, found)
+    return done
 
 
 def dispose(url: str) -> None:

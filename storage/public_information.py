@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from storage import service_levels
 from storage.catalogue import text
 from storage.contacts import get_contact
-from storage.db import insert_once, session_scope
+from storage.db import each_in_its_own_transaction, insert_once
 from storage.models import Kind, PublicInformationRequest, Submission, utcnow
 from storage.settings import get_settings
 from storage.submissions import get_answers
@@ -322,18 +322,15 @@ def _remind_one(session: Session, request_id: int, now: datetime) -> int:
 def plan_reminders(database_url: str, now: datetime) -> int:
     """Writes every reminder of a deadline to object that has fallen due, once; returns
     how many vendors it told. Each in a transaction of its own."""
-    with session_scope(database_url) as session:
-        due = session.exec(
-            select(PublicInformationRequest.id)
-            .where(
-                col(PublicInformationRequest.remind_at) <= now,
-                col(PublicInformationRequest.reminded_at).is_(None),
-                col(PublicInformationRequest.closed_at).is_(None),
-            )
-            .order_by(col(PublicInformationRequest.id))
-        ).all()
-    told = 0
-    for request_id in due:
-        with session_scope(database_url) as session:
-            told += _remind_one(session, request_id, now)
-    return told
+    due = (
+        select(PublicInformationRequest.id)
+        .where(
+            col(PublicInformationRequest.remind_at) <= now,
+            col(PublicInformationRequest.reminded_at).is_(None),
+            col(PublicInformationRequest.closed_at).is_(None),
+        )
+        .order_by(col(PublicInformationRequest.id))
+    )
+    return each_in_its_own_transaction(
+        database_url, due, lambda session, request_id: _remind_one(session, request_id, now)
+    )

@@ -28,7 +28,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage import outbox, reports, service_levels
-from storage.db import session_scope
+from storage.db import each_in_its_own_transaction, session_scope
 from storage.models import OutboxMessage, StaffRole, Submission
 from storage.service_levels import BusinessCalendar, Stage, moment, next_after, stages
 from storage.workflow import info_requests, roles, rules, submitter_news
@@ -109,17 +109,15 @@ def plan(database_url: str, now: datetime) -> int:
     """Writes every reminder and escalation that is due and not yet written, and the
     week's digest; returns how many messages it wrote. Each submission is planned in a
     transaction of its own, so a run never holds a lock for long."""
-    with session_scope(database_url) as session:
-        due = session.exec(
-            select(Submission.id)
-            .where(col(Submission.next_reminder_at) <= now)
-            .order_by(col(Submission.id))
-            .limit(BATCH)
-        ).all()
-    written = 0
-    for submission_id in due:
-        with session_scope(database_url) as session:
-            written += _plan_one(session, submission_id, now)
+    due = (
+        select(Submission.id)
+        .where(col(Submission.next_reminder_at) <= now)
+        .order_by(col(Submission.id))
+        .limit(BATCH)
+    )
+    written = each_in_its_own_transaction(
+        database_url, due, lambda session, submission_id: _plan_one(session, submission_id, now)
+    )
     with session_scope(database_url) as session:
         written += plan_digest(session, now, service_levels.in_force()[1])
     return written

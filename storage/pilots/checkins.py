@@ -36,7 +36,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage import outbox, service_levels
-from storage.db import insert_once, session_scope
+from storage.db import each_in_its_own_transaction, insert_once
 from storage.models import Status, Submission, utcnow
 from storage.pilots.models import (
     CheckinState,
@@ -419,18 +419,15 @@ def _plan_one(session: Session, checkin_id: int, now: datetime) -> int:
 def plan(database_url: str, now: datetime) -> int:
     """Writes every check-in stage that is due and not yet written; returns how many.
     Each check-in is planned in a transaction of its own."""
-    with session_scope(database_url) as session:
-        due = session.exec(
-            select(PilotCheckin.id)
-            .where(PilotCheckin.state == CheckinState.open, col(PilotCheckin.next_stage_at) <= now)
-            .order_by(col(PilotCheckin.id))
-            .limit(BATCH)
-        ).all()
-    written = 0
-    for checkin_id in due:
-        with session_scope(database_url) as session:
-            written += _plan_one(session, checkin_id, now)
-    return written
+    due = (
+        select(PilotCheckin.id)
+        .where(PilotCheckin.state == CheckinState.open, col(PilotCheckin.next_stage_at) <= now)
+        .order_by(col(PilotCheckin.id))
+        .limit(BATCH)
+    )
+    return each_in_its_own_transaction(
+        database_url, due, lambda session, checkin_id: _plan_one(session, checkin_id, now)
+    )
 
 
 @dataclass(frozen=True)
