@@ -31,6 +31,7 @@ from tests.support.slack_people import texts
 from tests.support.slack_requests import SlackClient, chosen
 
 LEAD, EVALUATOR = "U0LEAD", "U0EVAL"
+STRANGER = "U0STRANGER"  # a member of the workspace, not on the staff roster
 
 
 def serve(app_settings: str, slack: FakeSlack, monkeypatch) -> Iterator[SlackClient]:
@@ -324,3 +325,23 @@ def test_the_card_hides_what_the_vendor_asked_to_keep_confidential(app_settings,
     set_plan(app_settings, reference, a_plan(confidential_fields=["budget"]))
     shown = texts(card(slack, reference))
     assert "2026-09-01" in shown and "parking_turnover" in shown and "confidential" not in shown
+
+
+def test_someone_off_the_roster_gets_nothing_from_the_pilot_card(app_settings, slack, client):
+    """A workspace member who is not City staff presses each button on the card: each is
+    refused to them alone, no modal opens, no file is shared and nothing is recorded."""
+    reference = in_pilot(app_settings)
+    set_plan(app_settings, reference, a_plan())
+    drawn = card(slack, reference)
+    press(client, slack, STRANGER, drawn, "Approve plan")
+    assert "Only City staff on the roster can do this" in told(slack, STRANGER, 1)
+    approved(app_settings, reference)
+    drawn = card(slack, reference)
+    for count, title in enumerate(("Record a value", "Decide", "Term sheet"), start=2):
+        press(client, slack, STRANGER, drawn, title)
+        assert "Only City staff on the roster can do this" in told(slack, STRANGER, count)
+    assert slack.called("views.open") == []
+    assert slack.called("files.completeUploadExternal") == []
+    assert state_of(app_settings, reference) == ["approved"]
+    with session_scope(app_settings) as session:
+        assert session.exec(select(PilotReading)).all() == []
