@@ -169,13 +169,15 @@ def _given(element: dict | None) -> object:
         return None
     kind = element.get("type")
     if kind == "datepicker":
-        return element.get("selected_date") or None
+        day = element.get("selected_date")
+        return day if isinstance(day, str) and day else None
     if kind in ("static_select", "radio_buttons"):
-        return (element.get("selected_option") or {}).get("value")
+        chosen = element.get("selected_option")
+        return chosen.get("value") if isinstance(chosen, dict) else None
     if kind == "checkboxes":
-        return [
-            o.get("value") for o in element.get("selected_options") or [] if isinstance(o, dict)
-        ]
+        chosen = element.get("selected_options")
+        listed = chosen if isinstance(chosen, list) else []
+        return [o.get("value") for o in listed if isinstance(o, dict)]
     typed = element.get("value")
     return typed if isinstance(typed, str) and typed.strip() else None
 

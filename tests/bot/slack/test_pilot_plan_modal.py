@@ -261,6 +261,17 @@ def test_a_wrong_line_or_date_is_refused_on_its_field_and_what_was_typed_stays(
     assert refused({"disclosure.records": "many"}) == {
         "disclosure.records": "must be a whole number"
     }
+    forged = {  # what no Slack client sends: an answer on its field, never a failure
+        "starts": {"type": "datepicker", "selected_date": 7},
+        "data.raw_owner": {"type": "static_select", "selected_option": "city"},
+        "confidential_fields": {"type": "checkboxes", "selected_options": "budget"},
+        "metrics": "x | y | 1 | 2 | increase | m | monthly\n" * 51,
+    }
+    assert refused(forged) == {
+        "starts": "is missing",
+        "data.raw_owner": "is missing",
+        "metrics": "has too many (at most 50)",
+    }
     assert stored(app_settings, reference) == before and state_of(app_settings, reference) == [
         "draft"
     ]
