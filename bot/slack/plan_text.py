@@ -226,11 +226,12 @@ def _read_table(table: Table, typed: str | None, read: Read) -> None:
         while len(cells) > table.required and not cells[-1]:
             cells.pop()
         if not table.required <= len(cells) <= len(table.columns):
-            read.errors.setdefault(
-                table.block_id,
-                text("pilot_card.edit.wrong_columns", line=number, count=len(cells),
-                     format=text(f"pilot_card.edit.format.{table.block_id}")),
-            )  # fmt: skip
+            read.errors[table.block_id] = text(
+                "pilot_card.edit.wrong_columns",
+                line=number,
+                count=len(cells),
+                format=text(f"pilot_card.edit.format.{table.block_id}"),
+            )
             return
         try:
             item = {
@@ -239,7 +240,7 @@ def _read_table(table: Table, typed: str | None, read: Read) -> None:
                 if cell
             }
         except ValueError as wrong:
-            read.errors.setdefault(table.block_id, str(wrong))
+            read.errors[table.block_id] = str(wrong)
             return
         items.append(item)
         numbers.append(number)

@@ -4,6 +4,8 @@ a new draft iteration, which the modal says), lists one item a line in the forma
 hint shows (bot/slack/plan_text.py reads them back). It carries the submission, its status
 and the card's version in private_metadata, like the other pilot modals."""
 
+from collections.abc import Callable
+
 from bot.slack import plan_text as fields
 from bot.slack.blocks.pilot_modals import LONGEST_INPUT, metadata
 from bot.slack.text import mrkdwn, plain
@@ -121,7 +123,9 @@ def _select(block_id: str, initial: object) -> dict:
     return _input(block_id, element, optional)
 
 
-def _checkboxes(block_id: str, codes: tuple[str, ...], initial: object, label_of) -> dict:
+def _checkboxes(
+    block_id: str, codes: tuple[str, ...], initial: object, label_of: Callable[[str], str]
+) -> dict:
     options = [_option(code, label_of(code)) for code in codes]
     element: dict = {"type": "checkboxes", "options": options}
     chosen = [o for o in options if o["value"] in (initial or [])]

@@ -101,8 +101,14 @@ async def pilot_edit(
         if not outcome.changed:
             return Stored(outcome, changed, first)
         after = plan_view(session, card.reference)
-        return Stored(outcome, changed, first, False, after["iteration"],
-                      submission.card_channel, submission.card_ts)  # fmt: skip
+        return Stored(
+            outcome,
+            changed,
+            first,
+            iteration=after["iteration"],
+            card_channel=submission.card_channel,
+            card_ts=submission.card_ts,
+        )
 
     try:
         stored = await in_transaction(context["settings"], store)
