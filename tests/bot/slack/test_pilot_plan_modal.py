@@ -139,6 +139,13 @@ def thread_notes(slack: FakeSlack) -> list[dict]:
     return [m for m in slack.called("chat.postMessage") if m.get("thread_ts")]
 
 
+def thread_note(slack: FakeSlack, count: int) -> dict:
+    """The `count`th note in a card's thread, once posted (it is posted after Slack has
+    its answer)."""
+    slack.wait_for(lambda: len(thread_notes(slack)) >= count, what=f"thread note {count}")
+    return thread_notes(slack)[count - 1]
+
+
 def test_the_modal_is_prefilled_from_the_draft_and_saved_as_is_changes_nothing(
     app_settings, slack, client
 ):
@@ -211,7 +218,7 @@ def test_a_plan_written_in_slack_is_a_draft_by_who_wrote_it_and_the_thread_is_to
         assert not plans.open_to_vendor(
             session, submission
         )  # staff's now: the vendor's form closes
-    [note] = thread_notes(slack)
+    note = thread_note(slack, 1)
     assert (note["channel"], note["thread_ts"]) == (TRIAGE_CHANNEL, drawn.ts)
     assert note["text"] == (
         f"<@{EVALUATOR}> wrote the pilot plan of {reference}: iteration 1, a draft waiting for"
@@ -345,7 +352,7 @@ def test_editing_an_approved_plan_makes_the_next_iteration_and_says_what_changed
         second["metrics"][0]["target"] == 5
         and second["milestones"][-1]["name"] == "Sensors removed"
     )
-    [note] = thread_notes(slack)
+    note = thread_note(slack, 1)
     assert note["thread_ts"] == drawn.ts
     assert note["text"] == (
         f"<@{LEAD}> changed the pilot plan of {reference}: metrics, milestones. Iteration 2, a"
