@@ -12,6 +12,7 @@ from bot.slack.text import mrkdwn, plain
 from storage.catalogue import text
 from storage.pilots.disclosure import CLASSIFICATIONS
 from storage.pilots.plan_input import COST_PERIODS, OWNERS
+from storage.pilots.plans import VENDOR
 from storage.workflow.rules import Refused
 
 EDIT = "pilot_edit"
@@ -160,8 +161,11 @@ def _intro(reference: str, plan: dict | None) -> str:
     if plan is None:
         return text("pilot_card.edit.intro_new", reference=reference)
     if plan["state"] == "draft":
-        return text("pilot_card.edit.intro_draft", reference=reference,
+        said = text("pilot_card.edit.intro_draft", reference=reference,
                     iteration=plan["iteration"])  # fmt: skip
+        if plan["proposed_by"] == VENDOR:
+            said += "\n" + text("pilot_card.edit.vendor_draft")
+        return said
     return text(
         "pilot_card.edit.intro_next",
         reference=reference,

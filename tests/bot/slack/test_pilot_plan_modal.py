@@ -394,3 +394,27 @@ def test_a_plan_larger_than_slack_fields_take_is_not_opened_and_slack_limits_are
         with pytest.raises(SlackApiError) as refused:
             web.views_open(trigger_id="1.trigger", view=view)
         assert refused.value.response["error"] == "invalid_arguments"
+
+
+def test_staff_complete_the_vendors_draft_so_a_lead_can_approve_it(app_settings, slack, client):
+    reference = in_pilot(app_settings)
+    theirs = {key: value for key, value in a_plan().items() if key != "disclosure"}
+    with session_scope(app_settings) as session:
+        plans.propose_as_vendor(session, reference, plan_input.checked(theirs, reference))
+    drawn = card(slack, reference)
+    assert "Disclosure risk: *not assessed*" in texts(drawn)
+    view = modal(client, slack, LEAD, drawn, "Edit plan")
+    assert "It is the vendor's own draft" in view["blocks"][0]["text"]["text"]
+    held = prefilled(view)
+    assert held["disclosure.classification"]["selected_option"] is None
+    assert held["disclosure.records"]["value"] is None
+    completed = {"disclosure.classification": chosen("internal"), "disclosure.records": "20000"}
+    done = client.submit(LEAD, view, typed(view, completed)).json()
+    assert "iteration 1 is replaced" in done["view"]["blocks"][0]["text"]["text"]
+    assert stored(app_settings, reference) == plan_input.checked(a_plan(), reference).model_dump()
+    assert "changed the pilot plan" in thread_note(slack, 1)["text"]
+    assert "disclosure assessment" in thread_note(slack, 1)["text"]
+    with session_scope(app_settings) as session:
+        assert plan_view(session, reference)["proposed_by"] == f"slack:{LEAD}"
+        assert not plans.open_to_vendor(session, submissions.get_submission(session, reference))
+        assert plans.approve(session, reference, Staff(f"slack:{LEAD}")).changed
