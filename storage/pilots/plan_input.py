@@ -11,6 +11,7 @@ words are kept as written (trimmed), markup included: whoever shows them escapes
 
 import json
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Final, Literal
 
@@ -37,6 +38,11 @@ from storage.workflow.rules import Refused
 MAX_PLAN_BYTES: Final = 256 * 1024
 # The errors a refusal lists; the rest are counted.
 ERRORS_SHOWN: Final = 5
+
+# What a check of the whole plan (or of the data terms) names as the key it is about, in
+# its error's context: the refusal says "the plan: ends must come after starts", and a
+# form shows it on the field of `ends`.
+ABOUT: Final = "about"
 
 # The years a plan's dates may fall in, and the longest pilot: beyond them a date is a
 # typo, and check-ins (storage/pilots/checkins.py) would be computed by the thousand or
@@ -172,7 +178,8 @@ class DataTerms(Part):
     @model_validator(mode="after")
     def _deleted_after_kept(self) -> "DataTerms":
         if self.retention_until and self.deletion_by and self.deletion_by < self.retention_until:
-            raise PydanticCustomError("pilot_order", text("pilots.input.deletion_before_retention"))
+            said = text("pilots.input.deletion_before_retention")
+            raise PydanticCustomError("pilot_order", said, {ABOUT: ("deletion_by",)})
         return self
 
     @property
@@ -269,14 +276,16 @@ class PlanInput(Part):
     @model_validator(mode="after")
     def _consistent(self) -> "PlanInput":
         if self.ends <= self.starts:
-            raise PydanticCustomError("pilot_order", text("pilots.input.ends_before_starts"))
+            said = text("pilots.input.ends_before_starts")
+            raise PydanticCustomError("pilot_order", said, {ABOUT: ("ends",)})
         if (self.ends - self.starts).days > LONGEST_PILOT_YEARS * 366:
             said = text("pilots.input.too_long", years=LONGEST_PILOT_YEARS)
-            raise PydanticCustomError("pilot_order", said)
+            raise PydanticCustomError("pilot_order", said, {ABOUT: ("ends",)})
         for number, milestone in enumerate(self.milestones, start=1):
             if not self.starts <= milestone.due <= self.ends + EXIT_WINDOW:
                 said = text("pilots.input.milestone_outside", number=number, name=milestone.name)
-                raise PydanticCustomError("pilot_order", said)
+                about = ("milestones", number - 1, "due")
+                raise PydanticCustomError("pilot_order", said, {ABOUT: about})
         if self.disclosure is None and not self.data.any_collected:
             # Nothing collected: nothing to disclose.
             self.disclosure = Disclosure(classification="public", records=0)
@@ -307,16 +316,42 @@ def _problem(error: dict) -> str:
         return text("pilots.input.invalid", problem=error["msg"])
 
 
-def refusal(problem: ValidationError) -> Refused:
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a plan: where (`metrics, item 2, direction` as people read it),
+    what is wrong, and the key path it is about (("metrics", 1, "direction"); a check of
+    the whole plan names the key it concerns) for a form to show it on its field."""
+
+    where: str
+    said: str
+    path: tuple[str | int, ...]
+
+
+class PlanRefused(Refused):
+    """A plan refused for what is wrong in it; its message lists the first problems,
+    `problems` has them all."""
+
+    def __init__(self, message: str, problems: list[Problem]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+def _path(error: dict) -> tuple[str | int, ...]:
+    return tuple(error["loc"]) + tuple((error.get("ctx") or {}).get(ABOUT, ()))
+
+
+def refusal(problem: ValidationError) -> PlanRefused:
     """The refusal that names each wrong key and says what it should be."""
-    errors = problem.errors(include_url=False)
-    lines = [
-        text("pilots.input.error_line", where=_where(e["loc"]), problem=_problem(e))
-        for e in errors[:ERRORS_SHOWN]
+    problems = [
+        Problem(_where(e["loc"]), _problem(e), _path(e)) for e in problem.errors(include_url=False)
     ]
-    if len(errors) > ERRORS_SHOWN:
-        lines.append(text("pilots.input.more_errors", count=len(errors) - ERRORS_SHOWN))
-    return Refused("\n".join([text("pilots.input.refused"), *lines]))
+    lines = [
+        text("pilots.input.error_line", where=found.where, problem=found.said)
+        for found in problems[:ERRORS_SHOWN]
+    ]
+    if len(problems) > ERRORS_SHOWN:
+        lines.append(text("pilots.input.more_errors", count=len(problems) - ERRORS_SHOWN))
+    return PlanRefused("\n".join([text("pilots.input.refused"), *lines]), problems)
 
 
 def checked(document: object, reference: str) -> PlanInput:

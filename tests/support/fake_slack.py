@@ -11,6 +11,12 @@ Failures can be injected per method: an error answer, an HTTP error, a rate limi
 with Retry-After, as Slack sends), or a call that hangs and is never answered (as when
 the sender is killed while Slack is still working on it).
 
+A view (views.open, .update, .push) is checked against Slack's Block Kit limits that
+a modal can run into (`view_problems`: at most 100 blocks, a plain_text_input of at most
+3000 characters whose initial value fits it, at most 10 checkboxes, titles of 24
+characters, unique block ids, ...) and refused as Slack refuses it, `invalid_arguments`
+with the reasons in `response_metadata.messages`.
+
 Files are uploaded as Slack takes them (what `files_upload_v2` does):
 `files.getUploadURLExternal` (filename and length) hands out an upload URL on this
 server and a file id; the file's bytes are POSTed there as the body;
@@ -55,6 +61,19 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "files.completeUploadExternal": ("files:write",),
 }
 UPLOAD_PATH = "/upload/"
+# Block Kit's limits for a modal (api.slack.com/reference/surfaces/views and
+# /reference/block-kit/block-elements).
+MOST_BLOCKS = 100
+LONGEST_TITLE = 24
+LONGEST_METADATA = 3000
+LONGEST_INPUT = 3000
+LONGEST_LABEL = 2000
+LONGEST_SECTION = 3000
+LONGEST_HEADER = 150
+LONGEST_OPTION = 75
+MOST_CHECKBOXES = 10
+MOST_OPTIONS = 100
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 HISTORY_METHODS = ("conversations.history", "conversations.replies")
 
 
@@ -69,6 +88,64 @@ def manifest_scopes(guide: Path = STAFF_GUIDE) -> frozenset[str]:
     if block is None:
         raise AssertionError(f"{guide.name}: no manifest in {MANIFEST_SECTION!r}")
     return frozenset(yaml.safe_load(block.group(1))["oauth_config"]["scopes"]["bot"])
+
+
+def _element_problems(where: str, element: dict) -> list[str]:
+    kind = element.get("type")
+    found = []
+    if kind == "plain_text_input":
+        longest = element.get("max_length", LONGEST_INPUT)
+        if longest > LONGEST_INPUT:
+            found.append(f"{where}: max_length {longest} is more than {LONGEST_INPUT}")
+        if len(element.get("initial_value") or "") > min(longest, LONGEST_INPUT):
+            found.append(f"{where}: initial_value is longer than max_length")
+    options = element.get("options") or []
+    if kind in ("checkboxes", "radio_buttons") and len(options) > MOST_CHECKBOXES:
+        found.append(f"{where}: {len(options)} options, at most {MOST_CHECKBOXES}")
+    if kind == "static_select" and len(options) > MOST_OPTIONS:
+        found.append(f"{where}: {len(options)} options, at most {MOST_OPTIONS}")
+    if any(len(o["text"]["text"]) > LONGEST_OPTION for o in options):
+        found.append(f"{where}: an option's text is longer than {LONGEST_OPTION}")
+    values = [o["value"] for o in options]
+    chosen = element.get("initial_options") or (
+        [element["initial_option"]] if element.get("initial_option") else []
+    )
+    if any(o.get("value") not in values for o in chosen):
+        found.append(f"{where}: an initial option is not one of the options")
+    if kind == "datepicker" and not ISO_DAY.match(element.get("initial_date") or "0000-00-00"):
+        found.append(f"{where}: initial_date must be YYYY-MM-DD")
+    return found
+
+
+def view_problems(view: dict) -> list[str]:
+    """What Slack would refuse in a modal view, as its error messages say it; empty when
+    Slack takes it."""
+    found = []
+    blocks = view.get("blocks") or []
+    if len(blocks) > MOST_BLOCKS:
+        found.append(f"{len(blocks)} blocks, at most {MOST_BLOCKS}")
+    for key in ("title", "submit", "close"):
+        if len((view.get(key) or {}).get("text", "")) > LONGEST_TITLE:
+            found.append(f"{key} is longer than {LONGEST_TITLE}")
+    if len(view.get("private_metadata") or "") > LONGEST_METADATA:
+        found.append(f"private_metadata is longer than {LONGEST_METADATA}")
+    seen: set[str] = set()
+    for number, block in enumerate(blocks):
+        where = f"blocks[{number}]"
+        block_id = block.get("block_id")
+        if block_id is not None:
+            if block_id in seen:
+                found.append(f"{where}: block_id {block_id} is used twice")
+            seen.add(block_id)
+        if block.get("type") == "input":
+            for key in ("label", "hint"):
+                if len((block.get(key) or {}).get("text", "")) > LONGEST_LABEL:
+                    found.append(f"{where}: {key} is longer than {LONGEST_LABEL}")
+            found.extend(_element_problems(f"{where}.element", block.get("element") or {}))
+        longest = {"section": LONGEST_SECTION, "header": LONGEST_HEADER}.get(block.get("type"))
+        if longest and len((block.get("text") or {}).get("text", "")) > longest:
+            found.append(f"{where}: text is longer than {longest}")
+    return found
 
 
 def needed_scopes(method: str, arguments: dict) -> tuple[str, ...]:
@@ -281,6 +358,13 @@ class FakeSlack:
         elif method == "chat.postEphemeral":
             body.update(message_ts=f"{int(time.time())}.{next(self._ts):06d}")
         elif method in ("views.open", "views.update", "views.push"):
+            problems = view_problems(arguments.get("view") or {})
+            if problems:
+                return {
+                    "ok": False,
+                    "error": "invalid_arguments",
+                    "response_metadata": {"messages": problems},
+                }
             body.update(view={"id": f"V{next(self._ts)}", **(arguments.get("view") or {})})
         elif method == "conversations.open":
             body.update(channel={"id": "D" + str(arguments.get("users", "")).split(",")[0]})

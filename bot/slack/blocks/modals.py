@@ -24,6 +24,8 @@ DECLINE = "decline"
 CONFLICT = "conflict"
 SCORE = "score"
 MAX_BLOCKS = 100
+# The most a Slack plain_text_input takes (a larger max_length is refused by views.open).
+LONGEST_INPUT = 3000
 
 
 def metadata(reference: str, status: str, version: int) -> str:
@@ -187,7 +189,8 @@ def _procurement_inputs() -> list[dict]:
         _input("legal_basis", "procurement.modal.legal_basis", multiline=False, optional=True,
                max_length=2000, hint_key="procurement.modal.legal_basis_hint"),
         _input("justification", "procurement.modal.justification", multiline=True,
-               optional=True, max_length=4000, hint_key="procurement.modal.justification_hint"),
+               optional=True, max_length=LONGEST_INPUT,
+               hint_key="procurement.modal.justification_hint"),
     ]  # fmt: skip
 
 

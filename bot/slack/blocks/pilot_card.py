@@ -21,6 +21,7 @@ APPROVE = "pilot_approve"
 RECORD = "pilot_record"
 DECIDE = "pilot_decide"
 TERMS = "pilot_terms"
+EDIT = "pilot_edit"
 BAR_WIDTH = 10
 
 
@@ -165,7 +166,7 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
 
 def _buttons(facts: CardFacts, pilot: PilotFacts, value: str) -> list[dict]:
     """What can be done now: approving while a draft waits, recording and deciding while
-    the pilot runs (all only in `pilot`); the term sheet always."""
+    the pilot runs, editing the plan (all only in `pilot`); the term sheet always."""
     state = pilot.plan["state"]
     buttons = []
     if facts.status is Status.pilot:
@@ -174,6 +175,7 @@ def _buttons(facts: CardFacts, pilot: PilotFacts, value: str) -> list[dict]:
         if state == "approved":
             buttons.append(_button("record", RECORD, value))
             buttons.append(_button("decide", DECIDE, value))
+        buttons.append(_button("edit", EDIT, value))
     buttons.append(_button("terms", TERMS, value))
     return buttons
 
@@ -190,6 +192,8 @@ def blocks(facts: CardFacts, value: str, who: Who) -> list[dict]:
             {"type": "divider"},
             {"type": "section", "text": mrkdwn(text("pilot_card.no_plan",
                                                     reference=facts.reference))},
+            {"type": "actions", "block_id": "pilot",
+             "elements": [_button("write", EDIT, value, "primary")]},
         ]  # fmt: skip
     plan = pilot.plan
     metrics = _shown(plan, "metrics", "\n".join(metric_line(m) for m in plan["metrics"]))

@@ -14,6 +14,8 @@ APPROVE = "pilot_approve"
 RECORD = "pilot_record"
 DECIDE = "pilot_decide"
 REPORTED_BY_PLAN = "plan"
+# The most a Slack plain_text_input takes (a larger max_length is refused by views.open).
+LONGEST_INPUT = 3000
 
 
 def metadata(reference: str, status: str, version: int, **more: object) -> str:
@@ -182,7 +184,7 @@ def decide(reference: str, status: str, version: int, plan: dict) -> dict:
         ),
         _text_input(
             "lessons", text("pilot_card.decide.lessons"), optional=True, multiline=True,
-            max_length=5000,
+            max_length=LONGEST_INPUT,
         ),
     ]  # fmt: skip
     return _modal("pilot_card.decide.title", blocks, DECIDE, metadata(reference, status, version))

@@ -11,37 +11,32 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import select
 
-from bot.notifier import Notifier
 from bot.slack.blocks import pilot_card, triage_card
 from storage import submissions, triage
 from storage.db import session_scope
-from storage.models import Activity, StaffRole, Status
-from storage.pilots import plan_input, plans
+from storage.models import Activity, Status
 from storage.pilots.models import PilotIteration, PilotReading
-from storage.settings import get_settings
-from storage.workflow.rules import Staff
+from tests.bot.slack.pilot_steps import (
+    EVALUATOR,
+    LEAD,
+    STRANGER,
+    approved,
+    card,
+    modal,
+    pilot_buttons,
+    press,
+    said_in,
+    serve,
+    set_plan,
+    state_of,
+    told,
+)
 from tests.storage.pilots.plans import a_plan, in_pilot
-from tests.support.fake_slack import FakeSlack, Posted, manifest_scopes
-from tests.support.live_app import live_app
-from tests.support.misbehaving_rasa import MisbehavingRasa
+from tests.support.fake_slack import FakeSlack, manifest_scopes
 from tests.support.pilot_plans import read_pdf
-from tests.support.roster import on_roster
-from tests.support.sending import TRIAGE_CHANNEL, slack_over_http
+from tests.support.sending import TRIAGE_CHANNEL
 from tests.support.slack_people import texts
 from tests.support.slack_requests import SlackClient, chosen
-
-LEAD, EVALUATOR = "U0LEAD", "U0EVAL"
-STRANGER = "U0STRANGER"  # a member of the workspace, not on the staff roster
-
-
-def serve(app_settings: str, slack: FakeSlack, monkeypatch) -> Iterator[SlackClient]:
-    slack_over_http(monkeypatch, slack)
-    on_roster(app_settings, LEAD)
-    on_roster(app_settings, EVALUATOR, role=StaffRole.evaluator)
-    with MisbehavingRasa("echo") as rasa:
-        monkeypatch.setenv("ENTRYWAY_RASA_PORT", str(rasa.port))
-        with live_app() as url:
-            yield SlackClient(url)
 
 
 @pytest.fixture
@@ -49,69 +44,12 @@ def client(app_settings, slack, monkeypatch) -> Iterator[SlackClient]:
     yield from serve(app_settings, slack, monkeypatch)
 
 
-def set_plan(url: str, reference: str, plan: dict) -> None:
-    with session_scope(url) as session:
-        plans.set_plan(
-            session, reference, Staff(f"slack:{LEAD}"), plan_input.checked(plan, reference)
-        )
-
-
-def approved(url: str, reference: str, plan: dict | None = None) -> None:
-    set_plan(url, reference, plan or a_plan())
-    with session_scope(url) as session:
-        plans.approve(session, reference, Staff(f"slack:{LEAD}"))
-
-
-def card(slack: FakeSlack, reference: str) -> Posted:
-    """The triage card as the notifier has drawn it after every change so far."""
-    Notifier(get_settings()).run_once()
-    return next(m for m in slack.in_channel(TRIAGE_CHANNEL) if reference in texts(m))
-
-
-def pilot_buttons(shown: Posted) -> dict[str, dict]:
-    found = [b for b in shown.blocks if b.get("block_id") == "pilot"]
-    return {e["text"]["text"]: e for e in (found[0]["elements"] if found else [])}
-
-
-def told(slack: FakeSlack, user: str, count: int) -> str:
-    """The `count`th thing `user` was told (only them), once it is said."""
-    said = lambda: [e["text"] for e in slack.called("chat.postEphemeral") if e["user"] == user]  # noqa: E731
-    slack.wait_for(lambda: len(said()) >= count, what=f"answer {count} to {user}")
-    return said()[count - 1]
-
-
-def press(client: SlackClient, slack: FakeSlack, user: str, shown: Posted, title: str) -> None:
-    button = pilot_buttons(shown)[title]
-    assert (
-        client.press(
-            user, button["action_id"], button["value"], message={"ts": shown.ts}
-        ).status_code
-        == 200
-    )
-
-
-def modal(client: SlackClient, slack: FakeSlack, user: str, shown: Posted, title: str) -> dict:
-    before = len(slack.called("views.open"))
-    press(client, slack, user, shown, title)
-    slack.wait_for(lambda: len(slack.called("views.open")) > before, what=f"{title} modal")
-    return slack.called("views.open")[-1]["view"]
-
-
-def said_in(response) -> str:
-    answer = response.json()
-    return json.dumps(answer.get("errors") or answer.get("view"))
-
-
-def state_of(url: str, reference: str) -> list[str]:
-    with session_scope(url) as session:
-        submission = submissions.get_submission(session, reference)
-        return [i.state.value for i in plans.iterations(session, submission.id)]
-
-
 def test_the_card_shows_the_plan_and_a_lead_approves_it_in_slack(app_settings, slack, client):
     reference = in_pilot(app_settings)
     shown = texts(card(slack, reference))
-    assert "no plan yet" in shown and pilot_buttons(card(slack, reference)) == {}
+    assert "no plan yet" in shown and list(pilot_buttons(card(slack, reference))) == [
+        "Write the plan"
+    ]
 
     set_plan(app_settings, reference, a_plan())
     drawn = card(slack, reference)
@@ -124,7 +62,7 @@ def test_the_card_shows_the_plan_and_a_lead_approves_it_in_slack(app_settings, s
     assert "cruising_minutes: no value yet / 6 minutes (baseline 9, decrease)" in shown
     assert "Sensors installed: due 2026-09-30" in shown and "Mid-pilot review" in shown
     assert "Disclosure risk: *medium*" in shown and "$100,000" in shown
-    assert list(pilot_buttons(drawn)) == ["Approve plan", "Term sheet"]
+    assert list(pilot_buttons(drawn)) == ["Approve plan", "Edit plan", "Term sheet"]
 
     press(client, slack, EVALUATOR, drawn, "Approve plan")
     assert "Only a lead can approve the pilot plan" in told(slack, EVALUATOR, 1)
@@ -138,7 +76,7 @@ def test_the_card_shows_the_plan_and_a_lead_approves_it_in_slack(app_settings, s
     assert slack.in_channel(TRIAGE_CHANNEL) == [redrawn] and redrawn.edits >= 2  # in place
     shown = texts(redrawn)
     assert "iteration 1 · running" in shown and f"Approved by <@{LEAD}>" in shown
-    assert list(pilot_buttons(redrawn)) == ["Record a value", "Decide", "Term sheet"]
+    assert list(pilot_buttons(redrawn)) == ["Record a value", "Decide", "Edit plan", "Term sheet"]
     # The modal again, on the card drawn before the approval: stale, nothing changes.
     again = client.submit(LEAD, view, {"note": "twice"})
     assert "changed since you opened this" in said_in(again)
@@ -304,7 +242,7 @@ def test_an_extension_decided_in_slack_shows_the_decision_and_the_draft_to_appro
     assert "iteration 1 · decided" in shown and "Decided: extend" in shown
     assert "Iteration 2 is a draft, waiting for a lead's approval." in shown
     assert "Install before the holidays." not in json.dumps(drawn.blocks)  # lessons: internal
-    assert list(pilot_buttons(drawn)) == ["Approve plan", "Term sheet"]
+    assert list(pilot_buttons(drawn)) == ["Approve plan", "Edit plan", "Term sheet"]
     view = modal(client, slack, LEAD, drawn, "Approve plan")
     assert "Approve iteration 2" in json.dumps(view)
     assert "iteration 2 is approved" in said_in(client.submit(LEAD, view, {}))

@@ -15,6 +15,7 @@ from bot.slack.listeners.actions.decline import decline
 from bot.slack.listeners.actions.details import details
 from bot.slack.listeners.actions.pilot_approve import pilot_approve
 from bot.slack.listeners.actions.pilot_decide import pilot_decide
+from bot.slack.listeners.actions.pilot_edit import pilot_edit
 from bot.slack.listeners.actions.pilot_record import pilot_record
 from bot.slack.listeners.actions.pilot_terms import pilot_terms
 from bot.slack.listeners.actions.request_info import request_info
@@ -37,5 +38,6 @@ def register(app: AsyncApp) -> None:
     app.action(pilot_card.RECORD)(pilot_record)
     app.action(pilot_card.DECIDE)(pilot_decide)
     app.action(pilot_card.TERMS)(pilot_terms)
+    app.action(pilot_card.EDIT)(pilot_edit)
     # Last: any other action (an old button, a forged id) gets an answer, not an error.
     app.action(re.compile(".*"))(unknown)

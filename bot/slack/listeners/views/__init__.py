@@ -3,12 +3,13 @@ itself (or the field that needs fixing), within Slack's three seconds."""
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.slack.blocks import modals, pilot_modals
+from bot.slack.blocks import modals, pilot_modals, pilot_plan_modal
 from bot.slack.listeners.views.advance import advance
 from bot.slack.listeners.views.conflict import conflict
 from bot.slack.listeners.views.decline import decline
 from bot.slack.listeners.views.pilot_approve import pilot_approve
 from bot.slack.listeners.views.pilot_decide import pilot_decide
+from bot.slack.listeners.views.pilot_edit import pilot_edit
 from bot.slack.listeners.views.pilot_record import pilot_record
 from bot.slack.listeners.views.request_info import request_info
 from bot.slack.listeners.views.score import score
@@ -23,3 +24,4 @@ def register(app: AsyncApp) -> None:
     app.view(pilot_modals.APPROVE)(pilot_approve)
     app.view(pilot_modals.RECORD)(pilot_record)
     app.view(pilot_modals.DECIDE)(pilot_decide)
+    app.view(pilot_plan_modal.EDIT)(pilot_edit)
