@@ -97,6 +97,7 @@ def test_a_pilot_from_plan_to_scale(app_settings, reference, tmp_path, capsys, m
                     "--reason", "Turnover rose past the target.",
                     "--lessons", "Shade the units.")  # fmt: skip
     assert code == 0 and "now procurement" in out and "The vendor has been told" in out
+    assert f"procurement {reference} --approach CODE --legal-basis TEXT" in out
     code, out = cli(capsys, "--as", "lee", "pilot", "decide", reference, "--outcome", "stop",
                     "--reason", "Changed our minds entirely.")  # fmt: skip
     assert code == 1 and "already decided (scale" in out
