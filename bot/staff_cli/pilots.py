@@ -16,6 +16,7 @@ from bot.staff_cli.command import (
     staff_command,
 )
 from bot.staff_cli.pilot_terms import terms
+from bot.staff_cli.procurement import record_lines
 from storage.catalogue import text
 from storage.pilots import decisions, plan_input, plans, readings
 from storage.pilots.models import Outcome
@@ -81,9 +82,10 @@ def show(staff: rules.Staff, reference: str, as_json: bool, iteration: int | Non
                     iterations=", ".join(map(str, numbers)),
                 )
             )
+        procurement = record_lines(session, submission)
     if as_json:
         return [json.dumps(view, ensure_ascii=False, indent=2)]
-    return described(view)
+    return [*described(view), *procurement]
 
 
 @pilot.command(help=text("pilots.help.report"))

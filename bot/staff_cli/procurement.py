@@ -1,15 +1,19 @@
 """`procurement REF`: what the City did once a submission moved to procurement, recorded
 after the move (when it came another way than `advance --to procurement`) or corrected:
-the approach and its legal basis, or the date of a step up to the signed contract."""
+the approach and its legal basis, or the date of a step up to the signed contract; with
+neither, the record as it stands (also printed by `pilot show`)."""
 
 from datetime import date
 
 import click
+from sqlmodel import Session
 
-from bot.staff_cli.command import act, pass_staff, reference_argument, staff_command
-from storage import procurement_records
+from bot.staff_cli.command import act, database, pass_staff, reference_argument, staff_command
+from storage import procurement_records, service_levels
 from storage.catalogue import text
-from storage.workflow import rules
+from storage.models import Status, Submission
+from storage.settings import get_settings
+from storage.workflow import roles, rules, versions
 
 APPROACH = click.Choice(procurement_records.APPROACHES)
 EVENT = click.Choice(procurement_records.EVENTS)
@@ -72,6 +76,8 @@ def procurement(
     correct: bool,
 ) -> list[str]:
     terms = given_terms(approach, legal_basis, justification, contract_value)
+    if terms is None and event is None and on is None and contract_value is None:
+        return shown(staff, reference)
     if (terms is None) == (event is None) or (event is None) != (on is None):
         raise click.UsageError(text("procurement.help.either"))
     if terms is not None:
@@ -84,3 +90,49 @@ def procurement(
             session, reference, staff, event, day, correct
         )
     )
+
+
+def shown(staff: rules.Staff, reference: str) -> list[str]:
+    with database() as session:
+        roles.role_of(session, staff)
+        submission = versions.find(session, reference)
+        lines = record_lines(session, submission)
+    if not lines:
+        raise rules.Refused(text("procurement.refused.never_in_procurement", reference=reference))
+    return lines
+
+
+def record_lines(session: Session, submission: Submission) -> list[str]:
+    """The procurement record of the submission's latest move to procurement, for people;
+    in procurement without one, what is still to record; nothing when it never got there."""
+    record = procurement_records.current_record(session, submission.id)
+    if record is None:
+        if submission.status is not Status.procurement:
+            return []
+        return [
+            text("procurement.record.none", reference=submission.reference),
+            text(
+                "procurement.approach_to_record",
+                reference=submission.reference,
+                options=procurement_records.approach_options(),
+            ),
+        ]
+    calendar = service_levels.calendar(get_settings().timezone)
+    lines = [
+        text(
+            "procurement.record.heading",
+            moved=calendar.local_date(record.moved_to_procurement),
+            approach=text(f"procurement.approach.{record.approach}"),
+            code=record.approach,
+            by=record.recorded_by,
+        ),
+        text("procurement.record.legal_basis", basis=record.legal_basis),
+    ]
+    if record.justification:
+        lines.append(text("procurement.record.justification", justification=record.justification))
+    if record.contract_value is not None:
+        lines.append(text("procurement.record.contract_value", value=f"{record.contract_value:,}"))
+    not_yet = text("procurement.record.not_yet")
+    steps = {step: (getattr(record, step) or not_yet) for step in procurement_records.EVENTS}
+    lines.append(text("procurement.record.steps", **steps))
+    return lines

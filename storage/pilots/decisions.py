@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from storage import procurement_records
 from storage.catalogue import text
 from storage.db import insert_once
 from storage.models import Status, Submission, utcnow
@@ -174,6 +175,15 @@ def decide(
             outcome=outcome.value,
             status=MOVES[outcome].value,
         )
+        if MOVES[outcome] is Status.procurement:
+            # A decision does not say how the City will buy: staff are told what is still
+            # to record, as `advance --to procurement` without an approach tells them.
+            still = text(
+                "procurement.approach_to_record",
+                reference=reference,
+                options=procurement_records.approach_options(),
+            )
+            message = f"{message} {still}"
         next_number = None
     else:
         stale = changed(session, submission)

@@ -97,6 +97,17 @@ def test_a_pilot_from_plan_to_scale(app_settings, reference, tmp_path, capsys, m
                     "--reason", "Turnover rose past the target.",
                     "--lessons", "Shade the units.")  # fmt: skip
     assert code == 0 and "now procurement" in out and "The vendor has been told" in out
+    assert f"procurement {reference} --approach CODE --legal-basis TEXT" in out
+    code, out = cli(capsys, "pilot", "show", reference)
+    assert code == 0 and f"{reference} is in procurement with no approach recorded" in out
+    code, out = cli(capsys, "--as", "lee", "procurement", reference, "--approach",
+                    "no_cost_pilot", "--legal-basis", "City Code 2-5-2, pilot agreements",
+                    "--contract-value", "0")  # fmt: skip
+    assert code == 0
+    code, out = cli(capsys, "pilot", "show", reference)
+    assert "procurement (moved 2026-12-07): Pilot agreement at no cost to the City" in out
+    assert "legal basis: City Code 2-5-2, pilot agreements" in out
+    assert "contract value: $0" in out and "awarded not yet" in out
     code, out = cli(capsys, "--as", "lee", "pilot", "decide", reference, "--outcome", "stop",
                     "--reason", "Changed our minds entirely.")  # fmt: skip
     assert code == 1 and "already decided (scale" in out

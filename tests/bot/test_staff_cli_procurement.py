@@ -99,11 +99,16 @@ def test_the_procurement_command_records_afterwards_and_dates_the_steps(
 ):
     # Moved to procurement another way (a pilot decided "scale"): nothing recorded yet.
     moved = datetime(2026, 11, 3, 10, tzinfo=AUSTIN)
+    code, out = cli(capsys, "procurement", reference)
+    assert code == 1 and f"{reference} has never moved to procurement" in out
     with time_machine.travel(moved, tick=False), session_scope(app_settings) as session:
         submission = submissions.get_submission(session, reference)
         transitions.change_status(
             session, submission, Status.procurement, "slack:U0CAROL", None, None, rules.ANY
         )
+    code, out = cli(capsys, "procurement", reference)
+    assert code == 0 and f"{reference} is in procurement with no approach recorded" in out
+    assert f"procurement {reference} --approach CODE --legal-basis TEXT" in out
     code, out = cli(capsys, "procurement", reference, "--event", "awarded", "--on", "2026-11-20")
     assert code == 1 and "no procurement approach recorded" in out
     code, out = cli(
@@ -145,12 +150,21 @@ def test_the_procurement_command_records_afterwards_and_dates_the_steps(
         datetime(2026, 11, 23).date(),
         datetime(2026, 11, 30).date(),
     )
+    # The record as it stands, with no option given (`pilot show` prints the same lines).
+    code, out = cli(capsys, "procurement", reference)
+    assert code == 0
+    assert out.splitlines() == [
+        "procurement (moved 2026-11-03): Request for proposals (RFP) [rfp]; recorded by "
+        "slack:U0CAROL",
+        f"  legal basis: {BASIS}",
+        "  steps: solicitation issued not yet; awarded 2026-11-23; contract signed 2026-11-30",
+    ]
 
 
 @pytest.mark.parametrize(
     "arguments",
     [
-        [],  # neither an approach nor a step
+        ["--contract-value", "5000"],  # a value without the approach it belongs to
         ["--event", "awarded"],  # a step without its date
         ["--event", "awarded", "--on", "30/11/2026"],
         ["--event", "signed", "--on", "2026-11-30"],

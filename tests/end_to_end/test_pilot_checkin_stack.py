@@ -11,7 +11,8 @@ from sqlmodel import col, select
 
 from storage.db import session_scope
 from storage.models import SubmitterMessage
-from storage.pilots.models import CheckinState, PilotReading
+from storage.pilots.models import CheckinState, PilotIteration, PilotMetric, PilotReading
+from storage.submissions import get_submission
 from tests.storage.pilots.test_checkins import (
     ASKED,
     MONTHLY_ASKED,
@@ -29,14 +30,16 @@ def buttons(replies: list[dict]) -> dict[str, str]:
     return {b["title"]: b["payload"] for reply in replies for b in reply.get("buttons") or []}
 
 
-def told(database_url: str) -> list[str]:
+def told(database_url: str, reference: str) -> list[str]:
     """The keys of what the vendor was told about the pilot (approval, check-in stages)."""
     with session_scope(database_url) as session:
+        submission = get_submission(session, reference)
         return sorted(
             session.exec(
                 select(SubmitterMessage.key).where(
+                    SubmitterMessage.submission_id == submission.id,
                     col(SubmitterMessage.key).startswith("plan_approved:")
-                    | col(SubmitterMessage.key).startswith("pilot_checkin:")
+                    | col(SubmitterMessage.key).startswith("pilot_checkin:"),
                 )
             ).all()
         )
@@ -72,7 +75,13 @@ def test_one_check_in_answered_in_chat_one_missed_and_reminded(stack):
     assert answered.state is CheckinState.answered and answered.answered_by == "vendor"
     assert answered.progress == "All 40 sensors installed; two re-aimed."
     with session_scope(stack.database_url) as session:
-        [reading] = session.exec(select(PilotReading)).all()
+        # This pilot's only: the stack's database is the session's, shared with other tests.
+        [reading] = session.exec(
+            select(PilotReading)
+            .join(PilotMetric)
+            .join(PilotIteration)
+            .where(PilotIteration.submission_id == get_submission(session, reference).id)
+        ).all()
     assert (reading.value, reading.reported_by) == (7.5, "vendor")
 
     # The monthly check-in is asked and left unanswered: reminded, once; the answered
@@ -80,7 +89,7 @@ def test_one_check_in_answered_in_chat_one_missed_and_reminded(stack):
     plan_at(stack.database_url, MONTHLY_ASKED)
     plan_at(stack.database_url, MONTHLY_REMINDER)
     plan_at(stack.database_url, MONTHLY_REMINDER)
-    assert told(stack.database_url) == sorted(
+    assert told(stack.database_url, reference) == sorted(
         [
             f"plan_approved:{first.iteration_id}",
             f"pilot_checkin:{first.id}:asked",

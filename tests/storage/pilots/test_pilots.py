@@ -109,6 +109,8 @@ def test_plan_approve_report_and_scale(database_url):
 
     outcome = decide(url, reference, "scale", lessons="Sensors need shade.")
     assert outcome.changed and "now procurement" in outcome.message
+    # The decision cannot say how the City will buy: the answer (CLI or Slack) says to record it.
+    assert f"procurement {reference} --approach CODE --legal-basis TEXT" in outcome.message
 
     shown = view(url, reference)
     assert shown["state"] == "decided" and shown["status"] == "procurement"
