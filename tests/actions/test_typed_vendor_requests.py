@@ -122,7 +122,7 @@ def test_a_typed_request_for_an_unknown_submission_waits_for_nothing(database):
             "withdraw SC-2026-09999",
             {"language": "en"},
             reference="SC-2026-09999",
-        ),  # fmt: skip
+        ),
     )
     assert responses(messages) == ["utter_status_unknown"]
     assert TYPED_REQUEST_SLOT not in slot_events(events)
