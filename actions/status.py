@@ -4,8 +4,9 @@ what they were told about it (their inbox: the newest message from City staff), 
 when staff wait for their answer, the way to give it; and, asking in no form, the
 buttons for what they may ask of it (withdraw, change an answer, a debrief:
 actions/vendor_requests.py), which act on the proof this look-up keeps in the
-conversation for a while. Look-ups are rate-limited per sender so references cannot be
-enumerated."""
+conversation for a while. A request typed before the proof (TYPED_REQUEST_SLOT) starts
+at once when the next look-up proves it, instead of the buttons. Look-ups are
+rate-limited per sender so references cannot be enumerated."""
 
 import re
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -42,6 +43,9 @@ LOOKS_LIKE_REFERENCE = re.compile(r"\bsc[\s-]*\d|\b\d{2,4}-\d{1,7}\b", re.IGNORE
 PROOF_LASTS = timedelta(minutes=10)
 # The slot holding the proof: {"reference": ..., "at": ISO time}.
 PROOF_SLOT = "vendor_proof"
+# A request typed without a proof (withdraw, amend, debrief: actions/vendor_requests.py),
+# waiting for the next status look-up to prove the submission; that look-up uses it up.
+TYPED_REQUEST_SLOT = "typed_request"
 
 
 def proof(reference: str) -> dict[str, str]:
@@ -89,7 +93,8 @@ def status_values(submission: SubmissionPublic, language: str) -> dict[str, str]
 
 
 async def answer_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """Answers a status question (also asked in the middle of a form)."""
+    """Answers a status question (also asked in the middle of a form, and before a typed
+    request, whose proof it keeps as a status question with the code does)."""
     events, _ = await _answer_status(dispatcher, tracker)
     return events
 
@@ -217,6 +222,13 @@ class CheckStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events, requests = await _answer_status(dispatcher, tracker)
+        if tracker.get_slot(TYPED_REQUEST_SLOT):
+            tracker.add_slots(events)
+            looked_up = next((e["value"] for e in events if e.get("name") == "reference"), None)
+            if looked_up and proven_reference(tracker) == looked_up:
+                # The typed request starts now (action_vendor_request uses the slot up).
+                return [*events, FollowupAction("action_vendor_request")]
+            events.append(SlotSet(TYPED_REQUEST_SLOT, None))
         if requests:  # only a proven submitter has any
             reference = next(e["value"] for e in events if e.get("name") == "reference")
             offer_requests(dispatcher, reference, requests, language_of(tracker))

@@ -1,8 +1,11 @@
 """What a submitter asks of their own submission in chat, from the buttons a proven status
-answer offers (actions/status.py): withdraw it (an optional reason, then yes or no),
-change an answer (which one, the new answer checked by the intake form's own question,
-then yes or no), or how a decided submission was scored. The buttons send the `choose`
-intent with a code, so no training data is involved; typed requests come with it later.
+answer offers (actions/status.py) or typed ("I want to withdraw my proposal", "¿cómo
+calificaron mi propuesta?"): withdraw it (an optional reason, then yes or no), change an
+answer (which one, the new answer checked by the intake form's own question, then yes or
+no), or how a decided submission was scored. The buttons send the `choose` intent with a
+code; a typed request (the intents in TYPED) starts the same flow on the conversation's
+live proof, or else is proven as a status question is, by the reference with the private
+status code (or the chat identity that submitted it), and starts once it is.
 "stop" at any step leaves with nothing changed: a request is done only when confirmed."""
 
 from abc import ABC, abstractmethod
@@ -28,12 +31,13 @@ from actions.guided_form import (
     slot_changes,
 )
 from actions.language import language_of
-from actions.parsing import match_choice
-from actions.status import PROOF_SLOT, proven_reference
+from actions.parsing import find_reference, match_choice
+from actions.status import PROOF_SLOT, TYPED_REQUEST_SLOT, answer_status, proven_reference
 from actions.store import in_session
 from actions.submission_flow import FORMS, yes_no_buttons
 from storage import submissions
 from storage.catalogue import text
+from storage.identity import is_named_by_client
 from storage.models import Submission
 from storage.workflow import vendor_requests
 from storage.workflow.rules import MAX_REASON_CHARS, RUBRIC, Refused
@@ -46,6 +50,12 @@ AMEND_SLOTS = ("amend_field", "amend_value", "amend_confirmed", "amend_fields", 
 FLOW_SLOTS = ("request_reference", "form_outcome", "stop_requested", "requested_slot")
 # How a request's form is left with nothing done: as a stopped form (guided_form.INTERRUPTIONS).
 LEFT = ("form_outcome", "stopped")
+# The intents of the requests typed in the person's own words, and the code each is.
+TYPED = {
+    "withdraw_submission": vendor_requests.WITHDRAW,
+    "amend_submission": vendor_requests.AMEND,
+    "request_debrief": vendor_requests.DEBRIEF,
+}
 
 
 def _cleared(tracker: Tracker, slots: tuple[str, ...]) -> list[EventType]:
@@ -283,8 +293,9 @@ def _debrief_text(session: Session, reference: str, language: str) -> str:
 
 
 class StartVendorRequest(Action):
-    """A request button pressed: the request starts if the conversation proved, a short
-    while ago, that the submission is the person's, and the request still applies."""
+    """A request button pressed, or a request typed: the request starts if the
+    conversation proved, a short while ago, that the submission is the person's, and the
+    request still applies."""
 
     def name(self) -> str:
         return "action_vendor_request"
@@ -292,8 +303,14 @@ class StartVendorRequest(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        code = chosen_code(tracker.latest_message or {})
-        language = language_of(tracker)
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        if intent in TYPED:
+            return await _typed(dispatcher, tracker, TYPED[intent])
+        waiting = tracker.get_slot(TYPED_REQUEST_SLOT)
+        if waiting and intent != "choose":  # the status look-up that proved it ran just now
+            return [SlotSet(TYPED_REQUEST_SLOT, None), *await _start(dispatcher, tracker, waiting)]
+        code = chosen_code(message)
         if code and code.startswith(CHECKIN_CHOICE):  # a check-in's "Report the values"
             return [FollowupAction("action_pilot_checkin")]
         if code == vendor_requests.PILOT_PLAN:
@@ -303,39 +320,75 @@ class StartVendorRequest(Action):
             # A choice button of a form that is no longer open.
             dispatcher.utter_message(response="utter_default")
             return []
-        reference = proven_reference(tracker)
-        if reference is None:
-            dispatcher.utter_message(text=text("vendor_requests.not_proven", language))
-            return []
-        if code == vendor_requests.DEBRIEF:
-            said = await in_session(lambda session: _debrief_text(session, reference, language))
-            dispatcher.utter_message(text=said)
-            return []
-        if code == vendor_requests.WITHDRAW:
-            still = await in_session(lambda session: _may_withdraw(session, reference))
-            if not still:
-                dispatcher.utter_message(
-                    text=text("vendor_requests.not_available", language, reference=reference)
-                )
-                return []
-            return [
-                *_cleared(tracker, WITHDRAW_SLOTS),
-                SlotSet("request_reference", reference),
-                FollowupAction("withdraw_form"),
-            ]
-        kind, fields = await in_session(lambda session: _amendable_fields(session, reference))
-        if not fields:
+        return await _start(dispatcher, tracker, code)
+
+
+async def _typed(dispatcher: CollectingDispatcher, tracker: Tracker, code: str) -> list[EventType]:
+    """A request typed: started on the live proof of the submission it names (or of the
+    one proven, when it names none); else the submission is looked up as a status question
+    with its reference (and the code, when typed with it) is, which keeps the proof, and
+    the request waits for that proof when the look-up did not give it."""
+    language = language_of(tracker)
+    if is_named_by_client(tracker.sender_id):
+        # The same rule as the buttons: no proof is ever kept for a sender a client names.
+        dispatcher.utter_message(text=text("vendor_requests.typed.not_here", language))
+        return []
+    message = tracker.latest_message or {}
+    said = message.get("text") or ""
+    entities = [e.get("value") or "" for e in message.get("entities", [])]
+    named = next((ref for ref in map(find_reference, [said, *entities]) if ref), None)
+    proven = proven_reference(tracker)
+    if proven and named in (None, proven):
+        return await _start(dispatcher, tracker, code)
+    if named is None:
+        dispatcher.utter_message(text=text("vendor_requests.typed.ask_proof", language))
+        return [SlotSet(TYPED_REQUEST_SLOT, code)]
+    events = await answer_status(dispatcher, tracker)
+    tracker.add_slots(events)
+    if proven_reference(tracker) == named:
+        return [*events, *await _start(dispatcher, tracker, code)]
+    if tracker.get_slot("reference") != named:  # unknown, or too many look-ups
+        return events
+    dispatcher.utter_message(text=text("vendor_requests.typed.ask_code", language, reference=named))
+    return [*events, SlotSet(TYPED_REQUEST_SLOT, code)]
+
+
+async def _start(dispatcher: CollectingDispatcher, tracker: Tracker, code: str) -> list[EventType]:
+    """The request `code` on the proven submission: its form, or the debrief's answer."""
+    language = language_of(tracker)
+    reference = proven_reference(tracker)
+    if reference is None:
+        dispatcher.utter_message(text=text("vendor_requests.not_proven", language))
+        return []
+    if code == vendor_requests.DEBRIEF:
+        said = await in_session(lambda session: _debrief_text(session, reference, language))
+        dispatcher.utter_message(text=said)
+        return []
+    if code == vendor_requests.WITHDRAW:
+        still = await in_session(lambda session: _may_withdraw(session, reference))
+        if not still:
             dispatcher.utter_message(
-                text=text("vendor_requests.amend.none", language, reference=reference)
+                text=text("vendor_requests.not_available", language, reference=reference)
             )
             return []
         return [
-            *_cleared(tracker, AMEND_SLOTS),
+            *_cleared(tracker, WITHDRAW_SLOTS),
             SlotSet("request_reference", reference),
-            SlotSet("amend_kind", kind),
-            SlotSet("amend_fields", fields),
-            FollowupAction("amend_form"),
+            FollowupAction("withdraw_form"),
         ]
+    kind, fields = await in_session(lambda session: _amendable_fields(session, reference))
+    if not fields:
+        dispatcher.utter_message(
+            text=text("vendor_requests.amend.none", language, reference=reference)
+        )
+        return []
+    return [
+        *_cleared(tracker, AMEND_SLOTS),
+        SlotSet("request_reference", reference),
+        SlotSet("amend_kind", kind),
+        SlotSet("amend_fields", fields),
+        FollowupAction("amend_form"),
+    ]
 
 
 def _is_anonymous(session: Session, reference: str) -> bool:

@@ -1,8 +1,8 @@
 """A vendor withdraws in Spanish through the real stack: from another conversation than
 the one that submitted (the web page's, whose identity the app issued), proven by the
 private status code, with the buttons the status answer offers
-(actions/vendor_requests.py). A REST client, which names its own sender id, is never
-offered them."""
+(actions/vendor_requests.py), or typed in their own words. A REST client, which names
+its own sender id, is never offered them."""
 
 import uuid
 
@@ -12,8 +12,9 @@ from sqlmodel import select
 from storage import submissions
 from storage.db import session_scope
 from storage.models import Status, SubmitterMessage
-from storage.workflow import rules
+from storage.workflow import evaluation, rules, transitions
 from tests.support.conversation import Conversation, PageConversation
+from tests.support.roster import on_roster
 from tests.support.submissions import submitted
 
 pytestmark = pytest.mark.stack
@@ -96,3 +97,38 @@ def test_a_vendor_changes_an_answer_checked_as_the_form_checks_it_and_can_stop(s
         "solution": "Solar benches that charge phones and bikes",
         "departments": "Parks",
     }
+
+
+def test_a_vendor_types_a_withdrawal_in_spanish_and_a_debrief_in_english(stack):
+    receipt = submitted(stack.database_url, "web-original-conversation", "es")
+    reference, code = receipt.reference, receipt.status_token
+    vendor = PageConversation(stack.url)
+    # Typed from a new conversation, which proves nothing yet: the code is asked for.
+    asked = vendor.text(vendor.say("ya no queremos participar, retírenla por favor"))
+    assert "Mándame su referencia y tu código privado de estado" in asked
+    # Given as a status question gives it; the withdrawal then goes on, no button needed.
+    proven = vendor.say(f"es la {reference}, mi código es {code}")
+    assert f"¿Por qué retiras {reference}?" in vendor.text(proven)
+    assert "Retirar mi envío" not in buttons(proven)
+    confirm = vendor.say("omitir")
+    done = vendor.text(vendor.say(buttons(confirm)["Sí, retirarlo"]))
+    assert f"{reference} quedó retirado" in done
+    with session_scope(stack.database_url) as session:
+        assert submissions.get_submission(session, reference).status is Status.withdrawn
+
+    later = submitted(stack.database_url, "web-original-conversation", "en")
+    decided = later.reference
+    on_roster(stack.database_url, "UANN", "UBOB")
+    lead = rules.Staff.operator("carol")
+    with session_scope(stack.database_url) as session:
+        for who, value in (("slack:UANN", 4), ("slack:UBOB", 5)):
+            evaluator = rules.Staff(who)
+            evaluation.declare_conflict(session, decided, evaluator, False)
+            evaluation.score(session, decided, evaluator, {c: value for c in rules.RUBRIC})
+        transitions.decline(session, decided, lead, "Not a fit for this year's priorities.")
+    english = PageConversation(stack.url)
+    english.say(f"status of {decided}, my code is {later.status_token}")
+    debrief = english.text(english.say("how did my proposal score?"))
+    assert f"How {decided} was scored: the average of 2 evaluators" in debrief
+    assert "• Alignment with City priorities: 4.5" in debrief
+    assert "The City's reason: Not a fit for this year's priorities." in debrief
