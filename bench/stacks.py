@@ -21,8 +21,11 @@ from storage.migrate import upgrade
 from tests.support.stack import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+# The default bot runs on Rasa 3.6 as Rasa supports it, Python 3.10 (make bench installs it:
+# rasa_env/default-bot.in); Entryway's Rasa on 3.11 (rasa_env/requirements.in).
+DEFAULT_BOT_PYTHON = ROOT / ".venv-rasa-default" / "bin" / "python"
+DEFAULT_BOT_RASA = ROOT / ".venv-rasa-default" / "bin" / "rasa"
 # The machine's PostgreSQL (a database is created for each stack and dropped after) and a
 # Redis database index nothing else uses (emptied before and after).
 POSTGRES = os.environ.get(
@@ -44,7 +47,7 @@ def default_project(work: Path) -> Path:
     """The files `rasa init` writes, copied from the pinned Rasa."""
     initial = subprocess.run(
         [
-            str(RASA_PYTHON),
+            str(DEFAULT_BOT_PYTHON),
             "-c",
             "import os, rasa.cli; "
             "print(os.path.join(os.path.dirname(rasa.cli.__file__), 'initial_project'))",
@@ -66,7 +69,7 @@ def train_from_scratch(bot: str, project: Path, out: Path) -> float:
     with tempfile.TemporaryDirectory(prefix="rasa-cache-") as cache:
         started = time.monotonic()
         subprocess.run(
-            [str(RASA), "train", *arguments],
+            [str(RASA if bot == ENTRYWAY else DEFAULT_BOT_RASA), "train", *arguments],
             cwd=project,
             env={**rasa_env(), "RASA_CACHE_DIRECTORY": cache},
             check=True,
@@ -87,7 +90,10 @@ class Served:
 def default_bot(project: Path, log: Path) -> Iterator[Served]:
     port = free_port()
     stack = RunningStack(
-        [str(RASA), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port), "-m", "models"],
+        [
+            str(DEFAULT_BOT_RASA),
+            *("run", "--enable-api", "-i", "127.0.0.1", "-p", str(port), "-m", "models"),
+        ],
         project,
         rasa_env(),
         log,

@@ -42,6 +42,7 @@ PATCHES = (
     "domain_digest",
     "kept_action_session",
     "event_class_lookup",
+    "applied_events_once",
     "no_tracker_store_fallback",
     "domain_emptiness_once",
     "depth_first_graph",

@@ -1,5 +1,5 @@
 """The pytest plugin for the tests that run inside the Rasa server's own environment
-(tests/rasa_env, tests/nlu): Python 3.10 with Rasa's pins, where the app's packages
+(tests/rasa_env, tests/nlu): Python 3.11 with Rasa's pins, where the app's packages
 (SQLModel, ...) are not installed, so the app's conftest is not loaded there.
 
 Run as `make test` runs them:

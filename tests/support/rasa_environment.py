@@ -1,4 +1,4 @@
-"""Runs a check script in the Rasa server's own environment (Python 3.10, Rasa's pins)."""
+"""Runs a check script in the Rasa server's own environment (Python 3.11, Rasa's pins)."""
 
 import subprocess
 from pathlib import Path
