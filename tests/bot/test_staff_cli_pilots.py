@@ -248,3 +248,20 @@ def test_show_withholds_confidential_terms_from_who_may_not_open_them(
 def viewings(session) -> list[Activity]:
     found = session.exec(select(Activity).where(Activity.kind == "confidential_viewed"))
     return list(found)
+
+
+def test_control_characters_in_peoples_words_reach_the_terminal_escaped(
+    app_settings, reference, tmp_path, capsys
+):
+    clipboard = "\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07"  # OSC 52: set the clipboard
+    scope = f"Kerb sensors{clipboard} on \u202e40 spaces\x9b2J"
+    plan = written(tmp_path, a_plan(scope=scope), "plan.json")
+    assert cli(capsys, "pilot", "plan", reference, "--from", plan)[0] == 0
+    code, out = cli(capsys, "pilot", "show", reference)
+    assert code == 0 and "Kerb sensors\\u001b]52;c;" in out and "\\u0007 on \\u202e40" in out
+    assert not any(c in out for c in "\x1b\x07\u202e\x9b")
+    code, out = cli(capsys, "pilot", "show", reference, "--json")
+    assert code == 0 and "\x1b" not in out and json.loads(out)["scope"] == scope
+    refused = written(tmp_path, a_plan(confidential_fields=["\x1b[2Jbudget"]))
+    code, out = cli(capsys, "pilot", "plan", reference, "--from", refused)
+    assert code == 1 and "\\u001b[2Jbudget" in out and "\x1b" not in out
