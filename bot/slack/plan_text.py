@@ -154,7 +154,12 @@ class Read:
 
 
 def _state(view: dict) -> dict[str, dict]:
-    values = (view.get("state") or {}).get("values") or {}
+    """Each block's element state; a level that is not what Slack sends (a forged body)
+    counts as nothing typed, so the plan's check names what is missing."""
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(values, dict):
+        return {}
     return {
         block_id: element
         for block_id, actions in values.items()
@@ -173,13 +178,22 @@ def _given(element: dict | None) -> object:
         return day if isinstance(day, str) and day else None
     if kind in ("static_select", "radio_buttons"):
         chosen = element.get("selected_option")
-        return chosen.get("value") if isinstance(chosen, dict) else None
+        value = chosen.get("value") if isinstance(chosen, dict) else None
+        return value if isinstance(value, str) else None
     if kind == "checkboxes":
         chosen = element.get("selected_options")
         listed = chosen if isinstance(chosen, list) else []
-        return [o.get("value") for o in listed if isinstance(o, dict)]
+        values = [o.get("value") for o in listed if isinstance(o, dict)]
+        return [value for value in values if isinstance(value, str)]
     typed = element.get("value")
     return typed if isinstance(typed, str) and typed.strip() else None
+
+
+def _chosen(element: dict | None) -> list[str]:
+    """The codes ticked in a checkboxes block; nothing when the block holds another kind
+    of element (a forged body)."""
+    given = _given(element)
+    return given if isinstance(given, list) else []
 
 
 def _number(raw: str) -> object:
@@ -277,14 +291,14 @@ def read(view: dict) -> Read:
         typed = _given(state.get(block_id))
         lines = [line.strip() for line in str(typed or "").splitlines() if line.strip()]
         _put(document, block_id, lines)
-    flags = _given(state.get(DATA_FLAGS)) or []
+    flags = _chosen(state.get(DATA_FLAGS))
     for flag in DATA_FLAG_KEYS:
         _put(document, f"data.{flag}", flag in flags)
     for key in ("cost_after_pilot", "exit_plan", "equity"):
         document.setdefault(key, {})
     chosen = set()
     for block_id, _ in confidential_groups():
-        chosen.update(_given(state.get(block_id)) or [])
+        chosen.update(_chosen(state.get(block_id)))
     document[CONFIDENTIAL] = [key for key in PlanInput.model_fields if key in chosen]
     return found
 

@@ -6,7 +6,6 @@ handoffs, outbox), `staff_roster` (`staff add | remove | list`), `understanding`
 command runs, who acts (--as), the reference argument. Every text it prints, help
 included, is in catalogue/staff/cli.yml."""
 
-import sys
 from collections.abc import Sequence
 
 import click
@@ -20,7 +19,7 @@ from bot.staff_cli import (
     submissions,
     understanding,
 )
-from bot.staff_cli.command import InOrder
+from bot.staff_cli.command import InOrder, echo
 from storage import service_levels
 from storage.catalogue import text
 from storage.workflow import rules
@@ -61,9 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         usage.show()
         raise SystemExit(usage.exit_code) from None
     except service_levels.ServiceLevelError as problem:
-        print(text("cli.service_level_error", problem=problem), file=sys.stderr)
+        echo(text("cli.service_level_error", problem=problem), error=True)
         return 2
     except (rules.Refused, understanding.AssistantUnreachable) as refused:
-        print(refused, file=sys.stderr)
+        echo(str(refused), error=True)  # a refusal may quote what someone typed
         return 1
     return 0

@@ -4,6 +4,8 @@ argument."""
 
 import functools
 import getpass
+import json
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -40,6 +42,30 @@ def member(name: str) -> rules.Staff:
         return roster.resolve(session, name)
 
 
+# Control and format characters a terminal may act on; newline and tab are the output's own.
+UNSAFE_CATEGORIES = ("Cc", "Cf")
+KEPT = frozenset("\n\t")
+
+
+def _safe(character: str) -> str:
+    if character in KEPT or unicodedata.category(character) not in UNSAFE_CATEGORIES:
+        return character
+    return json.dumps(character)[1:-1]  # \u001b: read as written, and valid inside JSON
+
+
+def terminal_safe(said: str) -> str:
+    """What the staff CLI prints: people's words as written, but their control and format
+    characters (an ANSI or OSC escape that rewrites the terminal or its clipboard, a bidi
+    override) shown as escapes (ESC as the six characters \\u001b), not acted on by the
+    terminal. Inside `--json` output that is JSON's own escape, so the JSON reads back
+    the same."""
+    return "".join(map(_safe, said))
+
+
+def echo(said: str, error: bool = False) -> None:
+    click.echo(terminal_safe(said), err=error)
+
+
 def staff_command(command: Callable[..., list[str]]) -> Callable[..., None]:
     """Runs a command as every one runs, once its arguments are understood (so that bad
     usage is told first, and --help needs no database): the service levels must be in
@@ -52,7 +78,7 @@ def staff_command(command: Callable[..., list[str]]) -> Callable[..., None]:
         context = click.get_current_context()
         service_levels.in_force()
         context.obj = acting(context.find_root().params["actor"])
-        click.echo("\n".join(command(*args, **kwargs)))
+        echo("\n".join(command(*args, **kwargs)))
 
     return run
 

@@ -21,7 +21,7 @@ from storage.catalogue import text
 from storage.pilots import decisions, plan_input, plans, readings
 from storage.pilots.models import Outcome
 from storage.pilots.views import plan_view
-from storage.workflow import roles, rules, versions
+from storage.workflow import evaluation, roles, rules, versions
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -46,7 +46,10 @@ def pilot() -> None:
 def plan(staff: rules.Staff, reference: str, source: Path) -> list[str]:
     with source.open("rb") as file:  # no more than a refusal needs
         raw = file.read(plan_input.MAX_PLAN_BYTES + 1)
-    given = plan_input.checked(plan_input.read_document(raw, source.name), reference)
+    document = plan_input.read_document(raw, source.name)
+    if _holds_withheld(document):
+        raise rules.Refused(text("pilots.show.withheld_fed_back", reference=reference))
+    given = plan_input.checked(document, reference)
     return act(lambda session: plans.set_plan(session, reference, staff, given))
 
 
@@ -66,9 +69,14 @@ def approve(staff: rules.Staff, reference: str, note: str | None) -> list[str]:
 @staff_command
 @pass_staff
 def show(staff: rules.Staff, reference: str, as_json: bool, iteration: int | None) -> list[str]:
+    """The plan as `pilot terms` gives it: not to someone with a declared conflict; its
+    confidential terms withheld from whoever may not open them, and their viewing
+    recorded for whoever may."""
     with database() as session:
         roles.role_of(session, staff)
         submission = versions.find(session, reference)
+        if evaluation.conflicted(session, submission, staff):
+            raise rules.Refused(text("pilots.show.conflicted", reference=reference))
         view = plan_view(session, reference, iteration)
         if view is None:
             numbers = [i.number for i in plans.iterations(session, submission.id)]
@@ -82,10 +90,49 @@ def show(staff: rules.Staff, reference: str, as_json: bool, iteration: int | Non
                     iterations=", ".join(map(str, numbers)),
                 )
             )
+        if _confidential(view):
+            if evaluation.may_see_confidential(session, submission, staff):
+                evaluation.record_confidential_view(session, submission, staff)
+            else:
+                view = _masked(view)
         procurement = record_lines(session, submission)
     if as_json:
         return [json.dumps(view, ensure_ascii=False, indent=2)]
     return [*described(view), *procurement]
+
+
+# What stands in a shown plan for a value withheld from who asked: a mapping no plan key
+# takes, so a masked plan fed back to `pilot plan` is refused, never stored over the
+# values it hid.
+WITHHELD = "withheld"
+
+
+def _confidential(view: dict) -> bool:
+    return bool(view["confidential_fields"]) or any(line["private"] for line in view["budget"])
+
+
+def _masked(view: dict) -> dict:
+    """The view with each key the vendor marked confidential, and each private budget
+    line, replaced by a note that it is withheld and why."""
+    why = {WITHHELD: text("pilots.show.withheld_why", reference=view["reference"])}
+    masked = {key: why if key in view["confidential_fields"] else value
+              for key, value in view.items()}  # fmt: skip
+    if isinstance(masked["budget"], list):
+        masked["budget"] = [why if line["private"] else line for line in masked["budget"]]
+    return masked
+
+
+def _is_withheld(value: object) -> bool:
+    return isinstance(value, dict) and WITHHELD in value
+
+
+def _holds_withheld(document: object) -> bool:
+    """Whether a plan file is a masked `pilot show --json` (or holds part of one)."""
+    if not isinstance(document, dict):
+        return False
+    budget = document.get("budget")
+    lines = budget if isinstance(budget, list) else []
+    return any(_is_withheld(value) for value in [*document.values(), *lines])
 
 
 @pilot.command(help=text("pilots.help.report"))
@@ -177,6 +224,141 @@ def _metric_lines(metric: dict) -> list[str]:
     return lines
 
 
+def _scope(view: dict) -> list[str]:
+    return [text("pilots.show.scope", scope=view["scope"])]
+
+
+def _sites(view: dict) -> list[str]:
+    return [text("pilots.show.sites", sites=_said(view["sites"]))]
+
+
+def _runs(view: dict) -> list[str]:
+    starts, ends = (
+        text("pilots.show.withheld_value") if _is_withheld(view[key]) else view[key]
+        for key in ("starts", "ends")
+    )
+    return [text("pilots.show.runs", starts=starts, ends=ends)]
+
+
+def _metrics(view: dict) -> list[str]:
+    lines = [text("pilots.show.metrics")]
+    for metric in view["metrics"]:
+        lines += _metric_lines(metric)
+    return lines
+
+
+def _milestones(view: dict) -> list[str]:
+    lines = [text("pilots.show.milestones")]
+    for milestone in view["milestones"]:
+        done = text("pilots.show.done", on=milestone["done_on"]) if milestone["done_on"] else ""
+        lines.append(
+            text("pilots.show.milestone", due=milestone["due"], name=milestone["name"], done=done)
+        )
+    return lines
+
+
+def _budget(view: dict) -> list[str]:
+    lines = [text("pilots.show.budget")]
+    for line in view["budget"]:
+        if _is_withheld(line):
+            lines.append(text("pilots.show.withheld_line"))
+            continue
+        lines.append(
+            text(
+                "pilots.show.budget_line",
+                payer=line["payer"],
+                amount=text("pilots.show.dollars", amount=_said(line["amount"])),
+                in_kind=text("pilots.show.in_kind") if line["in_kind"] else "",
+                private=text("pilots.show.private") if line["private"] else "",
+                note=text("pilots.show.note", note=line["note"]) if line["note"] else "",
+            )
+        )
+    return lines
+
+
+def _cost_after(view: dict) -> list[str]:
+    cost = view["cost_after_pilot"]
+    return [
+        text(
+            "pilots.show.cost_after",
+            amount=_said(cost.get("amount")),
+            per=text(f"pilots.show.per.{cost['per']}") if cost.get("per") else "",
+            note=text("pilots.show.note", note=cost["note"]) if cost.get("note") else "",
+        )
+    ]
+
+
+def _data(view: dict) -> list[str]:
+    data = view["data"] or {}
+    return [
+        text(
+            "pilots.show.data",
+            collected=_said(data.get("collected")),
+            **{key: _said(data.get(key)) for key in ("personal", "location", "images")},
+            raw_owner=_said(data.get("raw_owner")),
+            derived_owner=_said(data.get("derived_owner")),
+            licence=_said(data.get("city_licence")),
+            retention=_said(data.get("retention_until")),
+            deletion=_said(data.get("deletion_by")),
+            stored=_said(data.get("stored_where")),
+            open_data=_said(data.get("open_data")),
+        )
+    ]
+
+
+def _disclosure(view: dict) -> list[str]:
+    exposure = view["disclosure"]
+    if exposure["classification"] is None:
+        return [text("pilots.show.disclosure_none", method=exposure["method"])]
+    required = exposure["lead_note_required"]
+    return [
+        text(
+            "pilots.show.disclosure",
+            classification=exposure["classification"],
+            method=exposure["method"],
+            cost=_said(exposure["estimated_cost"]),
+            risk=exposure["risk_level"],
+            note=text("pilots.show.disclosure_note") if required else "",
+        )
+    ]
+
+
+def _exit_plan(view: dict) -> list[str]:
+    return [text("pilots.show.exit_plan", **{k: _said(v) for k, v in view["exit_plan"].items()})]
+
+
+def _equity(view: dict) -> list[str]:
+    return [text("pilots.show.equity", **{k: _said(v) for k, v in view["equity"].items()})]
+
+
+def _risks(view: dict) -> list[str]:
+    lines = [text("pilots.show.risks")]
+    for risk in view["risks"]:
+        mitigation = risk.get("mitigation")
+        said = text("pilots.show.mitigation", mitigation=mitigation) if mitigation else ""
+        lines.append(text("pilots.show.risk", risk=risk["risk"], mitigation=said))
+    return lines
+
+
+# The plan's parts as `show` prints them, in order, each with the key a vendor may mark
+# confidential (a withheld one is printed as withheld); the dates share one line, which
+# says which of them is withheld.
+_SECTIONS = (
+    ("scope", _scope),
+    ("sites", _sites),
+    (None, _runs),
+    ("metrics", _metrics),
+    ("milestones", _milestones),
+    ("budget", _budget),
+    ("cost_after_pilot", _cost_after),
+    ("data", _data),
+    ("disclosure", _disclosure),
+    ("exit_plan", _exit_plan),
+    ("equity", _equity),
+    ("risks", _risks),
+)
+
+
 def described(view: dict) -> list[str]:
     """The plan view for people: each metric against its baseline and target, with its
     values; people's words as written."""
@@ -207,91 +389,20 @@ def described(view: dict) -> list[str]:
                 note=text("pilots.show.approval_note", note=note) if note else "",
             )
         )
-    lines += [
-        text("pilots.show.scope", scope=view["scope"]),
-        text("pilots.show.sites", sites=_said(view["sites"])),
-        text("pilots.show.runs", starts=view["starts"], ends=view["ends"]),
-        text("pilots.show.metrics"),
-    ]
-    for metric in view["metrics"]:
-        lines += _metric_lines(metric)
-    lines.append(text("pilots.show.milestones"))
-    for milestone in view["milestones"]:
-        done = text("pilots.show.done", on=milestone["done_on"]) if milestone["done_on"] else ""
-        lines.append(
-            text("pilots.show.milestone", due=milestone["due"], name=milestone["name"], done=done)
-        )
-    lines.append(text("pilots.show.budget"))
-    for line in view["budget"]:
-        lines.append(
-            text(
-                "pilots.show.budget_line",
-                payer=line["payer"],
-                amount=text("pilots.show.dollars", amount=_said(line["amount"])),
-                in_kind=text("pilots.show.in_kind") if line["in_kind"] else "",
-                private=text("pilots.show.private") if line["private"] else "",
-                note=text("pilots.show.note", note=line["note"]) if line["note"] else "",
-            )
-        )
-    cost = view["cost_after_pilot"]
-    lines.append(
-        text(
-            "pilots.show.cost_after",
-            amount=_said(cost.get("amount")),
-            per=text(f"pilots.show.per.{cost['per']}") if cost.get("per") else "",
-            note=text("pilots.show.note", note=cost["note"]) if cost.get("note") else "",
-        )
-    )
-    data = view["data"] or {}
-    lines.append(
-        text(
-            "pilots.show.data",
-            collected=_said(data.get("collected")),
-            **{key: _said(data.get(key)) for key in ("personal", "location", "images")},
-            raw_owner=_said(data.get("raw_owner")),
-            derived_owner=_said(data.get("derived_owner")),
-            licence=_said(data.get("city_licence")),
-            retention=_said(data.get("retention_until")),
-            deletion=_said(data.get("deletion_by")),
-            stored=_said(data.get("stored_where")),
-            open_data=_said(data.get("open_data")),
-        )
-    )
-    exposure = view["disclosure"]
-    if exposure["classification"] is None:
-        lines.append(text("pilots.show.disclosure_none", method=exposure["method"]))
-    else:
-        required = exposure["lead_note_required"]
-        lines.append(
-            text(
-                "pilots.show.disclosure",
-                classification=exposure["classification"],
-                method=exposure["method"],
-                cost=_said(exposure["estimated_cost"]),
-                risk=exposure["risk_level"],
-                note=text("pilots.show.disclosure_note") if required else "",
-            )
-        )
-    lines.append(
-        text("pilots.show.exit_plan", **{k: _said(v) for k, v in view["exit_plan"].items()})
-    )
-    lines.append(text("pilots.show.equity", **{k: _said(v) for k, v in view["equity"].items()}))
-    lines.append(text("pilots.show.risks"))
-    for risk in view["risks"]:
-        mitigation = risk.get("mitigation")
-        lines.append(
-            text(
-                "pilots.show.risk",
-                risk=risk["risk"],
-                mitigation=text("pilots.show.mitigation", mitigation=mitigation)
-                if mitigation
-                else "",
-            )
-        )
+    for key, render in _SECTIONS:
+        if key is not None and _is_withheld(view[key]):
+            lines.append(text("pilots.show.withheld_key", part=key))
+        else:
+            lines += render(view)
     if view["confidential_fields"]:
         lines.append(
             text("pilots.show.confidential", fields=", ".join(view["confidential_fields"]))
         )
+    budget = view["budget"] if isinstance(view["budget"], list) else []
+    hidden = [*(view[key] for key in plan_input.PlanInput.model_fields), *budget]
+    why = next((value[WITHHELD] for value in hidden if _is_withheld(value)), None)
+    if why:
+        lines.append(why)
     decision = view["decision"]
     if decision:
         lines.append(text("pilots.show.decision", **decision))

@@ -5,10 +5,13 @@ assessment decides whether they must say why (a note); approving supersedes the
 iteration approved before. Each step is a change of the submission (its version, its
 card), recorded in its activity."""
 
+from collections import Counter
+from dataclasses import dataclass
+
 from sqlmodel import Session, col, select
 
 from storage.catalogue import text
-from storage.models import Contact, Status, Submission, utcnow
+from storage.models import Contact, StaffRole, Status, Submission, utcnow
 from storage.pilots import checkins, disclosure
 from storage.pilots.models import (
     PilotBudgetLine,
@@ -127,15 +130,71 @@ def clear_parts(session: Session, iteration_id: int) -> None:
     session.flush()
 
 
+@dataclass(frozen=True)
+class RemovedMarkings:
+    """The vendor's confidentiality markings a new plan drops: plan keys no longer marked
+    confidential, and payers with fewer private budget lines than an earlier iteration
+    had (a line made public, or removed)."""
+
+    keys: list[str]
+    private_lines_of: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.private_lines_of)
+
+    def said(self) -> str:
+        parts = []
+        if self.keys:
+            parts.append(text("pilots.marking.keys", keys=", ".join(self.keys)))
+        if self.private_lines_of:
+            parts.append(text("pilots.marking.lines", payers=", ".join(self.private_lines_of)))
+        return "; ".join(parts)
+
+
+def _private_lines(session: Session, iteration_id: int) -> Counter[str]:
+    lines = session.exec(
+        select(PilotBudgetLine).where(
+            PilotBudgetLine.iteration_id == iteration_id, col(PilotBudgetLine.private)
+        )
+    )
+    return Counter(line.payer for line in lines)
+
+
+def removed_markings(session: Session, submission_id: int, plan: PlanInput) -> RemovedMarkings:
+    """What `plan` unmarks of what any iteration so far marked (the draft it would replace
+    included): the vendor asked for each marking, so dropping one is not an edit like
+    another (see `set_plan`)."""
+    marked: set[str] = set()
+    private: Counter[str] = Counter()
+    for iteration in iterations(session, submission_id):
+        marked.update(iteration.confidential_fields)
+        private |= _private_lines(session, iteration.id)
+    unmarked = marked - set(plan.confidential_fields)
+    kept_private = Counter(line.payer for line in plan.budget if line.private)
+    return RemovedMarkings(
+        keys=[key for key in PlanInput.model_fields if key in unmarked],
+        private_lines_of=sorted(payer for payer in private if kept_private[payer] < private[payer]),
+    )
+
+
 def set_plan(
     session: Session, reference: str, staff: Staff, plan: PlanInput, proposed_by: str | None = None
 ) -> Outcome:
     """Sets the plan: replaces the draft, or starts the next iteration. `proposed_by`:
-    "vendor" when the vendor gave it; else the staff member setting it."""
-    role_of(session, staff)
+    "vendor" when the vendor gave it; else the staff member setting it.
+
+    Only a lead may drop a confidentiality marking the vendor asked for: once unmarked, the
+    card shows the terms in the triage channel (where Slack guests may read), the term
+    sheet goes to the channel, and approval publishes them; one evaluator's edit must not
+    do that (the Slack modal and `pilot plan --from` both come here)."""
+    role = role_of(session, staff)
     submission = find(session, reference)
     check_not_conflicted(session, submission, staff)
     in_pilot(submission, "plan")
+    removed = removed_markings(session, submission.id, plan)
+    if removed and role is not StaffRole.lead:
+        said = removed.said()
+        raise Refused(text("pilots.marking.leads_only", reference=reference, removed=said))
     stale = changed(session, submission)
     if stale is not None:
         return stale
@@ -159,7 +218,11 @@ def set_plan(
     session.add(iteration)
     session.flush()
     _store_parts(session, iteration, plan)
-    record_change(session, submission, staff.identity, "pilot_planned", iteration=iteration.number)
+    # A lead's unmarking stays on the record, as the vendor's markings were.
+    unmarked = {"unmarked": removed.said()} if removed else {}
+    record_change(
+        session, submission, staff.identity, "pilot_planned", iteration=iteration.number, **unmarked
+    )
     return Outcome(reference, True, text(key, reference=reference, iteration=iteration.number))
 
 

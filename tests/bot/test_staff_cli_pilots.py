@@ -13,9 +13,11 @@ from sqlmodel import select
 
 from bot.staff_cli import main as staff_cli
 from storage.db import session_scope
-from storage.models import OutboxMessage, Status, SubmitterMessage
+from storage.models import Activity, OutboxMessage, Status, SubmitterMessage
 from storage.settings import get_settings
 from storage.submissions import get_submission
+from storage.workflow import evaluation
+from storage.workflow.rules import Staff
 from tests.storage.pilots.plans import a_plan, in_pilot
 
 NOW = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)
@@ -66,7 +68,7 @@ def test_a_pilot_from_plan_to_scale(app_settings, reference, tmp_path, capsys, m
     code, out = cli(capsys, "pilot", "report", reference, "--metric", "speed", "--value", "1")
     assert code == 1 and "its metrics: parking_turnover, cruising_minutes" in out
 
-    code, out = cli(capsys, "--as", "eva", "pilot", "show", reference)
+    code, out = cli(capsys, "--as", "lee", "pilot", "show", reference)
     assert code == 0
     for expected in (
         hostile,
@@ -191,3 +193,75 @@ def test_an_unusable_costs_file_refuses_the_plan(
     assert code == 1 and "disclosure costs cannot be read" in out and "Traceback" not in out
     code, out = cli(capsys, "pilot", "show", reference)
     assert code == 1 and "no pilot plan yet" in out
+
+
+def test_show_withholds_confidential_terms_from_who_may_not_open_them(
+    app_settings, reference, tmp_path, capsys
+):
+    marked = a_plan(confidential_fields=["starts", "metrics"])  # and a private city line
+    assert cli(capsys, "pilot", "plan", reference, "--from", written(tmp_path, marked))[0] == 0
+
+    code, out = cli(capsys, "--as", "eva", "pilot", "show", reference)  # not its evaluator
+    assert code == 0
+    for expected in ("runs: withheld to 2027-02-28", "metrics: withheld",
+                     "  vendor       $40,000 in kind", "  [a private budget line, withheld]",
+                     f"withheld: the vendor asked to keep these terms of {reference} confidential",
+                     "marked confidential by the vendor: starts, metrics"):  # fmt: skip
+        assert expected in out, expected
+    for secret in ("2026-09-01", "parking_turnover", "signage", "2,500"):
+        assert secret not in out, secret
+    code, out = cli(capsys, "--as", "eva", "pilot", "show", reference, "--json")
+    shown = json.loads(out)
+    assert code == 0 and "signage" not in out and "parking_turnover" not in out
+    assert shown["starts"] == shown["metrics"] == shown["budget"][1]
+    assert "withheld: the vendor asked" in shown["starts"]["withheld"]
+    assert shown["budget"][0]["payer"] == "vendor" and shown["scope"] == marked["scope"]
+    with session_scope(app_settings) as session:
+        assert viewings(session) == []
+
+    # Fed back, the masked plan would wipe what it hid: refused, whole or in part.
+    shown["scope"] = "Sixty spaces."
+    code, out = cli(capsys, "--as", "eva", "pilot", "plan", reference, "--from",
+                    written(tmp_path, shown, "masked.json"))  # fmt: skip
+    assert code == 1 and "holds terms withheld from you" in out
+    del shown["starts"], shown["metrics"]
+    code, out = cli(capsys, "--as", "eva", "pilot", "plan", reference, "--from",
+                    written(tmp_path, shown, "part.json"))  # fmt: skip
+    assert code == 1 and "holds terms withheld from you" in out
+
+    # The lead, and then the assigned evaluator, see everything, and it is recorded.
+    code, out = cli(capsys, "--as", "lee", "pilot", "show", reference, "--json")
+    full = json.loads(out)
+    assert code == 0 and full["starts"] == "2026-09-01" and full["budget"][1]["note"] == "signage"
+    assert cli(capsys, "--as", "lee", "assign", reference, "--to", "eva")[0] == 0
+    code, out = cli(capsys, "--as", "eva", "pilot", "show", reference)
+    assert code == 0 and "runs: 2026-09-01 to 2027-02-28" in out and "signage" in out
+    with session_scope(app_settings) as session:
+        assert [a.actor for a in viewings(session)] == ["slack:U0LEE", "slack:U0EVA"]
+        evaluation.declare_conflict(session, reference, Staff("slack:U0EVA"), True, "My brother")
+    code, out = cli(capsys, "--as", "eva", "pilot", "show", reference, "--json")
+    assert code == 1 and "declared a conflict of interest" in out and "{" not in out
+    with session_scope(app_settings) as session:
+        assert len(viewings(session)) == 2
+
+
+def viewings(session) -> list[Activity]:
+    found = session.exec(select(Activity).where(Activity.kind == "confidential_viewed"))
+    return list(found)
+
+
+def test_control_characters_in_peoples_words_reach_the_terminal_escaped(
+    app_settings, reference, tmp_path, capsys
+):
+    clipboard = "\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07"  # OSC 52: set the clipboard
+    scope = f"Kerb sensors{clipboard} on \u202e40 spaces\x9b2J"
+    plan = written(tmp_path, a_plan(scope=scope), "plan.json")
+    assert cli(capsys, "pilot", "plan", reference, "--from", plan)[0] == 0
+    code, out = cli(capsys, "pilot", "show", reference)
+    assert code == 0 and "Kerb sensors\\u001b]52;c;" in out and "\\u0007 on \\u202e40" in out
+    assert not any(c in out for c in "\x1b\x07\u202e\x9b")
+    code, out = cli(capsys, "pilot", "show", reference, "--json")
+    assert code == 0 and "\x1b" not in out and json.loads(out)["scope"] == scope
+    refused = written(tmp_path, a_plan(confidential_fields=["\x1b[2Jbudget"]))
+    code, out = cli(capsys, "pilot", "plan", reference, "--from", refused)
+    assert code == 1 and "\\u001b[2Jbudget" in out and "\x1b" not in out

@@ -17,6 +17,7 @@ from storage.db import session_scope
 from storage.models import Activity
 from storage.pilots import plan_input, plans
 from storage.pilots.views import plan_view
+from storage.workflow import evaluation
 from storage.workflow.rules import Staff
 from tests.bot.slack.pilot_steps import (
     EVALUATOR,
@@ -418,3 +419,81 @@ def test_staff_complete_the_vendors_draft_so_a_lead_can_approve_it(app_settings,
         assert plan_view(session, reference)["proposed_by"] == f"slack:{LEAD}"
         assert not plans.open_to_vendor(session, submissions.get_submission(session, reference))
         assert plans.approve(session, reference, Staff(f"slack:{LEAD}")).changed
+
+
+def test_only_a_lead_removes_the_vendors_confidentiality_markings_and_the_thread_names_them(
+    app_settings, slack, client
+):
+    reference = in_pilot(app_settings)
+    set_plan(app_settings, reference, a_plan(confidential_fields=["starts", "metrics", "budget"]))
+    with session_scope(app_settings) as session:
+        evaluation.assign(session, reference, Staff(f"slack:{LEAD}"), Staff(f"slack:{EVALUATOR}"))
+    drawn = card(slack, reference)
+    before = stored(app_settings, reference)
+    view = modal(client, slack, EVALUATOR, drawn, "Edit plan")  # the assigned evaluator
+    for unmarked, named in (
+        ({"confidential_fields": boxes("budget")}, "the confidential marking of: starts, metrics"),
+        ({"budget": TYPED["budget"].replace("| private |", "| public |")},
+         "private budget lines of: city"),
+    ):  # fmt: skip
+        answer = client.submit(EVALUATOR, view, typed(view, unmarked)).json()
+        assert answer["response_action"] == "push"  # the typed plan kept beneath
+        said = answer["view"]["blocks"][0]["text"]["text"]
+        assert named in said and "only a lead can remove a confidentiality marking" in said
+    assert stored(app_settings, reference) == before and thread_notes(slack) == []
+
+    view = modal(client, slack, LEAD, card(slack, reference), "Edit plan")
+    done = client.submit(LEAD, view, typed(view, {"confidential_fields": boxes("budget")})).json()
+    assert "iteration 1 is replaced" in done["view"]["blocks"][0]["text"]["text"]
+    assert stored(app_settings, reference)["confidential_fields"] == ["budget"]
+    assert thread_note(slack, 1)["text"] == (
+        f"<@{LEAD}> changed the pilot plan of {reference}: removed the confidential marking of:"
+        " starts, metrics. Iteration 1, a draft waiting for a lead's approval. Discuss it here."
+    )
+
+
+def test_a_forged_modal_state_of_the_wrong_shape_is_answered_never_a_failure(
+    app_settings, slack, client
+):
+    reference = in_pilot(app_settings)
+    set_plan(app_settings, reference, a_plan())
+    view = modal(client, slack, LEAD, card(slack, reference), "Edit plan")
+    before = stored(app_settings, reference)
+    ticked = {"type": "checkboxes"}
+    for state in (
+        ["values"],
+        {"values": [{"scope": {}}]},
+        {"values": {"confidential_fields": {"value": {**ticked, "selected_options": [
+            {"value": ["budget"]}, {"value": {"key": "budget"}}]}}}},
+        {"values": {"data.flags": {"value": {**ticked, "selected_options": [{"value": {}}]}},
+                    "data.raw_owner": {"value": {"type": "static_select",
+                                                 "selected_option": {"value": ["city"]}}}}},
+    ):  # fmt: skip
+        answer = client.interaction(
+            {
+                "type": "view_submission",
+                "user": {"id": LEAD, "username": "lead", "team_id": "T0001"},
+                "view": {
+                    "id": "V1",
+                    "type": "modal",
+                    "callback_id": view["callback_id"],
+                    "private_metadata": view["private_metadata"],
+                    "state": state,
+                },
+            }
+        )
+        assert answer.status_code == 200, state
+        assert answer.json()["response_action"] == "errors"
+        assert answer.json()["errors"]["scope"] == "is missing"
+    assert stored(app_settings, reference) == before and thread_notes(slack) == []
+
+
+def test_a_modal_slack_does_not_open_is_told_to_who_pressed(app_settings, slack, client):
+    reference = in_pilot(app_settings)
+    set_plan(app_settings, reference, a_plan())
+    slack.fail("views.open", error="expired_trigger_id")
+    press(client, slack, LEAD, card(slack, reference), "Edit plan")
+    said = told(slack, LEAD, 1)
+    assert f"Slack did not open the plan of {reference} (expired_trigger_id)" in said
+    assert f"pilot plan {reference} --from FILE" in said
+    modal(client, slack, LEAD, card(slack, reference), "Edit plan")  # pressed again, it opens

@@ -2,9 +2,14 @@
 the plan modal prefilled from the newest iteration. Anyone on the roster, as `pilot plan`;
 not someone with a declared conflict. A plan with confidential terms (keys the vendor
 asked to keep confidential, private budget lines) opens only for who may see them (leads,
-the assigned evaluator), and that they did is recorded, as for the term sheet."""
+the assigned evaluator), and that they did is recorded, as for the term sheet. When
+Slack does not open the modal (the button pressed too long ago, Slack unavailable), the
+person is told so rather than left waiting."""
+
+import logging
 
 from slack_bolt.async_app import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import pilot_plan_modal
@@ -15,11 +20,13 @@ from storage.pilots.plans import in_pilot
 from storage.pilots.views import plan_view
 from storage.workflow import evaluation, rules
 
+logger = logging.getLogger(__name__)
+
 
 @on_card
 async def pilot_edit(
     card: CardState, body: dict, context: AsyncBoltContext, client: AsyncWebClient
-) -> None:
+) -> str | None:
     staff = staff_of(context)
 
     def prepare(session) -> dict:
@@ -36,4 +43,10 @@ async def pilot_edit(
         )
 
     view = await in_transaction(context["settings"], prepare)
-    await client.views_open(trigger_id=body["trigger_id"], view=view)
+    try:
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as problem:
+        error = problem.response.get("error") if problem.response is not None else None
+        logger.warning("the plan modal was not opened: %s", error)
+        return text("pilot_card.edit.not_opened", reference=card.reference, error=error)
+    return None

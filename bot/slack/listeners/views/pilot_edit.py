@@ -38,6 +38,8 @@ class Stored:
     iteration: int | None = None
     card_channel: str | None = None
     card_ts: str | None = None
+    unmarked: str | None = None  # the confidentiality markings a lead removed, as said
+    marked_more: bool = False  # a key newly marked confidential
 
 
 def _as_input(view: dict) -> PlanInput | None:
@@ -64,7 +66,12 @@ def _thread_note(staff_identity: str, reference: str, stored: Stored) -> str:
     words = {"who": who(staff_identity), "reference": reference, "iteration": stored.iteration}
     if stored.first:
         return text("pilot_card.edit.thread_written", **words)
-    what = ", ".join(text(f"pilot_card.edit.plan_key.{key}") for key in stored.changed)
+    # The markings are named exactly: the channel must know what it may now be shown.
+    keys = [key for key in stored.changed if key != plan_text.CONFIDENTIAL or stored.marked_more]
+    said = [text(f"pilot_card.edit.plan_key.{key}") for key in keys]
+    if stored.unmarked:
+        said.append(text("pilot_card.edit.removed", removed=stored.unmarked))
+    what = ", ".join(said)
     return text("pilot_card.edit.thread_changed", what=what, **words)
 
 
@@ -97,6 +104,7 @@ async def pilot_edit(
         if not changed:
             said = text("pilot_card.edit.unchanged", reference=card.reference)
             return Stored(rules.Outcome(card.reference, False, said), [], unchanged=True)
+        unmarked = plans.removed_markings(session, submission.id, plan)
         outcome = plans.set_plan(session, card.reference, staff, plan)
         if not outcome.changed:
             return Stored(outcome, changed, first)
@@ -108,6 +116,9 @@ async def pilot_edit(
             iteration=after["iteration"],
             card_channel=submission.card_channel,
             card_ts=submission.card_ts,
+            unmarked=unmarked.said() if unmarked else None,
+            marked_more=not first
+            and bool(set(plan.confidential_fields) - set(before["confidential_fields"])),
         )
 
     try:
