@@ -549,12 +549,15 @@ class WindowedSQLTrackerStore(PrivateSQLTrackerStore):
             self._forget(tracker.sender_id, marks)
         # Kept only if nobody else wrote to the conversation meanwhile, and not when the
         # new events start a later session (read back from its start, as Rasa does), nor
-        # when stored events were just redacted (read back as they now are).
+        # when events were just redacted: read back as they now are, since the tracker's
+        # latest message and slots still hold what its events no longer do (a private code
+        # typed with a status question), which no process may keep, and which would make
+        # its next checkpoint differ from it.
         if (
             window is not None
             and before == expected
             and not _starts_later_session(tracker, new)
-            and not marks.forgets
+            and not marks
         ):
             window += len(new)
         else:

@@ -29,8 +29,10 @@ from rasa.shared.core.events import (
     SlotSet,
     UserUttered,
 )
+from rasa.shared.core.trackers import EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
+from rasa_env import redaction
 from rasa_env import tracker_store as windowed_module
 from rasa_env.endpoints import endpoints, tracker_url
 from rasa_env.tracker_store import WindowedSQLTrackerStore
@@ -631,3 +633,44 @@ def test_a_checkpoint_that_would_change_the_state_is_not_used_but_counted_for_he
         public = healthz(app, {"X-Forwarded-For": "203.0.113.9"})
         assert "tracker_checkpoint_fallbacks" not in public, public
         assert public["database"] == "ok", public
+
+
+def status_with_code() -> list[Event]:
+    """A status question typed with the private code, the reply marked to keep it secret."""
+    said = f"how is {REFERENCE} doing? my code is {CODE}"
+    intent = {"name": "check_status", "confidence": 0.9}
+    reference = [{"entity": "reference", "value": REFERENCE}]
+    parse = {"text": said, "intent": intent, "entities": reference}
+    return [
+        at(UserUttered(said, intent, reference, parse)),
+        at(ActionExecuted("action_check_status")),
+        at(
+            BotUttered(
+                f"{REFERENCE} is in evaluation.", metadata={redaction.MARK: {"secrets": [CODE]}}
+            )
+        ),
+        at(ActionExecuted("action_listen")),
+    ]
+
+
+def test_a_conversation_whose_events_were_redacted_is_read_back_not_kept(database, domain) -> None:
+    """The tracker Rasa saved still holds the code in its latest message; the store keeps
+    none of it in memory, the next message reads the conversation as stored (no code), and
+    its checkpoints later rebuild it exactly (none falls back)."""
+
+    async def talk() -> None:
+        url = tracker_url(database)
+        store = WindowedSQLTrackerStore(domain, host=url)
+        await turn(store, "coded", opening())
+        await turn(store, "coded", status_with_code())
+        assert "coded" not in store._recent
+        tracker = await store.retrieve("coded")
+        assert CODE not in json.dumps(tracker.current_state(EventVerbosity.ALL), default=str)
+        assert redaction.REDACTED in tracker.latest_message.text
+        for number in range(30):
+            await turn(store, "coded", asked(number))
+        counts = counted(store)
+        assert counts.get("checkpoints_written", 0) >= 1, counts
+        assert "checkpoint_fallbacks" not in counts, counts
+
+    asyncio.run(talk())
