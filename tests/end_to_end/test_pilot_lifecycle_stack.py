@@ -35,9 +35,10 @@ from storage.models import (
     Status,
     SubmitterMessage,
 )
-from storage.pilots.models import CheckinState, PilotCheckin, PilotIteration
+from storage.pilots.models import CheckinState, PilotCheckin
 from storage.pilots.views import plan_view
 from tests.end_to_end.test_pilot_plan_stack import PLAN_BUTTON, SHORT_PLAN
+from tests.storage.pilots.test_checkins import stored
 from tests.support.conversation import PageConversation
 from tests.support.fake_slack import FakeSlack
 from tests.support.mailbox import Mailbox
@@ -91,20 +92,6 @@ def proposal(
 def status_of(url: str, reference: str) -> Status:
     with session_scope(url) as session:
         return submissions.get_submission(session, reference).status
-
-
-def stored_checkins(url: str, reference: str) -> list[PilotCheckin]:
-    with session_scope(url) as session:
-        submission = submissions.get_submission(session, reference)
-        found = session.exec(
-            select(PilotCheckin)
-            .join_from(PilotCheckin, PilotIteration)
-            .where(PilotIteration.submission_id == submission.id)
-            .order_by(col(PilotCheckin.due), col(PilotCheckin.slot))
-        ).all()
-        for checkin in found:
-            session.expunge(checkin)
-        return found
 
 
 def vendor_keys(url: str, reference: str) -> list[str]:
@@ -275,7 +262,7 @@ def test_a_pilot_from_the_vendors_plan_to_stop_and_after(
     assert plan_state(url, reference) == "approved"
 
     # --- Check-in 1, asked on the clock, answered in chat. ---------------------------------
-    first, second_checkin = stored_checkins(url, reference)
+    first, second_checkin = stored(url, reference)
     assert (first.slot, second_checkin.slot) == ("milestone:0", "milestone:1")
     clock.move_to(first.next_stage_at + timedelta(minutes=1))
     fake_slack.wait_for(
@@ -289,11 +276,11 @@ def test_a_pilot_from_the_vendors_plan_to_stop_and_after(
     vendor.say("3,6")
     confirm = vendor.say("Sensores instalados; todo bien.")
     vendor.say(buttons(confirm)["Sí, enviarlo"])
-    assert stored_checkins(url, reference)[0].state is CheckinState.answered
+    assert stored(url, reference)[0].state is CheckinState.answered
 
     # --- Check-in 2 missed: reminded, then the owner, then the lead, each once. ------------
     for stage in ("asked", "reminded", "owner", "escalated"):
-        moment = stored_checkins(url, reference)[1].next_stage_at
+        moment = stored(url, reference)[1].next_stage_at
         clock.move_to(moment + timedelta(minutes=1))
         fake_slack.wait_for(
             lambda s=stage: (
