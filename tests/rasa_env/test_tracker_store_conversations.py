@@ -125,6 +125,14 @@ COMPARED_STATES = tracker_store.COMPARED_STATES
 _RUN_SPECIFIC = re.compile(r"SC-\d{4}-\d+|private status code is [\w-]+|(windowed|rasa)-\d+")
 
 
+@pytest.fixture(autouse=True)
+def checkpoint_every_40_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checkpoints as often as they once were (COMPACT_AFTER was 40), so that these shapes,
+    shorter than the production interval, are cut and compared."""
+    monkeypatch.setattr(tracker_store, "COMPACT_AFTER", 40)
+    monkeypatch.setattr(tracker_store, "COMPACT_RETRY_AFTER", 40)
+
+
 @pytest.fixture(scope="module")
 def agent(trained_model: Path) -> Agent:
     return asyncio.run(load_agent(model_path=str(trained_model)))
@@ -182,8 +190,9 @@ async def converse(agent: Agent, actions: str, database: str, shape: str, number
         got = await ours.say(mine, message, {"client": mine})
         assert replies_text(got) == replies_text(expected), (said, message)
         as_rasa_reads_it = state(await rasas.retrieve(mine), domain)
-        kept, _ = windowed._recent[mine]
-        assert state(kept, domain) == as_rasa_reads_it, (said, message)
+        kept = windowed._recent.get(mine)
+        if kept is not None:  # none right after a redaction (a receipt's code): read back
+            assert state(kept[0], domain) == as_rasa_reads_it, (said, message)
         read_back = await other_server.retrieve(mine)
         assert state(read_back, domain) == as_rasa_reads_it, (said, message)
     after = counts(windowed)
