@@ -39,6 +39,7 @@ SWITCHES = "ENTRYWAY_RASA_PATCHES"
 
 PATCHES = (
     "compiled_response_schema",
+    "action_call_window",
     "domain_digest",
     "kept_action_session",
     "event_class_lookup",

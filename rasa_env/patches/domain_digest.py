@@ -9,7 +9,7 @@ domain itself only until the action server at that URL has it, and a 449 is answ
 sending the call again with the domain. It needs an action server that supports the
 digest (rasa-sdk 3.21, in the action server's own environment): one without would get
 every call after the first without a domain. Switched off, every call carries the domain,
-as in Rasa.
+as in Rasa. It goes on from action_call_window's call when that patch is on.
 """
 
 import hashlib

@@ -5,7 +5,9 @@ A `Target` names an attribute of a module or class and the SHA-256 of its source
 (`inspect.getsource`) in the Rasa version the patch was checked against
 (rasa_env/patches/__init__.py, CHECKED_RASA_VERSION). `replace` puts the patch's function in
 its place and keeps Rasa's, which `original` gives back: to the patch when it defers to it,
-to the tests that compare the two.
+to the tests that compare the two. Two patches may replace the same attribute: the later
+one's `original` is then the earlier one's function (they chain in PATCHES order), while
+the source checked for either is Rasa's own.
 """
 
 import hashlib
@@ -53,10 +55,13 @@ class Target:
 
 
 _originals: dict[Target, Any] = {}
+# What Rasa itself had at each (module, path) replaced, whichever patch replaced it first.
+_rasas: dict[tuple[str, str], Any] = {}
 
 
 def original(target: Target) -> Any:
-    """Rasa's own function at the target (what was there before `replace`)."""
+    """What was at the target before this patch's `replace`: Rasa's own function, or an
+    earlier patch's replacement of the same one."""
     raw = _originals.get(target, _NOT_REPLACED)
     if raw is _NOT_REPLACED:
         raw = inspect.getattr_static(target.owner(), target.attribute)
@@ -70,6 +75,7 @@ def replace(target: Target, replacement: Any) -> None:
     owner = target.owner()
     if target not in _originals:
         _originals[target] = inspect.getattr_static(owner, target.attribute, MISSING)
+        _rasas.setdefault((target.module, target.path), _originals[target])
     setattr(owner, target.attribute, replacement)
 
 
@@ -81,7 +87,11 @@ def source_hash(target: Target) -> str:
         for part in target.source_of.split("."):
             found = getattr(found, part)
     else:
-        found = original(target)
+        found = _rasas.get((target.module, target.path), _NOT_REPLACED)
+        if found is _NOT_REPLACED or found is MISSING:
+            found = original(target)
+        elif isinstance(found, staticmethod):
+            found = found.__func__
     return hashlib.sha256(inspect.getsource(found).encode()).hexdigest()
 
 
