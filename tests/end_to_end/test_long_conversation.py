@@ -74,6 +74,7 @@ def test_long_conversation_answers_as_with_rasas_store_and_reads_a_window(stack,
             {"s": sender, "id": checkpoint.last_event_id},
         ).scalar_one()
     loaded = checkpoint.event_count + after
-    # Every event is stored; Rasa reads at most a checkpoint and 40 events after it.
+    # Every event is stored; Rasa reads at most a checkpoint and the 120 events after it
+    # that make the next one (rasa_env/tracker_store.py, COMPACT_AFTER).
     assert stored > 400, stored
-    assert loaded < 120, (loaded, stored)
+    assert loaded < 200, (loaded, stored)

@@ -608,6 +608,8 @@ def test_a_checkpoint_that_would_change_the_state_is_not_used_but_counted_for_he
     in a form once was) is not used; each is counted in the database, the
     log names the first and then sums up the others, and the app's /healthz shows the
     count to a caller on this host."""
+    monkeypatch.setattr(windowed_module, "COMPACT_AFTER", 40)  # cut this short conversation
+    monkeypatch.setattr(windowed_module, "COMPACT_RETRY_AFTER", 40)
     asyncio.run(talk(database, domain, ["well-cut"]))
     url = tracker_url(database)
     assert counted(WindowedSQLTrackerStore(domain, host=url)) == {"checkpoints_written": 1}
@@ -667,7 +669,7 @@ def test_a_conversation_whose_events_were_redacted_is_read_back_not_kept(databas
         tracker = await store.retrieve("coded")
         assert CODE not in json.dumps(tracker.current_state(EventVerbosity.ALL), default=str)
         assert redaction.REDACTED in tracker.latest_message.text
-        for number in range(30):
+        for number in range(40):  # past COMPACT_AFTER events: a checkpoint is cut
             await turn(store, "coded", asked(number))
         counts = counted(store)
         assert counts.get("checkpoints_written", 0) >= 1, counts
