@@ -40,22 +40,17 @@ from tests.storage.pilots.test_checkins import (
     plan_at,
     stored,
 )
-from tests.support.action_calls import REST_SENDER, SENDER, run, slot_events, tracker
+from tests.support.action_calls import (
+    REST_SENDER,
+    SENDER,
+    pressed,
+    run,
+    slot_events,
+    tracker,
+)
 
 pytestmark = pytest.mark.usefixtures("database")
 LATER = MONTHLY_ASKED + timedelta(hours=3)  # the monthly check-in asked that morning
-
-
-def pressed(code: str, slots: dict, sender: str = SENDER):
-    """A `choose` button pressed, as the chat sends it."""
-    return tracker(
-        slots,
-        text=f'/choose{{"choice":"{code}"}}',
-        intent="choose",
-        confidence=1.0,
-        extra={"entities": [{"entity": "choice", "value": code}]},
-        sender=sender,
-    )
 
 
 def at_later(action, current):

@@ -33,7 +33,14 @@ from storage.workflow import vendor_requests
 from storage.workflow.rules import Refused
 from storage.workflow.submitter_news import worded
 from tests.storage.pilots.plans import a_plan, in_pilot
-from tests.support.action_calls import REST_SENDER, SENDER, run, slot_events, tracker
+from tests.support.action_calls import (
+    REST_SENDER,
+    SENDER,
+    pressed,
+    run,
+    slot_events,
+    tracker,
+)
 from tests.support.roster import TEST_OPERATOR
 
 
@@ -186,17 +193,6 @@ def test_the_vendor_proposes_a_draft_and_may_redo_it_until_staff_take_it(sqlite_
 
 
 # The form as the action server runs it, against a real database.
-
-
-def pressed(code: str, slots: dict, sender: str = SENDER):
-    return tracker(
-        slots,
-        text=f'/choose{{"choice":"{code}"}}',
-        intent="choose",
-        confidence=1.0,
-        extra={"entities": [{"entity": "choice", "value": code}]},
-        sender=sender,
-    )
 
 
 def answer(slots: dict, said: str, intent: str = "inform") -> tuple[dict, list]:

@@ -23,24 +23,19 @@ from storage.catalogue import text
 from storage.db import session_scope
 from storage.models import Activity, Status, utcnow
 from storage.workflow import evaluation, rules, transitions
-from tests.support.action_calls import REST_SENDER, SENDER, run, slot_events, tracker
+from tests.support.action_calls import (
+    REST_SENDER,
+    SENDER,
+    pressed,
+    run,
+    slot_events,
+    tracker,
+)
 from tests.support.roster import on_roster
 from tests.support.submissions import submit, submitted
 
 pytestmark = pytest.mark.usefixtures("database")
 LEAD = rules.Staff.operator("carol")
-
-
-def pressed(code: str, slots: dict, sender: str = SENDER):
-    """A request button pressed (`/choose{"choice": code}`)."""
-    return tracker(
-        slots,
-        text=f'/choose{{"choice":"{code}"}}',
-        intent="choose",
-        confidence=1.0,
-        extra={"entities": [{"entity": "choice", "value": code}]},
-        sender=sender,
-    )
 
 
 def proven(reference: str, language: str = "es", **slots) -> dict:

@@ -34,6 +34,19 @@ def tracker(
     )
 
 
+def pressed(code: str, slots: dict, sender: str = SENDER) -> Tracker:
+    """A button that sends `choose` with a code pressed (`/choose{"choice": code}`), as the
+    chat sends it."""
+    return tracker(
+        slots,
+        text=f'/choose{{"choice":"{code}"}}',
+        intent="choose",
+        confidence=1.0,
+        extra={"entities": [{"entity": "choice", "value": code}]},
+        sender=sender,
+    )
+
+
 def run(action, current: Tracker):
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, current, DOMAIN))
