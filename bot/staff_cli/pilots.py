@@ -20,7 +20,7 @@ from bot.staff_cli.procurement import record_lines
 from storage.catalogue import text
 from storage.pilots import decisions, plan_input, plans, readings
 from storage.pilots.models import Outcome
-from storage.pilots.views import plan_view
+from storage.pilots.views import has_confidential_terms, plan_view
 from storage.workflow import evaluation, roles, rules, versions
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
@@ -90,7 +90,7 @@ def show(staff: rules.Staff, reference: str, as_json: bool, iteration: int | Non
                     iterations=", ".join(map(str, numbers)),
                 )
             )
-        if _confidential(view):
+        if has_confidential_terms(view):
             if evaluation.may_see_confidential(session, submission, staff):
                 evaluation.record_confidential_view(session, submission, staff)
             else:
@@ -105,10 +105,6 @@ def show(staff: rules.Staff, reference: str, as_json: bool, iteration: int | Non
 # takes, so a masked plan fed back to `pilot plan` is refused, never stored over the
 # values it hid.
 WITHHELD = "withheld"
-
-
-def _confidential(view: dict) -> bool:
-    return bool(view["confidential_fields"]) or any(line["private"] for line in view["budget"])
 
 
 def _masked(view: dict) -> dict:

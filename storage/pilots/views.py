@@ -140,6 +140,12 @@ def _decision_view(decision: PilotDecision | None) -> dict | None:
     }
 
 
+def has_confidential_terms(view: dict) -> bool:
+    """Whether a plan view holds anything the vendor asked to keep confidential: a key
+    they marked, or a budget line they made private."""
+    return bool(view["confidential_fields"]) or any(line["private"] for line in view["budget"])
+
+
 def plan_view(session: Session, reference: str, iteration: int | None = None) -> dict | None:
     """Iteration `iteration` (default: the newest) of the submission's plan; None when
     there is no such submission, plan or iteration."""

@@ -13,11 +13,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import pilot_plan_modal
-from bot.slack.listeners.actions.pilot_terms import confidential
 from bot.slack.staff import CardState, as_shown, in_transaction, on_card, staff_of
 from storage.catalogue import text
 from storage.pilots.plans import in_pilot
-from storage.pilots.views import plan_view
+from storage.pilots.views import has_confidential_terms, plan_view
 from storage.workflow import evaluation, rules
 
 logger = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ async def pilot_edit(
         in_pilot(submission, "plan")
         evaluation.check_not_conflicted(session, submission, staff)
         newest = plan_view(session, card.reference)
-        if newest is not None and confidential(newest):
+        if newest is not None and has_confidential_terms(newest):
             if not evaluation.may_see_confidential(session, submission, staff):
                 raise rules.Refused(text("pilot_card.edit.not_yours", reference=card.reference))
             evaluation.record_confidential_view(session, submission, staff)

@@ -19,12 +19,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.pilots.term_sheet import term_sheet_pdf
 from bot.slack.staff import CardState, in_transaction, on_card, staff_of
 from storage.catalogue import text
+from storage.pilots.views import has_confidential_terms
 from storage.triage import pilot_facts
 from storage.workflow import evaluation, rules, versions
-
-
-def confidential(plan: dict) -> bool:
-    return bool(plan["confidential_fields"]) or any(line["private"] for line in plan["budget"])
 
 
 def _refusal(problem: SlackApiError, reference: str) -> str:
@@ -56,7 +53,7 @@ async def pilot_terms(
 
     plan, card_channel, card_ts = await in_transaction(context["settings"], read)
     pdf = await asyncio.to_thread(term_sheet_pdf, plan)
-    private = confidential(plan) or not card_channel
+    private = has_confidential_terms(plan) or not card_channel
     words = {"reference": card.reference, "iteration": plan["iteration"]}
     try:
         if private:
